@@ -1,0 +1,1 @@
+"""The analyst workspace: overview, themes and exports (the last stage of the data flow)."""

@@ -1,0 +1,1 @@
+"""Feedback forms and their safe storage: the middle stage of the data flow."""

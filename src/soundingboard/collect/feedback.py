@@ -1,0 +1,150 @@
+"""The per-page feedback form in use: shown after each page, sent, checked and stored.
+
+A form that fails its checks comes back on a page of its own with an error summary and the
+answers kept; a submission that cannot be stored comes back the same way with a message,
+never with a confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from ..publish.consultation import Consultation, Heading, Page
+from ..publish.registry import get_consultation
+from ..publish.settings_schema import describe_moment
+from .forms import PageFeedbackForm
+from .respondent import Respondent, remember, remembered
+from .storage import ContactDetails, new_submission_token, store_response
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+CHANGE_DETAILS = "change-details"
+
+
+def feedback_context(
+    request: HttpRequest,
+    consultation: Consultation,
+    page: Page,
+    *,
+    form: PageFeedbackForm | None = None,
+    section: Heading | None = None,
+) -> dict[str, Any]:
+    """What the templates need to show the feedback form (or the notice that replaces it)."""
+    status = consultation.status(timezone.now())
+    respondent = remembered(request, consultation)
+    if form is None:
+        ask_about_you = respondent is None or CHANGE_DETAILS in request.GET
+        initial: dict[str, Any] = {"token": new_submission_token()}
+        if section:
+            initial["section"] = section.id
+        if respondent and ask_about_you:
+            initial.update(_about_you_initial(respondent))
+        form = PageFeedbackForm(
+            consultation=consultation, ask_about_you=ask_about_you, initial=initial
+        )
+    return {
+        "feedback_status": status,
+        "feedback_form": form,
+        "feedback_section": section,
+        "respondent": respondent if not form.ask_about_you else None,
+        "respondent_contact": respondent.contact() if respondent and not form.ask_about_you else None,
+        "opens_on": describe_moment(consultation.settings.opens),
+        "closes_on": describe_moment(consultation.settings.closes),
+    }
+
+
+def _about_you_initial(respondent: Respondent) -> dict[str, Any]:
+    initial: dict[str, Any] = {"role": respondent.role}
+    contact = respondent.contact()
+    if contact:
+        initial.update(email=contact.email, organisation=contact.organisation)
+    return initial
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
+    """GET: the form on a page of its own (for one section, or without the page's text).
+    POST: check and store a submission."""
+    consultation = get_consultation(slug)
+    page = consultation.page(page_path)
+    if page is None:
+        raise Http404("No such page")
+    data = request.POST if request.method == "POST" else request.GET
+    section = page.heading(data.get("section", ""))
+    if request.method != "POST":
+        context = feedback_context(request, consultation, page, section=section)
+        return _form_page(request, consultation, page, context)
+
+    respondent = remembered(request, consultation)
+    ask_about_you = respondent is None or "about_you" in request.POST
+    form = PageFeedbackForm(request.POST, consultation=consultation, ask_about_you=ask_about_you)
+    context = feedback_context(request, consultation, page, form=form, section=section)
+    if context["feedback_status"] != "open":
+        return _form_page(request, consultation, page, context, http_status=403)
+    if not form.is_valid():
+        return _form_page(request, consultation, page, context, http_status=400)
+
+    answers = form.cleaned_data
+    role = answers["role"] if ask_about_you else respondent.role  # type: ignore[union-attr]
+    contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
+    token = answers["token"] if TOKEN_PATTERN.match(answers["token"]) else None
+    try:
+        response, _created = store_response(
+            {
+                "consultation": consultation.slug,
+                "page_path": page.path,
+                "page_title": page.title[:300],
+                "section_id": section.id if section else "",
+                "section_title": section.text[:300] if section else "",
+                "nature": answers["nature"],
+                "summary": answers["summary"],
+                "details": answers["details"],
+                "role": role,
+            },
+            token=token,
+            contact=contact if ask_about_you and contact else None,
+            contact_id=None if ask_about_you else respondent.contact_id,  # type: ignore[union-attr]
+        )
+    except DatabaseError:
+        logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)
+        context["not_saved"] = True
+        return _form_page(request, consultation, page, context, http_status=503)
+
+    reply = render(
+        request,
+        "collect/feedback_sent.html",
+        {"consultation": consultation, "page": page, "response": response, "section": section},
+    )
+    new_contact_id = response.contact_id if ask_about_you else respondent.contact_id  # type: ignore[union-attr]
+    remember(
+        reply, consultation, Respondent(role, new_contact_id), secure=request.is_secure()
+    )
+    reply["Cache-Control"] = "no-store"
+    return reply
+
+
+def _form_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    page: Page,
+    context: dict[str, Any],
+    http_status: int = 200,
+) -> HttpResponse:
+    reply = render(
+        request,
+        "collect/feedback_page.html",
+        {"consultation": consultation, "page": page, **context},
+        status=http_status,
+    )
+    reply["Cache-Control"] = "no-store"
+    return reply
+

@@ -1,0 +1,104 @@
+"""The per-page feedback form: its fields, limits and the messages people see.
+
+The wording of every message follows the GOV.UK Design System's error message patterns, and
+matches what the docs say about each field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django import forms
+
+from ..publish.consultation import Consultation
+from .limits import LIMITS, SUMMARY_MIN_LENGTH
+
+
+def clean_text(value: str) -> str:
+    """Drop control characters other than line breaks and tabs; they are never meant."""
+    return "".join(
+        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).replace("\r\n", "\n")
+
+
+class TextField(forms.CharField):
+    """A CharField that removes control characters before checking lengths."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        return clean_text(super().to_python(value))
+
+
+def _too_long(name: str, limit: int) -> str:
+    return f"{name} must be {limit:,} characters or fewer"
+
+
+class PageFeedbackForm(forms.Form):
+    """Feedback on one page, or one section of it.
+
+    With `ask_about_you=False` (the respondent's role is remembered from earlier in their
+    visit) the form asks only about the page.
+    """
+
+    ABOUT_YOU_FIELDS = ("role", "organisation", "email")
+
+    nature = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select what kind of feedback this is from the list"},
+    )
+    summary = TextField(
+        min_length=SUMMARY_MIN_LENGTH,
+        max_length=LIMITS["summary"],
+        error_messages={
+            "required": "Enter a summary of your feedback",
+            "min_length": f"Summary must be {SUMMARY_MIN_LENGTH} characters or more",
+            "max_length": _too_long("Summary", LIMITS["summary"]),
+        },
+    )
+    details = TextField(
+        required=False,
+        max_length=LIMITS["details"],
+        widget=forms.Textarea,
+        error_messages={"max_length": _too_long("Details", LIMITS["details"])},
+    )
+    role = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select your role",
+            "invalid_choice": "Select your role from the list",
+        },
+    )
+    organisation = TextField(
+        required=False,
+        max_length=LIMITS["organisation"],
+        error_messages={"max_length": _too_long("Organisation", LIMITS["organisation"])},
+    )
+    email = forms.EmailField(
+        required=False,
+        max_length=LIMITS["email"],
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": _too_long("Email address", LIMITS["email"]),
+        },
+    )
+    section = forms.CharField(required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput)
+    token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = consultation.settings.feedback
+        self.fields["nature"].choices = [(n, n) for n in options.natures]
+        self.fields["role"].choices = [(r, r) for r in options.roles]
+        self.ask_about_you = ask_about_you
+        if not ask_about_you:
+            for name in self.ABOUT_YOU_FIELDS:
+                del self.fields[name]
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(element id, message) for the error summary, in the order of the fields."""
+        links = []
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                anchor = f"id_{name}_0" if isinstance(field.widget, forms.RadioSelect) else f"id_{name}"
+                links.append((anchor, message))
+        return links

@@ -1,0 +1,79 @@
+"""Storing a submission durably, exactly once.
+
+Everything for one submission is written in one short transaction; the respondent is shown a
+confirmation only after it has committed. A repeated submission of the same rendered form
+(a double click, a refresh, a retry after a timeout) finds the response already stored and
+returns it instead of storing another.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from .models import Contact, Response
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
+
+
+def new_reference() -> str:
+    """A short reference a person can read out: SB-XXXX-XXXX (40 random bits)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"SB-{chars[:4]}-{chars[4:]}"
+
+
+def new_submission_token() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    email: str = ""
+    organisation: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.email or self.organisation)
+
+
+def store_response(
+    fields: dict[str, object],
+    *,
+    token: str | None,
+    contact: ContactDetails | None = None,
+    contact_id: int | None = None,
+) -> tuple[Response, bool]:
+    """Store one response; returns it and whether it is new (False: it was already stored).
+
+    `contact` makes a new contact record; `contact_id` links to one made earlier in the visit.
+    """
+    if token:
+        existing = Response.objects.filter(submission_token=token).first()
+        if existing is not None:
+            return existing, False
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                linked_id = contact_id
+                if contact:
+                    linked_id = Contact.objects.create(
+                        email=contact.email, organisation=contact.organisation
+                    ).pk
+                elif linked_id is not None and not Contact.objects.filter(pk=linked_id).exists():
+                    linked_id = None  # erased since; the answers are kept without it
+                response = Response.objects.create(
+                    reference=new_reference(),
+                    submission_token=token or None,
+                    contact_id=linked_id,
+                    **fields,
+                )
+            return response, True
+        except IntegrityError:
+            if token:
+                existing = Response.objects.filter(submission_token=token).first()
+                if existing is not None:
+                    return existing, False
+            # Otherwise a reference collided (rare): try again with a new one.
+    raise IntegrityError("could not find an unused reference")

@@ -1,0 +1,107 @@
+"""The loaded, rendered form of a consultation: what every other part of soundingboard reads.
+
+A `Consultation` is built once, when the server starts, from a folder (see `loader`), and is
+never changed afterwards, so it can be shared by every request without locking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .settings_schema import ConsultationSettings
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a page that can take feedback on its own section."""
+
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(eq=False)
+class Page:
+    """One Markdown page, rendered to safe HTML. Pages are equal only to themselves."""
+
+    source: Path  # the Markdown file
+    path: str  # its address inside the consultation: "" for the home page, else "a/b/"
+    title: str
+    html: str
+    text: str  # plain text, for search
+    headings: list[Heading] = field(default_factory=list)
+    section_trail: tuple[str, ...] = ()  # titles of the nav sections above the page
+    url: str = ""  # where it is served, e.g. "/a/b/"
+    feedback_url: str = ""  # where its feedback form posts, e.g. "/feedback/a/b/"
+    previous: Page | None = field(default=None, repr=False)
+    next: Page | None = field(default=None, repr=False)
+
+    def heading(self, heading_id: str) -> Heading | None:
+        return next((h for h in self.headings if h.id == heading_id), None)
+
+
+@dataclass
+class NavSection:
+    """A titled group of pages (and sub-sections) in the navigation."""
+
+    title: str
+    children: list[NavItem]
+
+
+NavItem = Page | NavSection
+
+
+@dataclass
+class Consultation:
+    """A consultation paper, ready to serve."""
+
+    slug: str
+    root: Path  # the folder it was loaded from
+    docs_dir: Path  # where its Markdown pages and files live
+    settings: ConsultationSettings
+    nav: list[NavItem]
+    pages: list[Page]  # in reading order
+    warnings: list[str] = field(default_factory=list)
+    url_prefix: str = "/"  # "/" when it is the only consultation, else "/<slug>/"
+
+    @property
+    def title(self) -> str:
+        return self.settings.title
+
+    def page(self, path: str) -> Page | None:
+        """The page at an address inside the consultation ("a/b" and "a/b/" alike)."""
+        path = path.strip("/")
+        return self._pages_by_path.get(f"{path}/" if path else "")
+
+    def __post_init__(self) -> None:
+        self._pages_by_path = {p.path: p for p in self.pages}
+
+    def url(self, relative: str = "") -> str:
+        """An address inside this consultation, e.g. url("search/")."""
+        return self.url_prefix + relative
+
+    @property
+    def home_url(self) -> str:
+        return self.url_prefix
+
+    @property
+    def search_url(self) -> str:
+        return self.url("search/")
+
+    @property
+    def privacy_url(self) -> str:
+        return self.url("privacy/")
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.status(now) == "open"
+
+    def status(self, now: dt.datetime) -> str:
+        """'not-open-yet', 'open' or 'closed' at the given aware time."""
+        opens, closes = self.settings.opens_at(), self.settings.closes_at()
+        if opens and now < opens:
+            return "not-open-yet"
+        if closes and now >= closes:
+            return "closed"
+        return "open"

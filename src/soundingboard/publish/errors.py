@@ -1,0 +1,35 @@
+"""The one error type for a consultation folder that cannot be loaded.
+
+Every message names the file, the line where it is known, what is wrong and how to fix it,
+because the person reading it is editing a folder of Markdown, not debugging Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a consultation folder."""
+
+    file: Path
+    message: str
+    fix: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        text = f"{where}: {self.message}"
+        if self.fix:
+            text += f"\n  How to fix it: {self.fix}"
+        return text
+
+
+class ConsultationError(Exception):
+    """A consultation folder has one or more problems that stop it loading."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,469 @@
+"""Turn a consultation folder (or an MkDocs project) into a `Consultation`.
+
+This is where every problem with a folder is found, at start-up, so that a running server
+never meets a broken page: a missing page, malformed YAML or an unknown key stops loading with
+a message naming the file, the line and the fix; a missing image is only a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from bs4 import BeautifulSoup
+from pydantic import ValidationError
+
+from .consultation import Consultation, NavItem, NavSection, Page
+from .errors import ConsultationError, Problem
+from .render import render_markdown
+from .settings_schema import ConsultationSettings, slugify_folder_name
+from .yaml_source import YamlDocument, read_yaml
+
+CONFIG_FILE = "consultation.yml"
+MKDOCS_FILES = ("mkdocs.yml", "mkdocs.yaml")
+# First parts of an address that the platform itself uses; no page may take them.
+RESERVED_ADDRESSES = frozenset(
+    "search feedback privacy accessibility questionnaire api static files analyse admin "
+    "accounts".split()
+)
+# What an MkDocs setting is called in consultation.yml.
+MKDOCS_KEYS = {"site_name": "title", "nav": "pages", "docs_dir": "docs_dir"}
+
+FIXES = {
+    "slug": "use lower-case letters, digits and hyphens, such as my-consultation",
+    "accent_colour": (
+        'write the colour in quotes as # and six hexadecimal digits, such as "#1d70b8" '
+        "(without quotes, YAML reads # as the start of a comment)"
+    ),
+    "opens": "write a date as YYYY-MM-DD, such as 2027-01-31, or a date and time",
+    "closes": "write a date as YYYY-MM-DD, such as 2027-03-31, or a date and time",
+    "contact_email": "write a full email address, such as consultation@example.org",
+    "allowed_origins": "write each origin as scheme and host only, such as https://example.org",
+}
+
+
+@dataclass
+class _Sources:
+    """The YAML files of a folder and which file each setting came from."""
+
+    config: YamlDocument | None
+    mkdocs: YamlDocument | None
+    origin: dict[str, tuple[YamlDocument, str]]  # setting -> (file, key as written there)
+
+
+def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
+    """Load and render one consultation folder, or raise ConsultationError."""
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise ConsultationError(
+            [Problem(folder, "is not a folder", "give the path of a consultation folder")]
+        )
+    settings, sources, raw = _settings(folder)
+    docs_dir = (folder / settings.docs_dir).resolve()
+    if not docs_dir.is_dir():
+        document, key = sources.origin.get("docs_dir", (sources.config or sources.mkdocs, ""))
+        raise ConsultationError(
+            [
+                Problem(
+                    document.path if document else folder,
+                    f"the pages folder “{settings.docs_dir}” does not exist",
+                    "create it or correct docs_dir",
+                    line=document.line_of([key]) if document and key else None,
+                )
+            ]
+        )
+    entries = _nav_entries(settings, sources, docs_dir)
+    return _build(folder, docs_dir, settings, entries, url_prefix, raw.get("_extensions", []))
+
+
+def consultation_slug(folder: Path) -> str:
+    """The slug a folder's consultation will be served under, without rendering its pages."""
+    settings, _, _ = _settings(folder.resolve())
+    return settings.slug or ""
+
+
+def _settings(folder: Path) -> tuple[ConsultationSettings, _Sources, dict[str, Any]]:
+    sources, raw = _read_settings(folder)
+    settings = _validate(raw, sources, folder)
+    if settings.slug is None:
+        settings = settings.model_copy(update={"slug": slugify_folder_name(folder.name)})
+    return settings, sources, raw
+
+
+def is_consultation_folder(folder: Path) -> bool:
+    return (folder / CONFIG_FILE).is_file() or any((folder / n).is_file() for n in MKDOCS_FILES)
+
+
+def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
+    config_path = folder / CONFIG_FILE
+    mkdocs_path = next((folder / n for n in MKDOCS_FILES if (folder / n).is_file()), None)
+    if not config_path.is_file() and mkdocs_path is None:
+        raise ConsultationError(
+            [
+                Problem(
+                    folder,
+                    f"has no {CONFIG_FILE} or mkdocs.yml",
+                    "run `soundingboard init FOLDER` to make a new consultation folder, or give "
+                    "the folder that holds mkdocs.yml",
+                )
+            ]
+        )
+    raw: dict[str, Any] = {}
+    origin: dict[str, tuple[YamlDocument, str]] = {}
+    mkdocs = read_yaml(mkdocs_path) if mkdocs_path else None
+    if mkdocs is not None:
+        data = _mapping(mkdocs)
+        raw["docs_dir"] = "docs"
+        for mkdocs_key, key in MKDOCS_KEYS.items():
+            if mkdocs_key in data:
+                raw[key] = data[mkdocs_key]
+                origin[key] = (mkdocs, mkdocs_key)
+        raw["_extensions"] = data.get("markdown_extensions") or []
+    config = read_yaml(config_path) if config_path.is_file() else None
+    if config is not None:
+        for key, value in _mapping(config).items():
+            raw[key] = value
+            origin[key] = (config, key)
+    return _Sources(config, mkdocs, origin), raw
+
+
+def _mapping(document: YamlDocument) -> dict[str, Any]:
+    if document.data is None:
+        return {}
+    if not isinstance(document.data, dict):
+        raise ConsultationError(
+            [
+                Problem(
+                    document.path,
+                    "must be a list of settings written as `key: value`",
+                    "start with a line such as `title: My consultation`",
+                    line=1,
+                )
+            ]
+        )
+    return document.data
+
+
+def _validate(raw: dict[str, Any], sources: _Sources, folder: Path) -> ConsultationSettings:
+    values = {k: v for k, v in raw.items() if not k.startswith("_")}
+    try:
+        return ConsultationSettings(**values)
+    except ValidationError as error:
+        problems = [_problem(item, sources, folder) for item in error.errors()]
+        raise ConsultationError(problems) from None
+
+
+def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
+    location = list(item["loc"])
+    key = str(location[0]) if location else ""
+    document, written_key = sources.origin.get(key, (sources.config or sources.mkdocs, key))
+    path = document.path if document else folder / CONFIG_FILE
+    line = document.line_of([written_key, *location[1:]]) if document else None
+    shown = ".".join(str(part) for part in [written_key, *location[1:]])
+    if item["type"] == "extra_forbidden":
+        known = list(ConsultationSettings.model_fields)
+        if len(location) > 1 and location[0] == "feedback":
+            known = ["natures", "roles"]
+        close = difflib.get_close_matches(str(location[-1]), known, n=1)
+        fix = f"did you mean “{close[0]}”?" if close else "remove it or correct its spelling"
+        return Problem(path, f"unknown setting “{shown}”", fix + _see_docs(), line)
+    if item["type"] == "missing":
+        if key == "title":
+            return Problem(
+                path,
+                "the consultation has no title",
+                "add a line such as `title: My consultation`",
+                line=1,
+            )
+        return Problem(path, f"“{shown}” is missing", "add it" + _see_docs(), line)
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return Problem(path, f"“{shown}”: {message}", FIXES.get(key, "") or _see_docs(), line)
+
+
+def _see_docs() -> str:
+    return " (the settings are listed in docs/writing-a-consultation.md)"
+
+
+@dataclass
+class _Entry:
+    """One page named by the navigation, before it is rendered."""
+
+    source: Path
+    title: str | None
+    trail: tuple[str, ...]
+
+
+def _nav_entries(
+    settings: ConsultationSettings, sources: _Sources, docs_dir: Path
+) -> list[NavItem | _Entry]:
+    if settings.pages is None:
+        return [_Entry(path, None, ()) for path in _markdown_files(docs_dir)]
+    document, key = sources.origin["pages"]
+    problems: list[Problem] = []
+    entries = list(_parse_nav(settings.pages, (), [key], document, docs_dir, problems))
+    if problems:
+        raise ConsultationError(problems)
+    if not entries:
+        raise ConsultationError(
+            [
+                Problem(
+                    document.path,
+                    "names no pages",
+                    "list at least one page",
+                    document.line_of([key]),
+                )
+            ]
+        )
+    return entries
+
+
+def _markdown_files(docs_dir: Path) -> list[Path]:
+    files = sorted(
+        p for p in docs_dir.rglob("*.md") if not any(part.startswith(".") for part in p.parts)
+    )
+    # MkDocs order: the home page first, then every other page by path.
+    return sorted(files, key=lambda p: (p.parent != docs_dir or p.name != "index.md", str(p)))
+
+
+def _parse_nav(
+    items: Any,
+    trail: tuple[str, ...],
+    location: list[str | int],
+    document: YamlDocument,
+    docs_dir: Path,
+    problems: list[Problem],
+) -> Iterator[NavItem | _Entry]:
+    if not isinstance(items, list):
+        problems.append(
+            Problem(
+                document.path,
+                "the page list must be a list, one `- page.md` per line",
+                "start each page with `- `",
+                document.line_of(location),
+            )
+        )
+        return
+    for index, item in enumerate(items):
+        here = [*location, index]
+        title, target = None, item
+        if isinstance(item, dict) and len(item) == 1:
+            title, target = next(iter(item.items()))
+            title = str(title)
+            here = [*here, title]
+        if isinstance(target, list) and title is not None:
+            children = list(_parse_nav(target, (*trail, title), here, document, docs_dir, problems))
+            yield NavSection(title=title, children=children)  # type: ignore[arg-type]
+        elif isinstance(target, str) and "://" in target:
+            continue  # external links in an MkDocs nav are not pages
+        elif isinstance(target, str):
+            source = (docs_dir / target).resolve()
+            if not source.is_relative_to(docs_dir):
+                problems.append(
+                    Problem(
+                        document.path,
+                        f"“{target}” is outside the pages folder",
+                        "move the page into the pages folder",
+                        document.line_of(here),
+                    )
+                )
+            elif not source.is_file():
+                problems.append(
+                    Problem(
+                        document.path,
+                        f"the page “{target}” does not exist in {docs_dir}",
+                        _missing_page_fix(target, docs_dir),
+                        document.line_of(here),
+                    )
+                )
+            else:
+                yield _Entry(source, title, trail)
+        else:
+            problems.append(
+                Problem(
+                    document.path,
+                    f"cannot read the page entry {item!r}",
+                    "write `- page.md`, `- Title: page.md` or `- Section: [pages]`",
+                    document.line_of(here),
+                )
+            )
+
+
+def _missing_page_fix(target: str, docs_dir: Path) -> str:
+    names = [str(p.relative_to(docs_dir)) for p in docs_dir.rglob("*.md")]
+    close = difflib.get_close_matches(target, names, n=1)
+    if close:
+        return f"did you mean “{close[0]}”? Correct the name or create the file"
+    return "correct the file name or create the file"
+
+
+def page_address(source: Path, docs_dir: Path) -> str:
+    """MkDocs-style address of a page: index.md -> "", a/b.md -> "a/b/", a/index.md -> "a/"."""
+    relative = source.relative_to(docs_dir).with_suffix("")
+    parts = list(relative.parts)
+    if parts and parts[-1] in ("index", "README"):
+        parts = parts[:-1]
+    return "".join(f"{part}/" for part in parts)
+
+
+def _flatten(items: list[NavItem | _Entry]) -> Iterator[_Entry]:
+    for item in items:
+        if isinstance(item, NavSection):
+            yield from _flatten(item.children)  # type: ignore[arg-type]
+        elif isinstance(item, _Entry):
+            yield item
+
+
+def _build(
+    folder: Path,
+    docs_dir: Path,
+    settings: ConsultationSettings,
+    items: list[NavItem | _Entry],
+    url_prefix: str,
+    extensions_setting: Any,
+) -> Consultation:
+    entries = list(_flatten(items))
+    problems: list[Problem] = []
+    addresses: dict[Path, str] = {}
+    for entry in entries:
+        address = page_address(entry.source, docs_dir)
+        first = address.split("/", 1)[0]
+        if first in RESERVED_ADDRESSES:
+            problems.append(
+                Problem(
+                    entry.source,
+                    f"its address /{address} starts with “{first}”, which soundingboard uses",
+                    "rename the file or its folder",
+                )
+            )
+        addresses.setdefault(entry.source, address)
+    if problems:
+        raise ConsultationError(problems)
+
+    extensions, extension_configs = _extension_settings(extensions_setting)
+    warnings: list[str] = []
+    pages: dict[Path, Page] = {}
+
+    def link_for_page(target: Path) -> str | None:
+        address = addresses.get(target)
+        return None if address is None else url_prefix + address
+
+    def file_url(target: Path) -> str:
+        return url_prefix + "files/" + quote(target.relative_to(docs_dir).as_posix())
+
+    for entry in entries:
+        if entry.source in pages:
+            continue
+        try:
+            source = entry.source.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ConsultationError(
+                [Problem(entry.source, f"is not UTF-8 text ({error.reason})", "save it as UTF-8")]
+            ) from None
+        rendered = render_markdown(
+            source,
+            source_path=entry.source,
+            docs_dir=docs_dir,
+            link_for_page=link_for_page,
+            file_url=file_url,
+            extensions=extensions,
+            extension_configs=extension_configs,
+        )
+        warnings.extend(rendered.warnings)
+        address = addresses[entry.source]
+        page = Page(
+            source=entry.source,
+            path=address,
+            title=entry.title
+            or _meta_title(rendered.meta)
+            or rendered.title
+            or _title_from_name(entry.source),
+            html="",
+            text=rendered.text,
+            headings=rendered.headings,
+            section_trail=entry.trail,
+            url=url_prefix + address,
+            feedback_url=f"{url_prefix}feedback/{address}",
+        )
+        page.html = _add_section_links(rendered.html, page)
+        pages[entry.source] = page
+
+    ordered = list(pages.values())
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        before.next, after.previous = after, before
+    nav = _resolve_nav(items, pages)
+    return Consultation(
+        slug=settings.slug or slugify_folder_name(folder.name),
+        root=folder,
+        docs_dir=docs_dir,
+        settings=settings,
+        nav=nav,
+        pages=ordered,
+        warnings=list(dict.fromkeys(warnings)),
+        url_prefix=url_prefix,
+    )
+
+
+def _resolve_nav(items: list[NavItem | _Entry], pages: dict[Path, Page]) -> list[NavItem]:
+    resolved: list[NavItem] = []
+    for item in items:
+        if isinstance(item, NavSection):
+            children = _resolve_nav(item.children, pages)  # type: ignore[arg-type]
+            if children:
+                resolved.append(NavSection(item.title, children))
+        elif isinstance(item, _Entry):
+            resolved.append(pages[item.source])
+    return resolved
+
+
+def _meta_title(meta: dict[str, list[str]]) -> str:
+    return " ".join(meta.get("title", [])).strip()
+
+
+def _title_from_name(source: Path) -> str:
+    stem = source.parent.name if source.stem in ("index", "README") else source.stem
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Home"
+
+
+def _extension_settings(setting: Any) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The `markdown_extensions` of an mkdocs.yml as names and their options."""
+    names: list[str] = []
+    configs: dict[str, dict[str, Any]] = {}
+    for item in setting if isinstance(setting, list) else []:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict) and len(item) == 1:
+            name, options = next(iter(item.items()))
+            names.append(str(name))
+            if isinstance(options, dict):
+                configs[str(name)] = options
+    return names, configs
+
+
+def _add_section_links(html: str, page: Page) -> str:
+    """After each h2 and h3, a link to give feedback on that section alone."""
+    if not page.headings:
+        return html
+    soup = BeautifulSoup(html, "html.parser")
+    for heading in page.headings:
+        element = soup.find(id=heading.id)
+        if element is None or element.name not in ("h2", "h3"):
+            continue
+        link = soup.new_tag(
+            "a",
+            attrs={
+                "class": "govuk-link sb-section-feedback__link",
+                "href": f"{page.feedback_url}?section={quote(heading.id)}",
+            },
+        )
+        link.string = "Comment on this section"
+        hidden = soup.new_tag("span", attrs={"class": "govuk-visually-hidden"})
+        hidden.string = f": {heading.text}"
+        link.append(hidden)
+        paragraph = soup.new_tag("p", attrs={"class": "sb-section-feedback"})
+        paragraph.append(link)
+        element.insert_after(paragraph)
+    return str(soup)

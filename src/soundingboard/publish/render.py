@@ -1,0 +1,493 @@
+"""Render one Markdown page of a consultation to safe HTML, with its title, headings and text.
+
+Pages are usually written for MkDocs (often with the Material theme), so rendering uses
+Python-Markdown with the extensions such sites rely on, plus whichever extra extensions the
+site's `mkdocs.yml` names and that can be imported here. The HTML is then made safe (see
+`sanitise`), relative links are pointed at the platform's own URLs, and anything odd found on
+the way is reported as a warning rather than an error: a page with a broken image should still
+be published.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote, unquote, urlsplit
+
+import markdown
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from . import sanitise
+from .consultation import Heading
+
+PERMALINK_LABEL: Final = "Link to this section"
+
+# Always on, in this order. Names are Python-Markdown's short names for its built-ins.
+BASE_EXTENSIONS: Final = (
+    "attr_list",
+    "md_in_html",
+    "toc",
+    "admonition",
+    "def_list",
+    "meta",
+    "footnotes",
+    "tables",
+    "fenced_code",
+    "sane_lists",
+)
+
+_BASE_CONFIGS: Final[dict[str, dict[str, Any]]] = {
+    # The default slugify gives MkDocs' lowercase-hyphen ids.
+    "toc": {"permalink": True, "permalink_title": PERMALINK_LABEL, "permalink_class": "headerlink"},
+    # Alignment as an attribute, because inline styles are stripped.
+    "tables": {"use_align_attribute": True},
+}
+
+# toc options a site may set; the permalink itself cannot be turned off.
+_TOC_USER_OPTIONS: Final = frozenset(
+    {"permalink", "toc_depth", "baselevel", "separator", "slugify"}
+)
+
+# Extensions that would defeat link rewriting or sanitising, so are never loaded.
+_REFUSED_EXTENSIONS: Final[dict[str, str]] = {
+    "pymdownx.b64": "images are served as files, not embedded",
+    "pymdownx.pathconverter": "soundingboard rewrites links itself",
+}
+
+_PAGE_SUFFIXES: Final = frozenset({".md", ".markdown"})
+
+_NOT_TEXT: Final = frozenset({"headerlink", "footnote-backref"})
+
+_BLOCK_TAGS: Final = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    }
+)
+
+_UNDEFINED_FOOTNOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+# `*word *next`: a space before the closing star stops Python-Markdown seeing emphasis.
+_STRAY_EMPHASIS_SPACE = re.compile(r"(?<![\w*\\])\*(?![\s*])([^*\n`]*?[^\s*\\]) \*(?=\w)")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+
+# Characters left as they are when making a rewritten URL safe to put in an attribute.
+_URL_SAFE_CHARS: Final = "/:?#[]@!$&'()*+,;=%~"
+
+
+@dataclass
+class RenderedPage:
+    """A page rendered to safe HTML, with what the rest of the platform needs to know about it."""
+
+    html: str  # safe HTML of the page body
+    title: str | None  # text of the first <h1>, else the meta "title", else None
+    headings: list[Heading]  # every h2 and h3 with an id, in order
+    text: str  # plain text, whitespace-collapsed, for a search index
+    meta: dict[str, list[str]]  # from the `meta` extension
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_markdown(
+    source: str,
+    *,
+    source_path: Path,
+    docs_dir: Path,
+    link_for_page: Callable[[Path], str | None],
+    file_url: Callable[[Path], str],
+    extensions: Sequence[str | markdown.Extension] = (),
+    extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RenderedPage:
+    """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
+
+    `link_for_page` and `file_url` receive resolved absolute paths inside `docs_dir`.
+    `extensions` and `extension_configs` are a site's extra Markdown extensions; those that
+    cannot be loaded are skipped with a warning.
+    """
+    page_name = _display_name(source_path, docs_dir)
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        if f"{page_name}: {message}" not in warnings:
+            warnings.append(f"{page_name}: {message}")
+
+    specs = _extension_specs(extensions, extension_configs or {}, docs_dir, warn)
+    raw_html, meta = _convert(_fix_stray_emphasis(source), specs, warn)
+
+    soup = BeautifulSoup(raw_html, "html.parser")
+    sanitise.strip_structure(soup)
+    _warn_undefined_footnotes(soup, warn)
+    _rewrite_urls(soup, source_path, docs_dir, link_for_page, file_url, warn)
+    for img in soup.find_all("img"):
+        if not img.get("alt"):
+            img["alt"] = ""
+        img["loading"] = "lazy"
+    for anchor in soup.find_all("a", class_="headerlink"):
+        anchor["aria-label"] = PERMALINK_LABEL
+    _deduplicate_ids(soup, warn)
+    sanitise.secure_link_targets(soup)
+    safe_html = sanitise.clean_html(str(soup)).strip()
+
+    final = BeautifulSoup(safe_html, "html.parser")
+    h1 = final.find("h1")
+    title = _plain_text(h1) if h1 is not None else ""
+    if not title and meta.get("title"):
+        title = " ".join(" ".join(meta["title"]).split())
+    headings = [
+        Heading(level=int(tag.name[1]), id=str(tag["id"]), text=_plain_text(tag))
+        for tag in final.find_all(["h2", "h3"], id=True)
+    ]
+    return RenderedPage(
+        html=safe_html,
+        title=title or None,
+        headings=headings,
+        text=_plain_text(final),
+        meta=meta,
+        warnings=warnings,
+    )
+
+
+@dataclass
+class _ExtensionSpec:
+    extension: str | markdown.Extension
+    config: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        ext = self.extension
+        return ext if isinstance(ext, str) else f"{type(ext).__module__}.{type(ext).__name__}"
+
+
+def _extension_specs(
+    extensions: Sequence[str | markdown.Extension],
+    configs: Mapping[str, Mapping[str, Any]],
+    docs_dir: Path,
+    warn: Callable[[str], None],
+) -> list[_ExtensionSpec]:
+    """The extensions to use, base ones first, each checked to load with its configuration."""
+    base = {name: dict(_BASE_CONFIGS.get(name, {})) for name in BASE_EXTENSIONS}
+    extras: list[_ExtensionSpec] = []
+    seen: set[str] = set()
+    for ext in extensions:
+        if not isinstance(ext, str):
+            extras.append(_ExtensionSpec(ext, {}))
+            continue
+        name = ext.removeprefix("markdown.extensions.")
+        config = dict(configs.get(ext) or configs.get(name) or {})
+        if name in base:
+            base[name] = _merge_base_config(name, base[name], config)
+        elif name in _REFUSED_EXTENSIONS:
+            warn(f"Markdown extension “{name}” not used: {_REFUSED_EXTENSIONS[name]}")
+        elif name not in seen:
+            if name == "pymdownx.snippets":
+                # Snippets read files: keep them to the page folder, and never download.
+                config.update(
+                    base_path=[str(docs_dir)], restrict_base_path=True, url_download=False
+                )
+            extras.append(_ExtensionSpec(name, config))
+        seen.add(name)
+
+    specs: list[_ExtensionSpec] = []
+    for name, config in base.items():
+        spec = _ExtensionSpec(name, config)
+        error = _load_error(spec) if config != _BASE_CONFIGS.get(name, {}) else None
+        if error is not None:
+            warn(f"settings for Markdown extension “{name}” ignored: {error}")
+            spec = _ExtensionSpec(name, dict(_BASE_CONFIGS.get(name, {})))
+        specs.append(spec)
+    for spec in extras:
+        error = _load_error(spec)
+        if error is None:
+            specs.append(spec)
+        else:
+            warn(f"Markdown extension “{spec.label}” could not be loaded and was skipped: {error}")
+    return specs
+
+
+def _merge_base_config(name: str, base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    if name != "toc":
+        return {**user, **base}
+    merged = dict(base)
+    for key, value in user.items():
+        if key not in _TOC_USER_OPTIONS or (key == "slugify" and not callable(value)):
+            continue
+        if key == "permalink":
+            # A site may choose the symbol, not whether there is one.
+            value = value if isinstance(value, str) and value else True
+        merged[key] = value
+    return merged
+
+
+def _load_error(spec: _ExtensionSpec) -> str | None:
+    """Why the extension cannot be set up, or None if it can."""
+    try:
+        _new_markdown([spec])
+    except Exception as error:  # any failure in third-party code means "skip it"
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _new_markdown(specs: Sequence[_ExtensionSpec]) -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[spec.extension for spec in specs],
+        extension_configs={
+            spec.extension: spec.config for spec in specs if isinstance(spec.extension, str)
+        },
+        output_format="html",
+    )
+
+
+def _convert(
+    source: str, specs: list[_ExtensionSpec], warn: Callable[[str], None]
+) -> tuple[str, dict[str, list[str]]]:
+    """Markdown to (unsafe) HTML and the page's meta-data, falling back to fewer extensions."""
+    base = [spec for spec in specs if spec.extension in BASE_EXTENSIONS]
+    extras = [spec for spec in specs if spec not in base]
+    try:
+        return _convert_with(source, specs)
+    except Exception as error:  # third-party extensions can fail on particular input
+        if not extras:
+            warn(f"rendering failed ({type(error).__name__}: {error}); shown as plain text")
+            return f"<pre>{html_lib.escape(source)}</pre>", {}
+        names = ", ".join(f"“{spec.label}”" for spec in extras)
+        warn(f"rendering failed ({type(error).__name__}: {error}); rendered without {names}")
+    return _convert(source, base, warn)
+
+
+def _convert_with(source: str, specs: list[_ExtensionSpec]) -> tuple[str, dict[str, list[str]]]:
+    md = _new_markdown(specs)
+    html = md.convert(source)
+    raw_meta: Mapping[str, Sequence[str]] = getattr(md, "Meta", {})
+    return html, {str(key): [str(value) for value in values] for key, values in raw_meta.items()}
+
+
+def _fix_stray_emphasis(source: str) -> str:
+    """Turn `*word *next` into `*word* next`, outside code."""
+    lines = source.split("\n")
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None or "*" not in line:
+            continue
+        pieces: list[str] = []
+        last = 0
+        for span in _CODE_SPAN.finditer(line):
+            pieces.append(_STRAY_EMPHASIS_SPACE.sub(r"*\1* ", line[last : span.start()]))
+            pieces.append(span.group(0))
+            last = span.end()
+        pieces.append(_STRAY_EMPHASIS_SPACE.sub(r"*\1* ", line[last:]))
+        lines[index] = "".join(pieces)
+    return "\n".join(lines)
+
+
+def _warn_undefined_footnotes(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
+    for text in soup.find_all(string=_UNDEFINED_FOOTNOTE):
+        if isinstance(text, PreformattedString) or text.find_parent(["code", "pre"]):
+            continue
+        for match in _UNDEFINED_FOOTNOTE.finditer(str(text)):
+            warn(f"footnote “{match.group(0)}” has no definition; shown as written")
+
+
+def _rewrite_urls(
+    soup: BeautifulSoup,
+    source_path: Path,
+    docs_dir: Path,
+    link_for_page: Callable[[Path], str | None],
+    file_url: Callable[[Path], str],
+    warn: Callable[[str], None],
+) -> None:
+    docs_root = docs_dir.resolve()
+    for tag, attribute, kind in _url_attributes(soup):
+        value = tag.get(attribute)
+        if not isinstance(value, str):
+            continue
+        new_value = _rewrite_url(
+            value, kind, source_path.parent, docs_root, link_for_page, file_url, warn
+        )
+        if new_value is None:
+            del tag[attribute]
+        else:
+            tag[attribute] = new_value
+
+
+def _url_attributes(soup: BeautifulSoup) -> Iterator[tuple[Tag, str, str]]:
+    for tag in soup.find_all("a", href=True):
+        yield tag, "href", "link"
+    for tag in soup.find_all("img", src=True):
+        yield tag, "src", "image"
+
+
+def _rewrite_url(
+    url: str,
+    kind: str,
+    base: Path,
+    docs_root: Path,
+    link_for_page: Callable[[Path], str | None],
+    file_url: Callable[[Path], str],
+    warn: Callable[[str], None],
+) -> str | None:
+    """The URL to use instead of relative `url`; `url` itself if not relative; None to drop it."""
+    stripped = url.strip()
+    parts = urlsplit(stripped)
+    if not stripped or parts.scheme or parts.netloc or stripped.startswith(("#", "/", "\\")):
+        return url
+    if not parts.path:  # only a query
+        return url
+    written = unquote(parts.path)
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    query = f"?{parts.query}" if parts.query else ""
+    try:
+        return _rewrite_path(
+            written, kind, base, docs_root, query, fragment, link_for_page, file_url, warn
+        )
+    except (OSError, ValueError) as error:  # e.g. a NUL byte or an over-long name
+        reason = type(error).__name__
+        warn(f"{kind} “{_shorten(written)}” cannot be looked up ({reason}); {kind} removed")
+        return None
+
+
+def _rewrite_path(
+    written: str,
+    kind: str,
+    base: Path,
+    docs_root: Path,
+    query: str,
+    fragment: str,
+    link_for_page: Callable[[Path], str | None],
+    file_url: Callable[[Path], str],
+    warn: Callable[[str], None],
+) -> str | None:
+    # resolve() follows symlinks, so a link inside docs_dir to a file outside is caught too.
+    real = Path(os.path.normpath(base / written)).resolve()
+    shown = _shorten(written)
+    if not real.is_relative_to(docs_root):
+        warn(f"{kind} “{shown}” points outside the pages folder; {kind} removed")
+        return None
+    page_file = real
+    if real.is_dir():
+        page_file = next(
+            (real / n for n in ("index.md", "README.md") if (real / n).is_file()), real
+        )
+    if page_file.suffix.lower() in _PAGE_SUFFIXES:
+        page_url = link_for_page(page_file)
+        if page_url is not None:
+            return _encode_url(page_url + fragment)
+        if page_file.is_file():
+            warn(f"link to “{shown}”, which is not a page of this consultation; link removed")
+        else:
+            warn(f"link to “{shown}” not found; link removed")
+        return None
+    if real.is_dir():
+        warn(f"link to folder “{shown}”, which has no page; link removed")
+        return None
+    if not real.is_file():
+        # Still point at where the file would be served, so adding the file fixes the page.
+        warn(f"{kind} “{shown}” not found")
+    return _encode_url(file_url(real) + query + fragment)
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _encode_url(url: str) -> str:
+    """Percent-encode spaces and non-ASCII characters, leaving existing escapes alone."""
+    return quote(url, safe=_URL_SAFE_CHARS)
+
+
+def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
+    """Make ids unique; headings keep theirs first, as their ids are their sections' addresses."""
+    tagged = soup.find_all(id=True)
+    ordered = [t for t in tagged if t.name in sanitise.HEADING_TAGS]
+    ordered += [t for t in tagged if t.name not in sanitise.HEADING_TAGS]
+    used: set[str] = set()
+    duplicates: list[Tag] = []
+    for tag in ordered:
+        tag_id = str(tag["id"])
+        if tag_id in used:
+            duplicates.append(tag)
+        used.add(tag_id)
+    for tag in duplicates:
+        old = str(tag["id"])
+        number = 1
+        while f"{old}_{number}" in used:
+            number += 1
+        new = f"{old}_{number}"
+        used.add(new)
+        tag["id"] = new
+        for anchor in tag.find_all("a", class_="headerlink", href=f"#{old}"):
+            anchor["href"] = f"#{new}"
+        warn(f"id “{old}” is used more than once; renamed to “{new}”")
+
+
+def _plain_text(root: Tag) -> str:
+    """The text of `root`, with blocks separated and whitespace collapsed, without permalinks."""
+    pieces: list[str] = []
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):
+                continue
+            if isinstance(child, NavigableString):
+                pieces.append(str(child))
+            elif isinstance(child, Tag):
+                if _NOT_TEXT.intersection(child.get("class") or []):
+                    continue
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    pieces.append(" ")
+                walk(child)
+                if block:
+                    pieces.append(" ")
+
+    walk(root)
+    return " ".join("".join(pieces).split())
+
+
+def _display_name(source_path: Path, docs_dir: Path) -> str:
+    try:
+        return source_path.relative_to(docs_dir).as_posix()
+    except ValueError:
+        return source_path.name

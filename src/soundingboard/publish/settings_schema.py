@@ -1,0 +1,171 @@
+"""What `consultation.yml` may say, with its defaults and its checks.
+
+Pydantic does the checking; `loader` turns its errors into messages that name the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_NATURES = [
+    "I’m enthusiastic about this",
+    "I’m unsure about this",
+    "I disagree with this",
+    "I have a general reflection on this",
+    "I’ve identified a specific issue with this",
+    "Other",
+]
+
+DEFAULT_ROLES = [
+    "Local authority data professional",
+    "Local authority digital professional",
+    "Local authority children’s social care professional",
+    "Local authority leadership",
+    "Central government data professional",
+    "Central government digital professional",
+    "Central government social care professional",
+    "Central government leadership",
+    "Other public sector professional role",
+    "Data and digital supplier/partner",
+    "Data and digital consultant",
+    "Other private sector professional role",
+    "Person (with current or previous social care involvement as a service user)",
+    "Person (without current or previous social care involvement as a service user)",
+]
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    """WCAG contrast ratio of a #rrggbb colour against white."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedbackSettings(_Strict):
+    """The option lists of the per-page feedback form."""
+
+    natures: list[OptionText] = Field(default_factory=lambda: list(DEFAULT_NATURES), min_length=1)
+    roles: list[OptionText] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+
+    @field_validator("natures", "roles")
+    @classmethod
+    def _no_repeats(cls, options: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for option in options:
+            if option in seen:
+                raise ValueError(f"“{option}” is listed twice; list each option once")
+            seen.add(option)
+        return options
+
+
+class ConsultationSettings(_Strict):
+    """Everything `consultation.yml` can set. Only `title` is needed (or `site_name` in MkDocs)."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    slug: Annotated[str, Field(pattern=SLUG_PATTERN)] | None = None
+    organisation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    accent_colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1d70b8"
+    opens: dt.date | dt.datetime | None = None
+    closes: dt.date | dt.datetime | None = None
+    timezone: str = "Europe/London"
+    contact_email: EmailStr | None = None
+    privacy_notice: str = ""
+    docs_dir: str = "."
+    pages: list[Any] | None = None
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
+        default_factory=list
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"“{value}” is not a time zone name; use one like Europe/London"
+            ) from None
+        return value
+
+    @field_validator("accent_colour")
+    @classmethod
+    def _readable_accent(cls, value: str) -> str:
+        ratio = contrast_with_white(value)
+        if ratio < 4.5:
+            raise ValueError(
+                f"white text on {value} has a contrast of {ratio:.1f}:1, below the 4.5:1 that "
+                "WCAG AA needs; choose a darker colour"
+            )
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ConsultationSettings:
+        opens, closes = self.opens_at(), self.closes_at()
+        if opens and closes and closes <= opens:
+            raise ValueError("closes must be after opens")
+        return self
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def opens_at(self) -> dt.datetime | None:
+        """The moment feedback opens: a bare date means the start of that day."""
+        return _moment(self.opens, self.zone(), end_of_day=False)
+
+    def closes_at(self) -> dt.datetime | None:
+        """The moment feedback closes: a bare date means the end of that day."""
+        return _moment(self.closes, self.zone(), end_of_day=True)
+
+
+def describe_moment(value: dt.date | dt.datetime | None) -> str:
+    """A date as people write it: "31 March 2027", or "31 March 2027 at 5pm" with a time."""
+    if value is None:
+        return ""
+    text = f"{value.day} {value:%B %Y}"
+    if isinstance(value, dt.datetime):
+        hour = value.hour % 12 or 12
+        minutes = f":{value.minute:02d}" if value.minute else ""
+        text += f" at {hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+    return text
+
+
+def _moment(value: dt.date | dt.datetime | None, zone: ZoneInfo, *, end_of_day: bool):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if end_of_day:
+        return dt.datetime.combine(value + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+
+
+def slugify_folder_name(name: str) -> str:
+    """A usable slug from a folder name: lower case, hyphens, at most 64 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return slug or "consultation"

@@ -1,0 +1,93 @@
+"""Pages of a consultation: the paper itself, search, the privacy notice and files."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from ..collect.feedback import feedback_context
+from .markdown_text import render_plain_markdown
+from .registry import get_consultation, get_registry
+from .search import MAX_QUERY_LENGTH, search
+
+# Files beside the pages that may be served; Markdown sources and settings are not among them.
+SERVED_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .svg .webp .avif .pdf .csv .txt .docx .xlsx .odt .ods .pptx .mp3 "
+    ".mp4 .webm .vtt".split()
+)
+FILE_MAX_AGE = 60 * 60  # files keep their names when edited, so they are cached for an hour
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The list of consultations, when an instance serves several."""
+    registry = get_registry()
+    return render(request, "publish/index.html", {"consultations": registry.consultations.values()})
+
+
+@require_safe
+def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
+    consultation = get_consultation(slug)
+    current = consultation.page(page_path)
+    if current is None:
+        raise Http404("No such page")
+    context = {
+        "consultation": consultation,
+        "page": current,
+        "content": mark_safe(current.html),  # rendered and sanitised at load time
+        **feedback_context(request, consultation, current),
+    }
+    return render(request, "publish/page.html", context)
+
+
+@require_safe
+def search_view(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_consultation(slug)
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
+    hits = search(consultation, query) if query else []
+    return render(
+        request,
+        "publish/search.html",
+        {"consultation": consultation, "query": query, "hits": hits},
+    )
+
+
+@require_safe
+def privacy(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_consultation(slug)
+    notice = consultation.settings.privacy_notice
+    return render(
+        request,
+        "publish/privacy.html",
+        {
+            "consultation": consultation,
+            "notice": render_plain_markdown(notice) if notice else "",
+        },
+    )
+
+
+@require_safe
+def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
+    consultation = get_consultation(slug)
+    target = (consultation.docs_dir / file_path).resolve()
+    if (
+        not target.is_relative_to(consultation.docs_dir)
+        or target.suffix.lower() not in SERVED_SUFFIXES
+        or not target.is_file()
+        or any(part.startswith(".") for part in Path(file_path).parts)
+    ):
+        raise Http404("No such file")
+    content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    response = FileResponse(target.open("rb"), content_type=content_type)
+    response["Cache-Control"] = f"public, max-age={FILE_MAX_AGE}"
+    if target.suffix.lower() == ".svg":
+        # An SVG may carry script: never let it run in our origin.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
+    return response

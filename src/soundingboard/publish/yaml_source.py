@@ -1,0 +1,123 @@
+"""Read a YAML file and keep track of where each value came from.
+
+Error messages about `consultation.yml` and `mkdocs.yml` name the line of the offending key,
+so the loader keeps the composed node tree beside the data. `mkdocs.yml` files often carry
+tags such as `!ENV` or `!!python/name:`; those are read as plain values instead of failing,
+because soundingboard only needs a few of the keys around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConsultationError, Problem
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """A safe loader that turns unknown tags into their plain value (never runs code)."""
+
+
+def _plain_value(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("!", _plain_value)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _plain_value)
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML file: its data and a way to find the line of any value in it."""
+
+    path: Path
+    data: Any
+    node: yaml.Node | None
+
+    def line_of(self, location: Sequence[str | int]) -> int | None:
+        """The 1-based line of the value at `location` (keys and list indexes), or the nearest
+        enclosing value that exists."""
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else None
+        for step in location:
+            if isinstance(node, yaml.MappingNode):
+                match = next(
+                    ((k, v) for k, v in node.value if getattr(k, "value", None) == step), None
+                )
+                if match is None:
+                    break
+                line = match[0].start_mark.line + 1
+                node = match[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                if step >= len(node.value):
+                    break
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Parse a YAML file, or raise ConsultationError naming the line that cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConsultationError(
+            [Problem(path, f"is not UTF-8 text ({error.reason})", "save the file as UTF-8")]
+        ) from None
+    try:
+        node = None
+        node = yaml.compose(text, Loader=_TolerantLoader)
+        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506 - a safe loader subclass
+    except ValueError as error:  # a value YAML recognises but cannot build, like 2027-02-30
+        raise ConsultationError(
+            [
+                Problem(
+                    path,
+                    f"has a value that cannot be read: {error}",
+                    "check that every date is a real date, written as YYYY-MM-DD",
+                    line=_line_of_bad_date(node),
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        raise ConsultationError(
+            [
+                Problem(
+                    path,
+                    f"is not valid YAML: {reason}",
+                    "check the indentation and the punctuation on this line and the one above; "
+                    "put quotes around text that contains a colon",
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    return YamlDocument(path=path, data=data, node=node)
+
+
+def _line_of_bad_date(node: yaml.Node | None) -> int | None:
+    """The line of the first scalar that YAML takes for a date but that is not a real date."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(node)
+            except ValueError:
+                return node.start_mark.line + 1
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode | yaml.MappingNode) else []
+    for child in children:
+        for part in child if isinstance(child, tuple) else (child,):
+            if (line := _line_of_bad_date(part)) is not None:
+                return line
+    return None

@@ -1,0 +1,72 @@
+"""Running the site in production: database migrations, static files and gunicorn.
+
+Gunicorn's sync workers serve Django fastest here; the consultations are loaded once in the
+master process (`preload_app`) so that every worker shares them and a broken folder stops
+the server before it listens.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from gunicorn.app.base import BaseApplication
+
+# The request line without its query string, and no client address: no personal data in logs.
+ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s bytes %(M)s ms'
+
+
+def default_workers() -> int:
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def prepare_database_and_static() -> str | None:
+    """Migrate the database and collect static files; a message if that cannot be done."""
+    built_css = settings.PACKAGE_DIR / "static" / "soundingboard" / "app.css"
+    if not built_css.exists():
+        return (
+            "the front-end files have not been built; run `make assets` (needs npm) "
+            "in the soundingboard source folder"
+        )
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    connections.close_all()  # never share a database connection across fork
+    return None
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, object]):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):  # type: ignore[no-untyped-def]
+        from django.urls import get_resolver
+
+        from .wsgi import application
+
+        get_resolver().url_patterns  # noqa: B018 - build the address table before forking
+        connections.close_all()
+        return application
+
+
+def run_gunicorn(*, host: str, port: int, workers: int | None) -> None:
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers or default_workers(),
+            "worker_class": "sync",
+            "preload_app": True,
+            "accesslog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        }
+    ).run()

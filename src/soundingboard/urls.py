@@ -1,0 +1,43 @@
+"""Addresses: one consultation at the root, or several each under its slug.
+
+The address scheme depends on which consultations are loaded, so it is built from the
+registry when this module is first imported.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from .collect.feedback import page_feedback
+from .health import healthz
+from .publish import views as publish
+from .publish.registry import get_registry
+
+
+def consultation_patterns() -> list[URLPattern]:
+    return [
+        path("", publish.page, name="home"),
+        path("search/", publish.search_view, name="search"),
+        path("privacy/", publish.privacy, name="privacy"),
+        path("feedback/", page_feedback, name="feedback-home"),
+        path("feedback/<path:page_path>/", page_feedback, name="feedback"),
+        path("files/<path:file_path>", publish.file, name="file"),
+        path("<path:page_path>/", publish.page, name="page"),
+    ]
+
+
+def build_urlpatterns() -> list[URLPattern | URLResolver]:
+    patterns: list[URLPattern | URLResolver] = [path("healthz", healthz, name="healthz")]
+    registry = get_registry()
+    single = registry.single
+    if single is not None:
+        patterns.append(path("", include(consultation_patterns()), {"slug": single.slug}))
+    else:
+        patterns.append(path("", publish.index, name="index"))
+        patterns.append(path("<slug:slug>/", include(consultation_patterns())))
+    return patterns
+
+
+urlpatterns = build_urlpatterns()
+handler404 = "soundingboard.errors.not_found"
+handler500 = "soundingboard.errors.server_error"

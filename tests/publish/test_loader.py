@@ -1,0 +1,194 @@
+"""Loading consultation folders and MkDocs projects, and the messages for broken ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from soundingboard.publish.consultation import NavSection
+from soundingboard.publish.errors import ConsultationError
+from soundingboard.publish.loader import load_consultation, page_address
+from soundingboard.publish.registry import load_registry
+from tests.conftest import EXAMPLE, write_consultation
+
+NESTED = """\
+title: Nested
+slug: nested
+pages:
+  - index.md
+  - Part one:
+      - one/a.md
+      - Deeper:
+          - one/b.md
+  - Last page: last.md
+"""
+PAGES = {
+    "index.md": "# Home\n\nWelcome.\n",
+    "one/a.md": "# Page A\n\n## First part\n\nText.\n",
+    "one/b.md": "Title: Page B from meta\n\nNo heading.\n",
+    "last.md": "# Heading of last\n",
+}
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_pages_order_nesting_titles_and_addresses(tmp_path):
+    consultation = load_consultation(write_consultation(tmp_path / "c", NESTED, PAGES))
+    assert [p.path for p in consultation.pages] == ["", "one/a/", "one/b/", "last/"]
+    assert [p.title for p in consultation.pages] == [
+        "Home", "Page A", "Page B from meta", "Last page"
+    ]
+    section = consultation.nav[1]
+    assert isinstance(section, NavSection) and section.title == "Part one"
+    assert isinstance(section.children[1], NavSection)
+    assert consultation.page("one/b").section_trail == ("Part one", "Deeper")
+    assert consultation.page("one/a/").previous.title == "Home"
+    assert consultation.page("one/a/").next.title == "Page B from meta"
+    assert consultation.page("last/").next is None
+
+
+def test_defaults_fill_in_what_is_not_said(tmp_path):
+    consultation = load_consultation(
+        write_consultation(tmp_path / "My Folder", "title: Minimal\n", {"index.md": "# Hi\n"})
+    )
+    assert consultation.slug == "my-folder"
+    assert len(consultation.settings.feedback.roles) == 14
+    assert len(consultation.settings.feedback.natures) == 6
+    assert consultation.settings.accent_colour == "#1d70b8"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [("index.md", ""), ("a.md", "a/"), ("a/index.md", "a/"), ("a/b c.md", "a/b c/")],
+)
+def test_page_addresses_follow_mkdocs(tmp_path, address, expected):
+    assert page_address(tmp_path / address, tmp_path) == expected
+
+
+def test_missing_page_names_file_line_and_fix(tmp_path):
+    config = NESTED.replace("one/b.md", "one/bb.md")
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "consultation.yml:8:" in problem
+    assert "“one/bb.md” does not exist" in problem
+    assert "did you mean “one/b.md”" in problem
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    config = "title: Broken\npages:\n  - index.md\n - other.md\n"
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "consultation.yml:4:" in problem
+    assert "is not valid YAML" in problem
+    assert "How to fix it" in problem
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    config = "title: Typo\nclosing: 2027-01-01\n"
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "consultation.yml:2:" in problem
+    assert "unknown setting “closing”" in problem
+    assert "did you mean “closes”?" in problem
+
+
+def test_unknown_feedback_key_and_bad_values(tmp_path):
+    config = (
+        "title: Values\n"
+        "feedback:\n  role:\n    - A\n"
+        "accent_colour: '#ffff00'\n"
+        "contact_email: not-an-email\n"
+    )
+    problems = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    text = "\n".join(problems)
+    assert "consultation.yml:3: unknown setting “feedback.role”" in text
+    assert "did you mean “roles”?" in text
+    assert "consultation.yml:5:" in text and "contrast of 1.1:1" in text
+    assert "consultation.yml:6:" in text and "contact_email" in text
+
+
+def test_unquoted_colour_explains_the_comment_trap(tmp_path):
+    config = "title: Colour\naccent_colour: #1d70b8\n"
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "without quotes, YAML reads # as the start of a comment" in problem
+
+
+def test_impossible_date_is_a_clear_problem(tmp_path):
+    config = "title: Dates\ncloses: 2027-02-30\n"
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "consultation.yml:2:" in problem and "real date" in problem
+
+
+def test_closing_before_opening_is_refused(tmp_path):
+    config = "title: Dates\nopens: 2027-03-01\ncloses: 2027-02-01\n"
+    [problem] = problems_of(write_consultation(tmp_path / "c", config, PAGES))
+    assert "closes must be after opens" in problem
+
+
+def test_reserved_addresses_are_refused(tmp_path):
+    folder = write_consultation(
+        tmp_path / "c", "title: Reserved\n", {"index.md": "# Hi\n", "search.md": "# Search\n"}
+    )
+    [problem] = problems_of(folder)
+    assert "search.md" in problem and "rename the file" in problem
+
+
+def test_folder_without_settings_says_how_to_start(tmp_path):
+    (tmp_path / "empty").mkdir()
+    [problem] = problems_of(tmp_path / "empty")
+    assert "has no consultation.yml or mkdocs.yml" in problem
+    assert "soundingboard init" in problem
+
+
+def test_mkdocs_project_uses_nav_docs_dir_and_site_name(seed_site):
+    consultation = load_consultation(seed_site)
+    assert consultation.title == "Imagining a support offer"
+    assert consultation.docs_dir == seed_site / "docs"
+    assert [p.path for p in consultation.pages] == [
+        "", "mechanisms/", "models/", "large-scale-change/"
+    ]
+    assert consultation.page("mechanisms").title == "Possible mechanisms for change"
+    assert any("not found" in w for w in consultation.warnings)  # the seeds' images
+
+
+def test_consultation_yml_beside_mkdocs_adds_the_rest(seed_site):
+    (seed_site / "consultation.yml").write_text(
+        "slug: support-offer\ncloses: 2030-01-01\norganisation: Example Consortium\n",
+        encoding="utf-8",
+    )
+    consultation = load_consultation(seed_site)
+    assert consultation.slug == "support-offer"
+    assert consultation.title == "Imagining a support offer"  # still from site_name
+    assert consultation.settings.organisation == "Example Consortium"
+
+
+def test_mkdocs_nav_problem_points_into_mkdocs_yml(seed_site):
+    config = (seed_site / "mkdocs.yml").read_text().replace("models.md", "modles.md")
+    (seed_site / "mkdocs.yml").write_text(config)
+    [problem] = problems_of(seed_site)
+    assert "mkdocs.yml:6:" in problem and "did you mean “models.md”" in problem
+
+
+def test_several_consultations_each_get_their_slug(tmp_path):
+    write_consultation(tmp_path / "all" / "one", "title: One\n", {"index.md": "# One\n"})
+    write_consultation(tmp_path / "all" / "two", "title: Two\n", {"index.md": "# Two\n"})
+    registry = load_registry([tmp_path / "all"])
+    assert registry.single is None
+    assert {c.slug: c.url_prefix for c in registry.consultations.values()} == {
+        "one": "/one/", "two": "/two/"
+    }
+
+
+def test_duplicate_slugs_are_refused(tmp_path):
+    write_consultation(tmp_path / "a", "title: A\nslug: same\n", {"index.md": "# A\n"})
+    write_consultation(tmp_path / "b", "title: B\nslug: same\n", {"index.md": "# B\n"})
+    with pytest.raises(ConsultationError, match="already used"):
+        load_registry([tmp_path / "a", tmp_path / "b"])
+
+
+def test_the_bundled_example_loads_without_warnings():
+    consultation = load_consultation(EXAMPLE)
+    assert len(consultation.pages) >= 5
+    assert consultation.warnings == []
