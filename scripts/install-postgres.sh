@@ -87,5 +87,5 @@ fi
 
 have_binaries || fail "postgresql installed but $PG_BIN lacks ${REQUIRED[*]} (or no postgres user)"
 
-version="$("$PG_BIN/postgres" --version 2>/dev/null || echo 'unknown version')"
+version="PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}')"
 echo "install-postgres: $did ($version) in $((SECONDS - start))s"

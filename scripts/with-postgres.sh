@@ -191,7 +191,7 @@ for ((p = FIRST_PORT; p < FIRST_PORT + PORT_TRIES; p++)); do
         continue
     fi
     tail -n 30 "$logfile" >&2
-    die "the PostgreSQL server did not start within ${READY_TIMEOUT}s (log above)"
+    die "the PostgreSQL server failed to start, or was not ready within ${READY_TIMEOUT}s (pg_ctl start; log above)"
 done
 [[ -n $port ]] || die "no free port in $FIRST_PORT..$((FIRST_PORT + PORT_TRIES - 1)) on 127.0.0.1"
 

@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serving_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -88,7 +90,10 @@ def _init(args: argparse.Namespace) -> int:
 
     folder: Path = args.folder
     if folder.exists() and any(folder.iterdir()):
-        print(f"soundingboard: {folder} already exists and is not empty; give a new folder", file=sys.stderr)
+        print(
+            f"soundingboard: {folder} already exists and is not empty; give a new folder",
+            file=sys.stderr,
+        )
         return 1
     shutil.copytree(SCAFFOLD_DIR, folder, dirs_exist_ok=True)
     title = args.title or folder.resolve().name.replace("-", " ").replace("_", " ").capitalize()
@@ -99,7 +104,10 @@ def _init(args: argparse.Namespace) -> int:
         "slug:": f"slug: {slugify_folder_name(folder.resolve().name)}\n",
     }
     config.write_text(
-        "".join(next((new for key, new in replaced.items() if line.startswith(key)), line) for line in lines),
+        "".join(
+            next((new for key, new in replaced.items() if line.startswith(key)), line)
+            for line in lines
+        ),
         encoding="utf-8",
     )
     print(f"Made a consultation folder in {folder}.")
@@ -168,7 +176,9 @@ def _serve(args: argparse.Namespace, folders: Sequence[Path] | None = None) -> i
     if problem:
         print(f"soundingboard: {problem}", file=sys.stderr)
         return 1
-    addresses = [f"http://{args.host}:{args.port}{c.url_prefix}" for c in registry.consultations.values()]
+    addresses = [
+        f"http://{args.host}:{args.port}{c.url_prefix}" for c in registry.consultations.values()
+    ]
     print("Serving " + ", ".join(addresses), flush=True)
     run_gunicorn(host=args.host, port=args.port, workers=args.workers)
     return 0

@@ -82,8 +82,13 @@ def test_contact_details_are_stored_apart_from_the_answers(client, site):
     hidden = get_form(client, "/models/")
     client.post(
         "/feedback/models/",
-        {**hidden, "about_you": "1", "summary": "Five or more", "role": ROLE,
-         "email": "apart@example.org"},
+        {
+            **hidden,
+            "about_you": "1",
+            "summary": "Five or more",
+            "role": ROLE,
+            "email": "apart@example.org",
+        },
     )
     response_columns = {f.name for f in Response._meta.get_fields()}
     assert "email" not in response_columns and "organisation" not in response_columns
@@ -128,8 +133,14 @@ def test_second_page_does_not_ask_for_the_role_again(client, site):
     hidden = get_form(client, "/models/")
     client.post(
         "/feedback/models/",
-        {**hidden, "about_you": "1", "summary": "First page feedback", "role": ROLE,
-         "organisation": "Example Council", "email": "me@example.org"},
+        {
+            **hidden,
+            "about_you": "1",
+            "summary": "First page feedback",
+            "role": ROLE,
+            "organisation": "Example Council",
+            "email": "me@example.org",
+        },
     )
     assert COOKIE_NAME in client.cookies
     html = client.get("/mechanisms/").content.decode()
@@ -175,7 +186,9 @@ def test_section_feedback_records_the_heading(client, site):
     )
     stored = Response.objects.get()
     assert (stored.page_path, stored.section_id, stored.section_title) == (
-        "", "our-invitation", "Our invitation"
+        "",
+        "our-invitation",
+        "Our invitation",
     )
 
 

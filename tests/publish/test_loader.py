@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import EXAMPLE, write_consultation
 
 from soundingboard.publish.consultation import NavSection
 from soundingboard.publish.errors import ConsultationError
 from soundingboard.publish.loader import load_consultation, page_address
 from soundingboard.publish.registry import load_registry
-from tests.conftest import EXAMPLE, write_consultation
 
 NESTED = """\
 title: Nested
@@ -41,7 +41,10 @@ def test_pages_order_nesting_titles_and_addresses(tmp_path):
     consultation = load_consultation(write_consultation(tmp_path / "c", NESTED, PAGES))
     assert [p.path for p in consultation.pages] == ["", "one/a/", "one/b/", "last/"]
     assert [p.title for p in consultation.pages] == [
-        "Home", "Page A", "Page B from meta", "Last page"
+        "Home",
+        "Page A",
+        "Page B from meta",
+        "Last page",
     ]
     section = consultation.nav[1]
     assert isinstance(section, NavSection) and section.title == "Part one"
@@ -147,7 +150,10 @@ def test_mkdocs_project_uses_nav_docs_dir_and_site_name(seed_site):
     assert consultation.title == "Imagining a support offer"
     assert consultation.docs_dir == seed_site / "docs"
     assert [p.path for p in consultation.pages] == [
-        "", "mechanisms/", "models/", "large-scale-change/"
+        "",
+        "mechanisms/",
+        "models/",
+        "large-scale-change/",
     ]
     assert consultation.page("mechanisms").title == "Possible mechanisms for change"
     assert any("not found" in w for w in consultation.warnings)  # the seeds' images
@@ -177,7 +183,8 @@ def test_several_consultations_each_get_their_slug(tmp_path):
     registry = load_registry([tmp_path / "all"])
     assert registry.single is None
     assert {c.slug: c.url_prefix for c in registry.consultations.values()} == {
-        "one": "/one/", "two": "/two/"
+        "one": "/one/",
+        "two": "/two/",
     }
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from tests.conftest import write_consultation
 
 pytestmark = pytest.mark.django_db
 
-PASTED_FORM_TEXT = ["Thanks — feedback received", "Sorry — something went wrong", "gs-form", "hp_field"]
+PASTED_FORM_TEXT = [
+    "Thanks — feedback received",
+    "Sorry — something went wrong",
+    "gs-form",
+    "hp_field",
+]
 
 
 @pytest.fixture

@@ -56,7 +56,9 @@ def feedback_context(
         "feedback_form": form,
         "feedback_section": section,
         "respondent": respondent if not form.ask_about_you else None,
-        "respondent_contact": respondent.contact() if respondent and not form.ask_about_you else None,
+        "respondent_contact": respondent.contact()
+        if respondent and not form.ask_about_you
+        else None,
         "opens_on": describe_moment(consultation.settings.opens),
         "closes_on": describe_moment(consultation.settings.closes),
     }
@@ -125,9 +127,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         {"consultation": consultation, "page": page, "response": response, "section": section},
     )
     new_contact_id = response.contact_id if ask_about_you else respondent.contact_id  # type: ignore[union-attr]
-    remember(
-        reply, consultation, Respondent(role, new_contact_id), secure=request.is_secure()
-    )
+    remember(reply, consultation, Respondent(role, new_contact_id), secure=request.is_secure())
     reply["Cache-Control"] = "no-store"
     return reply
 
@@ -147,4 +147,3 @@ def _form_page(
     )
     reply["Cache-Control"] = "no-store"
     return reply
-

@@ -81,7 +81,9 @@ class PageFeedbackForm(forms.Form):
             "max_length": _too_long("Email address", LIMITS["email"]),
         },
     )
-    section = forms.CharField(required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput)
+    section = forms.CharField(
+        required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput
+    )
     token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
@@ -99,6 +101,8 @@ class PageFeedbackForm(forms.Form):
         links = []
         for name, field in self.fields.items():
             for message in self.errors.get(name, []):
-                anchor = f"id_{name}_0" if isinstance(field.widget, forms.RadioSelect) else f"id_{name}"
+                anchor = (
+                    f"id_{name}_0" if isinstance(field.widget, forms.RadioSelect) else f"id_{name}"
+                )
                 links.append((anchor, message))
         return links

@@ -8,6 +8,7 @@ a message naming the file, the line and the fix; a missing image is only a warni
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,19 @@ CONFIG_FILE = "consultation.yml"
 MKDOCS_FILES = ("mkdocs.yml", "mkdocs.yaml")
 # First parts of an address that the platform itself uses; no page may take them.
 RESERVED_ADDRESSES = frozenset(
-    "search feedback privacy accessibility questionnaire api static files analyse admin "
-    "accounts".split()
+    {
+        "search",
+        "feedback",
+        "privacy",
+        "accessibility",
+        "questionnaire",
+        "api",
+        "static",
+        "files",
+        "analyse",
+        "admin",
+        "accounts",
+    }
 )
 # What an MkDocs setting is called in consultation.yml.
 MKDOCS_KEYS = {"site_name": "title", "nav": "pages", "docs_dir": "docs_dir"}
@@ -392,7 +404,7 @@ def _build(
         pages[entry.source] = page
 
     ordered = list(pages.values())
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         before.next, after.previous = after, before
     nav = _resolve_nav(items, pages)
     return Consultation(

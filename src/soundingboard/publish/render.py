@@ -62,7 +62,7 @@ _REFUSED_EXTENSIONS: Final[dict[str, str]] = {
 
 _PAGE_SUFFIXES: Final = frozenset({".md", ".markdown"})
 
-_NOT_TEXT: Final = frozenset({"headerlink", "footnote-backref"})
+_NOT_TEXT: Final = frozenset({"headerlink", "footnote-backref", "task-list-indicator"})
 
 _BLOCK_TAGS: Final = frozenset(
     {
@@ -142,11 +142,15 @@ def render_markdown(
     page_name = _display_name(source_path, docs_dir)
     warnings: list[str] = []
 
-    def warn(message: str) -> None:
-        if f"{page_name}: {message}" not in warnings:
-            warnings.append(f"{page_name}: {message}")
+    def note(message: str) -> None:
+        if message not in warnings:
+            warnings.append(message)
 
-    specs = _extension_specs(extensions, extension_configs or {}, docs_dir, warn)
+    def warn(message: str) -> None:
+        note(f"{page_name}: {message}")
+
+    # Not about this page, so not named after it: the same text for every page can be merged.
+    specs = _extension_specs(extensions, extension_configs or {}, docs_dir, note)
     raw_html, meta = _convert(_fix_stray_emphasis(source), specs, warn)
 
     soup = BeautifulSoup(raw_html, "html.parser")
@@ -164,6 +168,7 @@ def render_markdown(
     safe_html = sanitise.clean_html(str(soup)).strip()
 
     final = BeautifulSoup(safe_html, "html.parser")
+    sanitise.wrap_tables(final)
     h1 = final.find("h1")
     title = _plain_text(h1) if h1 is not None else ""
     if not title and meta.get("title"):
@@ -173,7 +178,7 @@ def render_markdown(
         for tag in final.find_all(["h2", "h3"], id=True)
     ]
     return RenderedPage(
-        html=safe_html,
+        html=str(final).strip(),
         title=title or None,
         headings=headings,
         text=_plain_text(final),

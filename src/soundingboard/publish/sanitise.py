@@ -165,6 +165,7 @@ def strip_structure(soup: BeautifulSoup) -> None:
     """Remove comments, active content and pasted feedback forms from `soup`, in place."""
     for node in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
         node.extract()
+    _keep_widget_text(soup)
     for tag in soup.find_all(ACTIVE_CONTENT_TAGS):
         if not tag.decomposed:
             tag.decompose()
@@ -185,6 +186,19 @@ def secure_link_targets(soup: BeautifulSoup) -> None:
         link["rel"] = " ".join(tokens)
 
 
+def wrap_tables(soup: BeautifulSoup) -> None:
+    """Put each table in a container that scrolls sideways on a narrow screen, which a
+    keyboard can reach (so it can scroll) and a screen reader can name."""
+    for number, table in enumerate(soup.find_all("table"), start=1):
+        caption = table.find("caption")
+        name = " ".join(caption.get_text().split()) if caption else f"Table {number}"
+        wrapper = soup.new_tag(
+            "div",
+            attrs={"class": "sb-table-wrap", "tabindex": "0", "role": "region", "aria-label": name},
+        )
+        table.wrap(wrapper)
+
+
 def clean_html(html: str) -> str:
     """Apply the allowlist: only the tags, attributes and URL schemes listed here survive."""
     return nh3.clean(
@@ -201,6 +215,41 @@ def clean_html(html: str) -> str:
         # `rel` is set by `secure_link_targets` only where a link has a target.
         link_rel=None,
     )
+
+
+def _keep_widget_text(soup: BeautifulSoup) -> None:
+    """Keep what pymdownx tabs and task lists say, before their form controls are removed."""
+    for tabs in soup.select(".tabbed-set"):
+        labels = _own(tabs, tabs.find_all("label"))
+        blocks = _own(tabs, tabs.select(".tabbed-block")) or _own(
+            tabs, tabs.select(".tabbed-content")
+        )
+        if len(labels) != len(blocks):
+            continue
+        for label, block in zip(labels, blocks, strict=True):
+            title = soup.new_tag("p", attrs={"class": "tabbed-title"})
+            strong = soup.new_tag("strong")
+            strong.string = label.get_text(" ", strip=True)
+            title.append(strong)
+            block.insert(0, title)
+    for box in soup.select("li.task-list-item input[type=checkbox]"):
+        done = box.has_attr("checked")
+        mark = soup.new_tag(
+            "span",
+            attrs={
+                "class": "task-list-indicator",
+                "role": "img",
+                "aria-label": "Done" if done else "Not done",
+            },
+        )
+        mark.string = "☑" if done else "☐"
+        control = box.find_parent("label", class_="task-list-control")
+        (control or box).replace_with(mark)
+
+
+def _own(tabs: Tag, elements: list[Tag]) -> list[Tag]:
+    """Those of `elements` that belong to this tab set, not to one nested inside it."""
+    return [e for e in elements if e.find_parent(class_="tabbed-set") is tabs]
 
 
 def _remove_form(form: Tag) -> None:

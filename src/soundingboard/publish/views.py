@@ -17,8 +17,27 @@ from .search import MAX_QUERY_LENGTH, search
 
 # Files beside the pages that may be served; Markdown sources and settings are not among them.
 SERVED_SUFFIXES = frozenset(
-    ".png .jpg .jpeg .gif .svg .webp .avif .pdf .csv .txt .docx .xlsx .odt .ods .pptx .mp3 "
-    ".mp4 .webm .vtt".split()
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".svg",
+        ".webp",
+        ".avif",
+        ".pdf",
+        ".csv",
+        ".txt",
+        ".docx",
+        ".xlsx",
+        ".odt",
+        ".ods",
+        ".pptx",
+        ".mp3",
+        ".mp4",
+        ".webm",
+        ".vtt",
+    }
 )
 FILE_MAX_AGE = 60 * 60  # files keep their names when edited, so they are cached for an hour
 

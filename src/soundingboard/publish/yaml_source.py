@@ -77,7 +77,7 @@ def read_yaml(path: Path) -> YamlDocument:
     try:
         node = None
         node = yaml.compose(text, Loader=_TolerantLoader)
-        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506 - a safe loader subclass
+        data = yaml.load(text, Loader=_TolerantLoader)
     except ValueError as error:  # a value YAML recognises but cannot build, like 2027-02-30
         raise ConsultationError(
             [

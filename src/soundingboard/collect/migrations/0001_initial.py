@@ -6,48 +6,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('organisation', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("organisation", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'indexes': [models.Index(fields=['email'], name='collect_con_email_ee2697_idx')],
+                "indexes": [models.Index(fields=["email"], name="collect_con_email_ee2697_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=16, unique=True)),
-                ('consultation', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('page', 'Page feedback')], default='page', max_length=16)),
-                ('channel', models.CharField(choices=[('form', 'Web form')], default='form', max_length=16)),
-                ('status', models.CharField(choices=[('accepted', 'Accepted')], default='accepted', max_length=16)),
-                ('page_path', models.CharField(blank=True, max_length=500)),
-                ('page_title', models.CharField(blank=True, max_length=300)),
-                ('section_id', models.CharField(blank=True, max_length=200)),
-                ('section_title', models.CharField(blank=True, max_length=300)),
-                ('nature', models.CharField(blank=True, max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=500)),
-                ('details', models.TextField(blank=True, max_length=10000)),
-                ('role', models.CharField(blank=True, max_length=200)),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submission_token', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='collect.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=16, unique=True)),
+                ("consultation", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("page", "Page feedback")], default="page", max_length=16
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(choices=[("form", "Web form")], default="form", max_length=16),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("accepted", "Accepted")], default="accepted", max_length=16
+                    ),
+                ),
+                ("page_path", models.CharField(blank=True, max_length=500)),
+                ("page_title", models.CharField(blank=True, max_length=300)),
+                ("section_id", models.CharField(blank=True, max_length=200)),
+                ("section_title", models.CharField(blank=True, max_length=300)),
+                ("nature", models.CharField(blank=True, max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=500)),
+                ("details", models.TextField(blank=True, max_length=10000)),
+                ("role", models.CharField(blank=True, max_length=200)),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "submission_token",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="responses",
+                        to="collect.contact",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['consultation', 'submitted_at'], name='collect_res_consult_d1bfbf_idx'), models.Index(fields=['consultation', 'page_path'], name='collect_res_consult_3610db_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["consultation", "submitted_at"],
+                        name="collect_res_consult_d1bfbf_idx",
+                    ),
+                    models.Index(
+                        fields=["consultation", "page_path"], name="collect_res_consult_3610db_idx"
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,65 @@
+"""The `soundingboard` command as an author uses it: init, check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import EXAMPLE, write_consultation
+
+
+def soundingboard(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "soundingboard.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_init_makes_a_folder_that_loads_at_once(tmp_path):
+    folder = tmp_path / "roads-plan"
+    made = soundingboard("init", str(folder), data_dir=tmp_path / "data")
+    assert made.returncode == 0, made.stderr
+    settings = yaml.safe_load((folder / "consultation.yml").read_text())
+    assert settings["title"] == "Roads plan"
+    assert settings["slug"] == "roads-plan"
+    assert len(settings["feedback"]["roles"]) == 14
+    assert len(settings["feedback"]["natures"]) == 6
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+    assert "Roads plan (roads-plan):" in checked.stdout
+    assert "warning" not in checked.stderr
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("keep me")
+    made = soundingboard("init", str(tmp_path / "busy"), data_dir=tmp_path / "data")
+    assert made.returncode == 1
+    assert "not empty" in made.stderr
+    assert (tmp_path / "busy" / "notes.txt").read_text() == "keep me"
+
+
+def test_check_reports_every_problem_with_file_and_line(tmp_path):
+    folder = write_consultation(
+        tmp_path / "broken",
+        "title: Broken\ncolour: blue\npages:\n  - index.md\n  - missing.md\n",
+        {"index.md": "# Home\n"},
+    )
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 1
+    assert "problem" in checked.stderr
+    assert f"{folder / 'consultation.yml'}:2: unknown setting “colour”" in checked.stderr
+
+
+def test_check_lists_the_example_pages(tmp_path):
+    checked = soundingboard("check", str(EXAMPLE), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.count("\n  /") >= 5
