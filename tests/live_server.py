@@ -72,6 +72,7 @@ def running_server(
         **os.environ,
         "SOUNDINGBOARD_DATA_DIR": str(data_dir),
         "DATABASE_URL": test_database_url(),
+        "SOUNDINGBOARD_FORM_MIN_SECONDS": "0",
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "soundingboard.cli", "serve", *map(str, folders)]

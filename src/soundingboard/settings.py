@@ -143,6 +143,11 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
+# Spam defence: a form sent sooner than this after it was shown is kept aside as spam, and
+# so is one sent from a form older than the maximum age.
+SOUNDINGBOARD_FORM_MIN_SECONDS = float(os.environ.get("SOUNDINGBOARD_FORM_MIN_SECONDS", "2"))
+SOUNDINGBOARD_FORM_MAX_AGE = 7 * 24 * 60 * 60
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

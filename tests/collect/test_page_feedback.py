@@ -249,3 +249,52 @@ def test_before_the_opening_date_the_form_is_replaced(client, tmp_path, use_cons
 
 def test_feedback_on_an_unknown_page_is_not_found(client, site):
     assert client.post("/feedback/no-such-page/", {"summary": "hello"}).status_code == 404
+
+
+def spam_post(client, hidden, **extra):
+    answers = {**hidden, "about_you": "1", "summary": "Buy cheap things now", "role": ROLE}
+    return client.post("/feedback/models/", {**answers, **extra})
+
+
+def test_a_filled_honeypot_is_kept_aside_as_spam(client, site):
+    reply = spam_post(client, get_form(client, "/models/"), hp_field="http://spam.example")
+    assert reply.status_code == 200 and "Feedback received" in reply.content.decode()
+    stored = Response.objects.get()
+    assert stored.status == Response.Status.SPAM
+    assert stored.spam_reason == "the hidden honeypot field was filled in"
+
+
+def test_a_form_sent_too_quickly_is_kept_aside_as_spam(client, site, settings):
+    settings.SOUNDINGBOARD_FORM_MIN_SECONDS = 60
+    spam_post(client, get_form(client, "/models/"))
+    stored = Response.objects.get()
+    assert stored.status == Response.Status.SPAM
+    assert "seconds after the form was shown" in stored.spam_reason
+
+
+def test_an_expired_or_altered_token_is_kept_aside_as_spam(client, site):
+    from soundingboard.collect.spam import read_form_token
+
+    hidden = get_form(client, "/models/")
+    assert read_form_token(hidden["token"], now=10**12).spam_reason.startswith(
+        "sent from a form shown more than 7 days"
+    )
+    spam_post(client, {**hidden, "token": hidden["token"] + "x"})
+    stored = Response.objects.get()
+    assert stored.status == Response.Status.SPAM
+    assert stored.spam_reason == "the form's token was missing or altered"
+
+
+def test_a_normal_submission_is_accepted(client, site, settings):
+    settings.SOUNDINGBOARD_FORM_MIN_SECONDS = 2
+    hidden = get_form(client, "/models/")
+    with mock.patch("soundingboard.collect.spam.time.time", return_value=10**10):
+        from django.core import signing
+
+        token = signing.TimestampSigner(salt="soundingboard.form-token")
+        with mock.patch.object(
+            signing.TimestampSigner, "timestamp", return_value=signing.b62_encode(10**10 - 30)
+        ):
+            hidden["token"] = token.sign("a" * 32)
+        spam_post(client, hidden)
+    assert Response.objects.get().status == Response.Status.ACCEPTED

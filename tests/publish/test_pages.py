@@ -13,7 +13,7 @@ PASTED_FORM_TEXT = [
     "Thanks — feedback received",
     "Sorry — something went wrong",
     "gs-form",
-    "hp_field",
+    "gs-summary",
 ]
 
 

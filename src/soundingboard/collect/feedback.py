@@ -8,7 +8,6 @@ never with a confirmation.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from django.db import DatabaseError
@@ -21,12 +20,13 @@ from ..publish.consultation import Consultation, Heading, Page
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
 from .forms import PageFeedbackForm
+from .models import Response
 from .respondent import Respondent, remember, remembered
-from .storage import ContactDetails, new_submission_token, store_response
+from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
+from .storage import ContactDetails, store_response
 
 logger = logging.getLogger(__name__)
 
-TOKEN_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 CHANGE_DETAILS = "change-details"
 
 
@@ -43,7 +43,7 @@ def feedback_context(
     respondent = remembered(request, consultation)
     if form is None:
         ask_about_you = respondent is None or CHANGE_DETAILS in request.GET
-        initial: dict[str, Any] = {"token": new_submission_token()}
+        initial: dict[str, Any] = {"token": new_form_token()}
         if section:
             initial["section"] = section.id
         if respondent and ask_about_you:
@@ -98,7 +98,8 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     answers = form.cleaned_data
     role = answers["role"] if ask_about_you else respondent.role  # type: ignore[union-attr]
     contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
-    token = answers["token"] if TOKEN_PATTERN.match(answers["token"]) else None
+    token = read_form_token(answers["token"])
+    spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
     try:
         response, _created = store_response(
             {
@@ -111,8 +112,10 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
                 "summary": answers["summary"],
                 "details": answers["details"],
                 "role": role,
+                "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+                "spam_reason": spam_reason,
             },
-            token=token,
+            token=token.key,
             contact=contact if ask_about_you and contact else None,
             contact_id=None if ask_about_you else respondent.contact_id,  # type: ignore[union-attr]
         )

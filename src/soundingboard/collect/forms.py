@@ -85,6 +85,8 @@ class PageFeedbackForm(forms.Form):
         required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput
     )
     token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    # The honeypot (`spam.HONEYPOT_FIELD`) is read from the raw POST, not checked here: a
+    # filled honeypot is kept aside as spam, not refused with a message a bot could learn from.
 
     def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,5 +9,7 @@ LIMITS = {
     "page_path": 500,
     "section_id": 200,
     "title": 300,
+    "tick": 500,
+    "comments": 10_000,
 }
 SUMMARY_MIN_LENGTH = 5

@@ -28,16 +28,20 @@ class Contact(models.Model):
 
 
 class Response(models.Model):
-    """One submission: feedback on a page (or one of its sections)."""
+    """One submission: feedback on a page (or one of its sections), or the main questionnaire."""
 
     class Kind(models.TextChoices):
         PAGE = "page", "Page feedback"
+        QUESTIONNAIRE = "questionnaire", "Main questionnaire"
 
     class Channel(models.TextChoices):
         FORM = "form", "Web form"
+        API = "api", "Intake API"
+        IMPORT = "import", "Spreadsheet import"
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
+        SPAM = "spam", "Suspected spam"
 
     reference = models.CharField(max_length=16, unique=True)
     consultation = models.CharField(max_length=64)
@@ -45,13 +49,18 @@ class Response(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.FORM)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
     page_path = models.CharField(max_length=LIMITS["page_path"], blank=True)
+    # False when the page address sent (by the API or an import) matches no page; the
+    # address is then kept as sent in page_path.
+    page_matched = models.BooleanField(default=True)
     page_title = models.CharField(max_length=LIMITS["title"], blank=True)
     section_id = models.CharField(max_length=LIMITS["section_id"], blank=True)
     section_title = models.CharField(max_length=LIMITS["title"], blank=True)
     nature = models.CharField(max_length=LIMITS["option"], blank=True)
     summary = models.CharField(max_length=LIMITS["summary"], blank=True)
     details = models.TextField(max_length=LIMITS["details"], blank=True)
+    comments = models.TextField(max_length=LIMITS["details"], blank=True)
     role = models.CharField(max_length=LIMITS["option"], blank=True)
+    spam_reason = models.CharField(max_length=200, blank=True)
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
@@ -61,9 +70,57 @@ class Response(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["consultation", "submitted_at"]),
+            models.Index(fields=["consultation", "status", "submitted_at"]),
             models.Index(fields=["consultation", "page_path"]),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+
+class IdeaScore(models.Model):
+    """How one questionnaire response scored one idea (either score may be missing)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="scores")
+    idea = models.CharField(max_length=LIMITS["option"])
+    usefulness = models.PositiveSmallIntegerField(null=True, blank=True)
+    likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "idea"], name="one_score_per_idea"),
+            models.CheckConstraint(
+                condition=models.Q(usefulness__isnull=True)
+                | models.Q(usefulness__gte=1, usefulness__lte=5),
+                name="usefulness_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(likelihood__isnull=True)
+                | models.Q(likelihood__gte=1, likelihood__lte=5),
+                name="likelihood_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["idea"])]
+
+    def __str__(self) -> str:
+        return f"{self.idea}: {self.usefulness}/{self.likelihood}"
+
+
+class ActivityTick(models.Model):
+    """One activity a questionnaire respondent ticked.
+
+    `idea` and `activity` are the consultation's own names when the tick was matched to them;
+    `raw` is what was sent. An unmatched tick is kept with `matched=False` and empty names.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="ticks")
+    idea = models.CharField(max_length=LIMITS["option"], blank=True)
+    activity = models.CharField(max_length=LIMITS["option"], blank=True)
+    matched = models.BooleanField(default=True)
+    raw = models.CharField(max_length=LIMITS["tick"], blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["idea", "activity"])]
+
+    def __str__(self) -> str:
+        return self.raw or f"{self.idea}: {self.activity}"

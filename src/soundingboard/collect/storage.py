@@ -9,12 +9,12 @@ returns it instead of storing another.
 from __future__ import annotations
 
 import secrets
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from .models import Contact, Response
+from .models import ActivityTick, Contact, IdeaScore, Response
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
 
@@ -25,8 +25,19 @@ def new_reference() -> str:
     return f"SB-{chars[:4]}-{chars[4:]}"
 
 
-def new_submission_token() -> str:
-    return uuid.uuid4().hex
+@dataclass(frozen=True)
+class Score:
+    idea: str
+    usefulness: int | None
+    likelihood: int | None
+
+
+@dataclass(frozen=True)
+class Tick:
+    idea: str  # the consultation's names, or empty when not matched
+    activity: str
+    raw: str  # as sent
+    matched: bool = True
 
 
 @dataclass(frozen=True)
@@ -44,10 +55,13 @@ def store_response(
     token: str | None,
     contact: ContactDetails | None = None,
     contact_id: int | None = None,
+    scores: Sequence[Score] = (),
+    ticks: Sequence[Tick] = (),
 ) -> tuple[Response, bool]:
     """Store one response; returns it and whether it is new (False: it was already stored).
 
     `contact` makes a new contact record; `contact_id` links to one made earlier in the visit.
+    `scores` and `ticks` are the questionnaire's answers, one row each.
     """
     if token:
         existing = Response.objects.filter(submission_token=token).first()
@@ -68,6 +82,25 @@ def store_response(
                     submission_token=token or None,
                     contact_id=linked_id,
                     **fields,
+                )
+                IdeaScore.objects.bulk_create(
+                    IdeaScore(
+                        response=response,
+                        idea=s.idea,
+                        usefulness=s.usefulness,
+                        likelihood=s.likelihood,
+                    )
+                    for s in scores
+                )
+                ActivityTick.objects.bulk_create(
+                    ActivityTick(
+                        response=response,
+                        idea=t.idea,
+                        activity=t.activity,
+                        matched=t.matched,
+                        raw=t.raw,
+                    )
+                    for t in ticks
                 )
             return response, True
         except IntegrityError:

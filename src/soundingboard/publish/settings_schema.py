@@ -83,6 +83,45 @@ class FeedbackSettings(_Strict):
         return options
 
 
+class IdeaSettings(_Strict):
+    """One idea of the main questionnaire and the activities under it."""
+
+    name: OptionText
+    activities: list[OptionText] = Field(default_factory=list)
+    # Other names for this idea's group of activities, as an earlier site sent them
+    # (e.g. "Procurement and configuration" for "Making sense of case management systems").
+    aliases: list[OptionText] = Field(default_factory=list)
+
+
+class QuestionnaireSettings(_Strict):
+    """The main questionnaire: each idea scored twice from 1 to 5, and activities to tick."""
+
+    title: OptionText = "Main questionnaire"
+    introduction: str = ""
+    usefulness_question: OptionText = "How useful would each idea be, if it were achieved?"
+    likelihood_question: OptionText = (
+        "How likely is your organisation to use what each idea produces?"
+    )
+    scale_low: OptionText = "Not at all"
+    scale_high: OptionText = "Very"
+    activities_question: OptionText = "Which activities would you most like explored further?"
+    ideas: list[IdeaSettings] = Field(min_length=1)
+
+    @field_validator("ideas")
+    @classmethod
+    def _unique_ideas(cls, ideas: list[IdeaSettings]) -> list[IdeaSettings]:
+        seen: set[str] = set()
+        for idea in ideas:
+            for name in (idea.name, *idea.aliases):
+                if name.casefold() in seen:
+                    raise ValueError(f"“{name}” names two ideas; give each idea its own name")
+                seen.add(name.casefold())
+        return ideas
+
+    def idea(self, name: str) -> IdeaSettings | None:
+        return next((i for i in self.ideas if i.name == name), None)
+
+
 class ConsultationSettings(_Strict):
     """Everything `consultation.yml` can set. Only `title` is needed (or `site_name` in MkDocs)."""
 
@@ -98,6 +137,7 @@ class ConsultationSettings(_Strict):
     docs_dir: str = "."
     pages: list[Any] | None = None
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    questionnaire: QuestionnaireSettings | None = None
     allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
         default_factory=list
     )
