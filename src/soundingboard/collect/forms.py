@@ -32,36 +32,37 @@ def _too_long(name: str, limit: int) -> str:
     return f"{name} must be {limit:,} characters or fewer"
 
 
-class PageFeedbackForm(forms.Form):
-    """Feedback on one page, or one section of it.
+class OptionChoiceField(forms.ChoiceField):
+    """A choice among a consultation's options that forgives how an apostrophe was typed."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        text = super().to_python(value).strip()
+        wanted = _option_key(text)
+        for option, _label in self.choices:
+            if _option_key(str(option)) == wanted:
+                return option
+        return text
+
+
+def _option_key(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("‘", "'").casefold().split())
+
+
+class AboutYouForm(forms.Form):
+    """What every kind of response asks: the nature of the feedback and who is giving it.
 
     With `ask_about_you=False` (the respondent's role is remembered from earlier in their
-    visit) the form asks only about the page.
+    visit) role, organisation and email are not asked.
     """
 
     ABOUT_YOU_FIELDS = ("role", "organisation", "email")
 
-    nature = forms.ChoiceField(
+    nature = OptionChoiceField(
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Select what kind of feedback this is from the list"},
     )
-    summary = TextField(
-        min_length=SUMMARY_MIN_LENGTH,
-        max_length=LIMITS["summary"],
-        error_messages={
-            "required": "Enter a summary of your feedback",
-            "min_length": f"Summary must be {SUMMARY_MIN_LENGTH} characters or more",
-            "max_length": _too_long("Summary", LIMITS["summary"]),
-        },
-    )
-    details = TextField(
-        required=False,
-        max_length=LIMITS["details"],
-        widget=forms.Textarea,
-        error_messages={"max_length": _too_long("Details", LIMITS["details"])},
-    )
-    role = forms.ChoiceField(
+    role = OptionChoiceField(
         widget=forms.RadioSelect,
         error_messages={
             "required": "Select your role",
@@ -81,12 +82,6 @@ class PageFeedbackForm(forms.Form):
             "max_length": _too_long("Email address", LIMITS["email"]),
         },
     )
-    section = forms.CharField(
-        required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput
-    )
-    token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-    # The honeypot (`spam.HONEYPOT_FIELD`) is read from the raw POST, not checked here: a
-    # filled honeypot is kept aside as spam, not refused with a message a bot could learn from.
 
     def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,8 +98,47 @@ class PageFeedbackForm(forms.Form):
         links = []
         for name, field in self.fields.items():
             for message in self.errors.get(name, []):
-                anchor = (
-                    f"id_{name}_0" if isinstance(field.widget, forms.RadioSelect) else f"id_{name}"
-                )
-                links.append((anchor, message))
+                radios = isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+                links.append((f"id_{name}_0" if radios else f"id_{name}", message))
         return links
+
+
+class PageFeedbackForm(AboutYouForm):
+    """Feedback on one page, or one section of it."""
+
+    field_order = ["nature", "summary", "details", "role", "organisation", "email"]
+
+    summary = TextField(
+        min_length=SUMMARY_MIN_LENGTH,
+        max_length=LIMITS["summary"],
+        error_messages={
+            "required": "Enter a summary of your feedback",
+            "min_length": f"Summary must be {SUMMARY_MIN_LENGTH} characters or more",
+            "max_length": _too_long("Summary", LIMITS["summary"]),
+        },
+    )
+    details = TextField(
+        required=False,
+        max_length=LIMITS["details"],
+        widget=forms.Textarea,
+        error_messages={"max_length": _too_long("Details", LIMITS["details"])},
+    )
+    section = forms.CharField(
+        required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput
+    )
+    token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    # The honeypot (`spam.HONEYPOT_FIELD`) is read from the raw POST, not checked here: a
+    # filled honeypot is kept aside as spam, not refused with a message a bot could learn from.
+
+
+class OverallCommentsForm(AboutYouForm):
+    """The parts of the main questionnaire that are not scores or ticks."""
+
+    field_order = ["nature", "comments", "role", "organisation", "email"]
+
+    comments = TextField(
+        required=False,
+        max_length=LIMITS["comments"],
+        widget=forms.Textarea,
+        error_messages={"max_length": _too_long("Comments", LIMITS["comments"])},
+    )

@@ -1,0 +1,216 @@
+"""Submissions in the original site's JSON shape, checked with the HTML forms' own rules.
+
+The intake API and the spreadsheet import both receive what the original site sent:
+`{"tab": "Feedback", ...}` for feedback on a page and `{"tab": "MainFeedback", ...}` for the
+main questionnaire. This module turns one such payload into a `Submission` ready to store, or
+a `PayloadError` whose messages are the same as the web forms show, keyed by the payload's
+own field names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+
+from ..publish.consultation import Consultation
+from .activity_matching import ActivityMatcher
+from .forms import OverallCommentsForm, PageFeedbackForm
+from .limits import LIMITS
+from .models import Response
+from .page_addresses import match_page
+from .spam import HONEYPOT_FIELD, honeypot_reason
+from .storage import ContactDetails, Score, Tick, store_response
+
+PAGE_FEEDBACK_TAB = "Feedback"
+QUESTIONNAIRE_TAB = "MainFeedback"
+TEXT_FIELDS = {
+    PAGE_FEEDBACK_TAB: ("page", "summary", "details", "role", "org", "email", "nature"),
+    QUESTIONNAIRE_TAB: ("page", "role", "org", "email", "section", "nature", "comments"),
+}
+# The payload calls the organisation `org`; the forms call it `organisation`.
+FORM_NAMES = {"org": "organisation"}
+PAYLOAD_NAMES = {v: k for k, v in FORM_NAMES.items()}
+SCORE_MESSAGE = "Scores must be whole numbers from 1 to 5"
+
+
+class PayloadError(Exception):
+    """A payload that cannot be accepted, with messages for each field at fault."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+@dataclass
+class Submission:
+    """A checked payload, ready to store."""
+
+    fields: dict[str, Any]
+    contact: ContactDetails | None
+    scores: list[Score] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+
+    def store(
+        self, *, token: str | None, submitted_at: dt.datetime | None = None
+    ) -> tuple[Response, bool]:
+        fields = dict(self.fields)
+        if submitted_at is not None:
+            fields["submitted_at"] = submitted_at
+        return store_response(
+            fields, token=token, contact=self.contact, scores=self.scores, ticks=self.ticks
+        )
+
+
+_matchers: dict[int, ActivityMatcher] = {}
+
+
+def _matcher(consultation: Consultation) -> ActivityMatcher:
+    questionnaire = consultation.settings.questionnaire
+    assert questionnaire is not None
+    key = id(questionnaire)
+    if key not in _matchers:
+        _matchers[key] = ActivityMatcher(questionnaire)
+    return _matchers[key]
+
+
+def submission_from_payload(
+    consultation: Consultation, payload: Any, channel: str = Response.Channel.API
+) -> Submission:
+    """Check one payload; raise PayloadError with every problem found."""
+    if not isinstance(payload, Mapping):
+        raise PayloadError({"": ["Send a JSON object"]})
+    tab = payload.get("tab")
+    if tab not in TEXT_FIELDS:
+        raise PayloadError({"tab": [f'tab must be "{PAGE_FEEDBACK_TAB}" or "{QUESTIONNAIRE_TAB}"']})
+    errors: dict[str, list[str]] = {}
+    text = _text_fields(payload, TEXT_FIELDS[tab], errors)
+    spam_reason = honeypot_reason(payload.get(HONEYPOT_FIELD))
+    match = match_page(consultation, text.get("page", ""))
+    common: dict[str, Any] = {
+        "consultation": consultation.slug,
+        "channel": channel,
+        "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+        "spam_reason": spam_reason,
+        "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
+        "page_matched": match.page is not None,
+        "page_title": match.page.title[: LIMITS["title"]] if match.page else "",
+        "section_id": match.section.id if match.section else "",
+        "section_title": match.section.text[: LIMITS["title"]] if match.section else "",
+    }
+    if tab == PAGE_FEEDBACK_TAB:
+        form = PageFeedbackForm(_form_data(text), consultation=consultation)
+        submission = _checked(form, errors, common, kind=Response.Kind.PAGE)
+        if submission:
+            submission.fields.update(summary=form.cleaned_data["summary"])
+            submission.fields.update(details=form.cleaned_data["details"])
+            return submission
+    else:
+        if consultation.settings.questionnaire is None:
+            raise PayloadError({"tab": ["This consultation has no main questionnaire"]})
+        scores = _scores(consultation, payload, errors)
+        ticks = _ticks(consultation, payload.get("activities"), errors)
+        section = text.get("section", "")
+        if len(section) > LIMITS["title"]:
+            errors["section"] = [f"section must be {LIMITS['title']} characters or fewer"]
+        form = OverallCommentsForm(_form_data(text), consultation=consultation)
+        common.update(kind=Response.Kind.QUESTIONNAIRE)
+        if section and not common["section_title"]:
+            common["section_title"] = section
+        submission = _checked(form, errors, common, kind=Response.Kind.QUESTIONNAIRE)
+        if submission:
+            submission.fields.update(comments=form.cleaned_data["comments"])
+            submission.scores, submission.ticks = scores, ticks
+            return submission
+    raise PayloadError(errors)
+
+
+def _text_fields(
+    payload: Mapping[str, Any], names: tuple[str, ...], errors: dict[str, list[str]]
+) -> dict[str, str]:
+    text: dict[str, str] = {}
+    for name in names:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors[name] = [f"{name} must be text"]
+            continue
+        text[name] = value
+    return text
+
+
+def _form_data(text: dict[str, str]) -> dict[str, str]:
+    return {FORM_NAMES.get(name, name): value for name, value in text.items()}
+
+
+def _checked(
+    form: forms.Form, errors: dict[str, list[str]], common: dict[str, Any], *, kind: str
+) -> Submission | None:
+    valid = form.is_valid()
+    for name, messages in form.errors.items():
+        errors.setdefault(PAYLOAD_NAMES.get(name, name), []).extend(messages)
+    if not valid or errors:
+        return None
+    data = form.cleaned_data
+    contact = ContactDetails(data.get("email", ""), data.get("organisation", ""))
+    fields = {**common, "kind": kind, "role": data["role"], "nature": data["nature"]}
+    return Submission(fields=fields, contact=contact or None)
+
+
+def _scores(
+    consultation: Consultation, payload: Mapping[str, Any], errors: dict[str, list[str]]
+) -> list[Score]:
+    matcher = _matcher(consultation)
+    by_idea: dict[str, dict[str, int]] = {}
+    for measure in ("usefulness", "likelihood"):
+        name = f"rank_{measure}"
+        given = payload.get(name)
+        if given is None or given == "":
+            continue
+        if not isinstance(given, Mapping):
+            errors[name] = [f"{name} must be an object of idea names and scores"]
+            continue
+        for idea_name, value in given.items():
+            score = _score(value)
+            if score is None:
+                errors.setdefault(name, []).append(f"{SCORE_MESSAGE} (“{idea_name}”)")
+                continue
+            idea = matcher.idea(str(idea_name))
+            # An idea that cannot be matched is kept under the name it was sent with.
+            key = idea.name if idea else str(idea_name)[: LIMITS["option"]]
+            by_idea.setdefault(key, {})[measure] = score
+    return [Score(idea, s.get("usefulness"), s.get("likelihood")) for idea, s in by_idea.items()]
+
+
+def _score(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and 1 <= value <= 5 else None
+
+
+def _ticks(consultation: Consultation, given: Any, errors: dict[str, list[str]]) -> list[Tick]:
+    if given is None or given == "":
+        return []
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        errors["activities"] = ["activities must be a list of text"]
+        return []
+    if len(given) > 200:
+        errors["activities"] = ["activities must list 200 activities or fewer"]
+        return []
+    matcher = _matcher(consultation)
+    ticks: dict[str, Tick] = {}
+    for raw in given:
+        if len(raw) > LIMITS["tick"]:
+            errors["activities"] = [f"Each activity must be {LIMITS['tick']} characters or fewer"]
+            return []
+        tick = matcher.tick(raw.strip())
+        ticks.setdefault(f"{tick.idea}\0{tick.activity}" if tick.matched else raw, tick)
+    return list(ticks.values())
