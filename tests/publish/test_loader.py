@@ -199,3 +199,16 @@ def test_the_bundled_example_loads_without_warnings():
     consultation = load_consultation(EXAMPLE)
     assert len(consultation.pages) >= 5
     assert consultation.warnings == []
+
+
+def test_role_groups_default_and_custom(tmp_path):
+    default = load_consultation(write_consultation(tmp_path / "d", "title: D\n", PAGES))
+    feedback = default.settings.feedback
+    assert feedback.group_of(feedback.roles[0]) == "Local authority"
+    assert feedback.group_of(feedback.roles[-1]) == "People without experience of social care"
+    config = "title: C\nfeedback:\n  roles: [A, B, C]\n  role_groups:\n    Both: [A, B]\n"
+    custom = load_consultation(write_consultation(tmp_path / "c", config, PAGES))
+    assert custom.settings.feedback.group_names() == ["Both", "Other"]
+    bad = config.replace("[A, B]\n", "[A, Z]\n")
+    [problem] = problems_of(write_consultation(tmp_path / "b", bad, PAGES))
+    assert "“Z”, which is not one of the roles" in problem

@@ -66,11 +66,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# How the default roles group for analysis: by sector, and people with and without
+# experience of social care.
+DEFAULT_ROLE_GROUPS = {
+    "Local authority": DEFAULT_ROLES[0:4],
+    "Central government": DEFAULT_ROLES[4:8],
+    "Other public sector": DEFAULT_ROLES[8:9],
+    "Private sector": DEFAULT_ROLES[9:12],
+    "People with experience of social care": DEFAULT_ROLES[12:13],
+    "People without experience of social care": DEFAULT_ROLES[13:14],
+}
+UNGROUPED = "Other"
+
+
 class FeedbackSettings(_Strict):
-    """The option lists of the per-page feedback form."""
+    """The option lists of the forms, and how the roles group for analysis."""
 
     natures: list[OptionText] = Field(default_factory=lambda: list(DEFAULT_NATURES), min_length=1)
     roles: list[OptionText] = Field(default_factory=lambda: list(DEFAULT_ROLES), min_length=1)
+    # Group name -> the roles in it. Without it, the default roles keep their default groups
+    # and any other role is in the group "Other".
+    role_groups: dict[OptionText, list[OptionText]] | None = None
+
+    def group_of(self, role: str) -> str:
+        """The analysis group of a role ("Other" for a role in no group)."""
+        return self._group_by_role().get(role, UNGROUPED)
+
+    def group_names(self) -> list[str]:
+        """Every group, in the order given, with "Other" last when some role is in none."""
+        groups = self.role_groups if self.role_groups is not None else DEFAULT_ROLE_GROUPS
+        names = [name for name, roles in groups.items() if set(roles) & set(self.roles)]
+        if any(role not in self._group_by_role() for role in self.roles):
+            names.append(UNGROUPED)
+        return names
+
+    def _group_by_role(self) -> dict[str, str]:
+        groups = self.role_groups if self.role_groups is not None else DEFAULT_ROLE_GROUPS
+        return {role: name for name, roles in groups.items() for role in roles}
+
+    @model_validator(mode="after")
+    def _groups_name_known_roles(self) -> FeedbackSettings:
+        for name, roles in (self.role_groups or {}).items():
+            unknown = [role for role in roles if role not in self.roles]
+            if unknown:
+                raise ValueError(
+                    f"role group “{name}” names “{unknown[0]}”, which is not one of the roles"
+                )
+        return self
 
     @field_validator("natures", "roles")
     @classmethod
