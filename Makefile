@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
-.PHONY: install assets demo test test-sqlite test-postgres lint bench clean
+.PHONY: install assets browser demo test test-sqlite test-postgres lint bench clean
 
 install: $(STAMP) $(CSS)
 
@@ -27,13 +27,23 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test-sqlite: install
+# Debian's Chromium, for tests/browser/ (Playwright drives it; it downloads no browser).
+browser:
+	bash scripts/install-chromium.sh
+
+test-sqlite: install browser
 	$(BIN)/pytest
 
-test-postgres: install
+test-postgres: install browser
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
+
+# Submissions through the production server, on SQLite then PostgreSQL (bench/README.md;
+# results in docs/performance.md). BENCH_ARGS="--submit api" benchmarks the JSON intake API.
+bench: install
+	$(BIN)/python bench/intake_load.py $(BENCH_ARGS)
+	bash scripts/with-postgres.sh $(BIN)/python bench/intake_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules soundingboard-data src/soundingboard/static/soundingboard/govuk $(CSS)

@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import clear_url_caches
 
+from soundingboard.collect import ratelimit
 from soundingboard.publish.registry import Registry, get_registry, reset_registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +49,7 @@ def _plain_static_files(settings) -> None:
     Tests send forms at once, faster than a person could: the time trap is tested on its own."""
     settings.STORAGES = PLAIN_STATIC
     settings.SOUNDINGBOARD_FORM_MIN_SECONDS = 0
+    ratelimit.reset_for_tests()  # every test starts with no submissions counted
 
 
 @pytest.fixture

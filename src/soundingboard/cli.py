@@ -52,6 +52,77 @@ def _parser() -> argparse.ArgumentParser:
     _serving_options(demo)
     demo.set_defaults(run=lambda args: _serve(args, folders=[EXAMPLE_DIR]))
 
+    sheet = commands.add_parser(
+        "import-sheet", help="import a tab of the original site's spreadsheet, saved as CSV"
+    )
+    sheet.add_argument(
+        "folder",
+        type=Path,
+        metavar="CONSULTATION",
+        help="the consultation folder (or a folder of them, with --slug)",
+    )
+    sheet.add_argument("file", type=Path, metavar="FILE.csv", help="one tab, saved as CSV")
+    sheet.add_argument(
+        "--tab",
+        required=True,
+        type=_tab_name,
+        choices=SHEET_TABS,
+        help="which tab the file is: Feedback (feedback on pages) or MainFeedback (the main "
+        "questionnaire)",
+    )
+    sheet.add_argument(
+        "--slug", help="the consultation to import into, when CONSULTATION holds several"
+    )
+    sheet.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the SQLite database lives (default: $SOUNDINGBOARD_DATA_DIR or "
+        "./soundingboard-data); ignored when DATABASE_URL is set",
+    )
+    sheet.set_defaults(run=_import_sheet)
+
+    user = commands.add_parser(
+        "createuser",
+        help="make an analyst account (or reset one's password or two-factor authentication)",
+        description="Make an account for the analyst workspace at /analyse/. The password is "
+        "asked for twice, unless --password-stdin is given.",
+    )
+    user.add_argument("username", help="lower-case letters, numbers, full stops, - and _")
+    user.add_argument(
+        "--role",
+        choices=("admin", "analyst", "reader"),
+        help="admin: accounts, settings and erasure, and all an analyst can; analyst: "
+        "everything in a consultation, personal data included; reader: everything but "
+        "personal data",
+    )
+    user.add_argument("--email", default="", help="the account holder's email address")
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of asking",
+    )
+    resets = user.add_mutually_exclusive_group()
+    resets.add_argument(
+        "--reset-2fa",
+        action="store_true",
+        help="for an existing account: remove its authenticator app, to be set up again at "
+        "the next sign-in",
+    )
+    resets.add_argument(
+        "--reset-password",
+        action="store_true",
+        help="for an existing account: set a new password",
+    )
+    user.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the SQLite database lives (default: $SOUNDINGBOARD_DATA_DIR or "
+        "./soundingboard-data); ignored when DATABASE_URL is set",
+    )
+    user.set_defaults(run=_createuser)
+
     manage = commands.add_parser(
         "manage", help="run a Django management command (for administrators)", add_help=False
     )
@@ -182,6 +253,174 @@ def _serve(args: argparse.Namespace, folders: Sequence[Path] | None = None) -> i
     print("Serving " + ", ".join(addresses), flush=True)
     run_gunicorn(host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+SHEET_TABS = ("Feedback", "MainFeedback")
+
+
+def _tab_name(text: str) -> str:
+    """The tab's name, however it was capitalised."""
+    wanted = "".join(text.split()).casefold()
+    return next((tab for tab in SHEET_TABS if tab.casefold() == wanted), text)
+
+
+def _import_sheet(args: argparse.Namespace) -> int:
+    """Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done."""
+    _setup_django([args.folder], args.data_dir)
+    registry = _load_or_report([args.folder])
+    if registry is None:
+        return 2
+    slugs = ", ".join(registry.consultations)
+    if args.slug:
+        consultation = registry.get(args.slug)
+        if consultation is None:
+            print(
+                f"soundingboard: no consultation “{args.slug}” in {args.folder} (it holds: "
+                f"{slugs})",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        consultation = registry.single
+        if consultation is None:
+            print(
+                f"soundingboard: {args.folder} holds several consultations ({slugs}); "
+                "say which with --slug",
+                file=sys.stderr,
+            )
+            return 2
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from .collect.sheet_import import SheetError, check_tab, import_sheet, read_sheet
+
+    try:
+        check_tab(consultation, args.tab)
+        sheet = read_sheet(args.file, args.tab)
+    except SheetError as error:
+        print(f"soundingboard: {error}", file=sys.stderr)
+        return 2
+    for warning in sheet.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if connection.vendor == "sqlite":
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        report = import_sheet(consultation, sheet)
+    except KeyboardInterrupt:
+        print(
+            "\nsoundingboard: stopped; the rows stored so far stay, and running the same "
+            "command again carries on",
+            file=sys.stderr,
+        )
+        return 130
+    print(report.summary(str(args.file)))
+    return 1 if report.skipped else 0
+
+
+def _createuser(args: argparse.Namespace) -> int:
+    """Exit status: 0 done, 1 refused (a bad username, password or option)."""
+    if not (args.reset_2fa or args.reset_password) and not args.role:
+        print("soundingboard: say which role the account has with --role", file=sys.stderr)
+        return 1
+    if args.data_dir is not None:
+        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(args.data_dir.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+    from django.contrib.auth import get_user_model
+
+    from .analyse import accounts, audit
+
+    if args.reset_2fa or args.reset_password:
+        user = (
+            get_user_model()
+            .objects.filter(username=accounts.normalise_username(args.username))
+            .first()
+        )
+        if user is None:
+            print(f"soundingboard: there is no account “{args.username}”", file=sys.stderr)
+            return 1
+        if args.reset_2fa:
+            accounts.reset_two_factor(user)
+            audit.record(
+                None,
+                audit.Action.TWO_FACTOR_RESET,
+                detail={"account": user.username, "via": "command line"},
+            )
+            print(
+                f"Two-factor authentication reset for {user.username}: they set it up again "
+                "the next time they sign in."
+            )
+            return 0
+        password = _new_password(args, user)
+        if password is None:
+            return 1
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(
+            None,
+            audit.Action.PASSWORD_RESET,
+            detail={"account": user.username, "via": "command line"},
+        )
+        print(f"New password set for {user.username}.")
+        return 0
+
+    try:
+        username = accounts.check_username(args.username)
+    except ValueError as error:
+        print(f"soundingboard: {error}", file=sys.stderr)
+        return 1
+    user_model = get_user_model()
+    password = _new_password(args, user_model(username=username, email=args.email))
+    if password is None:
+        return 1
+    accounts.create_account(
+        username, args.role, password=password, email=args.email, via="command line"
+    )
+    print(f"Made the {args.role} account “{username}”.")
+    print("Next: sign in at /analyse/sign-in/ on the site (for example")
+    print("  http://127.0.0.1:8000/analyse/sign-in/ with `soundingboard serve`)")
+    if args.role in ("admin", "analyst"):
+        print("and set up two-factor authentication with an authenticator app when asked.")
+    return 0
+
+
+def _new_password(args: argparse.Namespace, user: object) -> str | None:
+    """The new password, asked for twice (or read from standard input) and checked; None
+    (and a message) if it cannot be used."""
+    from .analyse.accounts import password_problems
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        try:
+            password = getpass.getpass("Password: ")
+            again = getpass.getpass("Password again: ")
+        except (EOFError, KeyboardInterrupt):
+            print("\nsoundingboard: nothing done", file=sys.stderr)
+            return None
+        if password != again:
+            print("soundingboard: the passwords do not match", file=sys.stderr)
+            return None
+    problems = password_problems(password, user)
+    if not password:
+        problems = ["Enter a password"]
+    for problem in problems:
+        print(f"soundingboard: {problem}", file=sys.stderr)
+    return None if problems else password
 
 
 def _manage(args: argparse.Namespace) -> int:

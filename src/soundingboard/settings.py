@@ -10,6 +10,10 @@ Environment variables (all optional):
 - SOUNDINGBOARD_ALLOWED_HOSTS: host names, comma-separated (default: all, for local use).
 - SOUNDINGBOARD_HTTPS: "1" when served over HTTPS (secure cookies, HSTS).
 - SOUNDINGBOARD_DEBUG: "1" for Django's debug pages (never in production).
+- SOUNDINGBOARD_RATE_LIMIT: submissions per client address, as COUNT/SECONDS (default
+  60/600), or "0" for no limit; SOUNDINGBOARD_RATE_LIMIT_STORE: "memory" or "database".
+- SOUNDINGBOARD_IDLE_MINUTES: analysts are signed out after this long without a request
+  (default 30).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from .sqlite_tuning import SQLITE_OPTIONS
 
@@ -63,6 +68,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "soundingboard.publish",
     "soundingboard.collect",
     "soundingboard.analyse",
@@ -70,12 +78,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # django-cors-headers, for the intake API only (see CORS_URLS_REGEX below).
+    "soundingboard.collect.api.IntakeCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor state (request.user.is_verified()), then the analysts' idle and absolute
+    # session time-outs (soundingboard.analyse.access).
+    "django_otp.middleware.OTPMiddleware",
+    "soundingboard.analyse.access.AnalystSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -123,7 +137,35 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
-# Sessions are for analysts; respondents' details live in their own signed cookie.
+# Analyst accounts (see docs/analyst-accounts.md): Argon2 first; the others only so that a
+# password hashed otherwise can still be checked (and is then re-hashed with Argon2).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "analyse:sign-in"
+LOGIN_REDIRECT_URL = "analyse:home"
+OTP_TOTP_ISSUER = "soundingboard"
+# Sign-in throttling (soundingboard.analyse.access): sign-in with a username is refused while
+# it has this many failed attempts (since its last success) in the last LOCK_SECONDS, and from
+# a client network with ten times as many, whatever the usernames.
+SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 5
+SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS = 15 * 60
+SOUNDINGBOARD_SESSION_IDLE_SECONDS = int(os.environ.get("SOUNDINGBOARD_IDLE_MINUTES", "30")) * 60
+
+# Sessions are for analysts; respondents' details live in their own signed cookie. A session
+# ends when the browser closes, after SOUNDINGBOARD_SESSION_IDLE_SECONDS without a request, and
+# at the latest SESSION_COOKIE_AGE after signing in.
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -147,6 +189,43 @@ if HTTPS:
 # so is one sent from a form older than the maximum age.
 SOUNDINGBOARD_FORM_MIN_SECONDS = float(os.environ.get("SOUNDINGBOARD_FORM_MIN_SECONDS", "2"))
 SOUNDINGBOARD_FORM_MAX_AGE = 7 * 24 * 60 * 60
+
+# The intake API (/api/intake, see docs/intake-api.md). Cross-origin posts are allowed only
+# there, and only from the origins each consultation lists in `allowed_origins` (read by
+# soundingboard.collect.api.allow_consultation_origins), so no origin is listed here.
+CORS_URLS_REGEX = r"^/api/intake$"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ["POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["content-type", "idempotency-key"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 600
+
+# Rate limits per client, keeping no IP address (see soundingboard.collect.ratelimit):
+# SOUNDINGBOARD_RATE_LIMIT is COUNT/SECONDS per client address, or "0" for none.
+# SOUNDINGBOARD_RATE_LIMIT_STORE is "memory" (each worker process counts on its own) or
+# "database" (one count shared by every worker and machine, in a table of the database).
+SOUNDINGBOARD_RATE_LIMIT = os.environ.get("SOUNDINGBOARD_RATE_LIMIT", "60/600")
+SOUNDINGBOARD_RATE_LIMIT_STORE = os.environ.get("SOUNDINGBOARD_RATE_LIMIT_STORE", "memory")
+# Proxies whose X-Forwarded-For names the client, as gunicorn's forwarded_allow_ips (which
+# trusts them for the scheme but leaves REMOTE_ADDR as the proxy's address).
+SOUNDINGBOARD_TRUSTED_PROXIES = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+if SOUNDINGBOARD_RATE_LIMIT_STORE not in ("memory", "database"):
+    raise ImproperlyConfigured("SOUNDINGBOARD_RATE_LIMIT_STORE must be memory or database")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "soundingboard_rate_limit",
+        }
+        if SOUNDINGBOARD_RATE_LIMIT_STORE == "database"
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "soundingboard-rate-limit",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from .collect.api import intake
 from .collect.feedback import page_feedback
+from .collect.openapi import openapi_json
+from .collect.questionnaire import questionnaire
 from .health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
@@ -21,13 +24,20 @@ def consultation_patterns() -> list[URLPattern]:
         path("privacy/", publish.privacy, name="privacy"),
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
+        path("questionnaire/", questionnaire, name="questionnaire"),
         path("files/<path:file_path>", publish.file, name="file"),
         path("<path:page_path>/", publish.page, name="page"),
     ]
 
 
 def build_urlpatterns() -> list[URLPattern | URLResolver]:
-    patterns: list[URLPattern | URLResolver] = [path("healthz", healthz, name="healthz")]
+    patterns: list[URLPattern | URLResolver] = [
+        path("healthz", healthz, name="healthz"),
+        path("api/intake", intake, name="api-intake"),
+        path("api/openapi.json", openapi_json, name="api-openapi"),
+        # The analyst workspace, before the consultations' own addresses.
+        path("analyse/", include("soundingboard.analyse.urls")),
+    ]
     registry = get_registry()
     single = registry.single
     if single is not None:

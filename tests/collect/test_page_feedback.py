@@ -213,7 +213,7 @@ def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, site):
         )
     html = reply.content.decode()
     assert reply.status_code == 503
-    assert "Your feedback has not been saved" in html
+    assert "Your answers have not been saved" in html
     assert 'value="Please keep this text"' in html
     assert "Feedback received" not in html
     assert Response.objects.count() == 0
@@ -298,3 +298,18 @@ def test_a_normal_submission_is_accepted(client, site, settings):
             hidden["token"] = token.sign("a" * 32)
         spam_post(client, hidden)
     assert Response.objects.get().status == Response.Status.ACCEPTED
+
+
+def test_too_many_submissions_are_held_back_with_the_answers_kept(client, site, settings):
+    settings.SOUNDINGBOARD_RATE_LIMIT = "2/600"
+    for number in range(3):
+        hidden = get_form(client, "/models/")
+        reply = client.post(
+            "/feedback/models/",
+            {**hidden, "about_you": "1", "summary": f"Submission number {number}", "role": ROLE},
+        )
+    html = reply.content.decode()
+    assert reply.status_code == 429
+    assert re.search(r"Wait \d+ minutes?, then send your answers again", html)
+    assert 'value="Submission number 2"' in html
+    assert Response.objects.count() == 2

@@ -176,7 +176,19 @@ def test_payload_errors_use_the_forms_messages_and_payload_names(consultation):
     }
 
 
-@pytest.mark.parametrize("payload", [[], "text", {"tab": "Other"}, {}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        "text",
+        {"tab": "Other"},
+        {},
+        {"tab": {}},
+        {"tab": ["Feedback"]},
+        {"tab": "Feedback", "summary": "bad \ud800 text", "role": DEFAULT_ROLES[0]},
+        {"tab": "MainFeedback", "role": DEFAULT_ROLES[0], "activities": ["\udfff"]},
+    ],
+)
 def test_wrong_shapes_are_refused(consultation, payload):
     with pytest.raises(PayloadError):
         submission_from_payload(consultation, payload)

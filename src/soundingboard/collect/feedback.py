@@ -21,6 +21,7 @@ from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
 from .forms import PageFeedbackForm
 from .models import Response
+from .not_saved import SERVICE_PROBLEM, rate_limited
 from .respondent import Respondent, remember, remembered
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import ContactDetails, store_response
@@ -47,7 +48,7 @@ def feedback_context(
         if section:
             initial["section"] = section.id
         if respondent and ask_about_you:
-            initial.update(_about_you_initial(respondent))
+            initial.update(respondent.form_initial())
         form = PageFeedbackForm(
             consultation=consultation, ask_about_you=ask_about_you, initial=initial
         )
@@ -62,14 +63,6 @@ def feedback_context(
         "opens_on": describe_moment(consultation.settings.opens),
         "closes_on": describe_moment(consultation.settings.closes),
     }
-
-
-def _about_you_initial(respondent: Respondent) -> dict[str, Any]:
-    initial: dict[str, Any] = {"role": respondent.role}
-    contact = respondent.contact()
-    if contact:
-        initial.update(email=contact.email, organisation=contact.organisation)
-    return initial
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -100,6 +93,9 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
     token = read_form_token(answers["token"])
     spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
+    if blocked := rate_limited(request):
+        context["not_saved"] = blocked
+        return _form_page(request, consultation, page, context, http_status=blocked.status)
     try:
         response, _created = store_response(
             {
@@ -121,7 +117,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         )
     except DatabaseError:
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)
-        context["not_saved"] = True
+        context["not_saved"] = SERVICE_PROBLEM
         return _form_page(request, consultation, page, context, http_status=503)
 
     reply = render(

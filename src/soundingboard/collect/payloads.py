@@ -84,7 +84,7 @@ def submission_from_payload(
     if not isinstance(payload, Mapping):
         raise PayloadError({"": ["Send a JSON object"]})
     tab = payload.get("tab")
-    if tab not in TEXT_FIELDS:
+    if not isinstance(tab, str) or tab not in TEXT_FIELDS:
         raise PayloadError({"tab": [f'tab must be "{PAGE_FEEDBACK_TAB}" or "{QUESTIONNAIRE_TAB}"']})
     errors: dict[str, list[str]] = {}
     text = _text_fields(payload, TEXT_FIELDS[tab], errors)
@@ -139,6 +139,9 @@ def _text_fields(
         if not isinstance(value, str):
             errors[name] = [f"{name} must be text"]
             continue
+        if not _encodable(value):
+            errors[name] = [f"{name} contains characters that are not valid text"]
+            continue
         text[name] = value
     return text
 
@@ -175,6 +178,9 @@ def _scores(
             errors[name] = [f"{name} must be an object of idea names and scores"]
             continue
         for idea_name, value in given.items():
+            if not _encodable(str(idea_name)):
+                errors.setdefault(name, []).append("Idea names must be valid text")
+                continue
             score = _score(value)
             if score is None:
                 errors.setdefault(name, []).append(f"{SCORE_MESSAGE} (“{idea_name}”)")
@@ -199,7 +205,9 @@ def _score(value: Any) -> int | None:
 def _ticks(consultation: Consultation, given: Any, errors: dict[str, list[str]]) -> list[Tick]:
     if given is None or given == "":
         return []
-    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+    if not isinstance(given, list) or not all(
+        isinstance(item, str) and _encodable(item) for item in given
+    ):
         errors["activities"] = ["activities must be a list of text"]
         return []
     if len(given) > 200:
@@ -214,3 +222,12 @@ def _ticks(consultation: Consultation, given: Any, errors: dict[str, list[str]])
         tick = matcher.tick(raw.strip())
         ticks.setdefault(f"{tick.idea}\0{tick.activity}" if tick.matched else raw, tick)
     return list(ticks.values())
+
+
+def _encodable(text: str) -> bool:
+    """False for text with lone surrogates, which JSON allows but no database can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -30,6 +30,13 @@ class Respondent:
             return None
         return Contact.objects.filter(pk=self.contact_id).first()
 
+    def form_initial(self) -> dict[str, str]:
+        """Their role and contact details, to fill in the "about you" fields again."""
+        initial = {"role": self.role}
+        if contact := self.contact():
+            initial.update(email=contact.email, organisation=contact.organisation)
+        return initial
+
 
 def remembered(request: HttpRequest, consultation: Consultation) -> Respondent | None:
     """The respondent remembered for this consultation, if their role is still one it offers."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from .models import ActivityTick, Contact, IdeaScore, Response
+from .write_lock import sqlite_write_lock
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
 
@@ -69,7 +70,7 @@ def store_response(
             return existing, False
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with sqlite_write_lock(), transaction.atomic():
                 linked_id = contact_id
                 if contact:
                     linked_id = Contact.objects.create(

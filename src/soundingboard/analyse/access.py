@@ -1,0 +1,357 @@
+"""Who may open which analyst page: roles, two-factor authentication, session time-outs.
+
+Roles (`Role`, each may do everything the one before it may):
+- reader: everything in a consultation except respondents' personal data;
+- analyst: everything in a consultation, personal data included;
+- admin: what an analyst can, and accounts, settings and erasure.
+
+Every analyst page is a view wrapped in `analyst_view`:
+
+    from soundingboard.analyse.access import Role, analyst_view
+
+    @analyst_view                              # any role: reader, analyst, admin
+    def overview(request, slug): ...
+
+    @analyst_view(min_role=Role.ANALYST)       # analysts and admins only
+    def contact_details(request, slug): ...
+
+`analyst_view(view=None, *, min_role=Role.READER)` lets a request through only when:
+1. someone is signed in (otherwise: redirect to the sign-in page, then back);
+2. their account is active and has a role (otherwise: 403);
+3. they have completed two-factor authentication in this session, when their role requires
+   it (admin, analyst) or they have set it up (readers may): otherwise they are sent to set
+   it up or to enter a code, then back;
+4. they have replaced a one-time password an administrator gave them (otherwise: sent to
+   choose a password);
+5. their role is `min_role` or above (otherwise: 403 with a plain page saying so).
+Every response it returns is marked `Cache-Control: no-store` (Django's `never_cache`) and
+`X-Robots-Tag: noindex, nofollow`. A class-based view gets the same with `AnalystViewMixin`
+and its `min_role` attribute.
+
+Inside a view, decide what to show with:
+- `role_of(user) -> str | None`: "reader", "analyst", "admin", or None (no access);
+- `can_see_personal_data(user) -> bool`: analysts and admins;
+- `can_admin(user) -> bool`: admins;
+- `has_role(user, min_role) -> bool`.
+These look at the role only; `analyst_view` has already checked two-factor authentication.
+Record personal-data views and exports with `soundingboard.analyse.audit.record`.
+
+`notify(request, text)` shows `text` once, in a green banner, on the next analyst page (say,
+after a redirect).
+
+Also here: `AnalystSessionMiddleware` (idle and absolute session time-outs) and sign-in
+throttling (`sign_in_locked`), used by the sign-in page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.crypto import salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from .models import AuditEvent, Role
+
+__all__ = [
+    "AnalystSessionMiddleware",
+    "AnalystViewMixin",
+    "Role",
+    "analyst_view",
+    "can_admin",
+    "can_see_personal_data",
+    "has_role",
+    "notify",
+    "role_of",
+]
+
+RANK = {Role.READER: 1, Role.ANALYST: 2, Role.ADMIN: 3}
+TWO_FACTOR_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
+
+# Session keys.
+SIGNED_IN_AT = "sb_signed_in_at"
+LAST_SEEN = "sb_last_seen"
+SIGNED_OUT_REASON = "sb_signed_out_reason"
+NOTICE = "sb_notice"
+LAST_SEEN_RESOLUTION = 60  # seconds: the session is saved at most once a minute for this
+
+
+# Roles -----------------------------------------------------------------------------------
+
+
+def role_of(user: Any) -> str | None:
+    """The account's role, or None when it may open no analyst page."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    profile = getattr(user, "analyst_profile", None)
+    return profile.role if profile is not None and profile.role in RANK else None
+
+
+def has_role(user: Any, min_role: str) -> bool:
+    role = role_of(user)
+    return role is not None and RANK[role] >= RANK[min_role]  # type: ignore[index]
+
+
+def can_see_personal_data(user: Any) -> bool:
+    """Analysts and admins may see respondents' contact details; readers may not."""
+    return has_role(user, Role.ANALYST)
+
+
+def can_admin(user: Any) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def has_two_factor_device(user: Any) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def needs_two_factor(user: Any) -> bool:
+    """Admins and analysts always; a reader once they have set it up."""
+    return role_of(user) in TWO_FACTOR_ROLES or has_two_factor_device(user)
+
+
+def is_two_factor_verified(user: Any) -> bool:
+    verified = getattr(user, "is_verified", None)
+    return bool(verified()) if callable(verified) else False
+
+
+def must_change_password(user: Any) -> bool:
+    profile = getattr(user, "analyst_profile", None)
+    return bool(profile is not None and profile.must_change_password)
+
+
+# Views -------------------------------------------------------------------------------------
+
+
+def private_page(response: HttpResponse) -> HttpResponse:
+    """Mark a response as never to be cached nor indexed."""
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def forbidden(request: HttpRequest, role: str | None = None) -> HttpResponse:
+    return render(
+        request,
+        "analyse/forbidden.html",
+        {"role": Role(role).label.lower() if role else None},
+        status=403,
+    )
+
+
+def safe_next(request: HttpRequest, default: str = "analyse:home") -> str:
+    """Where to go after a step of signing in: the `next` address if it is an analyst page
+    of this site, or `default`."""
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    home = resolve_url("analyse:home")
+    if (
+        target
+        and target.startswith(home)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return resolve_url(default) if default else ""
+
+
+def with_next(url_name: str, next_url: str) -> str:
+    url = resolve_url(url_name)
+    return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else url
+
+
+def gate(
+    request: HttpRequest,
+    min_role: str = Role.READER,
+    *,
+    allow_unverified: bool = False,
+    allow_password_change: bool = False,
+) -> HttpResponse | None:
+    """None when the request may go on to the view; otherwise the response to send instead.
+    (`allow_*` are for the sign-in steps themselves.)"""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+    role = role_of(user)
+    if role is None:
+        return forbidden(request)
+    if not allow_unverified and needs_two_factor(user) and not is_two_factor_verified(user):
+        step = "analyse:two-factor" if has_two_factor_device(user) else "analyse:two-factor-set-up"
+        return redirect(with_next(step, request.get_full_path()))
+    if not allow_password_change and must_change_password(user):
+        return redirect(with_next("analyse:password", request.get_full_path()))
+    if RANK[role] < RANK[min_role]:  # type: ignore[index]
+        return forbidden(request, role)
+    return None
+
+
+def analyst_view(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    min_role: str = Role.READER,
+    allow_unverified: bool = False,
+    allow_password_change: bool = False,
+) -> Any:
+    """Wrap a view so that only signed-in accounts of `min_role` or above, with two-factor
+    authentication where needed, reach it; see the module's docstring."""
+    if min_role not in RANK:
+        raise ValueError(f"min_role must be one of {', '.join(RANK)}")
+
+    def decorate(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(function)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            refused = gate(
+                request,
+                min_role,
+                allow_unverified=allow_unverified,
+                allow_password_change=allow_password_change,
+            )
+            if refused is not None:
+                return private_page(refused)
+            request.analyst_notice = request.session.pop(NOTICE, "")  # type: ignore[attr-defined]
+            # The role, for the page's navigation: empty until every sign-in step is done.
+            signed_in = not must_change_password(request.user) and (
+                is_two_factor_verified(request.user) or not needs_two_factor(request.user)
+            )
+            request.analyst_role = role_of(request.user) if signed_in else ""  # type: ignore[attr-defined]
+            return private_page(function(request, *args, **kwargs))
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
+class AnalystViewMixin:
+    """`analyst_view` for class-based views: set `min_role` on the class."""
+
+    min_role: str = Role.READER
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponse]:
+        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        return analyst_view(view, min_role=cls.min_role)
+
+
+def public_page(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The sign-in page and the like: open to anyone, but never cached nor indexed."""
+
+    @wraps(function)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return private_page(function(request, *args, **kwargs))
+
+    return wrapped
+
+
+def notify(request: HttpRequest, text: str) -> None:
+    """Show `text` once, on the next analyst page."""
+    request.session[NOTICE] = text
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+def start_session(request: HttpRequest) -> None:
+    """Call right after `django.contrib.auth.login`."""
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+
+
+class AnalystSessionMiddleware:
+    """Signs out an analyst after SOUNDINGBOARD_SESSION_IDLE_SECONDS without a request, and
+    SESSION_COOKIE_AGE after they signed in, whatever they have done since.
+
+    Django's own expiry slides with every save of the session, so it cannot end a session at
+    a fixed time; this can. Goes after AuthenticationMiddleware (and OTPMiddleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            self._check(request, time.time())
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, now: float) -> None:
+        session = request.session
+        started = session.get(SIGNED_IN_AT)
+        last_seen = session.get(LAST_SEEN)
+        if not isinstance(started, int | float):
+            # Signed in some other way than the sign-in page (Django's test client's
+            # force_login, say): the session's time starts now.
+            session[SIGNED_IN_AT] = started = now
+        reason = ""
+        if now - started > settings.SESSION_COOKIE_AGE:
+            reason = "expired"
+        elif (
+            isinstance(last_seen, int | float)
+            and now - last_seen > settings.SOUNDINGBOARD_SESSION_IDLE_SECONDS
+        ):
+            reason = "idle"
+        if reason:
+            from . import audit
+
+            user = request.user
+            if user.is_authenticated:
+                audit.record(user, audit.Action.SESSION_EXPIRED, detail={"reason": reason})
+            logout(request)
+            request.session[SIGNED_OUT_REASON] = reason
+        elif not isinstance(last_seen, int | float) or now - last_seen >= LAST_SEEN_RESOLUTION:
+            session[LAST_SEEN] = now
+
+
+# Sign-in throttling ------------------------------------------------------------------------
+#
+# Failed attempts are counted from the audit log itself, so the count is shared by every
+# worker process and machine, and nothing else is kept. Attempts are counted by a keyed hash
+# of the username typed, whether or not such an account exists (so that being refused says
+# nothing about which usernames exist), and by a keyed hash of the client's network (so that
+# one client cannot try many usernames). Neither the address nor a mistyped username (which
+# is sometimes a password) is stored.
+
+
+def throttle_key(username: str) -> str:
+    return salted_hmac("soundingboard.sign-in.username", username.casefold()).hexdigest()
+
+
+def client_key(request: HttpRequest) -> str:
+    from ..collect.ratelimit import client_id
+
+    return salted_hmac("soundingboard.sign-in.client", client_id(request)).hexdigest()
+
+
+def sign_in_locked(username_key: str, client: str) -> bool:
+    """True when too many sign-ins failed lately for this username or from this client."""
+    attempts = settings.SOUNDINGBOARD_SIGN_IN_ATTEMPTS
+    since = timezone.now() - dt.timedelta(seconds=settings.SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS)
+    events = AuditEvent.objects.filter(at__gte=since)
+    last_success = (
+        events.filter(action=AuditEvent.Action.SIGN_IN, throttle_key=username_key)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    failures = events.filter(action=AuditEvent.Action.SIGN_IN_FAILED)
+    by_username = failures.filter(throttle_key=username_key)
+    if last_success is not None:
+        by_username = by_username.filter(at__gt=last_success)
+    if by_username.count() >= attempts:
+        return True
+    return failures.filter(client=client).count() >= attempts * 10
+
+
+def lock_minutes() -> int:
+    return max(1, round(settings.SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS / 60))

@@ -1,0 +1,231 @@
+"""The main questionnaire: one page of questions, a page to check the answers, then send.
+
+Nothing is kept on the server between the steps and no JavaScript is needed: the check page
+carries every answer forward in hidden inputs, "Change your answers" sends them back to fill
+in the form again, and "Send your answers" checks them once more and stores them. The token
+made when the form was first shown travels with the answers, so a double click, a refresh or a
+retry stores one response, and the time trap measures from the first page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from ..publish.consultation import Consultation
+from ..publish.markdown_text import render_plain_markdown
+from ..publish.registry import get_consultation
+from ..publish.settings_schema import describe_moment
+from .feedback import CHANGE_DETAILS
+from .models import Response
+from .not_saved import SERVICE_PROBLEM, NotSaved, rate_limited
+from .questionnaire_forms import QuestionnaireForm, score_label
+from .respondent import Respondent, remember, remembered
+from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
+from .storage import store_response
+
+logger = logging.getLogger(__name__)
+
+# The buttons: "Continue" checks, then the check page sends or goes back to change.
+CHECK, SEND, CHANGE = "check", "send", "change"
+NOT_ANSWERED = "Not answered"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def questionnaire(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the questions. POST: check them, go back to change them, or send them."""
+    consultation = get_consultation(slug)
+    if consultation.settings.questionnaire is None:
+        raise Http404("This consultation has no questionnaire")
+    respondent = remembered(request, consultation)
+
+    if request.method != "POST":
+        ask_about_you = respondent is None or CHANGE_DETAILS in request.GET
+        initial: dict[str, Any] = {"token": new_form_token()}
+        if respondent and ask_about_you:
+            initial.update(respondent.form_initial())
+        form = QuestionnaireForm(
+            consultation=consultation, ask_about_you=ask_about_you, initial=initial
+        )
+        return _form_page(request, consultation, form, respondent)
+
+    action = request.POST.get("action", CHECK)
+    ask_about_you = respondent is None or "about_you" in request.POST
+    form = QuestionnaireForm(request.POST, consultation=consultation, ask_about_you=ask_about_you)
+    if consultation.status(timezone.now()) != "open":
+        form.is_valid()  # to show back whatever can be read of the answers
+        return _form_page(request, consultation, form, respondent, http_status=403)
+    if not form.is_valid():
+        return _form_page(request, consultation, form, respondent, http_status=400)
+
+    if action in (CHANGE, CHANGE_DETAILS):
+        # Back to the questions, filled in; "change details" also asks about you again.
+        ask_again = ask_about_you or action == CHANGE_DETAILS
+        initial = form.as_initial()
+        if respondent and not ask_about_you and ask_again:
+            initial.update(respondent.form_initial())
+        refilled = QuestionnaireForm(
+            consultation=consultation, ask_about_you=ask_again, initial=initial
+        )
+        return _form_page(request, consultation, refilled, respondent)
+    if action != SEND:
+        return _check_page(request, consultation, form, respondent)
+    return _send(request, consultation, form, respondent)
+
+
+def _send(
+    request: HttpRequest,
+    consultation: Consultation,
+    form: QuestionnaireForm,
+    respondent: Respondent | None,
+) -> HttpResponse:
+    answers = form.cleaned_data
+    if form.ask_about_you:
+        role, contact_id = answers["role"], None
+        contact = form.contact() or None
+    else:
+        assert respondent is not None  # the form asks about you whenever no one is remembered
+        role, contact_id, contact = respondent.role, respondent.contact_id, None
+    token = read_form_token(answers["token"])
+    spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
+    if blocked := rate_limited(request):
+        return _check_page(request, consultation, form, respondent, not_saved=blocked)
+    try:
+        response, _created = store_response(
+            {
+                "consultation": consultation.slug,
+                "kind": Response.Kind.QUESTIONNAIRE,
+                "page_path": "",
+                "nature": answers["nature"],
+                "comments": answers["comments"],
+                "role": role,
+                "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+                "spam_reason": spam_reason,
+            },
+            token=token.key,
+            contact=contact,
+            contact_id=contact_id,
+            scores=form.scores(),
+            ticks=form.ticks(),
+        )
+    except DatabaseError:
+        logger.exception("Could not store questionnaire answers for %s", consultation.slug)
+        return _check_page(request, consultation, form, respondent, not_saved=SERVICE_PROBLEM)
+
+    reply = _render(
+        request,
+        "collect/questionnaire_sent.html",
+        {"consultation": consultation, "questionnaire": form.settings, "response": response},
+    )
+    kept_contact_id = response.contact_id if form.ask_about_you else contact_id
+    remember(reply, consultation, Respondent(role, kept_contact_id), secure=request.is_secure())
+    return reply
+
+
+def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict[str, Any]:
+    return {
+        "consultation": consultation,
+        "questionnaire": form.settings,
+        "form": form,
+        "form_url": consultation.url("questionnaire/"),
+        "on_questionnaire": True,  # marks the questionnaire's link in the side navigation
+    }
+
+
+def _form_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    form: QuestionnaireForm,
+    respondent: Respondent | None,
+    http_status: int = 200,
+) -> HttpResponse:
+    settings = form.settings
+    shown_respondent = respondent if not form.ask_about_you else None
+    context = {
+        **_common_context(consultation, form),
+        "feedback_status": consultation.status(timezone.now()),
+        "opens_on": describe_moment(consultation.settings.opens),
+        "closes_on": describe_moment(consultation.settings.closes),
+        "introduction": render_plain_markdown(settings.introduction)
+        if settings.introduction.strip()
+        else "",
+        "respondent": shown_respondent,
+        "respondent_contact": shown_respondent.contact() if shown_respondent else None,
+        "idea_count": len(settings.ideas),
+    }
+    if form.is_bound and http_status == 403:
+        context["summary"] = _summary(form)
+    return _render(request, "collect/questionnaire.html", context, http_status)
+
+
+def _check_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    form: QuestionnaireForm,
+    respondent: Respondent | None,
+    *,
+    not_saved: NotSaved | None = None,
+) -> HttpResponse:
+    answers = form.cleaned_data
+    if form.ask_about_you:
+        about_you = (answers["role"], answers["organisation"], answers["email"])
+    else:
+        contact = respondent.contact() if respondent else None
+        about_you = (
+            respondent.role if respondent else "",
+            contact.organisation if contact else "",
+            contact.email if contact else "",
+        )
+    context = {
+        **_common_context(consultation, form),
+        "summary": _summary(form),
+        "about_you": [
+            ("Role", about_you[0] or NOT_ANSWERED),
+            ("Organisation", about_you[1] or "Not given"),
+            ("Email address", about_you[2] or "Not given"),
+        ],
+        "carried": form.carried_fields(),
+        "honeypot_value": str(request.POST.get(HONEYPOT_FIELD, ""))[:200],
+        "not_saved": not_saved,
+    }
+    status = not_saved.status if not_saved else 200
+    return _render(request, "collect/questionnaire_check.html", context, status)
+
+
+def _summary(form: QuestionnaireForm) -> dict[str, Any]:
+    """The answers as the check page shows them, with "Not answered" for the gaps."""
+    settings = form.settings
+    data = getattr(form, "cleaned_data", {})
+
+    def score(value: int | None) -> str:
+        return score_label(value, settings) if value is not None else NOT_ANSWERED
+
+    return {
+        "ideas": [
+            {
+                "number": answer.number,
+                "name": answer.idea.name,
+                "has_activities": bool(answer.idea.activities),
+                "usefulness": score(answer.usefulness),
+                "likelihood": score(answer.likelihood),
+                "activities": answer.activities,
+            }
+            for answer in form.answers()
+        ],
+        "nature": data.get("nature") or NOT_ANSWERED,
+        "comments": data.get("comments", ""),
+    }
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], http_status: int = 200
+) -> HttpResponse:
+    reply = render(request, template, context, status=http_status)
+    reply["Cache-Control"] = "no-store"  # answers and contact details: never cached
+    return reply

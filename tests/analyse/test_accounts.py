@@ -1,0 +1,815 @@
+"""Analyst accounts: the command line, signing in with two-factor authentication, throttling,
+session time-outs, roles, the administrators' pages and the audit log.
+
+The helpers at the top (`make_account`, `totp_code`, `sign_in_verified`) are meant for other
+tests of analyst pages too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from soundingboard.analyse import access, audit
+from soundingboard.analyse.models import AnalystProfile, AuditEvent, Role
+from soundingboard.collect.models import Response
+from tests.conftest import EXAMPLE
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+Action = AuditEvent.Action
+PASSWORD = "a long and unguessable passphrase"
+SIGN_IN = "/analyse/sign-in/"
+HOME = "/analyse/"
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def make_account(
+    username: str, role: str, *, two_factor: bool = False, password: str = PASSWORD
+) -> tuple[User, TOTPDevice | None]:
+    """An account with this role, and its confirmed authenticator device if `two_factor`."""
+    user = User.objects.create_user(username=username, password=password)
+    AnalystProfile.objects.create(user=user, role=role)
+    device = (
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True) if two_factor else None
+    )
+    return user, device
+
+
+def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code the authenticator app shows now (or `steps_ahead` periods of 30 s later: a
+    device accepts each period's code once, and the period next to now as well)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in_verified(client: Client, user: User, device: TOTPDevice | None) -> None:
+    """Signed in, with two-factor authentication done, without going through the pages."""
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def post_password(client: Client, username: str, password: str = PASSWORD, **extra: str):
+    return client.post(SIGN_IN, {"username": username, "password": password, **extra})
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=action).order_by("at", "id"))
+
+
+def html(reply) -> str:
+    return reply.content.decode()
+
+
+# Roles -------------------------------------------------------------------------------------
+
+
+def test_only_analysts_and_admins_can_see_personal_data():
+    reader, _ = make_account("rhea", Role.READER)
+    analyst, _ = make_account("ana", Role.ANALYST)
+    admin, _ = make_account("adam", Role.ADMIN)
+    no_role = User.objects.create_user(username="norole", password=PASSWORD)
+    gone, _ = make_account("gone", Role.ANALYST)
+    gone.is_active = False
+    gone.save()
+    from django.contrib.auth.models import AnonymousUser
+
+    assert access.can_see_personal_data(reader) is False
+    assert access.can_see_personal_data(analyst) is True
+    assert access.can_see_personal_data(admin) is True
+    for nobody in (no_role, gone, AnonymousUser(), None):
+        assert access.can_see_personal_data(nobody) is False
+        assert access.role_of(nobody) is None
+    assert [access.can_admin(u) for u in (reader, analyst, admin)] == [False, False, True]
+    assert [access.role_of(u) for u in (reader, analyst, admin)] == ["reader", "analyst", "admin"]
+
+
+# The command line --------------------------------------------------------------------------
+
+
+def soundingboard(*args: str, data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir), "PYTHONPATH": _src_path()}
+    env.pop("DATABASE_URL", None)  # a database of its own, in data_dir, that the test can open
+    return subprocess.run(
+        [sys.executable, "-m", "soundingboard.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def _src_path() -> str:
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    return os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+
+
+def test_createuser_makes_an_account_with_its_role_and_an_argon2_hash(tmp_path):
+    data = tmp_path / "data"
+    made = soundingboard(
+        "createuser", "Alice", "--role", "analyst", "--email", "alice@example.org",
+        "--password-stdin", data_dir=data, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "/analyse/sign-in/" in made.stdout
+    assert "two-factor" in made.stdout
+    assert PASSWORD not in made.stdout + made.stderr
+
+    weak = soundingboard(
+        "createuser", "bob", "--role", "reader", "--password-stdin", data_dir=data,
+        stdin="short\n",
+    )  # fmt: skip
+    assert weak.returncode == 1
+    assert "Password must be 12 characters or more" in weak.stderr
+    again = soundingboard(
+        "createuser", "alice", "--role", "admin", "--password-stdin", data_dir=data,
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "already an account" in again.stderr
+
+    database = sqlite3.connect(data / "soundingboard.sqlite3")
+    rows = database.execute(
+        "SELECT u.username, u.email, u.password, p.role, p.must_change_password "
+        "FROM auth_user u JOIN analyse_analystprofile p ON p.user_id = u.id"
+    ).fetchall()
+    assert len(rows) == 1
+    username, email, password_hash, role, must_change = rows[0]
+    assert (username, email, role, must_change) == ("alice", "alice@example.org", "analyst", 0)
+    assert password_hash.startswith("argon2$argon2id$")
+    assert PASSWORD not in password_hash
+    logged = database.execute("SELECT action, username, detail FROM analyse_auditevent").fetchall()
+    assert [(a, u) for a, u, _ in logged] == [("user-created", "")]
+    assert '"account": "alice"' in logged[0][2]
+    assert '"via": "command line"' in logged[0][2]
+
+    # The same hash checks out with Django's own hasher (and so at sign-in).
+    from django.contrib.auth.hashers import check_password
+
+    assert check_password(PASSWORD, password_hash)
+
+
+def test_createuser_resets_two_factor_for_an_existing_account(tmp_path):
+    data = tmp_path / "data"
+    made = soundingboard(
+        "createuser", "carol", "--role", "admin", "--password-stdin", data_dir=data,
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    database = sqlite3.connect(data / "soundingboard.sqlite3")
+    with database:
+        (user_id,) = database.execute("SELECT id FROM auth_user").fetchone()
+        database.execute(
+            "INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, digits, "
+            "tolerance, drift, last_t, throttling_failure_count) "
+            "VALUES (?, 'app', 1, '00', 30, 0, 6, 1, 0, -1, 0)",
+            (user_id,),
+        )
+    reset = soundingboard("createuser", "carol", "--reset-2fa", data_dir=data)
+    assert reset.returncode == 0, reset.stderr
+    assert database.execute("SELECT count(*) FROM otp_totp_totpdevice").fetchone() == (0,)
+    assert ("2fa-reset",) in database.execute("SELECT action FROM analyse_auditevent").fetchall()
+    missing = soundingboard("createuser", "nobody", "--reset-2fa", data_dir=data)
+    assert missing.returncode == 1
+    no_role = soundingboard("createuser", "dave", "--password-stdin", data_dir=data)
+    assert no_role.returncode == 1
+    assert "--role" in no_role.stderr
+
+
+# Signing in --------------------------------------------------------------------------------
+
+
+def test_the_sign_in_page_follows_the_gov_uk_patterns(client):
+    page = html(client.get(SIGN_IN))
+    assert 'autocomplete="username"' in page
+    assert 'autocomplete="current-password"' in page
+    assert '<label class="govuk-label govuk-label--s" for="id_username">Username</label>' in page
+    assert 'type="password"' in page
+    empty = html(client.post(SIGN_IN, {"username": "", "password": ""}))
+    assert "There is a problem" in empty
+    assert '<a href="#id_username">Enter your username</a>' in empty
+    assert '<a href="#id_password">Enter your password</a>' in empty
+    assert "<title>Sign in - error - soundingboard analysis</title>" in empty
+    make_account("ana", Role.ANALYST)
+    wrong = html(post_password(client, "ana", "not the password at all"))
+    assert "Your username or password is not right" in wrong
+    assert "not the password at all" not in wrong  # never shown back
+    assert 'value="ana"' in wrong
+
+
+def test_an_analyst_signs_in_with_a_password_then_a_code(client):
+    user, device = make_account("ana", Role.ANALYST, two_factor=True)
+    first = client.get(HOME)
+    assert first.status_code == 302
+    assert first["Location"] == f"{SIGN_IN}?next=/analyse/"
+
+    password = post_password(client, "ana", next="/analyse/")
+    assert password.status_code == 302
+    assert password["Location"] == HOME
+    # The password alone opens no analyst page: every one sends them for the code.
+    for address in (HOME, "/analyse/account/"):
+        held = client.get(address)
+        assert held.status_code == 302
+        assert held["Location"].startswith("/analyse/sign-in/two-factor/?next=")
+
+    form = client.get("/analyse/sign-in/two-factor/?next=/analyse/")
+    page = html(form)
+    assert 'autocomplete="one-time-code"' in page
+    assert 'inputmode="numeric"' in page
+    wrong = client.post("/analyse/sign-in/two-factor/", {"code": "000000", "next": HOME})
+    if totp_code(device) != "000000":
+        assert "The code is not right" in html(wrong)
+    device.refresh_from_db()
+    device.throttle_reset()  # a wrong code makes the next try wait a second
+
+    verified = client.post(
+        "/analyse/sign-in/two-factor/", {"code": totp_code(device), "next": HOME}
+    )
+    assert verified.status_code == 302
+    assert verified["Location"] == HOME
+    home = client.get(HOME)
+    assert home.status_code == 200
+    assert "Signed in as <strong>ana</strong> (analyst)" in html(home)
+    assert [e.username for e in events(Action.SIGN_IN)] == ["ana"]
+    assert events(Action.SIGN_IN)[0].detail == {"two_factor": "code next"}
+    assert [e.username for e in events(Action.TWO_FACTOR_VERIFIED)] == ["ana"]
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
+def test_the_session_key_changes_at_each_step_of_signing_in(client):
+    _, device = make_account("ana", Role.ANALYST, two_factor=True)
+    client.get(SIGN_IN)
+    client.session.save()
+    keys = [client.session.session_key]
+    post_password(client, "ana")
+    keys.append(client.session.session_key)
+    client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    keys.append(client.session.session_key)
+    assert len(set(keys)) == 3
+
+
+def test_an_analyst_without_two_factor_must_set_it_up_before_any_analyst_page(client):
+    make_account("ana", Role.ANALYST)
+    post_password(client, "ana")
+    for address in (HOME, "/analyse/account/", "/analyse/sign-in/two-factor/"):
+        reply = client.get(address)
+        assert reply.status_code == 302
+        assert reply["Location"].startswith("/analyse/two-factor/set-up/")
+    page = client.get("/analyse/two-factor/set-up/")
+    text = html(page)
+    assert page.status_code == 200
+    assert '<svg role="img"' in text
+    assert "style=" not in text
+    device = TOTPDevice.objects.get(user__username="ana")
+    assert device.confirmed is False
+    secret = text.split('id="totp-secret"><code>')[1].split("</code>")[0]
+    import base64
+
+    assert base64.b32decode(secret.replace(" ", "")) == device.bin_key
+    # Reloading the page keeps the same key: the app scanned it already.
+    client.get("/analyse/two-factor/set-up/")
+    assert TOTPDevice.objects.get(user__username="ana").key == device.key
+
+    wrong = client.post("/analyse/two-factor/set-up/", {"code": "12 34"})
+    assert "The code must be 6 numbers" in html(wrong)
+    assert client.get(HOME).status_code == 302
+
+    done = client.post("/analyse/two-factor/set-up/", {"code": totp_code(device)})
+    assert done.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed is True
+    home = client.get(HOME)
+    assert home.status_code == 200
+    assert "Two-factor authentication is set up" in html(home)
+    assert [e.username for e in events(Action.TWO_FACTOR_ENROLLED)] == ["ana"]
+
+    # Next time, the code is asked for, not a new set-up.
+    client.post("/analyse/sign-out/")
+    post_password(client, "ana")
+    assert client.get(HOME)["Location"].startswith("/analyse/sign-in/two-factor/")
+
+
+def test_a_reader_signs_in_with_a_password_alone(client):
+    make_account("rhea", Role.READER)
+    reply = post_password(client, "rhea")
+    assert reply.status_code == 302
+    home = client.get(HOME)
+    assert home.status_code == 200
+    assert "Signed in as <strong>rhea</strong> (reader)" in html(home)
+    assert events(Action.SIGN_IN)[0].detail == {"two_factor": "not needed"}
+    # Readers may set it up; once they have, they must use it.
+    assert client.get("/analyse/two-factor/set-up/").status_code == 200
+
+
+def test_a_reader_who_set_up_two_factor_must_use_it(client):
+    make_account("rhea", Role.READER, two_factor=True)
+    post_password(client, "rhea")
+    assert client.get(HOME)["Location"].startswith("/analyse/sign-in/two-factor/")
+
+
+def test_after_signing_in_only_analyst_pages_of_this_site_are_followed(client):
+    make_account("rhea", Role.READER)
+    for target in ("https://elsewhere.example/analyse/", "//elsewhere.example/", "/admin/"):
+        reply = post_password(client, "rhea", next=target)
+        assert reply["Location"] == HOME
+        client.post("/analyse/sign-out/")
+    reply = post_password(client, "rhea", next="/analyse/account/")
+    assert reply["Location"] == "/analyse/account/"
+
+
+def test_a_deactivated_account_or_one_without_a_role_cannot_sign_in(client):
+    gone, _ = make_account("gone", Role.ANALYST)
+    gone.is_active = False
+    gone.save()
+    User.objects.create_user(username="norole", password=PASSWORD)
+    for username in ("gone", "norole"):
+        reply = post_password(client, username)
+        assert reply.status_code == 200
+        assert "Your username or password is not right" in html(reply)
+    assert [e.detail["reason"] for e in events(Action.SIGN_IN_FAILED)] == [
+        "account deactivated",
+        "no analyst role",
+    ]
+
+
+# Throttling --------------------------------------------------------------------------------
+
+
+def test_repeated_wrong_passwords_lock_the_username_with_a_message_and_an_audit_entry(
+    client, settings
+):
+    settings.SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 5
+    make_account("ana", Role.ANALYST, two_factor=True)
+    messages = []
+    for attempt in range(5):
+        reply = post_password(client, "ana", f"wrong password number {attempt}")
+        assert reply.status_code == 200
+        messages.append(html(reply))
+    assert "Your username or password is not right" in messages[0]
+    assert "You have tried to sign in too many times. Wait 15 minutes" in messages[-1]
+
+    # Now even the right password is refused, without being checked.
+    locked = post_password(client, "ana")
+    assert locked.status_code == 200
+    assert "too many times" in html(locked)
+    assert "_auth_user_id" not in client.session
+    assert len(events(Action.SIGN_IN_FAILED)) == 5
+    (refused,) = events(Action.SIGN_IN_LOCKED)
+    assert refused.username == "ana"
+    assert all(e.detail == {"reason": "wrong password"} for e in events(Action.SIGN_IN_FAILED))
+    for event in AuditEvent.objects.all():
+        assert "wrong password number" not in str(event.detail) + event.username
+
+    # A username that is no account locks just the same: being locked tells nothing.
+    for attempt in range(5):
+        post_password(client, "nosuchperson", f"guess {attempt}")
+    unknown = post_password(client, "nosuchperson")
+    assert "too many times" in html(unknown)
+    unknown_events = AuditEvent.objects.exclude(username="ana")
+    assert {e.username for e in unknown_events} == {""}  # what was typed is not kept
+    assert all("nosuchperson" not in str(e.detail) for e in unknown_events)
+
+    # When the lock time has passed, the right password works again.
+    AuditEvent.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    assert post_password(client, "ana")["Location"] == HOME
+
+
+def test_a_successful_sign_in_clears_the_count_of_failures(client, settings):
+    settings.SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 3
+    make_account("rhea", Role.READER)
+    for _ in range(2):
+        post_password(client, "rhea", "not my password at all")
+    assert post_password(client, "rhea")["Location"] == HOME
+    client.post("/analyse/sign-out/")
+    for _ in range(2):
+        post_password(client, "rhea", "not my password at all")
+    assert post_password(client, "rhea")["Location"] == HOME
+
+
+def test_one_client_cannot_try_many_usernames(client, settings):
+    settings.SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 2  # so 20 from one client
+    make_account("rhea", Role.READER)
+    for n in range(20):
+        post_password(client, f"person{n}", "a guessed password")
+    assert "too many times" in html(post_password(client, "rhea"))
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert post_password(other, "rhea")["Location"] == HOME
+
+
+def test_too_many_wrong_codes_make_the_next_try_wait(client):
+    _user, device = make_account("ana", Role.ANALYST, two_factor=True)
+    post_password(client, "ana")
+    client.post("/analyse/sign-in/two-factor/", {"code": "000001"})
+    client.post("/analyse/sign-in/two-factor/", {"code": "000002"})
+    reply = client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    assert "You have entered too many wrong codes" in html(reply)
+    assert client.get(HOME).status_code == 302
+    assert {e.detail["reason"] for e in events(Action.TWO_FACTOR_FAILED)} >= {"too many tries"}
+
+
+# Signing out and session time-outs --------------------------------------------------------
+
+
+def test_sign_in_sign_out_and_failures_are_logged(client):
+    make_account("rhea", Role.READER)
+    post_password(client, "rhea", "this is not the password")
+    post_password(client, "rhea")
+    asked = client.get("/analyse/sign-out/")
+    assert asked.status_code == 200  # a GET only asks
+    assert "_auth_user_id" in client.session
+    out = client.post("/analyse/sign-out/")
+    assert out["Location"] == SIGN_IN
+    assert "_auth_user_id" not in client.session
+    assert "You have signed out" in html(client.get(SIGN_IN))
+    assert client.get(HOME).status_code == 302
+    logged = [(e.action, e.username, e.role) for e in AuditEvent.objects.order_by("at", "id")]
+    assert logged == [
+        ("sign-in-failed", "rhea", "reader"),
+        ("sign-in", "rhea", "reader"),
+        ("sign-out", "rhea", "reader"),
+    ]
+    assert all(e.at is not None for e in AuditEvent.objects.all())
+
+
+def test_sign_out_needs_the_csrf_token():
+    make_account("rhea", Role.READER)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.get(username="rhea"))
+    assert strict.post("/analyse/sign-out/").status_code == 403
+    assert strict.get(HOME).status_code == 200
+
+
+def test_an_idle_session_is_signed_out(client):
+    _user, device = make_account("ana", Role.ANALYST, two_factor=True)
+    post_password(client, "ana")
+    client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    assert client.get(HOME).status_code == 200
+    session = client.session
+    session[access.LAST_SEEN] = time.time() - 31 * 60
+    session.save()
+    reply = client.get("/analyse/account/")
+    assert reply.status_code == 302
+    assert reply["Location"].startswith(SIGN_IN)
+    assert "_auth_user_id" not in client.session
+    assert "signed out because you had done nothing for a while" in html(client.get(SIGN_IN))
+    (expired,) = events(Action.SESSION_EXPIRED)
+    assert (expired.username, expired.detail) == ("ana", {"reason": "idle"})
+
+
+def test_a_session_ends_eight_hours_after_signing_in_however_busy(client):
+    make_account("rhea", Role.READER)
+    post_password(client, "rhea")
+    session = client.session
+    session[access.SIGNED_IN_AT] = time.time() - 8 * 60 * 60 - 1
+    session.save()
+    assert client.get(HOME)["Location"].startswith(SIGN_IN)
+    assert events(Action.SESSION_EXPIRED)[0].detail == {"reason": "expired"}
+
+
+def test_an_active_session_is_not_signed_out(client):
+    make_account("rhea", Role.READER)
+    post_password(client, "rhea")
+    session = client.session
+    session[access.LAST_SEEN] = time.time() - 29 * 60
+    session.save()
+    assert client.get(HOME).status_code == 200
+    assert client.session[access.LAST_SEEN] > time.time() - 60
+
+
+# Headers ---------------------------------------------------------------------------------
+
+
+def test_analyst_pages_are_never_cached_nor_indexed(client):
+    user, device = make_account("adam", Role.ADMIN, two_factor=True)
+    for address in (SIGN_IN, HOME):
+        reply = client.get(address)
+        assert "no-store" in reply["Cache-Control"], address
+        assert reply["X-Robots-Tag"] == "noindex, nofollow"
+    sign_in_verified(client, user, device)
+    for address in (HOME, "/analyse/users/", "/analyse/audit/", "/analyse/account/"):
+        reply = client.get(address)
+        assert reply.status_code == 200, address
+        assert "no-store" in reply["Cache-Control"], address
+        assert "private" in reply["Cache-Control"]
+        assert reply["X-Robots-Tag"] == "noindex, nofollow"
+        assert "style=" not in html(reply)
+
+
+# Roles and pages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.READER, Role.ANALYST])
+def test_only_admins_can_open_the_accounts_and_audit_pages(client, role):
+    user, device = make_account("someone", role, two_factor=True)
+    sign_in_verified(client, user, device)
+    for address in ("/analyse/users/", "/analyse/users/new/", "/analyse/audit/"):
+        reply = client.get(address)
+        assert reply.status_code == 403, address
+        assert "You cannot open this page" in html(reply)
+        assert f"Your account has the {role.label.lower()} role" in html(reply)
+        assert "no-store" in reply["Cache-Control"]
+    other, _ = make_account("other", Role.READER)
+    assert client.post(f"/analyse/users/{other.pk}/role/", {"role": "admin"}).status_code == 403
+    assert AnalystProfile.objects.get(user=other).role == Role.READER
+    assert "Accounts</a>" not in html(client.get(HOME))
+
+
+def test_the_analyst_view_decorator_checks_the_minimum_role(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    @access.analyst_view(min_role=Role.ANALYST)
+    def personal(request):
+        from django.http import HttpResponse
+
+        return HttpResponse("emails")
+
+    reader, _ = make_account("rhea", Role.READER)
+    analyst, _ = make_account("ana", Role.ANALYST)
+
+    def call(user, verified=True):
+        request = rf.get("/analyse/x/")
+        request.session = SessionStore()
+        request.user = user
+        user.is_verified = lambda: verified
+        return personal(request)
+
+    assert call(reader).status_code == 403
+    assert call(analyst).content == b"emails"
+    assert call(analyst)["Cache-Control"].count("no-store") == 1
+    unverified = call(analyst, verified=False)
+    assert unverified.status_code == 302
+    assert unverified["Location"].startswith("/analyse/two-factor/set-up/")
+    request = rf.get("/analyse/x/")
+    request.session = SessionStore()
+    request.user = AnonymousUser()
+    assert personal(request)["Location"] == "/analyse/sign-in/?next=/analyse/x/"
+    with pytest.raises(ValueError):
+        access.analyst_view(min_role="superuser")
+
+    from django.http import HttpResponse
+    from django.views import View
+
+    class AdminsOnly(access.AnalystViewMixin, View):
+        min_role = Role.ADMIN
+
+        def get(self, request):
+            return HttpResponse("settings")
+
+    request = rf.get("/analyse/y/")
+    request.session = SessionStore()
+    request.user = analyst
+    analyst.is_verified = lambda: True
+    assert AdminsOnly.as_view()(request).status_code == 403
+
+
+def test_the_landing_page_lists_each_consultation_with_its_counts(client, use_consultations):
+    site = use_consultations(EXAMPLE).single
+    for n, status in enumerate(["accepted"] * 3 + ["spam"] * 2):
+        Response.objects.create(reference=f"SB-T{n}", consultation=site.slug, status=status)
+    Response.objects.create(reference="SB-OTHER", consultation="another", status="accepted")
+    user, _ = make_account("rhea", Role.READER)
+    sign_in_verified(client, user, None)
+    page = html(client.get(HOME))
+    assert f'<a class="govuk-link" href="/analyse/{site.slug}/">' in page
+    assert site.title in page
+    row = page.split(f'href="/analyse/{site.slug}/"')[1].split("</tr>")[0]
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">2</td>' in row
+
+
+# Administrators ---------------------------------------------------------------------------
+
+
+def test_an_admin_creates_an_account_and_changes_its_role_and_both_are_audited(client):
+    admin, device = make_account("adam", Role.ADMIN, two_factor=True)
+    sign_in_verified(client, admin, device)
+    form = html(client.get("/analyse/users/new/"))
+    assert "Administrator" in form and "Reader" in form
+
+    bad = client.post("/analyse/users/new/", {"username": "Has Spaces", "role": ""})
+    assert "Username must start with a letter or number" in html(bad)
+    assert "Select a role" in html(bad)
+
+    made = client.post(
+        "/analyse/users/new/", {"username": "Rhea", "email": "rhea@example.org", "role": "reader"}
+    )
+    assert made.status_code == 200
+    assert "no-store" in made["Cache-Control"]
+    password = html(made).split('id="one-time-password"><code>')[1].split("</code>")[0]
+    rhea = User.objects.get(username="rhea")
+    assert rhea.check_password(password)
+    assert rhea.password.startswith("argon2$")
+    assert rhea.analyst_profile.role == Role.READER
+    assert rhea.analyst_profile.must_change_password is True
+    (created,) = events(Action.USER_CREATED)
+    assert (created.username, created.detail) == ("adam", {"account": "rhea", "role": "reader"})
+    assert password not in str(created.detail)
+
+    taken = client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    assert "There is already an account with this username" in html(taken)
+
+    changed = client.post(f"/analyse/users/{rhea.pk}/role/", {"role": "analyst"})
+    assert changed.status_code == 302
+    rhea.analyst_profile.refresh_from_db()
+    assert rhea.analyst_profile.role == Role.ANALYST
+    (role_changed,) = events(Action.ROLE_CHANGED)
+    assert role_changed.username == "adam"
+    assert role_changed.detail == {"account": "rhea", "from": "reader", "to": "analyst"}
+    assert "The role of rhea is now analyst." in html(client.get(f"/analyse/users/{rhea.pk}/"))
+    listed = html(client.get("/analyse/users/"))
+    assert "rhea" in listed and "Analyst" in listed
+
+
+def test_a_one_time_password_must_be_replaced_at_first_sign_in(client):
+    admin, device = make_account("adam", Role.ADMIN, two_factor=True)
+    sign_in_verified(client, admin, device)
+    made = client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    password = html(made).split('id="one-time-password"><code>')[1].split("</code>")[0]
+
+    newcomer = Client()
+    assert post_password(newcomer, "rhea", password)["Location"] == HOME
+    sent = newcomer.get(HOME)
+    assert sent["Location"] == "/analyse/account/password/?next=%2Fanalyse%2F"
+    page = html(newcomer.get(sent["Location"]))
+    assert "Choose your password" in page
+    assert 'autocomplete="new-password"' in page
+    short = newcomer.post(
+        "/analyse/account/password/",
+        {"current_password": password, "new_password": "short", "new_password_again": "short"},
+    )
+    assert "Password must be 12 characters or more" in html(short)
+    mismatch = newcomer.post(
+        "/analyse/account/password/",
+        {
+            "current_password": password,
+            "new_password": PASSWORD,
+            "new_password_again": PASSWORD + "x",
+        },
+    )
+    assert "The passwords do not match" in html(mismatch)
+    done = newcomer.post(
+        "/analyse/account/password/",
+        {
+            "current_password": password,
+            "new_password": PASSWORD,
+            "new_password_again": PASSWORD,
+            "next": HOME,
+        },
+    )
+    assert done["Location"] == HOME
+    assert newcomer.get(HOME).status_code == 200
+    rhea = User.objects.get(username="rhea")
+    assert rhea.check_password(PASSWORD)
+    assert rhea.analyst_profile.must_change_password is False
+    assert [e.username for e in events(Action.PASSWORD_CHANGED)] == ["rhea"]
+
+
+def test_an_admin_resets_two_factor_and_the_account_must_set_it_up_again(client):
+    admin, admin_device = make_account("adam", Role.ADMIN, two_factor=True)
+    ana, ana_device = make_account("ana", Role.ANALYST, two_factor=True)
+    analyst_client = Client()
+    sign_in_verified(analyst_client, ana, ana_device)
+    assert analyst_client.get(HOME).status_code == 200
+
+    sign_in_verified(client, admin, admin_device)
+    reply = client.post(f"/analyse/users/{ana.pk}/two-factor/")
+    assert reply.status_code == 302
+    assert not TOTPDevice.objects.filter(user=ana).exists()
+    (reset,) = events(Action.TWO_FACTOR_RESET)
+    assert (reset.username, reset.detail) == ("adam", {"account": "ana"})
+    assert analyst_client.get(HOME)["Location"].startswith("/analyse/two-factor/set-up/")
+
+
+def test_an_admin_deactivates_an_account_which_is_then_signed_out(client):
+    admin, admin_device = make_account("adam", Role.ADMIN, two_factor=True)
+    rhea, _ = make_account("rhea", Role.READER)
+    reader_client = Client()
+    sign_in_verified(reader_client, rhea, None)
+    sign_in_verified(client, admin, admin_device)
+    client.post(f"/analyse/users/{rhea.pk}/active/")
+    rhea.refresh_from_db()
+    assert rhea.is_active is False
+    assert reader_client.get(HOME)["Location"].startswith(SIGN_IN)
+    client.post(f"/analyse/users/{rhea.pk}/active/")
+    rhea.refresh_from_db()
+    assert rhea.is_active is True
+    assert [e.action for e in AuditEvent.objects.order_by("at", "id")] == [
+        "user-deactivated",
+        "user-reactivated",
+    ]
+
+
+def test_the_last_admin_cannot_be_demoted_nor_deactivate_themselves(client):
+    admin, device = make_account("adam", Role.ADMIN, two_factor=True)
+    sign_in_verified(client, admin, device)
+    demoted = client.post(f"/analyse/users/{admin.pk}/role/", {"role": "reader"})
+    assert demoted.status_code == 200
+    assert "There must be at least one administrator" in html(demoted)
+    client.post(f"/analyse/users/{admin.pk}/active/")
+    admin.refresh_from_db()
+    assert admin.is_active is True
+    assert admin.analyst_profile.role == Role.ADMIN
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_admin_sets_a_one_time_password_which_ends_the_holders_sessions(client):
+    admin, device = make_account("adam", Role.ADMIN, two_factor=True)
+    rhea, _ = make_account("rhea", Role.READER)
+    reader_client = Client()
+    sign_in_verified(reader_client, rhea, None)
+    sign_in_verified(client, admin, device)
+    reply = client.post(f"/analyse/users/{rhea.pk}/password/")
+    password = html(reply).split('id="one-time-password"><code>')[1].split("</code>")[0]
+    rhea.refresh_from_db()
+    assert rhea.check_password(password)
+    assert rhea.analyst_profile.must_change_password is True
+    assert reader_client.get(HOME)["Location"].startswith(SIGN_IN)
+    assert [e.detail for e in events(Action.PASSWORD_RESET)] == [{"account": "rhea"}]
+
+
+# The audit log -----------------------------------------------------------------------------
+
+
+def test_audit_record_keeps_secrets_and_email_addresses_out(rf):
+    analyst, _ = make_account("ana", Role.ANALYST)
+    request = rf.get("/")
+    request.user = analyst
+    event = audit.record(
+        request,
+        audit.Action.EXPORT,
+        consultation="roads",
+        detail={
+            "format": "csv",
+            "rows": 12,
+            "personal_data": True,
+            "password": "hunter2",
+            "one_time_code": "123456",
+            "filter": "role is Resident, sent by jo@example.org",
+            "emails": ["a@example.org"],
+        },
+    )
+    event.refresh_from_db()
+    assert (event.username, event.role, event.consultation) == ("ana", "analyst", "roads")
+    assert event.detail == {
+        "format": "csv",
+        "rows": 12,
+        "personal_data": True,
+        "password": "[removed]",
+        "one_time_code": "[removed]",
+        "filter": "role is Resident, sent by [removed]",
+        "emails": "[removed]",
+    }
+    assert audit.record(None, "personal-data-view", detail="contact of SB-1").detail == {
+        "note": "contact of SB-1"
+    }
+    with pytest.raises(ValueError):
+        audit.record(request, "looked-around")
+
+
+def test_the_audit_log_page_lists_newest_first_filters_and_pages(client):
+    admin, device = make_account("adam", Role.ADMIN, two_factor=True)
+    ana, _ = make_account("ana", Role.ANALYST)
+    start = timezone.now() - dt.timedelta(hours=2)
+    for n in range(60):
+        event = audit.record(ana, Action.PERSONAL_DATA_VIEW, consultation="roads",
+                             detail={"response": f"SB-{n:03d}"})  # fmt: skip
+        AuditEvent.objects.filter(pk=event.pk).update(at=start + dt.timedelta(minutes=n))
+    audit.record(admin, Action.EXPORT, consultation="roads", detail={"rows": 3})
+    sign_in_verified(client, admin, device)
+
+    first = html(client.get("/analyse/audit/"))
+    assert "Events 1 to 50 of 61" in first
+    assert first.index("rows: 3") < first.index("response: SB-059") < first.index("SB-020")
+    assert "SB-009" not in first
+    second = html(client.get("/analyse/audit/?page=2"))
+    assert "SB-009" in second and "SB-000" in second
+
+    exports = html(client.get("/analyse/audit/", {"action": "export"}))
+    assert "Events 1 to 1 of 1" in exports
+    by_user = html(client.get("/analyse/audit/", {"user": "ANA", "action": ""}))
+    assert "of 60" in by_user
+    paged = html(client.get("/analyse/audit/", {"user": "ana"}))
+    assert 'href="?user=ana&amp;page=2"' in paged

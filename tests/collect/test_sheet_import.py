@@ -1,0 +1,455 @@
+"""Importing the original site's spreadsheet tabs, saved as CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
+from soundingboard.collect.sheet_import import (
+    ImportReport,
+    SheetError,
+    import_sheet,
+    parse_timestamp,
+    read_sheet,
+)
+from soundingboard.publish.loader import load_consultation
+from tests.conftest import REPO, write_consultation
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REFERENCE = REPO.parent / "shared" / "reference" / "main-questionnaire.yml"
+LONDON = ZoneInfo("Europe/London")
+PAGES = {
+    "index.md": "# Imagining a Centre of Excellence\n\nText.\n",
+    "models-for-delivery.md": "# Models for delivery\n\nText.\n",
+    "responding-to-large-scale-change.md": (
+        "# Responding to large-scale change\n\n## Navigating change {#navigating-change}\n\nText.\n"
+    ),
+    "possible-mechanisms-for-change.md": "# Possible mechanisms for change\n\nText.\n",
+}
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def reference_ideas() -> list[dict]:
+    if not REFERENCE.is_file():
+        pytest.skip(f"the reference questionnaire is not at {REFERENCE}")
+    return yaml.safe_load(REFERENCE.read_text())["ideas"]
+
+
+def consultation_folder(folder: Path, ideas: list[dict] | None, slug: str = "support-offer"):
+    config: dict = {"title": "Imagining a support offer", "slug": slug}
+    if ideas is not None:
+        config["questionnaire"] = {"ideas": ideas}
+    return write_consultation(folder, yaml.safe_dump(config, allow_unicode=True), PAGES)
+
+
+@pytest.fixture
+def consultation(tmp_path: Path, reference_ideas):
+    return load_consultation(consultation_folder(tmp_path / "support-offer", reference_ideas))
+
+
+def run_import(consultation, path: Path, tab: str) -> tuple[ImportReport, str]:
+    out = io.StringIO()
+    report = import_sheet(consultation, read_sheet(path, tab), out=out, progress=False)
+    return report, out.getvalue()
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# Reading timestamps
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15/03/2024 09:05:07", utc(2024, 3, 15, 9, 5, 7)),  # GMT
+        ("01/07/2024 12:00:00", utc(2024, 7, 1, 11, 0, 0)),  # BST
+        ("1/7/2024 9:05:00", utc(2024, 7, 1, 8, 5, 0)),
+        ("20/11/2024 16:45", utc(2024, 11, 20, 16, 45)),
+        ("2024-04-02T14:30:00Z", utc(2024, 4, 2, 14, 30)),
+        ("2024-05-09T08:00:00+01:00", utc(2024, 5, 9, 7, 0)),
+        ("2024-07-01 12:00:00", utc(2024, 7, 1, 11, 0)),  # naive ISO: London time
+        (" 2024-04-02T14:30:00.250Z ", utc(2024, 4, 2, 14, 30, 0) + dt.timedelta(0, 0, 250000)),
+    ],
+)
+def test_timestamps_are_read_as_aware_utc(text, expected):
+    moment = parse_timestamp(text, LONDON)
+    assert moment == expected
+    assert moment.utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize("text", ["", "31/02/2024 10:00:00", "yesterday", "2024-13-01", "15.03.24"])
+def test_bad_timestamps_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_timestamp(text, LONDON)
+
+
+# Importing
+
+
+@pytest.mark.django_db
+def test_feedback_sheet_is_imported(consultation):
+    report, out = run_import(consultation, FIXTURES / "feedback.csv", "Feedback")
+    assert out == ""
+    assert (report.rows, report.imported, report.spam, report.skipped) == (4, 3, 1, 0)
+    rows = list(Response.objects.order_by("submitted_at"))
+    assert [r.submitted_at for r in rows] == [
+        utc(2024, 3, 15, 9, 5, 7),
+        utc(2024, 4, 2, 14, 30),
+        utc(2024, 7, 1, 11, 0),  # 12:00 in London in summer
+        utc(2024, 11, 20, 16, 45),
+    ]
+    assert all(r.submitted_at.tzinfo is not None for r in rows)
+    first, second, moved, spam = rows
+    assert {r.channel for r in rows} == {"import"} and {r.kind for r in rows} == {"page"}
+    assert (first.page_path, first.page_matched, first.page_title) == (
+        "models-for-delivery/",
+        True,
+        "Models for delivery",
+    )
+    assert first.summary == "The hub model needs a clearer funding route"
+    assert (
+        first.details
+        == "Who pays after the first two years?\nOur council could not carry it alone."
+    )
+    assert first.role == "Local authority data professional"
+    assert first.nature == "I’m unsure about this"
+    assert (first.contact.email, first.contact.organisation) == (
+        "analyst@northshire.example.gov.uk",
+        "Northshire County Council",
+    )
+    assert (second.page_path, second.section_id, second.section_title) == (
+        "responding-to-large-scale-change/",
+        "navigating-change",
+        "Navigating change",
+    )
+    assert second.nature == "I’ve identified a specific issue with this"  # typed with '
+    assert second.contact is None
+    assert moved.page_matched is False
+    assert moved.page_path == "https://example.github.io/support-offer/an-older-page/"
+    assert spam.status == "spam" and "honeypot" in spam.spam_reason
+    assert Contact.objects.count() == 1
+    assert len({r.submission_token for r in rows}) == 4
+    assert all(r.submission_token.startswith("import:") for r in rows)
+
+
+@pytest.mark.django_db
+def test_main_feedback_sheet_is_imported(consultation):
+    report, out = run_import(consultation, FIXTURES / "main-feedback.csv", "MainFeedback")
+    assert out == ""
+    assert (report.rows, report.imported, report.skipped) == (2, 2, 0)
+    first, second = Response.objects.order_by("submitted_at")
+    assert first.kind == "questionnaire" and first.channel == "import"
+    assert first.submitted_at == utc(2024, 3, 18, 10, 15)
+    assert second.submitted_at == utc(2024, 5, 9, 7, 0)
+    assert first.comments == "Promising overall; the standards work matters most."
+    assert first.role == "Local authority children’s social care professional"
+    assert first.contact.organisation == "Eastvale Borough Council"
+    scores = {
+        (s.idea, s.usefulness, s.likelihood) for s in IdeaScore.objects.filter(response=first)
+    }
+    assert scores == {
+        ("Data tool collaboration", 5, 4),
+        ("Curating technical standards", 4, 2),  # sent as "Curating standards"
+        ("Improving data quality", 3, None),
+    }
+    ticks = list(
+        ActivityTick.objects.filter(response=first)
+        .order_by("id")
+        .values_list("idea", "activity", "matched")
+    )
+    assert ticks == [
+        (
+            "Making sense of case management systems",
+            "Improving typical procurement practice and other CMS-related activity",
+            True,
+        ),
+        (
+            "Making sense of AI, RPA, and other advanced and integrative software",
+            "Advocating for good practice with strategies for AI, RPA and other technologies",
+            True,
+        ),
+        ("", "", False),
+    ]
+    assert ActivityTick.objects.get(response=first, matched=False).raw == (
+        "Mystery group: Something nobody listed"
+    )
+    # Plain text, not JSON: activities on lines of their own and after "; ".
+    assert not IdeaScore.objects.filter(response=second).exists()
+    assert list(
+        ActivityTick.objects.filter(response=second).order_by("id").values_list("idea", "matched")
+    ) == [
+        ("Responding to large-scale change", True),
+        ("Supporting professional development", True),
+        ("Curating technical standards", True),
+    ]
+
+
+@pytest.mark.django_db
+def test_running_again_adds_nothing(consultation):
+    first, _ = run_import(consultation, FIXTURES / "feedback.csv", "Feedback")
+    run_import(consultation, FIXTURES / "main-feedback.csv", "MainFeedback")
+    counts = (
+        Response.objects.count(),
+        Contact.objects.count(),
+        IdeaScore.objects.count(),
+        ActivityTick.objects.count(),
+    )
+    again, out = run_import(consultation, FIXTURES / "feedback.csv", "Feedback")
+    main_again, _ = run_import(consultation, FIXTURES / "main-feedback.csv", "MainFeedback")
+    assert out == ""
+    assert (again.imported, again.spam, again.already_there, again.skipped) == (0, 0, 4, 0)
+    assert (main_again.imported, main_again.already_there) == (0, 2)
+    assert counts == (
+        Response.objects.count(),
+        Contact.objects.count(),
+        IdeaScore.objects.count(),
+        ActivityTick.objects.count(),
+    )
+    assert counts == (6, 2, 3, 6)
+    assert "imported 3, already there 0, skipped 0 (bad), spam 1" in first.summary("f.csv")
+    assert "imported 0, already there 4, skipped 0 (bad), spam 0" in again.summary("f.csv")
+
+
+@pytest.mark.django_db
+def test_another_export_of_the_same_rows_adds_nothing(consultation, tmp_path):
+    """Columns reordered, spelt differently, an empty column added, the time written in ISO."""
+    run_import(consultation, FIXTURES / "feedback.csv", "Feedback")
+    before = Response.objects.count()
+    reexport = write_csv(
+        tmp_path / "reexport.csv",
+        "\ufeff Role ,Page,Summary,Organisation,EMAIL, Time stamp ,Notes,Details,Nature,hp_field\n"
+        "Local authority data professional,"
+        "https://example.github.io/support-offer/models-for-delivery/,"
+        "The hub model needs a clearer funding route,Northshire County Council,"
+        "analyst@northshire.example.gov.uk,2024-03-15T09:05:07+00:00,,"
+        '"Who pays after the first two years?\r\nOur council could not carry it alone.",'
+        "I’m unsure about this,\n",
+    )
+    sheet = read_sheet(reexport, "Feedback")
+    assert sheet.warnings == [
+        f"{reexport}: ignoring the column “Notes”, not part of a Feedback row"
+    ]
+    report, _ = run_import(consultation, reexport, "Feedback")
+    assert (report.imported, report.already_there) == (0, 1)
+    assert Response.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_identical_rows_within_a_file_are_one_response(consultation, tmp_path):
+    row = (
+        "15/03/2024 09:05:07,https://example.github.io/support-offer/,Sent twice by a double "
+        "click,Local authority leadership\n"
+    )
+    path = write_csv(tmp_path / "twice.csv", "Timestamp,page,summary,role\n" + row + row + row)
+    report, _ = run_import(consultation, path, "Feedback")
+    assert (report.rows, report.imported, report.repeated) == (3, 1, 2)
+    assert Response.objects.count() == 1
+    assert "2 rows repeated an earlier row of this file: stored once" in report.summary("twice.csv")
+
+
+@pytest.mark.django_db
+def test_bad_rows_are_reported_with_their_line_and_skipped(consultation):
+    path = FIXTURES / "bad-feedback.csv"
+    report, out = run_import(consultation, path, "Feedback")
+    assert out.splitlines() == [
+        f"{path}:6: summary: Summary must be 5 characters or more",
+        f"{path}:7: role: Select your role from the list",
+        f"{path}:8: timestamp: “31/02/2024 10:00:00” is not a date and time; use DD/MM/YYYY "
+        "HH:MM:SS or ISO 8601, like 2024-03-15T10:05:00Z",
+    ]
+    assert [(p.line, p.field) for p in report.problems] == [
+        (6, "summary"),
+        (7, "role"),
+        (8, "timestamp"),
+    ]
+    assert (report.rows, report.imported, report.skipped) == (6, 3, 3)
+    assert sorted(Response.objects.values_list("summary", flat=True)) == [
+        "A good row after the bad ones",
+        "A good row before the bad ones",
+        "A good row with long details",
+    ]
+    assert Response.objects.get(summary__contains="long").details == (
+        "First line.\nSecond line.\nThird line."
+    )
+
+
+@pytest.mark.django_db
+def test_bad_questionnaire_rows_leave_nothing_behind(consultation):
+    path = FIXTURES / "bad-main-feedback.csv"
+    report, out = run_import(consultation, path, "MainFeedback")
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}:4: rank_usefulness: is not valid JSON (")
+    assert lines[1] == (
+        f"{path}:5: rank_likelihood: Scores must be whole numbers from 1 to 5 "
+        "(“Improving data quality”)"
+    )
+    assert (report.imported, report.skipped) == (2, 2)
+    assert sorted(Response.objects.values_list("comments", flat=True)) == [
+        "Fine.",
+        "Two lines\nof comments.",
+    ]
+    # Nothing of the skipped rows: only the first row's one score.
+    assert list(IdeaScore.objects.values_list("idea", "usefulness")) == [
+        ("Data tool collaboration", 5)
+    ]
+
+
+@pytest.mark.django_db
+def test_rows_of_another_tab_and_stray_cells_are_refused(consultation, tmp_path):
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        "Timestamp,tab,page,summary,role\n"
+        "15/03/2024 09:05:07,MainFeedback,/,A row from the other tab,Local authority leadership\n"
+        "\n"
+        ",,,,\n"
+        "15/03/2024 09:06:07,Feedback,/,A row with a stray cell,Local authority leadership,oops\n"
+        "15/03/2024 09:07:07,feedback,/,A good row,Local authority leadership\n",
+    )
+    report, out = run_import(consultation, path, "Feedback")
+    assert out.splitlines() == [
+        f"{path}:2: tab: the row is from the “MainFeedback” tab, not Feedback",
+        f"{path}:5: 6 cells, but the header has 5 columns",
+    ]
+    assert (report.rows, report.imported, report.skipped) == (3, 1, 2)
+
+
+@pytest.mark.django_db
+def test_semicolon_separated_file_is_read(consultation, tmp_path):
+    path = write_csv(
+        tmp_path / "semicolons.csv",
+        "Timestamp;page;summary;role\n"
+        "15/03/2024 09:05:07;/;Excel in a European locale;Data and digital consultant\n",
+    )
+    report, _ = run_import(consultation, path, "Feedback")
+    assert report.imported == 1
+
+
+def test_missing_required_column_is_named(tmp_path):
+    with pytest.raises(SheetError) as caught:
+        read_sheet(FIXTURES / "missing-role-column.csv", "Feedback")
+    assert "no “role” column" in str(caught.value)
+    with pytest.raises(SheetError) as caught:
+        read_sheet(FIXTURES / "main-feedback.csv", "Feedback")
+    assert "no “summary” column" in str(caught.value)
+    assert "is this the MainFeedback tab?" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "is empty"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb3\xe1\xfa", "is not UTF-8"),
+        (b'Timestamp,page,summary,role\n1,2,"never closed,4\n', "is not valid CSV"),
+        (b"Timestamp,Date,page,summary,role\n", "are both the timestamp column"),
+    ],
+)
+def test_unreadable_files_are_refused_whole(tmp_path, content, message):
+    path = tmp_path / "sheet.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SheetError) as caught:
+        read_sheet(path, "Feedback")
+    assert message in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_questionnaire_rows_need_a_questionnaire(tmp_path):
+    plain = load_consultation(consultation_folder(tmp_path / "plain", None))
+    with pytest.raises(SheetError, match="no main questionnaire"):
+        import_sheet(plain, read_sheet(FIXTURES / "main-feedback.csv", "MainFeedback"))
+
+
+# The command
+
+
+def import_command(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`soundingboard import-sheet ARGS --data-dir DATA_DIR`, on a SQLite database there."""
+    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "soundingboard.cli",
+            "import-sheet",
+            *args,
+            "--data-dir",
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_import_sheet_command_end_to_end(tmp_path, reference_ideas):
+    folder = str(consultation_folder(tmp_path / "support-offer", reference_ideas))
+    data = tmp_path / "data"
+    sheet = tmp_path / "Feedback.csv"
+    shutil.copy(FIXTURES / "feedback.csv", sheet)
+
+    first = import_command(folder, str(sheet), "--tab", "Feedback", data_dir=data)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == (
+        f"{sheet}: 4 rows: imported 3, already there 0, skipped 0 (bad), spam 1"
+    )
+    again = import_command(folder, str(sheet), "--tab", "feedback", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    assert "imported 0, already there 4, skipped 0 (bad), spam 0" in again.stdout
+
+    bad_sheet = FIXTURES / "bad-feedback.csv"
+    bad = import_command(folder, str(bad_sheet), "--tab", "Feedback", data_dir=data)
+    assert bad.returncode == 1
+    assert f"{bad_sheet}:7: role: Select your role from the list" in bad.stderr
+    assert "imported 3, already there 0, skipped 3 (bad)" in bad.stdout
+
+    with sqlite3.connect(data / "soundingboard.sqlite3") as db:
+        stored = db.execute(
+            "select submitted_at, channel from collect_response where summary like 'The hub%'"
+        ).fetchall()
+        total = db.execute("select count(*) from collect_response").fetchone()[0]
+    assert total == 7
+    assert [(dt.datetime.fromisoformat(when), channel) for when, channel in stored] == [
+        (dt.datetime(2024, 3, 15, 9, 5, 7), "import")  # SQLite keeps UTC, without an offset
+    ]
+
+    missing_sheet = FIXTURES / "missing-role-column.csv"
+    missing = import_command(folder, str(missing_sheet), "--tab", "Feedback", data_dir=data)
+    assert missing.returncode == 2
+    assert "no “role” column" in missing.stderr
+
+
+def test_import_sheet_command_needs_a_slug_for_several_consultations(tmp_path, reference_ideas):
+    consultation_folder(tmp_path / "many" / "one", reference_ideas, slug="one")
+    consultation_folder(tmp_path / "many" / "two", None, slug="two")
+    many, data = str(tmp_path / "many"), tmp_path / "data"
+    feedback, main = str(FIXTURES / "feedback.csv"), str(FIXTURES / "main-feedback.csv")
+    unsure = import_command(many, feedback, "--tab", "Feedback", data_dir=data)
+    assert unsure.returncode == 2
+    assert "say which with --slug" in unsure.stderr and "one, two" in unsure.stderr
+    wrong = import_command(many, feedback, "--tab", "Feedback", "--slug", "three", data_dir=data)
+    assert wrong.returncode == 2 and "no consultation “three”" in wrong.stderr
+    plain = import_command(many, main, "--tab", "MainFeedback", "--slug", "two", data_dir=data)
+    assert plain.returncode == 2 and "no main questionnaire" in plain.stderr
+    assert not (data / "soundingboard.sqlite3").exists()  # refused before the database is made

@@ -1,0 +1,1 @@
+"""No-loss tests: kill the server, fill the disk, restart the database."""
