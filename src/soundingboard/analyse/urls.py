@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import accounts
+from . import accounts, views_overview
 
 app_name = "analyse"
 
@@ -28,4 +28,7 @@ urlpatterns = [
     path("users/<int:pk>/two-factor/", accounts.user_reset_two_factor, name="user-two-factor"),
     path("users/<int:pk>/password/", accounts.user_reset_password, name="user-password"),
     path("audit/", accounts.audit_log, name="audit"),
+    # One consultation's analysis: after every fixed address above.
+    path("<slug:slug>/", views_overview.overview, name="overview"),
+    path("<slug:slug>/ideas/", views_overview.ideas, name="ideas"),
 ]

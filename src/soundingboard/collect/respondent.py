@@ -8,13 +8,17 @@ holds no email address or organisation, and nothing about it is stored on the se
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 from django.core import signing
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from ..publish.consultation import Consultation
 from .models import Contact
+
+logger = logging.getLogger(__name__)
 
 COOKIE_NAME = "sb_respondent"
 SALT = "soundingboard.respondent"
@@ -28,7 +32,13 @@ class Respondent:
     def contact(self) -> Contact | None:
         if self.contact_id is None:
             return None
-        return Contact.objects.filter(pk=self.contact_id).first()
+        try:
+            return Contact.objects.filter(pk=self.contact_id).first()
+        except DatabaseError:
+            # Showing the form must not fail while the database is away: the details are
+            # shown as not given, and sending the form then meets the outage and says so.
+            logger.warning("Could not look up a respondent's contact details", exc_info=True)
+            return None
 
     def form_initial(self) -> dict[str, str]:
         """Their role and contact details, to fill in the "about you" fields again."""
