@@ -9,12 +9,9 @@
 # exists, so this script installs them when they are missing.
 #
 # - Idempotent: when the binaries are already there it does nothing.
-# - Non-interactive: no debconf or conffile prompts, stdin is /dev/null.
-# - `apt-get update` runs only when the install failed because the package
-#   lists are missing or outdated, then the install is tried once more.
-# - Prints exactly one line saying what it did; apt's own output goes to a
-#   temporary log that is shown only if something fails.
-# - Must run as root (or as a user with password-less sudo).
+# - The install itself is scripts/apt-install.sh's: non-interactive, quiet unless
+#   it fails, `apt-get update` only when the package lists are missing or outdated.
+# - Prints exactly one line saying what it did.
 #
 # Usage: bash scripts/install-postgres.sh
 # Env:   SOUNDINGBOARD_PG_BIN  directory of the server binaries
@@ -37,55 +34,13 @@ if have_binaries; then
     exit 0
 fi
 
-SUDO=()
-if [[ $EUID -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        SUDO=(sudo -n)
-    else
-        echo "install-postgres: PostgreSQL binaries missing in $PG_BIN and not root (no password-less sudo) to install them" >&2
-        exit 1
-    fi
-fi
-
-log="$(mktemp /tmp/install-postgres.XXXXXX.log)"
-trap 'rm -f "$log"' EXIT
 start=$SECONDS
+did_file="$(mktemp)"
+trap 'rm -f "$did_file"' EXIT
+APT_INSTALL_DID="$did_file" bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" install-postgres postgresql
+did="$(cat "$did_file")"
 
-# DPkg::Lock::Timeout: wait (instead of failing) if another apt/dpkg is running.
-# --force-confdef/--force-confold: never stop at a conffile question.
-APT_OPTS=(-y --no-install-recommends
-    -o DPkg::Lock::Timeout=600
-    -o Dpkg::Options::=--force-confdef
-    -o Dpkg::Options::=--force-confold)
-
-apt_install() {
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install "${APT_OPTS[@]}" postgresql </dev/null >>"$log" 2>&1
-}
-
-fail() {
-    echo "install-postgres: $1 (apt log follows)" >&2
-    tail -n 40 "$log" >&2
-    exit 1
-}
-
-did="installed Debian package postgresql"
-if ! apt_install; then
-    # Missing or outdated package lists look like one of these.
-    if grep -Eq 'Unable to locate package|has no installation candidate|is not available|Failed to fetch|404 +Not Found|Some index files failed|Hash Sum mismatch|File has unexpected size' "$log"; then
-        echo "--- apt-get update ---" >>"$log"
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-            apt-get update -o DPkg::Lock::Timeout=600 </dev/null >>"$log" 2>&1 \
-            || fail "apt-get update failed"
-        echo "--- retry install ---" >>"$log"
-        apt_install || fail "apt-get install postgresql failed even after apt-get update"
-        did="ran apt-get update (package lists were missing/outdated) and installed Debian package postgresql"
-    else
-        fail "apt-get install postgresql failed"
-    fi
-fi
-
-have_binaries || fail "postgresql installed but $PG_BIN lacks ${REQUIRED[*]} (or no postgres user)"
+have_binaries || { echo "install-postgres: postgresql installed but $PG_BIN lacks ${REQUIRED[*]} (or no postgres user)" >&2; exit 1; }
 
 version="PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}')"
 echo "install-postgres: $did ($version) in $((SECONDS - start))s"
