@@ -33,6 +33,7 @@ import secrets
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -579,7 +580,35 @@ def markdown(results: Sequence[RunResult]) -> str:
             f"{len(result.duplicates)} stored twice, {result.stored_unconfirmed} stored without "
             f"a confirmation: {verdict}"
         )
+    if len(results) > len({(r.workers, r.write_lock) for r in results}):
+        lines += ["", *medians(results)]
     return "\n".join(lines)
+
+
+def medians(results: Sequence[RunResult]) -> list[str]:
+    """With repeated runs: the median of each figure over the runs of each configuration."""
+    groups: dict[tuple[int, bool, str], list[dict[str, object]]] = {}
+    for result in results:
+        for phase in result.phases:
+            name = phase.name.split(" (try")[0]
+            groups.setdefault((result.workers, result.write_lock, name), []).append(phase.row())
+    lines = [
+        "Medians over the repeated runs:",
+        "",
+        "| workers | lock | phase | runs | confirmed/s | p50 ms | p99 ms | max ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for (workers, lock, name), rows in sorted(groups.items()):
+
+        def median(key: str, rows: list[dict[str, object]] = rows) -> float:
+            return statistics.median(float(r[key]) for r in rows)  # type: ignore[arg-type]
+
+        lines.append(
+            f"| {workers} | {'on' if lock else 'off'} | {name} | {len(rows)} "
+            f"| {median('per_s'):.0f} | {median('p50_ms'):.1f} | {median('p99_ms'):.1f} "
+            f"| {median('max_ms'):.0f} |"
+        )
+    return lines
 
 
 def _numbers(text: str) -> list[float]:
@@ -631,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
     QUIET_WAIT[0] = args.quiet_wait
     MAX_OTHER_CPU[0] = args.max_other_cpu
     TRIES[0] = max(1, args.tries)

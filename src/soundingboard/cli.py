@@ -123,6 +123,80 @@ def _parser() -> argparse.ArgumentParser:
     )
     user.set_defaults(run=_createuser)
 
+    export = commands.add_parser(
+        "export",
+        help="export a consultation's responses as CSV, XLSX or JSON",
+        description="Write one row per response (accepted ones; suspected spam too with "
+        "--include-spam). Contact details only with --with-contact-details. The export is "
+        "recorded in the audit log. A progress bar shows on a terminal.",
+    )
+    export.add_argument(
+        "folder",
+        type=Path,
+        metavar="CONSULTATION",
+        help="the consultation folder (or a folder of them, with --slug)",
+    )
+    export.add_argument("--format", required=True, choices=("csv", "xlsx", "json"))
+    export.add_argument(
+        "--output",
+        "-o",
+        help="the file to write (default: SLUG-responses-DATE.FORMAT here; - for standard "
+        "output, CSV and JSON only)",
+    )
+    export.add_argument(
+        "--with-contact-details",
+        action="store_true",
+        help="add each respondent's organisation and email (personal data: handle with care)",
+    )
+    export.add_argument(
+        "--include-spam", action="store_true", help="include responses kept aside as spam"
+    )
+    export.add_argument("--slug", help="the consultation, when CONSULTATION holds several")
+    _data_dir_option(export)
+    export.set_defaults(run=_export)
+
+    erase = commands.add_parser(
+        "erase",
+        help="erase one person's contact details (and, on request, their responses)",
+        description="Erase every contact record with this email address, in every "
+        "consultation (matched without regard to case). Their answers are kept, without "
+        "contact details, unless --with-responses is given.",
+    )
+    erase.add_argument("--email", required=True, help="the email address they gave")
+    erase.add_argument(
+        "--with-responses",
+        action="store_true",
+        help="also delete their responses, with their scores and ticked activities",
+    )
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _data_dir_option(erase)
+    erase.set_defaults(run=_erase)
+
+    purge = commands.add_parser(
+        "purge-contacts",
+        help="remove contact details after the retention date, keeping the answers",
+        description="Remove the contact details of the consultation's responses submitted "
+        "before DATE (by default: once contact_retention_until in consultation.yml has "
+        "passed, every response up to the end of that day). Contact details also given with "
+        "a later response, or to another consultation, are kept.",
+    )
+    purge.add_argument(
+        "folder",
+        type=Path,
+        metavar="CONSULTATION",
+        help="the consultation folder (or a folder of them, with --slug)",
+    )
+    purge.add_argument(
+        "--before",
+        type=_date,
+        metavar="DATE",
+        help="a date like 2027-06-30: responses submitted before the start of that day (in "
+        "the consultation's time zone)",
+    )
+    purge.add_argument("--slug", help="the consultation, when CONSULTATION holds several")
+    _data_dir_option(purge)
+    purge.set_defaults(run=_purge_contacts)
+
     manage = commands.add_parser(
         "manage", help="run a Django management command (for administrators)", add_help=False
     )
@@ -421,6 +495,180 @@ def _new_password(args: argparse.Namespace, user: object) -> str | None:
     for problem in problems:
         print(f"soundingboard: {problem}", file=sys.stderr)
     return None if problems else password
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the SQLite database lives (default: $SOUNDINGBOARD_DATA_DIR or "
+        "./soundingboard-data); ignored when DATABASE_URL is set",
+    )
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a date like 2027-06-30") from None
+
+
+def _pick_consultation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The consultation CONSULTATION (and --slug) name, or None after saying why not."""
+    registry = _load_or_report([args.folder])
+    if registry is None:
+        return None
+    slugs = ", ".join(registry.consultations)
+    if args.slug:
+        consultation = registry.get(args.slug)
+        if consultation is None:
+            print(
+                f"soundingboard: no consultation “{args.slug}” in {args.folder} (it holds: "
+                f"{slugs})",
+                file=sys.stderr,
+            )
+        return consultation
+    consultation = registry.single
+    if consultation is None:
+        print(
+            f"soundingboard: {args.folder} holds several consultations ({slugs}); "
+            "say which with --slug",
+            file=sys.stderr,
+        )
+    return consultation
+
+
+def _migrated_database() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Exit status: 0 written, 1 refused (bad option or consultation)."""
+    import datetime as dt
+
+    _setup_django([args.folder], args.data_dir)
+    consultation = _pick_consultation(args)
+    if consultation is None:
+        return 1
+    output = args.output or f"{consultation.slug}-responses-{dt.date.today().isoformat()}"
+    if not args.output:
+        output += f".{args.format}"
+    if output == "-" and args.format == "xlsx":
+        print("soundingboard: XLSX needs a file: give one with --output", file=sys.stderr)
+        return 1
+    _migrated_database()
+    from tqdm import tqdm
+
+    from .analyse import audit
+    from .analyse.exports import Export, describe_filter
+    from .analyse.filters import STATUSES, ResponseFilter
+
+    statuses = STATUSES if args.include_spam else ("accepted",)
+    flt = ResponseFilter.for_consultation(consultation, statuses=tuple(statuses))
+    export = Export(consultation, flt, with_personal_data=args.with_contact_details)
+    total = export.count()
+    audit.record(
+        None,
+        audit.Action.EXPORT,
+        consultation=consultation.slug,
+        detail={
+            "format": args.format,
+            "filter": describe_filter(flt) or "none",
+            "statuses": list(statuses),
+            "rows": total,
+            "with_personal_data": export.with_personal_data,
+            "via": "command line",
+        },
+    )
+    with tqdm(
+        total=total, unit="response", file=sys.stderr, disable=None, dynamic_ncols=True
+    ) as bar:
+        if output == "-":
+            export.write(args.format, sys.stdout, progress=bar.update)
+            sys.stdout.flush()
+        else:
+            export.write(args.format, Path(output), progress=bar.update)
+    where = "standard output" if output == "-" else output
+    print(f"Exported {total:,} responses to {where}.", file=sys.stderr)
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    """Exit status: 0 erased (or nothing to erase), 1 refused or not confirmed."""
+    if args.data_dir is not None:
+        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(args.data_dir.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
+    import django
+
+    django.setup()
+    _migrated_database()
+    from .analyse.erasure import ErasureError, erase_contact, preview
+
+    try:
+        found = preview(args.email, responses=args.with_responses)
+    except ErasureError as error:
+        print(f"soundingboard: {error}", file=sys.stderr)
+        return 1
+    if not found.contacts:
+        print(found.summary())
+        return 0
+    action = (
+        f"delete {found.responses_deleted:,} response(s)"
+        if args.with_responses
+        else f"keep {found.responses_kept:,} response(s) without contact details"
+    )
+    print(
+        f"Found {found.contacts:,} contact record{'s' if found.contacts != 1 else ''} with "
+        "that email address "
+        f"(consultations: {', '.join(found.consultations) or 'none'}). "
+        f"Erasing them will {action}."
+    )
+    if not args.yes:
+        try:
+            answer = input("Erase? This cannot be undone. Type yes to go on: ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("soundingboard: nothing erased", file=sys.stderr)
+            return 1
+    counts = erase_contact(args.email, responses=args.with_responses, by=None, via="command line")
+    print(counts.summary())
+    return 0
+
+
+def _purge_contacts(args: argparse.Namespace) -> int:
+    """Exit status: 0 done (or nothing to purge), 1 refused."""
+    _setup_django([args.folder], args.data_dir)
+    consultation = _pick_consultation(args)
+    if consultation is None:
+        return 1
+    import datetime as dt
+
+    from .analyse.erasure import ErasureError, purge_contacts, retention_cutoff
+
+    today = dt.datetime.now(consultation.settings.zone()).date()
+    try:
+        before = retention_cutoff(consultation, args.before, today)
+    except ErasureError as error:
+        print(f"soundingboard: {error}", file=sys.stderr)
+        return 1
+    _migrated_database()
+    counts = purge_contacts(consultation, before=before, by=None, via="command line")
+    print(
+        f"Removed {counts.contacts:,} contact records of {consultation.slug} responses "
+        f"submitted before {before.isoformat()}; {counts.responses_kept:,} responses kept "
+        "without contact details."
+    )
+    return 0
 
 
 def _manage(args: argparse.Namespace) -> int:

@@ -65,7 +65,8 @@ def run_gunicorn(*, host: str, port: int, workers: int | None) -> None:
             "preload_app": True,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
-            "timeout": 30,
+            # Long enough for a large export download to be written and sent.
+            "timeout": 300,
             "graceful_timeout": 10,
             "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         }

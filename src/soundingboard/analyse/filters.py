@@ -19,7 +19,7 @@ GET parameters (each may be repeated, except the dates and `kind`):
                         QUESTIONNAIRE for the main questionnaire (every questionnaire
                         response is under it, whatever page address it was sent with)
     kind                "page" or "questionnaire" (both when absent)
-    status              "accepted" (the default) and/or "spam"
+    status              "accepted" (the default), "spam" and/or "hidden"; "all" for all three
 
 An invalid value is left out, with a message saying so: reading a filter never fails.
 """
@@ -53,8 +53,8 @@ QUESTIONNAIRE = "(questionnaire)"
 KINDS = ("page", "questionnaire")
 # Response.Status values, in the order they are shown. A status added later (hidden, say)
 # is added here and to `STATUS_LABELS`.
-STATUSES = ("accepted", "spam")
-STATUS_LABELS = {"accepted": "Accepted", "spam": "Suspected spam"}
+STATUSES = ("accepted", "spam", "hidden")
+STATUS_LABELS = {"accepted": "Accepted", "spam": "Suspected spam", "hidden": "Hidden by an analyst"}
 DEFAULT_STATUSES = ("accepted",)
 KIND_LABELS = {"page": "Page feedback", "questionnaire": "Main questionnaire"}
 UNMATCHED_LABEL = "Pages not in this consultation"

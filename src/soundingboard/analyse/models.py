@@ -98,3 +98,112 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"
+
+
+# Coding responses ------------------------------------------------------------------------
+#
+# Change these only through `soundingboard.analyse.tagging`, which records every change in
+# `ChangeRecord` in the same transaction.
+
+
+class Tag(models.Model):
+    """A code in one consultation's codebook."""
+
+    consultation = models.CharField(max_length=64)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "name"], name="one_tag_name_each")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResponseTag(models.Model):
+    """A tag given to a response."""
+
+    response = models.ForeignKey(
+        "collect.Response", on_delete=models.CASCADE, related_name="response_tags"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="response_tags")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "tag"], name="one_tag_per_response")
+        ]
+        indexes = [models.Index(fields=["tag", "response"], name="responsetag_by_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.tag_id}"
+
+
+class Note(models.Model):
+    """An analyst's note on a response."""
+
+    response = models.ForeignKey("collect.Response", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=150, blank=True)  # kept if the account goes
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk}"
+
+
+class ChangeRecord(models.Model):
+    """One change to a response's tags, notes or status, or to a codebook: who, when, what
+    it was before and after. Never edited; kept after the account, tag or response is gone
+    (the response's reference and the tag's name are in `before`/`after`)."""
+
+    class Action(models.TextChoices):
+        TAG_ADDED = "tag-added", "Tag added"
+        TAG_REMOVED = "tag-removed", "Tag removed"
+        TAG_CREATED = "tag-created", "Tag created"
+        TAG_RENAMED = "tag-renamed", "Tag renamed"
+        TAGS_MERGED = "tags-merged", "Tags merged"
+        TAG_DELETED = "tag-deleted", "Tag deleted"
+        STATUS_CHANGED = "status-changed", "Status changed"
+        NOTE_ADDED = "note-added", "Note added"
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    consultation = models.CharField(max_length=64)
+    response = models.ForeignKey(
+        "collect.Response",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_records",
+    )
+    tag = models.ForeignKey(
+        Tag, null=True, blank=True, on_delete=models.SET_NULL, related_name="change_records"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["response", "-at"], name="change_by_response"),
+            models.Index(fields=["consultation", "-at"], name="change_by_consultation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"

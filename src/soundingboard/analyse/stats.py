@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connections
-from django.db.models import CharField, F, Func, Index, Q
+from django.db.models import CharField, Exists, F, Func, Index, OuterRef, Q
 from django.db.models import Count as CountOf
 
 from ..collect.models import ActivityTick, IdeaScore, Response
@@ -52,6 +52,7 @@ from .filters import (
     option_label,
     page_value,
 )
+from .models import ResponseTag
 from .suppression import suppress, suppress_ideas, suppress_overview
 from .tables import Count, Suppressed, Table, count_table, cross_table
 
@@ -149,9 +150,8 @@ class TimeSeries:
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """Responses by status, whatever the status filter (but within every other filter).
-
-    `hidden` and `untagged` are None until responses can be hidden and tagged.
+    """Responses by status, whatever the status filter (but within every other filter);
+    `untagged`: the responses that pass the whole filter (status included) and have no tag.
     """
 
     table: Table
@@ -317,8 +317,16 @@ def overview(consultation: Consultation, flt: ResponseFilter) -> Overview:
             table=status_table,
             accepted=statuses["accepted"],
             spam=statuses["spam"],
+            hidden=statuses["hidden"],
+            untagged=_untagged(flt),
         ),
     )
+
+
+def _untagged(flt: ResponseFilter) -> int:
+    """Responses that pass the filter and have no tag (one query)."""
+    tagged = ResponseTag.objects.filter(response=OuterRef("pk"))
+    return flt.apply(Response.objects.order_by()).filter(~Exists(tagged)).count()
 
 
 def _cube(flt: ResponseFilter) -> dict[tuple[str, str, str, str, str], int]:

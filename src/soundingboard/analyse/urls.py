@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import accounts, views_overview
+from . import accounts, views_exports, views_overview, views_responses
 
 app_name = "analyse"
 
@@ -28,7 +28,49 @@ urlpatterns = [
     path("users/<int:pk>/two-factor/", accounts.user_reset_two_factor, name="user-two-factor"),
     path("users/<int:pk>/password/", accounts.user_reset_password, name="user-password"),
     path("audit/", accounts.audit_log, name="audit"),
+    path("erasure/", views_exports.erasure_page, name="erasure"),
     # One consultation's analysis: after every fixed address above.
     path("<slug:slug>/", views_overview.overview, name="overview"),
     path("<slug:slug>/ideas/", views_overview.ideas, name="ideas"),
+    path("<slug:slug>/responses/", views_responses.responses, name="responses"),
+    path("<slug:slug>/responses/bulk/", views_responses.responses_bulk, name="responses-bulk"),
+    path(
+        "<slug:slug>/responses/<str:reference>/",
+        views_responses.response_detail,
+        name="response",
+    ),
+    path(
+        "<slug:slug>/responses/<str:reference>/tags/",
+        views_responses.response_tags,
+        name="response-tags",
+    ),
+    path(
+        "<slug:slug>/responses/<str:reference>/notes/",
+        views_responses.response_note,
+        name="response-notes",
+    ),
+    path(
+        "<slug:slug>/responses/<str:reference>/status/",
+        views_responses.response_status,
+        name="response-status",
+    ),
+    path("<slug:slug>/codebook/", views_responses.codebook, name="codebook"),
+    path("<slug:slug>/codebook/new/", views_responses.codebook_create, name="codebook-create"),
+    path(
+        "<slug:slug>/codebook/<int:tag_id>/rename/",
+        views_responses.codebook_rename,
+        name="codebook-rename",
+    ),
+    path(
+        "<slug:slug>/codebook/<int:tag_id>/merge/",
+        views_responses.codebook_merge,
+        name="codebook-merge",
+    ),
+    path(
+        "<slug:slug>/codebook/<int:tag_id>/delete/",
+        views_responses.codebook_delete,
+        name="codebook-delete",
+    ),
+    path("<slug:slug>/export/", views_exports.export_page, name="export"),
+    path("<slug:slug>/export/download/", views_exports.export_download, name="export-download"),
 ]

@@ -42,6 +42,7 @@ class Response(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         SPAM = "spam", "Suspected spam"
+        HIDDEN = "hidden", "Hidden by an analyst"
 
     reference = models.CharField(max_length=16, unique=True)
     consultation = models.CharField(max_length=64)

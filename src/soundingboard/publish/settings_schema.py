@@ -176,6 +176,10 @@ class ConsultationSettings(_Strict):
     timezone: str = "Europe/London"
     contact_email: EmailStr | None = None
     privacy_notice: str = ""
+    contact_retention_until: dt.date | None = None
+    """The retention date: respondents' contact details (email, organisation) are kept until
+    the end of this day, then `soundingboard purge-contacts` removes them, keeping the answers.
+    The generated privacy notice states it."""
     docs_dir: str = "."
     pages: list[Any] | None = None
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)

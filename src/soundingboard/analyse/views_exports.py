@@ -1,0 +1,186 @@
+"""The export page of one consultation, its downloads, and the administrators' erasure page.
+
+/analyse/<slug>/export/ (any role) shows the filters in force (read from the address, as on
+the overview), a choice of format, which statuses to include, and, only to those who may see
+personal data, "Include contact details". The form is sent by POST (with its CSRF token) to
+/analyse/<slug>/export/download/, so that an export, and its line in the audit log, is
+always something the user chose to do, never a link followed from elsewhere.
+
+Contact details are exported only when asked for (`personal=1`) AND the user may see them
+(`access.can_see_personal_data`); a reader who sends `personal=1` gets the export without
+them, logged as such. Every download is logged (`Action.EXPORT`) with its format, filter,
+row count (as counted when the download starts) and `with_personal_data`.
+
+CSV and JSON stream (`StreamingHttpResponse`); XLSX is written to a temporary file first
+(a zip file is complete only at its end) and sent from there (`FileResponse`).
+
+/analyse/erasure/ (administrators): erase one person's contact details, and on request their
+responses, by email address; a confirmation step shows what will go before anything does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+from django import forms
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from ..publish.registry import get_consultation
+from . import audit, erasure
+from .access import Role, analyst_view, can_see_personal_data, notify
+from .exports import CONTENT_TYPES, FORMATS, Export, describe_filter
+from .filters import STATUS_LABELS, STATUSES, ResponseFilter
+
+FORMAT_LABELS = {
+    "csv": "CSV (comma-separated values), for spreadsheets and analysis tools",
+    "xlsx": "Excel workbook (XLSX)",
+    "json": "JSON, for programs",
+}
+TRUE = ("1", "on", "yes", "true")
+
+
+def _read(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+    consultation = get_consultation(slug)
+    query = request.POST if request.method == "POST" else request.GET
+    flt, problems = ResponseFilter.from_query(query, consultation)
+    return consultation, flt, problems, query
+
+
+@analyst_view
+def export_page(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation, flt, problems, _query = _read(request, slug)
+    query = flt.to_query()
+    suffix = f"?{query}" if query else ""
+    hidden = [(k, v) for k, v in flt.query_pairs() if k != "status"]
+    return render(
+        request,
+        "analyse/export.html",
+        {
+            "nav": "consultations",
+            "consultation": consultation,
+            "current": "export",
+            "overview_url": reverse("analyse:overview", args=[slug]) + suffix,
+            "ideas_url": reverse("analyse:ideas", args=[slug]) + suffix,
+            "export_url": reverse("analyse:export", args=[slug]) + suffix,
+            "download_url": reverse("analyse:export-download", args=[slug]),
+            "filters": [words for _p, _v, words in flt.describe() if _p != "status"],
+            "problems": [p.message for p in problems],
+            "hidden": hidden,
+            "formats": [(f, FORMAT_LABELS[f]) for f in FORMATS],
+            "statuses": [(s, STATUS_LABELS.get(s, s), s in flt.statuses) for s in STATUSES],
+            "count": Export(consultation, flt).count(),
+            "may_see_personal_data": can_see_personal_data(request.user),
+        },
+    )
+
+
+@analyst_view
+def export_download(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    consultation, flt, _problems, query = _read(request, slug)
+    format = query.get("format", "csv")
+    if format not in FORMATS:
+        format = "csv"
+    asked = query.get("personal", "") in TRUE
+    allowed = can_see_personal_data(request.user)
+    export = Export(consultation, flt, with_personal_data=asked and allowed)
+    rows = export.count()
+    detail = {
+        "format": format,
+        "filter": describe_filter(flt) or "none",
+        "statuses": list(flt.statuses),
+        "rows": rows,
+        "with_personal_data": export.with_personal_data,
+        "via": "export page",
+    }
+    if export.with_personal_data:
+        detail["personal_data"] = "organisation and email of each respondent who gave them"
+    elif asked:
+        detail["personal_data_refused"] = "asked for without the role to see it"
+    audit.record(request, audit.Action.EXPORT, consultation=slug, detail=detail)
+
+    filename = export.filename(format, timezone.localdate())
+    if format == "xlsx":
+        response: HttpResponse = FileResponse(
+            _xlsx_file(export),
+            as_attachment=True,
+            filename=filename,
+            content_type=CONTENT_TYPES["xlsx"],
+        )
+    else:
+        chunks = export.csv_chunks() if format == "csv" else export.json_chunks()
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in chunks), content_type=CONTENT_TYPES[format]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _xlsx_file(export: Export):  # type: ignore[no-untyped-def]
+    """The XLSX file, written to a temporary file and opened for reading. Its name is removed
+    at once, so nothing is left on disk whatever happens to the download: the open file is
+    read and then closed by FileResponse. (Where an open file cannot be removed, as on
+    Windows, it stays in the temporary folder.)"""
+    named = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    named.close()
+    try:
+        export.write_xlsx(named.name)
+        handle = open(named.name, "rb")  # noqa: SIM115 (FileResponse closes it)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(named.name)
+    return handle
+
+
+# Erasure ------------------------------------------------------------------------------------
+
+
+class ErasureForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person whose details to erase",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    with_responses = forms.BooleanField(required=False)
+
+
+@analyst_view(min_role=Role.ADMIN)
+def erasure_page(request: HttpRequest) -> HttpResponse:
+    """Step 1: the form. Step 2 (POST without `confirm`): what would be erased. Step 3 (POST
+    with `confirm`): erase, log, and come back here with a notice."""
+    form = ErasureForm(request.POST or None)
+    context = {"nav": "erasure", "form": form}
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        with_responses = form.cleaned_data["with_responses"]
+        if request.POST.get("confirm") == "yes":
+            counts = erasure.erase_contact(
+                email, responses=with_responses, by=request, via="erasure page"
+            )
+            notify(request, counts.summary())
+            return redirect("analyse:erasure")
+        context.update(
+            {
+                "preview": erasure.preview(email, responses=with_responses),
+                "email": email,
+                "with_responses": with_responses,
+            }
+        )
+        return render(request, "analyse/erasure_confirm.html", context)
+    return render(request, "analyse/erasure.html", context)
