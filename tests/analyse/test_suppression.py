@@ -147,3 +147,17 @@ def test_whole_results_can_be_suppressed_for_publishing(consultation, records):
     assert not any(
         isinstance(v, int) and 0 < v < 5 for row in ideas.activities.table.rows for v in row.cells
     )
+
+
+@pytest.mark.django_db
+def test_small_hidden_and_untagged_counts_are_suppressed_too(consultation, records):
+    from dataclasses import replace
+
+    flt = ResponseFilter.for_consultation(consultation)
+    overview = stats.overview(consultation, flt)
+    small = replace(overview, statuses=replace(overview.statuses, untagged=3))
+    suppressed = stats.suppress_overview(small).statuses
+    assert is_suppressed(suppressed.untagged)
+    assert suppressed.hidden == 0 or is_suppressed(suppressed.hidden) or suppressed.hidden >= 5
+    large = replace(overview, statuses=replace(overview.statuses, untagged=7))
+    assert stats.suppress_overview(large).statuses.untagged == 7

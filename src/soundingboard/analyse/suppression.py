@@ -157,6 +157,10 @@ def suppress_overview(overview: Overview, threshold: int = DEFAULT_THRESHOLD) ->
             table=statuses,
             accepted=statuses.value("accepted") if statuses.row("accepted") else 0,
             spam=statuses.value("spam") if statuses.row("spam") else 0,
+            hidden=statuses.value("hidden") if statuses.row("hidden") else 0,
+            untagged=_primary(overview.statuses.untagged, threshold)
+            if isinstance(overview.statuses.untagged, int)
+            else overview.statuses.untagged,
         ),
     )
 
