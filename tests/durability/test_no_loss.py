@@ -235,17 +235,7 @@ def pg_ctl(*arguments: str) -> None:
     "returning",
     [
         pytest.param(False, id="new-respondents"),
-        pytest.param(
-            True,
-            id="returning-respondents",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known bug: a respondent remembered with contact details gets a 500 "
-                "page, not the 503 page with their answers, while the database is away: "
-                "feedback_context() looks the contact up (respondent.contact()) before "
-                "page_feedback's DatabaseError handling",
-            ),
-        ),
+        pytest.param(True, id="returning-respondents"),
     ],
 )
 def test_postgresql_going_away_gives_clean_errors_and_the_server_recovers(
