@@ -219,7 +219,7 @@ def _serving_options(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=None,
-        help="gunicorn worker processes (default: 2 per CPU core plus 1, at most 8)",
+        help="gunicorn worker processes (default: one per CPU core, at least 2)",
     )
     parser.add_argument(
         "--data-dir",
