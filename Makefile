@@ -2,7 +2,7 @@
 # is installed from here.
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints/cpu-torch.txt | sha1sum | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
 .PHONY: install assets browser demo test test-sqlite test-postgres lint bench clean
@@ -11,7 +11,7 @@ install: $(STAMP) $(CSS)
 
 $(STAMP):
 	python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints/cpu-torch.txt -e '.[test,embeddings]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
