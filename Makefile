@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints/cpu-torch.txt | sha1sum | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
-.PHONY: install assets browser demo test test-sqlite test-postgres lint bench clean
+.PHONY: install assets browser demo test test-sqlite test-postgres lint bench bench-themes clean
 
 install: $(STAMP) $(CSS)
 
@@ -44,6 +44,11 @@ test: lint test-sqlite test-postgres
 bench: install
 	$(BIN)/python bench/intake_load.py $(BENCH_ARGS)
 	bash scripts/with-postgres.sh $(BIN)/python bench/intake_load.py $(BENCH_ARGS)
+
+# Candidate themes: speed on 100,000 responses and quality on Banking77, per representation
+# (bench/README.md; results in docs/performance.md). BENCH_ARGS="--csv FILE" adds a data set.
+bench-themes: install
+	$(BIN)/python bench/themes_quality.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules soundingboard-data src/soundingboard/static/soundingboard/govuk $(CSS)

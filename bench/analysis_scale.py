@@ -93,6 +93,7 @@ def setup_django(data_dir: Path) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)  # as `serve` does
 
 
 def synthetic_rows(n: int, consultation, seed: int = 2026):
@@ -366,6 +367,15 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
                 charts.distribution_chart(rows, title=f"{idea.name}: {measure.measure}")
         return result
 
+    reader = page_reader()
+
+    def whole_page(address: str, flt) -> None:
+        """The page as an analyst gets it: view, statistics, charts and template."""
+        query = flt.to_query()
+        reply = reader.get(f"{address}?{query}" if query else address)
+        if reply.status_code != 200:
+            raise RuntimeError(f"{address} answered {reply.status_code}")
+
     rows = []
     for filter_label, flt in (
         ("all responses", everything),
@@ -376,7 +386,31 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
             peak = peak_memory(lambda f=function, x=flt: f(x))
             reset_queries()
             rows.append((label, mode, f"{page} ({filter_label})", first, best, cpu, peak))
+        for page, address in (
+            ("overview", f"/analyse/{consultation.slug}/"),
+            ("ideas", f"/analyse/{consultation.slug}/ideas/"),
+        ):
+            first, best, cpu = timed(lambda a=address, x=flt: whole_page(a, x))
+            peak = peak_memory(lambda a=address, x=flt: whole_page(a, x))
+            reset_queries()
+            name = f"whole {page} page ({filter_label})"
+            rows.append((label, mode, name, first, best, cpu, peak))
     return rows
+
+
+def page_reader():
+    """A test client signed in as a reader (who needs no second factor), for whole pages."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from soundingboard.analyse.models import AnalystProfile, Role
+
+    user, created = User.objects.get_or_create(username="bench-reader")
+    if created:
+        AnalystProfile.objects.create(user=user, role=Role.READER)
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 DEFAULT_NATURE_0 = "I’m enthusiastic about this"
@@ -398,13 +432,15 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or root / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
+        folder = consultation_folder(root)
+        os.environ["SOUNDINGBOARD_CONSULTATIONS"] = str(folder)  # served, for the whole pages
         setup_django(data_dir)
         from django.db import connection
 
         from soundingboard.analyse import stats
         from soundingboard.publish.loader import load_consultation
 
-        consultation = load_consultation(consultation_folder(root))
+        consultation = load_consultation(folder)
         vendor = connection.vendor
         counts = existing_counts()
         if counts["collect_response"] and vendor == "sqlite" and args.data_dir:

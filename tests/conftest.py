@@ -13,6 +13,7 @@ from django.urls import clear_url_caches
 
 from soundingboard.collect import ratelimit
 from soundingboard.publish.registry import Registry, get_registry, reset_registry
+from tests.robustness import profiles  # noqa: F401 - Hypothesis profiles, before pytest reads --hypothesis-profile
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -55,9 +56,14 @@ def _plain_static_files(settings) -> None:
 @pytest.fixture
 def seed_site(tmp_path: Path) -> Path:
     """An MkDocs project whose docs/ holds the four Markdown seeds."""
+    return make_seed_site(tmp_path)
+
+
+def make_seed_site(parent: Path) -> Path:
+    """An MkDocs project, `parent`/seed-site, whose docs/ holds the four Markdown seeds."""
     if not SEEDS.is_dir():
         pytest.skip(f"the seed documents are not at {SEEDS}")
-    docs = tmp_path / "seed-site" / "docs"
+    docs = parent / "seed-site" / "docs"
     docs.mkdir(parents=True)
     for name, seed in SEED_PAGES.items():
         shutil.copy(SEEDS / seed, docs / name)

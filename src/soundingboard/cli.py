@@ -197,6 +197,8 @@ def _parser() -> argparse.ArgumentParser:
     _data_dir_option(purge)
     purge.set_defaults(run=_purge_contacts)
 
+    _theme_commands(commands)
+
     manage = commands.add_parser(
         "manage", help="run a Django management command (for administrators)", add_help=False
     )
@@ -669,6 +671,335 @@ def _purge_contacts(args: argparse.Namespace) -> int:
         "without contact details."
     )
     return 0
+
+
+def _theme_commands(commands: argparse._SubParsersAction) -> None:
+    themes = commands.add_parser(
+        "themes",
+        help="find candidate themes in a consultation's free-text answers",
+        description="Group the accepted answers into candidate themes, each with a label "
+        "made from its most distinctive words, its size and share, and its most "
+        "representative quotes; identical and near-identical answers (template or campaign "
+        "text) are counted once. The same answers and options give the same themes. A "
+        "progress bar shows on a terminal for large sets.",
+    )
+    themes.add_argument(
+        "folder",
+        type=Path,
+        metavar="CONSULTATION",
+        help="the consultation folder (or a folder of them, with --slug)",
+    )
+    themes.add_argument(
+        "--page",
+        metavar="PATH",
+        action="append",
+        help="only feedback on this page: its address, like /models/ (/ for the home page); "
+        "may be repeated",
+    )
+    themes.add_argument(
+        "--field",
+        help="which answers to read: summary, details (page feedback) or comments (the main "
+        "questionnaire); default: all of them",
+    )
+    themes.add_argument(
+        "--k",
+        type=_positive,
+        metavar="N",
+        help="how many themes to find (default: chosen automatically)",
+    )
+    themes.add_argument(
+        "--representation",
+        default="tfidf",
+        help="how answers are read: tfidf (word counts, the default), static (the static "
+        "embedding: run build-static-embedding first) or sentence (the sentence model: "
+        "needs the embeddings extra)",
+    )
+    themes.add_argument(
+        "--role", action="append", help="only answers from this role; may be repeated"
+    )
+    themes.add_argument(
+        "--nature", action="append", help="only this kind of feedback; may be repeated"
+    )
+    themes.add_argument(
+        "--from", dest="date_from", type=_date, metavar="DATE", help="only answers sent "
+        "on or after this day, like 2026-03-31 (in the consultation's time zone)",
+    )  # fmt: skip
+    themes.add_argument(
+        "--to", dest="date_to", type=_date, metavar="DATE", help="only answers sent on or "
+        "before this day",
+    )  # fmt: skip
+    themes.add_argument("--slug", help="the consultation, when CONSULTATION holds several")
+    _data_dir_option(themes)
+    themes.set_defaults(run=_themes)
+
+    static = commands.add_parser(
+        "build-static-embedding",
+        help="distil the static embedding from the sentence model, once",
+        description="Make the fast static embedding (for themes --representation static) "
+        "from the all-MiniLM-L6-v2 sentence model, on this machine, and keep it in the data "
+        "directory. Needs the embeddings extra once; later runs need neither it nor PyTorch.",
+    )
+    _data_dir_option(static)
+    static.set_defaults(run=_build_static_embedding)
+
+    embed = commands.add_parser(
+        "embed",
+        help="compute and store the vectors of new answers, for faster themes",
+        description="Compute the vectors of the accepted answers that have none yet, and "
+        "store them, so that finding themes with this representation reads them instead. "
+        "With --follow, keep doing so every few seconds as answers arrive, until stopped "
+        "(Ctrl+C).",
+    )
+    embed.add_argument(
+        "folder",
+        type=Path,
+        metavar="CONSULTATION",
+        help="the consultation folder (or a folder of them, with --slug)",
+    )
+    embed.add_argument(
+        "--representation",
+        default="sentence",
+        help="sentence (the default; needs the embeddings extra) or static",
+    )
+    embed.add_argument(
+        "--follow", action="store_true", help="keep computing vectors as answers arrive"
+    )
+    embed.add_argument(
+        "--every",
+        type=_positive,
+        default=5,
+        metavar="SECONDS",
+        help="with --follow: how often to look for new answers (default: %(default)s)",
+    )
+    embed.add_argument("--slug", help="the consultation, when CONSULTATION holds several")
+    _data_dir_option(embed)
+    embed.set_defaults(run=_embed)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number of 1 or more")
+    return value
+
+
+# Answers from which `themes` shows a progress bar (on a terminal).
+THEMES_PROGRESS_FROM = 2000
+QUOTE_LENGTH = 300  # characters of a quote printed
+
+
+def _themes(args: argparse.Namespace) -> int:
+    """Exit status: 0 themes printed, 1 refused (bad option or consultation, or no answers)."""
+    _setup_django([args.folder], args.data_dir)
+    consultation = _pick_consultation(args)
+    if consultation is None:
+        return 1
+    from .analyse.filters import ResponseFilter
+    from .analyse.themes import representations
+    from .analyse.themes.selection import SelectionError, select_texts
+
+    if args.representation not in representations.NAMES:
+        print(
+            f"soundingboard: “{args.representation}” is not a representation: choose "
+            f"{', '.join(representations.NAMES[:-1])} or {representations.NAMES[-1]}",
+            file=sys.stderr,
+        )
+        return 1
+    reason = representations.availability().get(args.representation)
+    if reason:
+        print(f"soundingboard: {reason}", file=sys.stderr)
+        return 1
+    query = {
+        "page": args.page or [],
+        "role": args.role or [],
+        "nature": args.nature or [],
+        "from": [args.date_from.isoformat()] if args.date_from else [],
+        "to": [args.date_to.isoformat()] if args.date_to else [],
+    }
+    flt, problems = ResponseFilter.from_query(query, consultation)
+    for problem in problems:
+        print(f"soundingboard: {problem.message}", file=sys.stderr)
+    if problems:
+        return 1
+    _migrated_database()
+    try:
+        items = select_texts(consultation.slug, field=args.field, response_filter=flt)
+    except SelectionError as error:
+        print(f"soundingboard: {error}", file=sys.stderr)
+        return 1
+    if not items:
+        print(
+            "soundingboard: there are no answers to read"
+            + (" with these options" if flt.is_filtered or args.field else ""),
+            file=sys.stderr,
+        )
+        return 1
+    result = _find_themes_with_progress(items, args)
+    _print_themes(result, dict(items), flt.describe(), args.field)
+    return 0
+
+
+def _find_themes_with_progress(items: list[tuple[int, str]], args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Themes for the items, with a progress bar on a terminal for large sets; stored
+    vectors are read (and new ones kept) for the representations that are stored."""
+    from tqdm import tqdm
+
+    from .analyse.themes import store
+    from .analyse.themes.candidates import find_themes
+
+    quiet = len(items) < THEMES_PROGRESS_FROM
+    with tqdm(
+        total=len(items), file=sys.stderr, disable=True if quiet else None, dynamic_ncols=True
+    ) as bar:
+
+        def stage(name: str) -> None:
+            bar.set_description(name)
+            bar.reset(total=1)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = max(total, 1)
+            bar.n = done
+            bar.refresh()
+
+        return find_themes(
+            items,
+            k=args.k,
+            representation=args.representation,
+            progress=progress,
+            on_stage=stage,
+            embed=store.cached_embed(progress=progress),
+        )
+
+
+def _print_themes(result, texts: dict[int, str], filters, field) -> None:  # type: ignore[no-untyped-def]
+    answers = sum(len(t.response_ids) for t in result.themes)
+    print(f"Representation: {result.representation}. {result.description}")
+    read = f"Read {answers:,} answers"
+    if field:
+        read += f" ({field})"
+    if filters:
+        read += ": " + "; ".join(words for _, _, words in filters)
+    print(read + ".")
+    if result.duplicates:
+        groups = len(result.duplicates)
+        print(
+            f"{sum(g.count for g in result.duplicates):,} of them are in {groups:,} "
+            f"group{'' if groups == 1 else 's'} of duplicates, each counted once: "
+            f"{result.total:,} in all."
+        )
+    print(f"{result.k} theme{'' if result.k == 1 else 's'}, largest first.")
+    for number, theme in enumerate(result.themes, start=1):
+        print()
+        title = theme.label if theme.is_other else f"{number}. {theme.label}"
+        print(title)
+        size = f"   Size {theme.size:,} ({theme.share:.1%})"
+        if len(theme.response_ids) != theme.size:
+            size += f"; {len(theme.response_ids):,} answers with duplicates"
+        print(size)
+        if theme.terms:
+            print(f"   Words: {', '.join(theme.terms)}")
+        for response_id in theme.quote_ids:
+            print(f"   - “{_one_line(texts[response_id])}” (response {response_id})")
+    if result.duplicates:
+        print()
+        print("Duplicates and campaigns (identical or near-identical answers)")
+        for group in result.duplicates:
+            kind = "identical" if group.exact else "near-identical"
+            print(
+                f"   {group.count:,} {kind}: “{_one_line(group.sample)}” "
+                f"(response {group.response_ids[0]})"
+            )
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1] + "…"
+
+
+def _setup_django_only(data_dir: Path | None) -> None:
+    """Django, for a command that reads no consultation folder."""
+    if data_dir is not None:
+        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(data_dir.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
+    import django
+
+    django.setup()
+
+
+def _build_static_embedding(args: argparse.Namespace) -> int:
+    """Exit status: 0 built, 1 not possible here (the message says why)."""
+    _setup_django_only(args.data_dir)
+    from django.conf import settings
+    from tqdm import tqdm
+
+    from .analyse.themes.representations import RepresentationUnavailable
+    from .analyse.themes.static_embedding import build_static_embedding
+
+    print("Distilling the static embedding from the sentence model (about a minute)…")
+    with tqdm(file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = max(total, 1)
+            bar.n = done
+            bar.refresh()
+
+        try:
+            folder = build_static_embedding(Path(settings.DATA_DIR), progress=progress)
+        except RepresentationUnavailable as error:
+            print(f"soundingboard: {error}", file=sys.stderr)
+            return 1
+    print(f"Built the static embedding in {folder}.")
+    print("Use it with: soundingboard themes CONSULTATION --representation static")
+    return 0
+
+
+def _embed(args: argparse.Namespace) -> int:
+    """Exit status: 0 done (or stopped with Ctrl+C when following), 1 refused."""
+    import time
+
+    _setup_django([args.folder], args.data_dir)
+    consultation = _pick_consultation(args)
+    if consultation is None:
+        return 1
+    from .analyse.themes.representations import RepresentationUnavailable
+    from .analyse.themes.store import STORED, embed_pending
+
+    if args.representation not in STORED:
+        print(
+            f"soundingboard: “{args.representation}” vectors are not stored: choose "
+            f"{' or '.join(STORED)}",
+            file=sys.stderr,
+        )
+        return 1
+    _migrated_database()
+    try:
+        if args.follow:
+            print(
+                f"Computing the {args.representation} vectors of new answers to "
+                f"{consultation.slug} every {args.every} seconds; stop with Ctrl+C.",
+                flush=True,
+            )
+        while True:
+            try:
+                stored = embed_pending(consultation.slug, args.representation)
+            except RepresentationUnavailable as error:
+                print(f"soundingboard: {error}", file=sys.stderr)
+                return 1
+            if stored or not args.follow:
+                print(
+                    f"Stored the {args.representation} vectors of {stored:,} new "
+                    f"answer{'' if stored == 1 else 's'} to {consultation.slug}.",
+                    flush=True,
+                )
+            if not args.follow:
+                return 0
+            time.sleep(args.every)
+    except KeyboardInterrupt:
+        print("\nStopped; the vectors stored so far are kept.", file=sys.stderr)
+        return 0
 
 
 def _manage(args: argparse.Namespace) -> int:

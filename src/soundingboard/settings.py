@@ -78,10 +78,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the middleware that answers on its own (CORS preflights, static files), so that
+    # those answers get the policy too.
+    "csp.middleware.CSPMiddleware",
     # django-cors-headers, for the intake API only (see CORS_URLS_REGEX below).
     "soundingboard.collect.api.IntakeCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +93,23 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "soundingboard.analyse.access.AnalystSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# The intake API's own, shorter list (soundingboard.wsgi): the same, less what it never uses
+# (static files, sessions, CSRF tokens, signed-in users). Security middleware added above
+# applies to it too.
+INTAKE_MIDDLEWARE = [
+    name
+    for name in MIDDLEWARE
+    if name
+    not in {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "soundingboard.analyse.access.AnalystSessionMiddleware",
+    }
 ]
 
 ROOT_URLCONF = "soundingboard.urls"

@@ -22,6 +22,7 @@ def consultation_patterns() -> list[URLPattern]:
         path("", publish.page, name="home"),
         path("search/", publish.search_view, name="search"),
         path("privacy/", publish.privacy, name="privacy"),
+        path("accessibility/", publish.accessibility, name="accessibility"),
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
         path("questionnaire/", questionnaire, name="questionnaire"),
@@ -49,5 +50,6 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = build_urlpatterns()
+handler400 = "soundingboard.errors.bad_request"
 handler404 = "soundingboard.errors.not_found"
 handler500 = "soundingboard.errors.server_error"

@@ -5,82 +5,32 @@ form markup and stand-in scripts that send the seeds' JSON payloads with
 `fetch(..., {mode: "cors"})`. It is served by a small static server on another port, so
 another origin, with only the scripts' endpoint address changed to the instance's
 `/api/intake`. Chromium makes the CORS preflight and the POST exactly as for the real site.
-
-Chromium comes from Debian (`scripts/install-chromium.sh`, run by `make test`); Playwright
-drives it and never downloads a browser of its own.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import yaml
 
 from soundingboard.collect.models import ActivityTick, IdeaScore, Response
 from soundingboard.publish.settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
-from tests.conftest import REPO
+from tests.browser.conftest import SERVER_ENV, seed_site_with_questionnaire, static_site
 from tests.live_server import LiveServer, running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ORIGINAL_SITE = Path(__file__).parent / "original_site"
 ORIGINAL_ENDPOINT = "https://feedback-endpoint.example.invalid/exec"
-REFERENCE = REPO.parent / "shared" / "reference" / "main-questionnaire.yml"
-CHROMIUM = os.environ.get("SOUNDINGBOARD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-proxy-server",
-]
 THANKS = "Thanks — feedback received"
 SORRY = "Sorry — something went wrong"
-
-
-def _missing(what: str) -> None:
-    message = f"{what}: run `bash scripts/install-chromium.sh` (or `make test`)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-if not Path(CHROMIUM).exists():
-    _missing(f"Chromium is not at {CHROMIUM}")
-try:
-    from playwright.sync_api import Page, sync_playwright
-except ImportError:
-    _missing("Playwright is not installed (pip install -e '.[test]')")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def static_site(root: Path) -> Iterator[str]:
-    """Serve a folder on a port of its own; yields its origin, e.g. http://127.0.0.1:PORT."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -90,24 +40,16 @@ class Setup:
     refused: str  # the same site at an origin not listed
 
 
-@pytest.fixture
-def setup(seed_site: Path, tmp_path: Path) -> Iterator[Setup]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"the reference questionnaire is not at {REFERENCE}")
-    www = tmp_path / "www"
+@pytest.fixture(scope="module")
+def setup(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    www = tmp_path_factory.mktemp("www")
     shutil.copytree(ORIGINAL_SITE, www / "paper")  # served under a path, like a project site
-    data = tmp_path / "data"
-    data.mkdir()
+    data = tmp_path_factory.mktemp("data")
     with static_site(www) as allowed, static_site(www) as refused:
-        config = {
-            "allowed_origins": [allowed],
-            "questionnaire": yaml.safe_load(REFERENCE.read_text()),
-        }
-        (seed_site / "consultation.yml").write_text(
-            yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+        seeds = seed_site_with_questionnaire(
+            tmp_path_factory.mktemp("seeds"), allowed_origins=[allowed]
         )
-        env = {"SOUNDINGBOARD_RATE_LIMIT": "0"}
-        with running_server([seed_site], data, workers=1, extra_env=env) as instance:
+        with running_server([seeds], data, workers=1, extra_env=SERVER_ENV) as instance:
             # The one change the original scripts need: their endpoint address.
             for script in (www / "paper" / "assets" / "javascripts").glob("*.js"):
                 text = script.read_text(encoding="utf-8")
@@ -117,16 +59,9 @@ def setup(seed_site: Path, tmp_path: Path) -> Iterator[Setup]:
             yield Setup(instance, allowed, refused)
 
 
-@contextlib.contextmanager
-def browser_page(console: list[str]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda message: console.append(message.text))
-            yield page
-        finally:
-            browser.close()
+def listening(page: Page, console: list[str]) -> Page:
+    page.on("console", lambda message: console.append(message.text))
+    return page
 
 
 def outcome(page: Page, ok: str, err: str) -> str:
@@ -137,23 +72,22 @@ def outcome(page: Page, ok: str, err: str) -> str:
     return shown[0]
 
 
-def send_page_feedback(origin: str, console: list[str]) -> tuple[str, str]:
+def send_page_feedback(page: Page, origin: str) -> tuple[str, str]:
     """Fill in and send the per-page form; the message shown and the page's address."""
-    with browser_page(console) as page:
-        page.goto(f"{origin}/paper/models/")
-        page.select_option("#mf-nature", DEFAULT_NATURES[1])
-        page.fill("#gs-summary", "Sent by the original script")
-        page.fill("#gs-details", "From a real browser, across origins.")
-        page.select_option("#mf-role", DEFAULT_ROLES[3])
-        page.fill("#mf-org", "Example Council")
-        page.click("button[type=submit]")
-        shown = outcome(page, "#gs-ok", "#gs-err")
-        return shown, page.url
+    page.goto(f"{origin}/paper/models/")
+    page.select_option("#mf-nature", DEFAULT_NATURES[1])
+    page.fill("#gs-summary", "Sent by the original script")
+    page.fill("#gs-details", "From a real browser, across origins.")
+    page.select_option("#mf-role", DEFAULT_ROLES[3])
+    page.fill("#mf-org", "Example Council")
+    page.click("button[type=submit]")
+    shown = outcome(page, "#gs-ok", "#gs-err")
+    return shown, page.url
 
 
-def test_an_allowed_origin_sends_page_feedback(setup):
+def test_an_allowed_origin_sends_page_feedback(setup, page):
     console: list[str] = []
-    shown, address = send_page_feedback(setup.allowed, console)
+    shown, address = send_page_feedback(listening(page, console), setup.allowed)
     assert shown == THANKS, console
     stored = Response.objects.get()
     assert (stored.channel, stored.kind, stored.status) == ("api", "page", "accepted")
@@ -171,27 +105,27 @@ def test_an_allowed_origin_sends_page_feedback(setup):
     assert stored.contact.organisation == "Example Council"
 
 
-def test_a_refused_origin_is_blocked_by_the_browser(setup):
+def test_a_refused_origin_is_blocked_by_the_browser(setup, page):
     console: list[str] = []
-    shown, _ = send_page_feedback(setup.refused, console)
+    shown, _ = send_page_feedback(listening(page, console), setup.refused)
     assert shown == SORRY
     assert any("CORS" in line for line in console), console
     assert not Response.objects.exists()
 
 
-def test_an_allowed_origin_sends_the_main_questionnaire(setup):
+def test_an_allowed_origin_sends_the_main_questionnaire(setup, page):
     console: list[str] = []
-    with browser_page(console) as page:
-        page.goto(f"{setup.allowed}/paper/questionnaire/")
-        page.check("input[name=usefulness-0][value='5']")
-        page.check("input[name=likelihood-0][value='3']")
-        page.check("input[name=usefulness-1][value='2']")
-        page.check("input.mf-activity[value^='Data tool collaboration: Facilitating']")
-        page.check("input.mf-activity[value^='Procurement and configuration: Improving']")
-        page.select_option("#mf-role", DEFAULT_ROLES[0])
-        page.fill("#mf-comments", "Scored in a real browser.")
-        page.click("button[type=submit]")
-        shown = outcome(page, "#mf-ok", "#mf-err")
+    listening(page, console)
+    page.goto(f"{setup.allowed}/paper/questionnaire/")
+    page.check("input[name=usefulness-0][value='5']")
+    page.check("input[name=likelihood-0][value='3']")
+    page.check("input[name=usefulness-1][value='2']")
+    page.check("input.mf-activity[value^='Data tool collaboration: Facilitating']")
+    page.check("input.mf-activity[value^='Procurement and configuration: Improving']")
+    page.select_option("#mf-role", DEFAULT_ROLES[0])
+    page.fill("#mf-comments", "Scored in a real browser.")
+    page.click("button[type=submit]")
+    shown = outcome(page, "#mf-ok", "#mf-err")
     assert shown == THANKS, console
     stored = Response.objects.get()
     assert (stored.kind, stored.channel, stored.comments) == (

@@ -274,7 +274,10 @@ class AnalystSessionMiddleware:
     SESSION_COOKIE_AGE after they signed in, whatever they have done since.
 
     Django's own expiry slides with every save of the session, so it cannot end a session at
-    a fixed time; this can. Goes after AuthenticationMiddleware (and OTPMiddleware)."""
+    a fixed time; this can. Goes after AuthenticationMiddleware (and OTPMiddleware).
+
+    It also marks every answer under the workspace's address as private (`private_page`),
+    those that no view wrapped in `analyst_view` gave as well: a 404 or a 405, say."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -283,7 +286,10 @@ class AnalystSessionMiddleware:
         session = getattr(request, "session", None)
         if session is not None and SESSION_KEY in session:
             self._check(request, time.time())
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path_info.startswith(resolve_url("analyse:home")):
+            private_page(response)
+        return response
 
     def _check(self, request: HttpRequest, now: float) -> None:
         session = request.session

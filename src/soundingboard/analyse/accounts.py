@@ -172,6 +172,15 @@ class GovukForm(forms.Form):
     # The field that errors about the whole form (such as a wrong password) point to.
     non_field_anchor = ""
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            # Django's own message for a NUL does not say which field it is about.
+            label = field.label or name.replace("_", " ").capitalize()
+            field.error_messages.setdefault(
+                "null_characters_not_allowed", f"{label} must not include control characters"
+            )
+
     def error_links(self) -> list[tuple[str, str]]:
         links = [(f"id_{self.non_field_anchor}", m) for m in self.non_field_errors()]
         for name, field in self.fields.items():
@@ -296,7 +305,7 @@ class RoleForm(GovukForm):
     role = RoleField()
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(GovukForm):
     action = forms.ChoiceField(
         required=False, choices=[("", "All actions"), *AuditEvent.Action.choices]
     )

@@ -96,15 +96,20 @@ class FilterContext:
         groups = feedback.role_groups if feedback.role_groups is not None else DEFAULT_ROLE_GROUPS
         # As FeedbackSettings.group_of: a role named by two groups is in the last of them.
         group_by_role = {role: name for name, roles in groups.items() for role in roles}
+        # Only the groups shown: a default group with none of the consultation's roles is not
+        # one, and a role stored from it counts as "Other", as every other unlisted role.
+        group_names = tuple(feedback.group_names())
         members = {
-            name: frozenset(r for r, g in group_by_role.items() if g == name) for name in groups
+            name: frozenset(r for r, g in group_by_role.items() if g == name)
+            for name in groups
+            if name in group_names
         }
         return cls(
             slug=consultation.slug,
             zone=settings.zone(),
             roles=tuple(feedback.roles),
             natures=tuple(feedback.natures),
-            group_names=tuple(feedback.group_names()),
+            group_names=group_names,
             group_members=members,
             page_paths=tuple(p.path for p in consultation.pages),
             page_titles={p.path: p.title for p in consultation.pages},

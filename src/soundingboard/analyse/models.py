@@ -177,6 +177,14 @@ class ChangeRecord(models.Model):
         TAG_DELETED = "tag-deleted", "Tag deleted"
         STATUS_CHANGED = "status-changed", "Status changed"
         NOTE_ADDED = "note-added", "Note added"
+        THEMES_FOUND = "themes-found", "Themes found"
+        THEME_RENAMED = "theme-renamed", "Theme renamed"
+        THEMES_MERGED = "themes-merged", "Themes merged"
+        THEME_SPLIT = "theme-split", "Theme split"
+        THEME_DELETED = "theme-deleted", "Theme deleted"
+        THEMES_CONFIRMED = "themes-confirmed", "Themes confirmed"
+        THEMES_ASSIGNED = "themes-assigned", "Themes assigned by the machine"
+        THEME_CORRECTED = "theme-corrected", "Themes corrected"
 
     at = models.DateTimeField(default=timezone.now)
     user = models.ForeignKey(
@@ -207,3 +215,183 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"
+
+
+# Themes in the free text -------------------------------------------------------------------
+#
+# A `ThemeRun` is one search for candidate themes in one consultation's answers; analysts
+# rename, merge, split and delete its `Theme`s, then confirm the set. Change these only
+# through `soundingboard.analyse.themes` (workspace, assignment, tags), which records every
+# change in `ChangeRecord`.
+
+
+class ThemeRun(models.Model):
+    """One search for themes: which answers were read, how, by whom, and whether its themes
+    have been confirmed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Candidate themes"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    class Method(models.TextChoices):
+        CENTROID = "centroid", "Nearest theme"
+        CLASSIFIER = "classifier", "Learnt from people's corrections"
+
+    consultation = models.CharField(max_length=64)
+    # Which texts: one field of `themes.selection.FIELDS`, or "" for all of them joined;
+    # and the analysis filter, as its query string (`ResponseFilter.to_query`) and in words.
+    field = models.CharField(max_length=16, blank=True)
+    filter_query = models.TextField(blank=True)
+    filter_words = models.JSONField(default=list, blank=True)
+    representation = models.CharField(max_length=16)
+    description = models.TextField(blank=True)  # representations.describe(representation)
+    k_requested = models.PositiveSmallIntegerField(null=True, blank=True)  # None: automatic
+    k = models.PositiveSmallIntegerField(default=0)
+    seed = models.IntegerField(default=0)
+    responses = models.PositiveIntegerField(default=0)  # answers read
+    counted = models.PositiveIntegerField(default=0)  # each duplicate group counted once
+    seconds = models.FloatField(default=0)  # how long finding the themes took
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_by_name = models.CharField(max_length=150, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(max_length=16, choices=Method.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["consultation", "-created_at"], name="themerun_newest")]
+
+    def __str__(self) -> str:
+        return f"Theme run {self.pk} of {self.consultation}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+
+class Theme(models.Model):
+    """One theme of a run. `key` -1 is the run's "Other / unclear" group."""
+
+    OTHER = -1
+
+    run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="themes")
+    key = models.IntegerField()
+    label = models.CharField(max_length=200)
+    terms = models.JSONField(default=list, blank=True)
+    size = models.PositiveIntegerField(default=0)  # members, each duplicate group once
+    share = models.FloatField(default=0)  # size / the run's counted answers
+    quote_ids = models.JSONField(default=list, blank=True)  # response ids, most typical first
+    position = models.PositiveIntegerField(default=0)
+    # The members when the set was confirmed: their mean vector is the theme's centre.
+    anchor_ids = models.JSONField(default=list, blank=True)
+    tag = models.ForeignKey(
+        Tag, null=True, blank=True, on_delete=models.SET_NULL, related_name="themes"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_theme_key_a_run")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_other(self) -> bool:
+        return self.key == self.OTHER
+
+
+class ThemeAssignment(models.Model):
+    """A response's theme in a run: rank 1 its main theme, rank 2 a second one.
+
+    The machine's rows are replaced whenever it assigns again. A person's row (a correction)
+    is never touched by the machine; it keeps the machine's theme and score of that moment
+    beside it. A person's rank-2 row with no theme says "no second theme"."""
+
+    class Source(models.TextChoices):
+        MACHINE = "machine", "Machine"
+        PERSON = "person", "Person"
+
+    run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="assignments")
+    response = models.ForeignKey(
+        "collect.Response", on_delete=models.CASCADE, related_name="theme_assignments"
+    )
+    rank = models.PositiveSmallIntegerField(default=1)
+    theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+    )
+    score = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MACHINE)
+    machine_theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    machine_score = models.FloatField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "response", "rank"], name="one_theme_a_rank_a_response"
+            ),
+            models.CheckConstraint(condition=models.Q(rank__in=(1, 2)), name="theme_rank_1_or_2"),
+        ]
+        indexes = [
+            models.Index(fields=["theme", "rank", "response"], name="themeassignment_by_theme"),
+            models.Index(fields=["run", "source", "rank"], name="themeassignment_by_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} -> {self.theme_id} ({self.rank}, {self.source})"
+
+
+class ThemeDuplicateGroup(models.Model):
+    """Identical or near-identical answers of a run (template or campaign text): counted once
+    in the themes' shares."""
+
+    run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="duplicate_groups")
+    representative = models.ForeignKey(
+        "collect.Response", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_ids = models.JSONField(default=list)  # the representative first
+    count = models.PositiveIntegerField()
+    exact = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-count", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.count} alike in run {self.run_id}"
+
+
+class ResponseEmbedding(models.Model):
+    """A response's text as a vector of one representation (`themes.store`): kept so that
+    theme searches need not compute it again. `text_hash` says which text it is of."""
+
+    response = models.ForeignKey(
+        "collect.Response", on_delete=models.CASCADE, related_name="embeddings"
+    )
+    representation = models.CharField(max_length=16)
+    text_hash = models.CharField(max_length=32)
+    dimensions = models.PositiveSmallIntegerField()
+    vector = models.BinaryField()  # float32, little-endian
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "representation", "text_hash"], name="one_vector_a_text"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["representation", "response"], name="embedding_by_representation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} ({self.representation})"

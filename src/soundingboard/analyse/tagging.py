@@ -30,6 +30,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from ..collect.forms import clean_text
 from ..collect.models import Response
 from .models import ChangeRecord, Note, ResponseTag, Tag
 
@@ -87,6 +88,12 @@ def _words(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
     parts = []
+    if "set" in value:
+        parts.append(f"Set {value['set']} of themes")
+    if "theme" in value:
+        parts.append(f"Theme “{value['theme']}”")
+    if "themes" in value:
+        parts.append("Themes: " + (", ".join(value["themes"]) or "none"))
     if "tags" in value:
         parts.append("Tags: " + (", ".join(value["tags"]) or "none"))
     if "name" in value:
@@ -130,7 +137,7 @@ def _record(
 
 
 def clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join(clean_text(name or "").split())
     if not name:
         raise TaggingError("Enter a name for the tag")
     if len(name) > MAX_TAG_NAME:
@@ -359,7 +366,7 @@ def set_status(user: Any, response: Response, status: str, reason: str = "") -> 
     spam and hidden only). False when nothing changed."""
     if status not in Response.Status.values:
         raise TaggingError("Choose accepted, suspected spam or hidden")
-    reason = " ".join((reason or "").split())
+    reason = " ".join(clean_text(reason or "").split())
     if len(reason) > MAX_REASON:
         raise TaggingError(f"The reason must be {MAX_REASON} characters or fewer")
     if status == Response.Status.ACCEPTED:
@@ -384,7 +391,7 @@ def set_status(user: Any, response: Response, status: str, reason: str = "") -> 
 
 def add_note(user: Any, response: Response, text: str) -> Note:
     """A note on a response, by `user`."""
-    text = (text or "").strip()
+    text = clean_text(text or "").strip()
     if not text:
         raise TaggingError("Enter the note")
     if len(text) > MAX_NOTE:

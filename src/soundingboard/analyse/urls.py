@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import accounts, views_exports, views_overview, views_responses
+from . import accounts, views_exports, views_overview, views_responses, views_themes
 
 app_name = "analyse"
 
@@ -70,6 +70,49 @@ urlpatterns = [
         "<slug:slug>/codebook/<int:tag_id>/delete/",
         views_responses.codebook_delete,
         name="codebook-delete",
+    ),
+    path("<slug:slug>/themes/", views_themes.themes, name="themes"),
+    path("<slug:slug>/themes/new/", views_themes.themes_start, name="themes-start"),
+    path("<slug:slug>/themes/<int:run_id>/", views_themes.run_page, name="themes-run"),
+    path("<slug:slug>/themes/<int:run_id>/merge/", views_themes.themes_merge, name="themes-merge"),
+    path(
+        "<slug:slug>/themes/<int:run_id>/confirm/",
+        views_themes.themes_confirm,
+        name="themes-confirm",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/assign/", views_themes.themes_assign, name="themes-assign"
+    ),
+    path("<slug:slug>/themes/<int:run_id>/move/", views_themes.themes_move, name="themes-move"),
+    path(
+        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/",
+        views_themes.theme_page,
+        name="themes-theme",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/rename/",
+        views_themes.theme_rename,
+        name="themes-rename",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/split/",
+        views_themes.theme_split,
+        name="themes-split",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/delete/",
+        views_themes.theme_delete,
+        name="themes-delete",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/responses/<str:reference>/",
+        views_themes.response_themes,
+        name="themes-response",
+    ),
+    path(
+        "<slug:slug>/themes/<int:run_id>/responses/<str:reference>/correct/",
+        views_themes.response_themes_correct,
+        name="themes-correct",
     ),
     path("<slug:slug>/export/", views_exports.export_page, name="export"),
     path("<slug:slug>/export/download/", views_exports.export_download, name="export-download"),

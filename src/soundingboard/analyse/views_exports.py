@@ -36,6 +36,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ..collect.forms import EMAIL_FORMAT
 from ..publish.registry import get_consultation
 from . import audit, erasure
 from .access import Role, analyst_view, can_see_personal_data, notify
@@ -154,7 +155,8 @@ class ErasureForm(forms.Form):
         max_length=254,
         error_messages={
             "required": "Enter the email address of the person whose details to erase",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "invalid": EMAIL_FORMAT,
+            "null_characters_not_allowed": EMAIL_FORMAT,
         },
     )
     with_responses = forms.BooleanField(required=False)

@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ..collect.forms import clean_text
 from ..collect.models import Response
 from ..publish.consultation import Consultation
 from ..publish.registry import get_consultation
@@ -110,7 +111,8 @@ def read_list_query(
             problems.append(FilterProblem("tag", "A tag chosen is no longer in the codebook"))
     sort = query.get("sort", "newest")
     sort = sort if sort in SORTS else "newest"
-    search = " ".join(query.get("q", "").split())[:200]
+    # Stored text has no control characters (the forms drop them), and PostgreSQL refuses NUL.
+    search = " ".join(clean_text(query.get("q", "")).split())[:200]
     return ListQuery(flt, search, tuple(dict.fromkeys(chosen)), sort), problems
 
 

@@ -6,19 +6,21 @@ matches what the docs say about each field.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from django import forms
 
 from ..publish.consultation import Consultation
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
 
+# Unicode's control characters (category Cc) but line feed and tab, and lone surrogates (Cs).
+# A carriage return is dropped, so CR LF becomes a line feed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 def clean_text(value: str) -> str:
     """Drop control characters other than line breaks and tabs; they are never meant."""
-    return "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).replace("\r\n", "\n")
+    return _CONTROL.sub("", value)
 
 
 class TextField(forms.CharField):
@@ -26,6 +28,20 @@ class TextField(forms.CharField):
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
         return clean_text(super().to_python(value))
+
+
+class HiddenTextField(forms.CharField):
+    """A value the page fills in itself (the form's token, a section's id). One that was
+    tampered with is not the respondent's mistake, so it is never an error shown to them:
+    text over `max_length`, or with control characters, counts as not sent."""
+
+    def __init__(self, *, max_length: int, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
+        self.limit = max_length
+
+    def clean(self, value):  # type: ignore[no-untyped-def]
+        text = value if isinstance(value, str) else ""
+        return text if len(text) <= self.limit and clean_text(text) == text else ""
 
 
 def _too_long(name: str, limit: int) -> str:
@@ -46,6 +62,9 @@ class OptionChoiceField(forms.ChoiceField):
 
 def _option_key(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("‘", "'").casefold().split())
+
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
 class AboutYouForm(forms.Form):
@@ -78,7 +97,8 @@ class AboutYouForm(forms.Form):
         required=False,
         max_length=LIMITS["email"],
         error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "invalid": EMAIL_FORMAT,
+            "null_characters_not_allowed": EMAIL_FORMAT,
             "max_length": _too_long("Email address", LIMITS["email"]),
         },
     )
@@ -123,10 +143,8 @@ class PageFeedbackForm(AboutYouForm):
         widget=forms.Textarea,
         error_messages={"max_length": _too_long("Details", LIMITS["details"])},
     )
-    section = forms.CharField(
-        required=False, max_length=LIMITS["section_id"], widget=forms.HiddenInput
-    )
-    token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    section = HiddenTextField(max_length=LIMITS["section_id"])
+    token = HiddenTextField(max_length=200)
     # The honeypot (`spam.HONEYPOT_FIELD`) is read from the raw POST, not checked here: a
     # filled honeypot is kept aside as spam, not refused with a message a bot could learn from.
 

@@ -18,7 +18,7 @@ from django import forms
 
 from ..publish.consultation import Consultation
 from .activity_matching import ActivityMatcher
-from .forms import OverallCommentsForm, PageFeedbackForm
+from .forms import OverallCommentsForm, PageFeedbackForm, clean_text
 from .limits import LIMITS
 from .models import Response
 from .page_addresses import match_page
@@ -142,7 +142,7 @@ def _text_fields(
         if not _encodable(value):
             errors[name] = [f"{name} contains characters that are not valid text"]
             continue
-        text[name] = value
+        text[name] = clean_text(value)  # as the forms clean theirs: also what is kept as sent
     return text
 
 
@@ -187,7 +187,7 @@ def _scores(
                 continue
             idea = matcher.idea(str(idea_name))
             # An idea that cannot be matched is kept under the name it was sent with.
-            key = idea.name if idea else str(idea_name)[: LIMITS["option"]]
+            key = idea.name if idea else clean_text(str(idea_name))[: LIMITS["option"]]
             by_idea.setdefault(key, {})[measure] = score
     return [Score(idea, s.get("usefulness"), s.get("likelihood")) for idea, s in by_idea.items()]
 
@@ -219,7 +219,7 @@ def _ticks(consultation: Consultation, given: Any, errors: dict[str, list[str]])
         if len(raw) > LIMITS["tick"]:
             errors["activities"] = [f"Each activity must be {LIMITS['tick']} characters or fewer"]
             return []
-        tick = matcher.tick(raw.strip())
+        tick = matcher.tick(clean_text(raw).strip())
         ticks.setdefault(f"{tick.idea}\0{tick.activity}" if tick.matched else raw, tick)
     return list(ticks.values())
 

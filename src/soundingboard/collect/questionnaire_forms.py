@@ -14,7 +14,7 @@ from django import forms
 
 from ..publish.consultation import Consultation
 from ..publish.settings_schema import IdeaSettings, QuestionnaireSettings
-from .forms import OverallCommentsForm
+from .forms import HiddenTextField, OverallCommentsForm
 from .limits import LIMITS
 from .storage import ContactDetails, Score, Tick
 
@@ -55,7 +55,7 @@ def _score_field(message: str, settings: QuestionnaireSettings) -> forms.TypedCh
 class QuestionnaireForm(OverallCommentsForm):
     """The main questionnaire. Everything is optional except the role (when it is asked)."""
 
-    token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    token = HiddenTextField(max_length=200)
 
     def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
         super().__init__(*args, consultation=consultation, ask_about_you=ask_about_you, **kwargs)

@@ -11,6 +11,7 @@ import json
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -70,7 +71,7 @@ def remember(
         value,
         salt=SALT + consultation.slug,
         path=consultation.url_prefix,
-        secure=secure,
+        secure=secure or settings.HTTPS,  # as the session and CSRF cookies
         httponly=True,
         samesite="Lax",
     )

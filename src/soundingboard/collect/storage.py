@@ -64,10 +64,8 @@ def store_response(
     `contact` makes a new contact record; `contact_id` links to one made earlier in the visit.
     `scores` and `ticks` are the questionnaire's answers, one row each.
     """
-    if token:
-        existing = Response.objects.filter(submission_token=token).first()
-        if existing is not None:
-            return existing, False
+    # No look-up first: a repeat is rare, and the unique token refuses it inside the
+    # transaction (IntegrityError below), which then finds the response already stored.
     for _attempt in range(5):
         try:
             with sqlite_write_lock(), transaction.atomic():
@@ -84,30 +82,38 @@ def store_response(
                     contact_id=linked_id,
                     **fields,
                 )
-                IdeaScore.objects.bulk_create(
-                    IdeaScore(
-                        response=response,
-                        idea=s.idea,
-                        usefulness=s.usefulness,
-                        likelihood=s.likelihood,
+                if scores:
+                    IdeaScore.objects.bulk_create(
+                        IdeaScore(
+                            response=response,
+                            idea=s.idea,
+                            usefulness=s.usefulness,
+                            likelihood=s.likelihood,
+                        )
+                        for s in scores
                     )
-                    for s in scores
-                )
-                ActivityTick.objects.bulk_create(
-                    ActivityTick(
-                        response=response,
-                        idea=t.idea,
-                        activity=t.activity,
-                        matched=t.matched,
-                        raw=t.raw,
+                if ticks:
+                    ActivityTick.objects.bulk_create(
+                        ActivityTick(
+                            response=response,
+                            idea=t.idea,
+                            activity=t.activity,
+                            matched=t.matched,
+                            raw=t.raw,
+                        )
+                        for t in ticks
                     )
-                    for t in ticks
-                )
             return response, True
         except IntegrityError:
-            if token:
-                existing = Response.objects.filter(submission_token=token).first()
-                if existing is not None:
-                    return existing, False
+            existing = _stored_with(token)
+            if existing is not None:
+                return existing, False
             # Otherwise a reference collided (rare): try again with a new one.
     raise IntegrityError("could not find an unused reference")
+
+
+def _stored_with(token: str | None) -> Response | None:
+    """The response already stored for this submission token, if any."""
+    if not token:
+        return None
+    return Response.objects.filter(submission_token=token).order_by().first()

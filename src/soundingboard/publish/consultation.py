@@ -94,6 +94,10 @@ class Consultation:
     def privacy_url(self) -> str:
         return self.url("privacy/")
 
+    @property
+    def accessibility_url(self) -> str:
+        return self.url("accessibility/")
+
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"
 

@@ -1,4 +1,5 @@
-"""Pages of a consultation: the paper itself, search, the privacy notice and files."""
+"""Pages of a consultation: the paper itself, search, the privacy notice, the accessibility
+statement and files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
@@ -91,6 +93,15 @@ def privacy(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+def accessibility(request: HttpRequest, slug: str) -> HttpResponse:
+    """The accessibility statement: how the site was tested, what is known not to work, and
+    whom to tell about a problem."""
+    consultation = get_consultation(slug)
+    context = {"consultation": consultation, "feedback_open": consultation.is_open(timezone.now())}
+    return render(request, "publish/accessibility.html", context)
+
+
+@require_safe
 def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
     consultation = get_consultation(slug)
     target = (consultation.docs_dir / file_path).resolve()
@@ -107,6 +118,6 @@ def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
     if target.suffix.lower() == ".svg":
         # An SVG may carry script: never let it run in our origin.
         response["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
         )
     return response

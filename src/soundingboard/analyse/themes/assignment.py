@@ -1,0 +1,436 @@
+"""Assigning answers to confirmed themes: by the machine, and by people correcting it.
+
+    from soundingboard.analyse.themes import assignment
+
+    assignment.confirm(user, consultation, run)      # confirm the set, then assign
+    assignment.assign(user, consultation, run)       # the machine assigns again
+    assignment.correct(user, run, response, main, second)      # one response, by a person
+    assignment.move(user, run, [response_id, ...], theme, from_theme=None)   # in bulk
+
+The machine's rule. Each confirmed theme's centre is the mean vector of its answers when the
+set was confirmed (its "anchors"). Every answer the run reads (its field and filter, new
+answers included) gets the theme whose centre is nearest (cosine similarity) as its main
+theme, and a second theme when that one is nearly as close: a similarity of at least
+`SECOND_THEME_RATIO` (90%) of the first's. An answer that shares nothing with any theme
+(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+
+Learning from people. Once people have corrected at least `MIN_CORRECTIONS` (20) answers,
+across at least `MIN_CORRECTED_THEMES` (2) themes (Other / unclear counts as one), the
+machine uses a linear classifier instead: scikit-learn's LogisticRegression (fixed
+random_state), trained on the corrected answers (each weighing `CORRECTION_WEIGHT` times as
+much) and on up to `ANCHORS_PER_THEME` anchors of each theme (so that a theme nobody has
+corrected yet can still be chosen). Its second theme follows the same 90% rule, on the
+classifier's probabilities.
+
+People always win. A correction fixes a response's main theme and its second theme (or that
+it has none); it is stored as the person's, with the machine's theme and score of that moment
+kept beside it, and the machine never changes it: assigning again replaces only the
+machine's own rows. After every change the themes' tags are brought in step (`tags.sync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from ...collect.models import Response
+from ...publish.consultation import Consultation
+from .. import tagging
+from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
+from . import store, tags
+from .runs import CHUNK, ThemeError, other_theme, record, refresh_sizes, run_items
+
+Action = ChangeRecord.Action
+Source = ThemeAssignment.Source
+Embed = Callable[[Sequence[tuple[int, str]], str], np.ndarray]
+
+SECOND_THEME_RATIO = 0.9
+MIN_SIMILARITY = 0.05
+MIN_CORRECTIONS = 20
+MIN_CORRECTED_THEMES = 2
+CORRECTION_WEIGHT = 5.0
+ANCHORS_PER_THEME = 500
+CLASSIFIER_C = 1.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the machine did: how (`ThemeRun.Method`), to how many answers, and how many
+    people's corrections it left as they were."""
+
+    method: str
+    assigned: int
+    kept: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    theme_id: int
+    score: float
+    second_id: int | None = None
+    second_score: float | None = None
+
+
+# Confirming ----------------------------------------------------------------------------------
+
+
+def confirm(
+    user: Any,
+    consultation: Consultation,
+    run: ThemeRun,
+    *,
+    embed: Embed | None = None,
+    data_dir: Path | None = None,
+) -> Outcome:
+    """Confirm a run's themes: each keeps its current answers as anchors and gets a tag in
+    the codebook; then the machine assigns every answer."""
+    if run.is_confirmed:
+        raise ThemeError("These themes are confirmed already")
+    themes = list(run.themes.exclude(key=Theme.OTHER))
+    if not themes:
+        raise ThemeError("There are no themes to confirm: find themes again")
+    with transaction.atomic():
+        for theme in themes:
+            theme.anchor_ids = list(
+                ThemeAssignment.objects.filter(theme=theme, rank=1)
+                .order_by("response_id")
+                .values_list("response_id", flat=True)
+            )
+        Theme.objects.bulk_update(themes, ["anchor_ids"], batch_size=100)
+        run.status = ThemeRun.Status.CONFIRMED
+        run.confirmed_at = timezone.now()
+        run.confirmed_by_name = user.get_username() if tagging._user(user) else ""
+        run.save(update_fields=["status", "confirmed_at", "confirmed_by_name"])
+        for theme in themes:
+            tags.create_tag(user, theme)
+        record(
+            user,
+            Action.THEMES_CONFIRMED,
+            run,
+            after={"set": run.pk, "themes": [t.label for t in themes]},
+        ).save()
+        return assign(user, consultation, run, embed=embed, data_dir=data_dir)
+
+
+# The machine ---------------------------------------------------------------------------------
+
+
+def corrections(run: ThemeRun) -> dict[int, int]:
+    """Response id -> the main theme a person gave it."""
+    return dict(
+        ThemeAssignment.objects.filter(
+            run=run, source=Source.PERSON, rank=1, theme__isnull=False
+        ).values_list("response_id", "theme_id")
+    )
+
+
+def uses_classifier(corrected: dict[int, int]) -> bool:
+    return (
+        len(corrected) >= MIN_CORRECTIONS and len(set(corrected.values())) >= MIN_CORRECTED_THEMES
+    )
+
+
+def assign(
+    user: Any,
+    consultation: Consultation,
+    run: ThemeRun,
+    *,
+    embed: Embed | None = None,
+    data_dir: Path | None = None,
+) -> Outcome:
+    """The machine assigns every answer the run reads to the confirmed themes, leaving
+    people's corrections as they are."""
+    if not run.is_confirmed:
+        raise ThemeError("Confirm the themes first")
+    themes = list(run.themes.exclude(key=Theme.OTHER).order_by("position", "id"))
+    other = other_theme(run)
+    items = run_items(run, consultation)
+    vectors = _vectors(items, run.representation, embed or store.cached_embed(data_dir=data_dir))
+    ids = [response_id for response_id, _ in items]
+    row_of = {response_id: row for row, response_id in enumerate(ids)}
+    corrected = {i: t for i, t in corrections(run).items() if i in row_of}
+    if uses_classifier(corrected) and len(themes) > 1:
+        method = ThemeRun.Method.CLASSIFIER
+        choices = _by_classifier(vectors, themes, other, corrected, row_of, run.seed)
+    else:
+        method = ThemeRun.Method.CENTROID
+        choices = _by_centroid(vectors, themes, other, row_of)
+    people = set(
+        ThemeAssignment.objects.filter(run=run, source=Source.PERSON).values_list(
+            "response_id", flat=True
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for response_id, choice in zip(ids, choices, strict=True):
+        if response_id in people:
+            continue
+        rows.append(_machine_row(run, response_id, 1, choice.theme_id, choice.score, now))
+        if choice.second_id is not None:
+            rows.append(
+                _machine_row(run, response_id, 2, choice.second_id, choice.second_score, now)
+            )
+    with transaction.atomic():
+        ThemeAssignment.objects.filter(run=run, source=Source.MACHINE).delete()
+        ThemeAssignment.objects.bulk_create(rows, batch_size=CHUNK)
+        run.assigned_at = now
+        run.method = method
+        run.save(update_fields=["assigned_at", "method"])
+        refresh_sizes(run)
+        tags.sync(user, run)
+        outcome = Outcome(str(method), len(ids) - len(people & set(ids)), len(people))
+        record(
+            user,
+            Action.THEMES_ASSIGNED,
+            run,
+            after={
+                "set": run.pk,
+                "method": ThemeRun.Method(method).label,
+                "responses": outcome.assigned,
+                "corrections_kept": outcome.kept,
+            },
+        ).save()
+    return outcome
+
+
+def _vectors(items: Sequence[tuple[int, str]], representation: str, embed: Embed) -> np.ndarray:
+    """One vector per item, each distinct text read once: thousands of copies of a campaign's
+    text would otherwise weigh on TF-IDF's word weights (and cost time)."""
+    if not items:
+        return np.zeros((0, 1), dtype=np.float32)
+    first: dict[str, int] = {}
+    for row, (_, text) in enumerate(items):
+        first.setdefault(text, row)
+    distinct = [items[row] for row in first.values()]
+    vectors = np.asarray(embed(distinct, representation), dtype=np.float32)
+    position = {text: i for i, text in enumerate(first)}
+    return vectors[[position[text] for _, text in items]]
+
+
+def _machine_row(
+    run: ThemeRun, response_id: int, rank: int, theme_id: int, score: float | None, now: Any
+) -> ThemeAssignment:
+    return ThemeAssignment(
+        run=run,
+        response_id=response_id,
+        rank=rank,
+        theme_id=theme_id,
+        score=None if score is None else round(float(score), 4),
+        source=Source.MACHINE,
+        machine_theme_id=theme_id,
+        machine_score=None if score is None else round(float(score), 4),
+        changed_at=now,
+    )
+
+
+def _choose(scores: np.ndarray, theme_ids: list[int], floor: float, other_id: int) -> list[Choice]:
+    """For each row of scores (one column per theme): the best theme, and a second when it
+    scores at least SECOND_THEME_RATIO of the first; Other / unclear when the best is below
+    `floor`."""
+    if scores.shape[1] == 0:
+        return [Choice(other_id, 0.0) for _ in range(scores.shape[0])]
+    order = np.argsort(-scores, axis=1, kind="stable")
+    choices = []
+    for row, ranked in zip(scores, order, strict=True):
+        best = float(row[ranked[0]])
+        if best < floor:
+            choices.append(Choice(other_id, best))
+            continue
+        second_id = second_score = None
+        if len(ranked) > 1:
+            runner_up = float(row[ranked[1]])
+            if runner_up >= max(floor, SECOND_THEME_RATIO * best) and theme_ids[ranked[1]] != (
+                other_id
+            ):
+                second_id, second_score = theme_ids[ranked[1]], runner_up
+        choices.append(Choice(theme_ids[ranked[0]], best, second_id, second_score))
+    return choices
+
+
+def centres(vectors: np.ndarray, themes: list[Theme], row_of: dict[int, int]) -> np.ndarray:
+    """One unit-length centre per theme: the mean of its anchors' vectors (zeros if none of
+    its anchors can be read any more)."""
+    result = np.zeros((len(themes), vectors.shape[1]), dtype=np.float32)
+    for i, theme in enumerate(themes):
+        rows = [row_of[a] for a in theme.anchor_ids if a in row_of]
+        if rows:
+            mean = vectors[rows].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            if norm > 0:
+                result[i] = mean / norm
+    return result
+
+
+def _by_centroid(
+    vectors: np.ndarray, themes: list[Theme], other: Theme, row_of: dict[int, int]
+) -> list[Choice]:
+    similarity = vectors @ centres(vectors, themes, row_of).T
+    return _choose(similarity, [t.pk for t in themes], MIN_SIMILARITY, other.pk)
+
+
+def _by_classifier(
+    vectors: np.ndarray,
+    themes: list[Theme],
+    other: Theme,
+    corrected: dict[int, int],
+    row_of: dict[int, int],
+    seed: int,
+) -> list[Choice]:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    rows, labels, weights = [], [], []
+    for theme in themes:
+        anchors = [row_of[a] for a in theme.anchor_ids if a in row_of and a not in corrected]
+        if len(anchors) > ANCHORS_PER_THEME:
+            anchors = sorted(rng.choice(anchors, ANCHORS_PER_THEME, replace=False).tolist())
+        rows.extend(anchors)
+        labels.extend([theme.pk] * len(anchors))
+        weights.extend([1.0] * len(anchors))
+    for response_id, theme_id in sorted(corrected.items()):
+        rows.append(row_of[response_id])
+        labels.append(theme_id)
+        weights.append(CORRECTION_WEIGHT)
+    if len(set(labels)) < 2:
+        return _by_centroid(vectors, themes, other, row_of)
+    model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000, random_state=0)
+    model.fit(vectors[rows], np.array(labels), sample_weight=np.array(weights))
+    probabilities = model.predict_proba(vectors)
+    classes = [int(c) for c in model.classes_]
+    choices = _choose(probabilities, classes, 0.0, other.pk)
+    # An answer with no usable words has no vector: nothing to learn from or about.
+    empty = np.linalg.norm(vectors, axis=1) == 0
+    return [Choice(other.pk, 0.0) if empty[i] else c for i, c in enumerate(choices)]
+
+
+# People's corrections -----------------------------------------------------------------------
+
+
+def themes_of(run: ThemeRun, response_ids: Sequence[int]) -> dict[int, dict[int, ThemeAssignment]]:
+    """Response id -> {rank: its assignment} in this run."""
+    found: dict[int, dict[int, ThemeAssignment]] = {}
+    ids = list(response_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = ThemeAssignment.objects.filter(
+            run=run, response_id__in=ids[start : start + CHUNK]
+        ).select_related("theme", "machine_theme")
+        for row in rows:
+            found.setdefault(row.response_id, {})[row.rank] = row
+    return found
+
+
+def _labels(current: dict[int, ThemeAssignment]) -> list[str]:
+    return [
+        current[rank].theme.label
+        for rank in (1, 2)
+        if rank in current and current[rank].theme is not None
+    ]
+
+
+def _check(run: ThemeRun, *themes: Theme | None) -> None:
+    if not run.is_confirmed:
+        raise ThemeError("Confirm the themes before correcting answers")
+    if any(t is not None and t.run_id != run.pk for t in themes):
+        raise ThemeError("Choose a theme of this set")
+
+
+def _set(
+    user: Any,
+    run: ThemeRun,
+    response_id: int,
+    current: dict[int, ThemeAssignment],
+    main: Theme,
+    second: Theme | None,
+) -> ChangeRecord | None:
+    """Make a person's main and second theme of one response; the record of the change, or
+    None when they were the person's already."""
+    if second is not None and (second.pk == main.pk or second.is_other):
+        second = None
+    wanted = {1: main, 2: second}
+    if all(
+        current.get(rank) is not None
+        and current[rank].source == Source.PERSON
+        and current[rank].theme_id == (theme.pk if theme else None)
+        for rank, theme in wanted.items()
+    ):
+        return None
+    before = {"themes": _labels(current)}
+    now = timezone.now()
+    for rank, theme in wanted.items():
+        row = current.get(rank)
+        if row is None:
+            row = ThemeAssignment(run=run, response_id=response_id, rank=rank)
+        elif row.source == Source.MACHINE:
+            row.machine_theme_id, row.machine_score = row.theme_id, row.score
+        row.theme = theme
+        row.score = None
+        row.source = Source.PERSON
+        row.changed_by = tagging._user(user)
+        row.changed_at = now
+        row.save()
+    after = {"themes": [t.label for t in (main, second) if t is not None]}
+    return record(
+        user, Action.THEME_CORRECTED, run, response_id=response_id, before=before, after=after
+    )
+
+
+def correct(
+    user: Any, run: ThemeRun, response: Response, main: Theme, second: Theme | None = None
+) -> bool:
+    """A person sets one response's main theme and second theme (None: no second theme).
+    False when nothing changed."""
+    _check(run, main, second)
+    with transaction.atomic():
+        current = themes_of(run, [response.pk]).get(response.pk, {})
+        change = _set(user, run, response.pk, current, main, second)
+        if change is None:
+            return False
+        change.save()
+        refresh_sizes(run)
+        tags.sync(user, run, [response.pk])
+    return True
+
+
+def move(
+    user: Any,
+    run: ThemeRun,
+    response_ids: Sequence[int],
+    target: Theme,
+    *,
+    from_theme: Theme | None = None,
+) -> int:
+    """A person moves responses to `target`: it takes the place of `from_theme` among each
+    response's themes (or becomes its main theme). Returns how many changed."""
+    _check(run, target, from_theme)
+    ids = list(
+        Response.objects.filter(consultation=run.consultation, pk__in=list(response_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        current = themes_of(run, ids)
+        changes = []
+        for response_id in ids:
+            mine = current.get(response_id, {})
+            main = mine[1].theme if 1 in mine else None
+            second = mine[2].theme if 2 in mine else None
+            if from_theme is not None and second is not None and second.pk == from_theme.pk:
+                second = target
+            else:
+                main = target
+            if second is not None and main is not None and second.pk == main.pk:
+                second = None
+            change = _set(user, run, response_id, mine, main or target, second)
+            if change is not None:
+                changes.append(change)
+        ChangeRecord.objects.bulk_create(changes, batch_size=CHUNK)
+        if changes:
+            refresh_sizes(run)
+            tags.sync(user, run, ids)
+    return len(changes)

@@ -1,0 +1,456 @@
+"""Theme runs in the workspace: finding candidate themes and storing them, then renaming,
+merging, splitting and deleting them before the set is confirmed (`assignment.confirm`).
+
+    from soundingboard.analyse.themes import runs
+
+    run = runs.start_run(user, consultation, response_filter=flt, field=None, k=None,
+                         representation="tfidf")
+    runs.rename_theme(user, theme, "Funding for libraries")
+    runs.merge_themes(user, run, [a, b], "Money")
+    runs.split_theme(user, consultation, theme, 3)
+    runs.delete_theme(user, theme)             # its answers go to Other / unclear
+
+Every run has one "Other / unclear" theme (key -1) beside its themes. A theme's size counts
+each duplicate group (template or campaign text) once; its share is its size over the run's
+answers counted the same way (`refresh_sizes`, after every change). Every change is recorded
+in `ChangeRecord` (through `tagging`'s record) in the same transaction. A problem the analyst
+can fix raises `ThemeError` with a message to show.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.http import QueryDict
+
+from ...publish.consultation import Consultation
+from .. import tagging
+from ..filters import ResponseFilter
+from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
+from . import representations, store
+from .selection import select_texts
+
+if TYPE_CHECKING:
+    from .candidates import ThemeResult
+
+Action = ChangeRecord.Action
+Progress = Callable[[int, int], None]
+
+OTHER_LABEL = "Other / unclear"
+MAX_LABEL = 200
+MIN_ANSWERS = 10  # fewer than this and there is nothing to group
+MIN_K, MAX_K = 2, 50
+MAX_SPLIT = 10
+MIN_PER_SPLIT = 3  # answers per new theme, at least, when splitting
+MAX_QUOTES = 5
+MAX_TERMS = 10
+CHUNK = 500
+
+
+class ThemeError(ValueError):
+    """A change that cannot be made, with a message to show the analyst."""
+
+
+def record(
+    user: Any, action: str, run: ThemeRun, *, response_id: int | None = None, **change: Any
+) -> ChangeRecord:
+    """A change to a run (or to one response's themes), unsaved: `before` and `after`."""
+    return tagging._record(
+        user,
+        action,
+        run.consultation,
+        response_id=response_id,
+        before=change.get("before"),
+        after=change.get("after"),
+    )
+
+
+# Reading a run's answers -----------------------------------------------------------------
+
+
+def run_filter(run: ThemeRun, consultation: Consultation) -> ResponseFilter:
+    flt, _ = ResponseFilter.from_query(QueryDict(run.filter_query), consultation)
+    return flt
+
+
+def run_items(run: ThemeRun, consultation: Consultation) -> list[tuple[int, str]]:
+    """(response id, text) of the answers the run reads, as they are now (new answers that
+    pass its filter included)."""
+    return select_texts(
+        run.consultation,
+        field=run.field or None,
+        response_filter=run_filter(run, consultation),
+    )
+
+
+def other_theme(run: ThemeRun) -> Theme:
+    theme, _ = Theme.objects.get_or_create(
+        run=run, key=Theme.OTHER, defaults={"label": OTHER_LABEL, "position": 10_000}
+    )
+    return theme
+
+
+def members(theme: Theme, *, rank: int | None = 1) -> list[int]:
+    """Ids of the responses with this theme (at this rank; any rank when None)."""
+    rows = ThemeAssignment.objects.filter(theme=theme)
+    if rank is not None:
+        rows = rows.filter(rank=rank)
+    return list(rows.order_by("response_id").values_list("response_id", flat=True))
+
+
+# Starting a run ------------------------------------------------------------------------
+
+
+def check_k(k: int | None) -> None:
+    if k is not None and not MIN_K <= k <= MAX_K:
+        raise ThemeError(f"The number of themes must be between {MIN_K} and {MAX_K}")
+
+
+def start_run(
+    user: Any,
+    consultation: Consultation,
+    *,
+    response_filter: ResponseFilter,
+    field: str | None = None,
+    k: int | None = None,
+    representation: str = "tfidf",
+    seed: int = 0,
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ThemeRun:
+    """Find candidate themes in the answers that the filter and field select, and store them
+    as a draft run."""
+    check_k(k)
+    if representation not in representations.NAMES:
+        raise ThemeError("Choose how to read the answers")
+    reason = representations.availability(data_dir).get(representation)
+    if reason:
+        raise ThemeError(reason)
+    items = select_texts(consultation.slug, field=field, response_filter=response_filter)
+    if len(items) < MIN_ANSWERS:
+        raise ThemeError(
+            f"There {'is' if len(items) == 1 else 'are'} {len(items):,} answer"
+            f"{'' if len(items) == 1 else 's'} to read: themes need at least {MIN_ANSWERS}. "
+            "Choose another field or fewer filters"
+        )
+    if k is not None and k > len(items) // MIN_PER_SPLIT:
+        raise ThemeError(
+            f"{len(items):,} answers are too few for {k} themes: "
+            f"choose {max(MIN_K, len(items) // MIN_PER_SPLIT)} or fewer"
+        )
+    started = time.perf_counter()
+    result = _find_themes(
+        items,
+        k=k,
+        representation=representation,
+        seed=seed,
+        progress=progress,
+        embed=store.cached_embed(data_dir=data_dir, progress=progress),
+    )
+    seconds = time.perf_counter() - started
+    with transaction.atomic():
+        run = ThemeRun.objects.create(
+            consultation=consultation.slug,
+            field=field or "",
+            filter_query=response_filter.to_query(),
+            filter_words=[words for _, _, words in response_filter.describe()],
+            representation=result.representation,
+            description=result.description,
+            k_requested=k,
+            k=result.k,
+            seed=seed,
+            responses=len(items),
+            seconds=round(seconds, 2),
+            created_by=tagging._user(user),
+            created_by_name=user.get_username() if tagging._user(user) else "",
+        )
+        for position, candidate in enumerate(result.themes):
+            theme = Theme.objects.create(
+                run=run,
+                key=candidate.key,
+                label=(OTHER_LABEL if candidate.key == Theme.OTHER else candidate.label)[
+                    :MAX_LABEL
+                ],
+                terms=list(candidate.terms)[:MAX_TERMS],
+                quote_ids=list(candidate.quote_ids)[:MAX_QUOTES],
+                position=position,
+            )
+            _add_members(run, theme, candidate.response_ids)
+        other_theme(run)
+        ThemeDuplicateGroup.objects.bulk_create(
+            [
+                ThemeDuplicateGroup(
+                    run=run,
+                    representative_id=group.response_ids[0],
+                    member_ids=list(group.response_ids),
+                    count=len(group.response_ids),
+                    exact=group.exact,
+                )
+                for group in result.duplicates
+            ],
+            batch_size=CHUNK,
+        )
+        refresh_sizes(run)
+        record(
+            user,
+            Action.THEMES_FOUND,
+            run,
+            after={
+                "set": run.pk,
+                "number_of_themes": run.k,
+                "responses": run.responses,
+                "representation": run.representation,
+            },
+        ).save()
+    return run
+
+
+def _find_themes(items: list[tuple[int, str]], **settings: Any) -> ThemeResult:
+    """`candidates.find_themes`, with a representation that cannot be used a ThemeError.
+    (Imported here, not above: it loads scikit-learn, which the workspace's other pages
+    need not wait for.)"""
+    from .candidates import find_themes
+
+    try:
+        return find_themes(items, **settings)
+    except representations.RepresentationUnavailable as error:
+        raise ThemeError(str(error)) from None
+
+
+def _add_members(run: ThemeRun, theme: Theme, response_ids: Iterable[int]) -> None:
+    ThemeAssignment.objects.bulk_create(
+        [
+            ThemeAssignment(run=run, response_id=i, rank=1, theme=theme, source="machine")
+            for i in response_ids
+        ],
+        batch_size=CHUNK,
+    )
+
+
+# Sizes and shares --------------------------------------------------------------------------
+
+
+def duplicate_units(run: ThemeRun) -> dict[int, int]:
+    """Response id -> the representative of its duplicate group (responses in none left out)."""
+    unit_of: dict[int, int] = {}
+    for ids in run.duplicate_groups.values_list("member_ids", flat=True):
+        for response_id in ids:
+            unit_of[response_id] = ids[0]
+    return unit_of
+
+
+def refresh_sizes(run: ThemeRun) -> None:
+    """Each theme's size (its answers, each duplicate group counted once) and share, the
+    run's totals, and the themes' order: largest first, Other / unclear last."""
+    unit_of = duplicate_units(run)
+    units: dict[int, set[int]] = defaultdict(set)
+    everything: set[int] = set()
+    answers: set[int] = set()
+    rows = ThemeAssignment.objects.filter(run=run, theme__isnull=False).values_list(
+        "theme_id", "response_id"
+    )
+    for theme_id, response_id in rows.iterator(chunk_size=5000):
+        unit = unit_of.get(response_id, response_id)
+        units[theme_id].add(unit)
+        everything.add(unit)
+        answers.add(response_id)
+    total = len(everything)
+    themes = list(run.themes.all())
+    themes.sort(key=lambda t: (t.is_other, -len(units[t.pk]), t.position, t.pk))
+    for position, theme in enumerate(themes):
+        theme.size = len(units[theme.pk])
+        theme.share = theme.size / total if total else 0.0
+        theme.position = position
+    Theme.objects.bulk_update(themes, ["size", "share", "position"], batch_size=CHUNK)
+    run.counted = total
+    if answers:
+        run.responses = len(answers)
+    run.save(update_fields=["counted", "responses"])
+
+
+# Changing candidate themes ---------------------------------------------------------------
+
+
+def clean_label(label: str) -> str:
+    label = " ".join((label or "").split())
+    if not label:
+        raise ThemeError("Enter a name for the theme")
+    if len(label) > MAX_LABEL:
+        raise ThemeError(f"A theme's name must be {MAX_LABEL} characters or fewer")
+    return label
+
+
+def _check_draft(run: ThemeRun, doing: str) -> None:
+    if run.is_confirmed:
+        raise ThemeError(
+            f"These themes are confirmed: you cannot {doing} them now. "
+            "Find themes again to start a new set"
+        )
+
+
+def _label_taken(run: ThemeRun, label: str, *, other_than: Sequence[Theme] = ()) -> bool:
+    same = run.themes.filter(label__iexact=label).exclude(pk__in=[t.pk for t in other_than])
+    return label.casefold() == OTHER_LABEL.casefold() or same.exists()
+
+
+def rename_theme(user: Any, theme: Theme, label: str) -> bool:
+    """Rename a theme (and, once confirmed, its tag); False when the name is the same."""
+    from . import tags
+
+    label = clean_label(label)
+    if theme.is_other:
+        raise ThemeError("The Other / unclear group cannot be renamed")
+    if label == theme.label:
+        return False
+    run = theme.run
+    if _label_taken(run, label, other_than=[theme]):
+        raise ThemeError(f"There is already a theme called “{label}”: merge the two instead")
+    with transaction.atomic():
+        before = theme.label
+        theme.label = label
+        theme.save(update_fields=["label"])
+        if run.is_confirmed:
+            tags.rename_tag(user, theme)
+        record(
+            user, Action.THEME_RENAMED, run, before={"theme": before}, after={"theme": label}
+        ).save()
+    return True
+
+
+def merge_themes(user: Any, run: ThemeRun, themes: Sequence[Theme], label: str = "") -> Theme:
+    """Merge two or more themes into the first chosen (the largest), named `label` or as
+    that one was."""
+    _check_draft(run, "merge")
+    themes = sorted({t.pk: t for t in themes}.values(), key=lambda t: (t.position, t.pk))
+    if len(themes) < 2:
+        raise ThemeError("Choose two or more themes to merge")
+    if any(t.is_other for t in themes):
+        raise ThemeError("The Other / unclear group cannot be merged: split it instead")
+    if any(t.run_id != run.pk for t in themes):
+        raise ThemeError("Choose themes of this set")
+    target, rest = themes[0], themes[1:]
+    label = clean_label(label) if label.strip() else target.label
+    if _label_taken(run, label, other_than=themes):
+        raise ThemeError(f"There is already a theme called “{label}”")
+    with transaction.atomic():
+        before = [t.label for t in themes]
+        ThemeAssignment.objects.filter(theme__in=rest).update(theme=target)
+        target.label = label
+        target.terms = _interleave([t.terms for t in themes], MAX_TERMS)
+        target.quote_ids = _interleave([t.quote_ids for t in themes], MAX_QUOTES)
+        target.save(update_fields=["label", "terms", "quote_ids"])
+        Theme.objects.filter(pk__in=[t.pk for t in rest]).delete()
+        refresh_sizes(run)
+        record(
+            user, Action.THEMES_MERGED, run, before={"themes": before}, after={"theme": label}
+        ).save()
+    return target
+
+
+def _interleave(lists: Sequence[Sequence[Any]], limit: int) -> list[Any]:
+    """The first of each list, then the second of each, and so on, without repeats."""
+    merged: list[Any] = []
+    for i in range(max((len(values) for values in lists), default=0)):
+        for values in lists:
+            if i < len(values) and values[i] not in merged:
+                merged.append(values[i])
+    return merged[:limit]
+
+
+def split_theme(
+    user: Any,
+    consultation: Consultation,
+    theme: Theme,
+    n: int,
+    *,
+    data_dir: Path | None = None,
+) -> list[Theme]:
+    """Group one theme's answers (or the Other / unclear group's) again, into `n` themes.
+    What fits none of them goes to Other / unclear."""
+    run = theme.run
+    _check_draft(run, "split")
+    if not 2 <= n <= MAX_SPLIT:
+        raise ThemeError(f"Split into between 2 and {MAX_SPLIT} themes")
+    ids = set(members(theme))
+    if len(ids) < MIN_PER_SPLIT * n:
+        most = len(ids) // MIN_PER_SPLIT
+        raise ThemeError(
+            f"This theme has {len(ids):,} answers: "
+            + (f"split it into {most} or fewer" if most >= 2 else "too few to split")
+        )
+    items = [item for item in run_items(run, consultation) if item[0] in ids]
+    if len(items) < MIN_PER_SPLIT * n:
+        raise ThemeError("Too few of this theme's answers can still be read to split it")
+    result = _find_themes(
+        items,
+        k=n,
+        representation=run.representation,
+        seed=run.seed,
+        embed=store.cached_embed(data_dir=data_dir),
+    )
+    with transaction.atomic():
+        other = other_theme(run)
+        next_key = max(run.themes.values_list("key", flat=True)) + 1
+        made = []
+        for candidate in result.themes:
+            if candidate.key == Theme.OTHER:
+                target = other
+            else:
+                label = candidate.label[:MAX_LABEL]
+                if _label_taken(run, label, other_than=[theme]) or label in [t.label for t in made]:
+                    label = f"{label} ({len(made) + 1})"[:MAX_LABEL]
+                target = Theme.objects.create(
+                    run=run,
+                    key=next_key,
+                    label=label,
+                    terms=list(candidate.terms)[:MAX_TERMS],
+                    quote_ids=list(candidate.quote_ids)[:MAX_QUOTES],
+                    position=theme.position,
+                )
+                next_key += 1
+                made.append(target)
+            ids = list(candidate.response_ids)
+            for start in range(0, len(ids), CHUNK):
+                ThemeAssignment.objects.filter(
+                    theme=theme, response_id__in=ids[start : start + CHUNK]
+                ).update(theme=target)
+        # Answers that could not be read again (marked spam since, say) fit none of them.
+        ThemeAssignment.objects.filter(theme=theme).update(theme=other)
+        before = theme.label
+        if not theme.is_other:
+            theme.delete()
+        refresh_sizes(run)
+        record(
+            user,
+            Action.THEME_SPLIT,
+            run,
+            before={"theme": before},
+            after={"themes": [t.label for t in made]},
+        ).save()
+    return made
+
+
+def delete_theme(user: Any, theme: Theme) -> int:
+    """Delete a candidate theme: its answers go to Other / unclear. Returns how many."""
+    run = theme.run
+    _check_draft(run, "delete")
+    if theme.is_other:
+        raise ThemeError("The Other / unclear group cannot be deleted")
+    with transaction.atomic():
+        n = ThemeAssignment.objects.filter(theme=theme).update(theme=other_theme(run))
+        label = theme.label
+        theme.delete()
+        refresh_sizes(run)
+        record(
+            user,
+            Action.THEME_DELETED,
+            run,
+            before={"theme": label, "responses": n},
+            after={"theme": OTHER_LABEL},
+        ).save()
+    return n
