@@ -309,9 +309,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from soundingboard.analyse.themes import representations
 
-    for path in [args.banking77 / "train.csv", args.banking77 / "test.csv", *args.csv]:
+    for path in (args.banking77 / "train.csv", args.banking77 / "test.csv"):
         if not path.is_file():
-            parser.error(f"{path} does not exist (Banking77 is looked for in --banking77 DIR)")
+            parser.error(f"{path} does not exist: give Banking77's folder with --banking77 DIR")
+    for path in args.csv:
+        if not path.is_file():
+            parser.error(f"{path} does not exist")
         read_labelled(path)  # a bad file fails now, not after minutes of measuring
     names = [name.strip() for name in args.representations.split(",") if name.strip()]
     unknown = sorted(set(names) - set(representations.NAMES))

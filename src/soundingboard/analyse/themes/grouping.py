@@ -2,11 +2,11 @@
 
 The vectors are scaled to unit length, so that closeness is cosine similarity, and centred
 (the average answer subtracted) when they all lean one way, as embeddings' vectors do, so that
-what every answer shares does not drown what sets them apart. Spherical k-means (k-means++
-seeding, then Lloyd passes with unit-length centres) is fitted on a fixed sample when there
-are many rows, then refined with a few passes over every row, which keeps 100,000 rows within
-a few seconds. When k is not given it is the
-candidate with the best silhouette score, over a range that grows with the number of rows.
+what every answer shares does not drown what sets them apart. Spherical k-means (greedy
+k-means++ seeding, then Lloyd passes with unit-length centres) is fitted on a fixed sample
+when there are many rows, then refined with a few passes over every row, which keeps 100,000
+rows within a few seconds. When k is not given it is the candidate with the best silhouette
+score, over a range that grows with the number of rows.
 Rows that fit nowhere (no usable words, far from their group's centre, or in a group too
 small to be a theme) go into "Other / unclear", numbered -1.
 
