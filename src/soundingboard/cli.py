@@ -269,7 +269,13 @@ def _yaml_string(text: str) -> str:
 
 
 def _setup_django(folders: Sequence[Path], data_dir: Path | None = None) -> None:
+    """Django, serving these consultation folders."""
     os.environ["SOUNDINGBOARD_CONSULTATIONS"] = os.pathsep.join(str(f.resolve()) for f in folders)
+    _setup_django_only(data_dir)
+
+
+def _setup_django_only(data_dir: Path | None) -> None:
+    """Django, for a command that reads no consultation folder."""
     if data_dir is not None:
         os.environ["SOUNDINGBOARD_DATA_DIR"] = str(data_dir.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
@@ -400,12 +406,7 @@ def _createuser(args: argparse.Namespace) -> int:
     if not (args.reset_2fa or args.reset_password) and not args.role:
         print("soundingboard: say which role the account has with --role", file=sys.stderr)
         return 1
-    if args.data_dir is not None:
-        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(args.data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
-    import django
-
-    django.setup()
+    _setup_django_only(args.data_dir)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -606,12 +607,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _erase(args: argparse.Namespace) -> int:
     """Exit status: 0 erased (or nothing to erase), 1 refused or not confirmed."""
-    if args.data_dir is not None:
-        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(args.data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
-    import django
-
-    django.setup()
+    _setup_django_only(args.data_dir)
     _migrated_database()
     from .analyse.erasure import ErasureError, erase_contact, preview
 
@@ -917,16 +913,6 @@ def _print_themes(result, texts: dict[int, str], filters, field) -> None:  # typ
 def _one_line(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1] + "…"
-
-
-def _setup_django_only(data_dir: Path | None) -> None:
-    """Django, for a command that reads no consultation folder."""
-    if data_dir is not None:
-        os.environ["SOUNDINGBOARD_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundingboard.settings")
-    import django
-
-    django.setup()
 
 
 def _build_static_embedding(args: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ from .themes.runs import (
     split_theme,
     start_run,
 )
-from .themes.selection import FIELDS, JOINER
+from .themes.selection import FIELDS, answer_text
 from .views_overview import Suppression, error_links, filter_form
 from .views_responses import _int, _responses, _subnav, page_label
 
@@ -121,15 +121,6 @@ def _trail(run: ThemeRun, last: str = "") -> list[tuple[str, str]]:
 
 def run_title(run: ThemeRun) -> str:
     return f"Set {run.pk}"
-
-
-def answer_text(response: Response, field: str) -> str:
-    """The text a run read of a response: one field, or all of them joined (as
-    `selection.select_texts` reads them)."""
-    names = [field] if field else list(FIELDS)
-    return JOINER.join(
-        getattr(response, n).strip() for n in names if (getattr(response, n) or "").strip()
-    )
 
 
 def _representations(chosen: str = "") -> list[dict[str, Any]]:

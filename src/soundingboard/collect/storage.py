@@ -116,4 +116,4 @@ def _stored_with(token: str | None) -> Response | None:
     """The response already stored for this submission token, if any."""
     if not token:
         return None
-    return Response.objects.filter(submission_token=token).order_by().first()
+    return Response.objects.filter(submission_token=token).first()

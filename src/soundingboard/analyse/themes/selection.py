@@ -7,6 +7,7 @@ spam and hidden responses are never read, whatever statuses the filter names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -70,10 +71,19 @@ def select_texts(
     rows = Response.objects.filter(q & any_text).order_by("id").values_list("id", *fields)
     selected = []
     for response_id, *texts in rows.iterator(chunk_size=5000):
-        text = JOINER.join(t.strip() for t in texts if t and t.strip())
+        text = _joined(texts)
         if text:
             selected.append((response_id, text))
     return selected
+
+
+def answer_text(response: Response, field: str | None) -> str:
+    """The text a search read of one response: one field, or all of them joined."""
+    return _joined(getattr(response, name) for name in ([field] if field else FIELDS))
+
+
+def _joined(texts: Iterable[str | None]) -> str:
+    return JOINER.join(t.strip() for t in texts if t and t.strip())
 
 
 def _page_q(page: str) -> Q:
