@@ -129,4 +129,4 @@ def test_a_cors_preflight_is_answered_on_the_intake_path(site):
 def test_other_addresses_keep_the_full_middleware(site):
     status, headers, _ = call(wsgi.application, "/", method="GET")
     assert status == 200
-    assert "csrftoken" in headers.get("Set-Cookie", "") or "Vary" in headers
+    assert "csrftoken=" in headers.get("Set-Cookie", "")  # the page's form: CSRF middleware ran
