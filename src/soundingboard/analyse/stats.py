@@ -11,10 +11,12 @@ Nothing here loads responses one by one. The overview is two queries:
 
 The ideas page is three: the questionnaire responses that pass the filter, then their scores
 and their ticks counted by idea (and activity) and role group. Medians come from the 1 to 5
-counts. On SQLite the selected responses go into a temporary table keyed by id, and scores
-and ticks are read in index order and looked up in it, which avoids sorting a million rows
-(SQLite has no hash aggregation: a GROUP BY that does not follow an index sorts every row);
-other databases run the same counts as ordinary GROUP BY queries.
+counts. On SQLite the selected responses are read once as (id, role); scores and ticks are
+read in the order of their analysis indexes with the response ids of each group
+concatenated, and numpy counts those ids by role group. That avoids both sorting a million
+rows (SQLite has no hash aggregation: a GROUP BY that does not follow an index sorts every
+row) and looking every score up in the selection. Other databases run the same counts as
+ordinary GROUP BY queries with a join.
 
 Tables come from separate statements, each consistent in itself and carrying its own n: a
 response stored while a page is being counted may be in one table and not yet in another.
@@ -30,10 +32,10 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy
 from django.db import connections
 from django.db.models import CharField, Exists, F, Func, Index, OuterRef, Q
 from django.db.models import Count as CountOf
@@ -695,71 +697,68 @@ def _ideas_generic(
     return respondents, scores, dict(ticks)
 
 
-SELECTION_TABLE = "analyse_selection"
-
-
 def _ideas_sqlite(
     flt: ResponseFilter, context: FilterContext, group_order: list[str]
 ) -> tuple[Counter[str], ScoreCounts, TickCounts]:
-    """The selected responses in a temporary table of (id, group code); scores and ticks read
-    in the order of their analysis indexes, each looked up there by id, grouped without a
-    sort, with the group codes of each (idea, score) concatenated for Python to count.
+    """Scores and ticks counted without joining them to their responses in SQL.
 
-    Scores and ticks are two tasks, which `_run` may give a connection each (a temporary
-    table belongs to its connection, so each makes its own)."""
-    codes = {group: _code(i) for i, group in enumerate(group_order)}
-    groups_by_code = {code: group for group, code in codes.items()}
+    The selected responses are read once, as (id, role), into an array that gives each id its
+    role group (0: not selected). Scores and ticks are then read in the order of their
+    analysis indexes, grouped without a sort, with the response ids of each (idea, score)
+    concatenated; numpy parses the ids and counts them by group. A join in SQLite would look
+    every score up in the selection, one B-tree search each, which took most of the time."""
+    connection = connections[Response.objects.db]
+    number = {group: i for i, group in enumerate(group_order, start=1)}
+    group_of_role: dict[str, int] = {}
+    ids, codes = [], []
+    for response_id, role in _selected_ids_and_roles(flt, connection):
+        ids.append(response_id)
+        code = group_of_role.get(role)
+        if code is None:
+            code = group_of_role[role] = number[context.group_of(role)]
+        codes.append(code)
+    respondents = Counter({group_order[code - 1]: count for code, count in Counter(codes).items()})
+    if not ids:
+        return respondents, {}, {}
+    group_by_id = numpy.zeros(max(ids) + 1, dtype=numpy.uint16)
+    group_by_id[ids] = codes
+    lowest, highest = min(ids), max(ids)
 
-    score_table = IdeaScore._meta.db_table
-    tick_table = ActivityTick._meta.db_table
+    def grouped(joined: str) -> Counter[str]:
+        found = numpy.fromstring(joined, dtype=numpy.int64, sep=",")
+        counts = numpy.bincount(group_by_id[found], minlength=len(group_order) + 1)
+        return Counter({group_order[i - 1]: int(c) for i, c in enumerate(counts) if i and c})
 
-    def read_scores(cursor, connection) -> tuple[Counter[str], ScoreCounts]:
-        cursor.execute(f"SELECT group_concat(code, '') FROM temp.{SELECTION_TABLE}")
-        respondents = _decode(cursor.fetchone()[0], groups_by_code)
-        # CROSS JOIN keeps the scores (read in index order) as the outer loop.
-        cursor.execute(
-            "SELECT s.idea, s.usefulness, s.likelihood, group_concat(r.code, '') "
-            f"FROM {connection.ops.quote_name(score_table)} AS s "
-            f"CROSS JOIN temp.{SELECTION_TABLE} AS r ON r.id = s.response_id "
-            "GROUP BY s.idea, s.usefulness, s.likelihood"
-        )
-        scores: ScoreCounts = {}
-        for idea, usefulness, likelihood, joined in cursor.fetchall():
-            _add_scores(scores, idea, usefulness, likelihood, _decode(joined, groups_by_code))
-        return respondents, scores
+    def counted(table: type, columns: str) -> list[tuple]:
+        # `+response_id`: keep the analysis index (ordered by the grouped columns) in use.
+        with connections[Response.objects.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns}, group_concat(response_id) "
+                f"FROM {connection.ops.quote_name(table._meta.db_table)} "
+                f"WHERE +response_id BETWEEN %s AND %s GROUP BY {columns}",
+                [lowest, highest],
+            )
+            return [(*row[:-1], grouped(row[-1])) for row in cursor.fetchall()]
 
-    def read_ticks(cursor, connection) -> TickCounts:
-        cursor.execute(
-            "SELECT t.idea, t.activity, t.matched, group_concat(r.code, '') "
-            f"FROM {connection.ops.quote_name(tick_table)} AS t "
-            f"CROSS JOIN temp.{SELECTION_TABLE} AS r ON r.id = t.response_id "
-            "GROUP BY t.idea, t.activity, t.matched"
-        )
-        ticks: TickCounts = {}
-        for idea, activity, matched, joined in cursor.fetchall():
+    score_rows, tick_rows = _run(
+        [
+            lambda: counted(IdeaScore, "idea, usefulness, likelihood"),
+            lambda: counted(ActivityTick, "idea, activity, matched"),
+        ]
+    )
+    scores: ScoreCounts = {}
+    for idea, usefulness, likelihood, by_group in score_rows:
+        _add_scores(scores, idea, usefulness, likelihood, by_group)
+    ticks: TickCounts = {}
+    for idea, activity, matched, by_group in tick_rows:
+        if by_group:
             key = (idea, activity, bool(matched))
-            ticks[key] = ticks.get(key, Counter()) + _decode(joined, groups_by_code)
-        return ticks
-
-    def selected(*reads):
-        def task():
-            with _selection(flt, context, codes) as (cursor, connection):
-                return [read(cursor, connection) for read in reads]
-
-        return task
-
-    if _side_by_side(2):  # a selection on each connection
-        [[(respondents, scores)], [ticks]] = _run([selected(read_scores), selected(read_ticks)])
-    else:  # one selection for both
-        [(respondents, scores), ticks] = selected(read_scores, read_ticks)()
+            ticks[key] = ticks.get(key, Counter()) + by_group
     return respondents, scores, ticks
 
 
-@contextmanager
-def _selection(flt: ResponseFilter, context: FilterContext, codes: dict[str, str]):
-    """The filtered questionnaire responses in this connection's temporary table, as
-    (id, code of the role group); emptied again afterwards."""
-    connection = connections[Response.objects.db]
+def _selected_ids_and_roles(flt: ResponseFilter, connection) -> list[tuple[int, str]]:
+    """(id, role) of the questionnaire responses that pass the filter."""
     # `+status`: without statistics SQLite would otherwise read the time index by
     # (consultation, status), all kinds, rather than the cube index by (consultation, kind).
     selected = (
@@ -772,30 +771,10 @@ def _selection(flt: ResponseFilter, context: FilterContext, codes: dict[str, str
         )
         .filter(flt.q(statuses=False), unindexed_status__in=flt.statuses)
     )
-    inner_sql, inner_params = (
-        selected.values("id", "role").query.get_compiler(connection=connection).as_sql()
-    )
-    cases, case_params = [], []
-    for role in sorted(set(context.roles) | context.grouped_roles):
-        cases.append("WHEN %s THEN %s")
-        case_params += [role, codes[context.group_of(role)]]
-    case = f"CASE r.role {' '.join(cases)} WHEN '' THEN %s ELSE %s END"
-    case_params += [codes[NOT_GIVEN], codes[UNGROUPED]]
+    sql, params = selected.values("id", "role").query.get_compiler(connection=connection).as_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {SELECTION_TABLE} "
-            "(id INTEGER PRIMARY KEY, code TEXT NOT NULL)"
-        )
-        cursor.execute(f"DELETE FROM temp.{SELECTION_TABLE}")
-        try:
-            cursor.execute(
-                f"INSERT INTO temp.{SELECTION_TABLE} (id, code) "
-                f"SELECT r.id, {case} FROM ({inner_sql}) AS r",
-                [*case_params, *inner_params],
-            )
-            yield cursor, connection
-        finally:
-            cursor.execute(f"DELETE FROM temp.{SELECTION_TABLE}")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # Running queries side by side ---------------------------------------------------------------
@@ -836,21 +815,3 @@ def _on_own_connection(task: Callable[[], T]) -> T:
         return task()
     finally:
         connections.close_all()  # this thread's connections only
-
-
-def _code(index: int) -> str:
-    """A one-character code for the index-th role group."""
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    return letters[index] if index < len(letters) else chr(0x100 + index)
-
-
-def _decode(joined: str | None, groups_by_code: dict[str, str]) -> Counter[str]:
-    """{group: count} from a string of group codes (str.count is quicker than Counter here)."""
-    joined = joined or ""
-    counts = Counter()
-    for code, group in groups_by_code.items():
-        if found := joined.count(code):
-            counts[group] = found
-    if sum(counts.values()) != len(joined):
-        raise ValueError("a group code that was never given out")
-    return counts
