@@ -7,6 +7,7 @@ the server before it listens.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from django.conf import settings
@@ -55,6 +56,11 @@ class _Gunicorn(BaseApplication):
 
         get_resolver().url_patterns  # noqa: B018 - build the address table before forking
         connections.close_all()
+        # Everything loaded so far lives as long as the server: keep the workers' garbage
+        # collections from scanning it again and again (each full scan paused a worker for
+        # about 35 ms), and keep those pages shared between the workers.
+        gc.collect()
+        gc.freeze()
         return application
 
 
