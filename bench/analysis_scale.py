@@ -337,6 +337,10 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
     from soundingboard.analyse.filters import ResponseFilter
 
     stats.PARALLEL = mode == "side by side"
+    # As the production server does once it has loaded (serving.py): what is loaded by now
+    # lives on, and collections should not scan it again on every page.
+    gc.collect()
+    gc.freeze()
 
     everything = ResponseFilter(consultation=consultation.slug)
     narrow = ResponseFilter(
