@@ -282,6 +282,15 @@ def intake_api_responses(site: Site, extra: dict) -> Iterator[Fetched]:
         "soundingboard.collect.payloads.store_response", side_effect=OperationalError("down")
     ):
         yield post("API 503", json.dumps(payload))
+    with mock.patch(
+        "soundingboard.collect.api.submission_from_payload",
+        side_effect=RuntimeError(LEAKY_MESSAGE),
+    ):
+        broken = Client(raise_request_exception=False)
+        reply = broken.post(url, json.dumps(payload), content_type="application/json", **extra)
+        yield Fetched("API 500", "POST", url, reply)
+    missing = "/api/no-such-thing/"
+    yield Fetched("API 404", "GET", missing, client.get(missing, **extra))
     for origin, label in ((ORIGIN, "allowed"), (OTHER_ORIGIN, "refused")):
         reply = client.options(
             url,

@@ -8,6 +8,8 @@ import json
 import pytest
 from django.conf import settings
 
+from soundingboard.errors import SERVER_ERROR
+
 from .catalogue import LEAKY_MESSAGE, error_responses, intake_api_responses
 
 pytestmark = pytest.mark.django_db
@@ -67,9 +69,11 @@ def test_error_pages_are_generic_and_leak_nothing(site, signed_in):
 
 
 def test_the_intake_api_answers_every_error_in_json_and_leaks_nothing(site):
+    statuses = set()
     for item in intake_api_responses(site, {}):
         reply = item.response
-        if item.method != "POST" or reply.status_code < 400:
+        statuses.add(reply.status_code)
+        if reply.status_code < 400:
             continue
         assert reply["Content-Type"] == "application/json", item.label
         messages = json.loads(reply.content)["errors"]
@@ -77,3 +81,10 @@ def test_the_intake_api_answers_every_error_in_json_and_leaks_nothing(site):
         text = reply.content.decode()
         leaked = [s for s in secrets_of_the_server() if s.lower() in text.lower()]
         assert not leaked, f"{item.label} shows {leaked}"
+    assert {400, 403, 404, 413, 415, 429, 500, 503} <= statuses
+
+
+def test_an_unexpected_failure_in_the_api_says_the_feedback_may_not_be_saved(site):
+    [failed] = [f for f in intake_api_responses(site, {}) if f.label == "API 500"]
+    assert failed.response.status_code == 500
+    assert json.loads(failed.response.content) == {"errors": {"": [SERVER_ERROR]}}

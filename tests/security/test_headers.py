@@ -18,7 +18,7 @@ from .surface import COOKIES, html_problems, problems, routes, url_for
 pytestmark = pytest.mark.django_db
 
 # Responses that are errors on purpose: the storage failure and the broken view.
-DELIBERATE = ("500", "503", "API 503")
+DELIBERATE = ("500", "503", "API 503", "API 500")
 
 
 def test_every_route_is_fetched(site):

@@ -179,7 +179,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
     body = _read_body(request)
     if len(body) > MAX_BODY_BYTES:
-        return _too_large()
+        return too_large()
     try:
         payload = json.loads(body.decode("utf-8").removeprefix("\ufeff"), parse_constant=_no)
         # Escapes of lone surrogates ("\ud800") are JSON's grammar but not Unicode text
@@ -220,7 +220,7 @@ def _check_body_headers(request: HttpRequest) -> JsonResponse | None:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    return _too_large() if declared > MAX_BODY_BYTES else None
+    return too_large() if declared > MAX_BODY_BYTES else None
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -252,7 +252,7 @@ def _checks_before_forms(payload: Any) -> dict[str, list[str]]:
     return found
 
 
-def _too_large() -> JsonResponse:
+def too_large() -> JsonResponse:
     return errors(413, {"": [f"The body must be {MAX_BODY_BYTES // 1024} KiB or smaller"]})
 
 

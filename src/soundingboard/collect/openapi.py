@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from ..errors import SERVER_ERROR
 from ..publish.consultation import Consultation
 from ..publish.registry import Registry, get_registry
 from .api import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
@@ -298,6 +299,11 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
                 "Too many submissions from this client's address for now.",
                 {"": ["Too many submissions from your network. Try again in 300 seconds."]},
                 **retry_after,
+            ),
+            "500": _error_reply(
+                "An unexpected failure on the server. The submission may or may not have been "
+                "stored: send it again with the same `Idempotency-Key`, which stores it once.",
+                {"": [SERVER_ERROR]},
             ),
             "503": _error_reply(
                 "The database could not store it: nothing was stored. Try again later.",
