@@ -204,7 +204,7 @@ def test_the_same_form_sent_twice_stores_one_response(client, site):
 def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, site):
     hidden = get_form(client, "/models/")
     with mock.patch(
-        "soundingboard.collect.storage.Response.objects.create",
+        "soundingboard.collect.prepared_insert.PreparedInsert.run",
         side_effect=DatabaseError("disk full"),
     ):
         reply = client.post(

@@ -412,7 +412,7 @@ def test_an_altered_token_is_kept_aside_as_spam(client, small_site):
 def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, small_site):
     _page, carried = check(client)
     with mock.patch(
-        "soundingboard.collect.storage.Response.objects.create",
+        "soundingboard.collect.prepared_insert.PreparedInsert.run",
         side_effect=DatabaseError("disk full"),
     ):
         reply = post(client, carried, "send")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from .models import ActivityTick, Contact, IdeaScore, Response
+from .prepared_insert import prepare
 from .write_lock import sqlite_write_lock
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
@@ -67,42 +68,39 @@ def store_response(
     # No look-up first: a repeat is rare, and the unique token refuses it inside the
     # transaction (IntegrityError below), which then finds the response already stored.
     for _attempt in range(5):
+        # Every statement is made ready before the write lock is taken (prepared_insert).
+        response = Response(reference=new_reference(), submission_token=token or None, **fields)
+        new_contact = (
+            prepare([Contact(email=contact.email, organisation=contact.organisation)])
+            if contact
+            else None
+        )
+        insert_response = prepare([response], later=["contact_id"])
+        answers = [
+            prepare(rows, later=["response_id"])
+            for rows in (
+                [
+                    IdeaScore(idea=s.idea, usefulness=s.usefulness, likelihood=s.likelihood)
+                    for s in scores
+                ],
+                [
+                    ActivityTick(idea=t.idea, activity=t.activity, matched=t.matched, raw=t.raw)
+                    for t in ticks
+                ],
+            )
+            if rows
+        ]
         try:
             with sqlite_write_lock(), transaction.atomic():
                 linked_id = contact_id
-                if contact:
-                    linked_id = Contact.objects.create(
-                        email=contact.email, organisation=contact.organisation
-                    ).pk
+                if new_contact is not None:
+                    new_contact.run()
+                    linked_id = new_contact.instances[0].pk
                 elif linked_id is not None and not Contact.objects.filter(pk=linked_id).exists():
                     linked_id = None  # erased since; the answers are kept without it
-                response = Response.objects.create(
-                    reference=new_reference(),
-                    submission_token=token or None,
-                    contact_id=linked_id,
-                    **fields,
-                )
-                if scores:
-                    IdeaScore.objects.bulk_create(
-                        IdeaScore(
-                            response=response,
-                            idea=s.idea,
-                            usefulness=s.usefulness,
-                            likelihood=s.likelihood,
-                        )
-                        for s in scores
-                    )
-                if ticks:
-                    ActivityTick.objects.bulk_create(
-                        ActivityTick(
-                            response=response,
-                            idea=t.idea,
-                            activity=t.activity,
-                            matched=t.matched,
-                            raw=t.raw,
-                        )
-                        for t in ticks
-                    )
+                insert_response.run(contact_id=linked_id)
+                for insert in answers:
+                    insert.run(response_id=response.pk)
             return response, True
         except IntegrityError:
             existing = _stored_with(token)
