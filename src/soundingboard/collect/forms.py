@@ -6,9 +6,12 @@ matches what the docs say about each field.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 
 from ..publish.consultation import Consultation
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
@@ -48,12 +51,36 @@ def _too_long(name: str, limit: int) -> str:
     return f"{name} must be {limit:,} characters or fewer"
 
 
+class OptionChoices(BaseChoiceIterator):
+    """A consultation's options as choices, each its own label, made once per list.
+
+    Django takes choices of this kind as they are; a plain list it would check again, item by
+    item, for every form it makes (and the intake API makes one for every submission)."""
+
+    def __init__(self, options: tuple[str, ...]) -> None:
+        self.pairs = tuple((option, option) for option in options)
+        self.by_key = {_option_key(option): option for option in reversed(options)}
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+@functools.lru_cache(maxsize=256)
+def option_choices(options: tuple[str, ...]) -> OptionChoices:
+    return OptionChoices(options)
+
+
 class OptionChoiceField(forms.ChoiceField):
     """A choice among a consultation's options that forgives how an apostrophe was typed."""
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
         text = super().to_python(value).strip()
         wanted = _option_key(text)
+        if isinstance(self.choices, OptionChoices):
+            return self.choices.by_key.get(wanted, text)
         for option, _label in self.choices:
             if _option_key(str(option)) == wanted:
                 return option
@@ -106,8 +133,8 @@ class AboutYouForm(forms.Form):
     def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         options = consultation.settings.feedback
-        self.fields["nature"].choices = [(n, n) for n in options.natures]
-        self.fields["role"].choices = [(r, r) for r in options.roles]
+        self.fields["nature"].choices = option_choices(tuple(options.natures))
+        self.fields["role"].choices = option_choices(tuple(options.roles))
         self.ask_about_you = ask_about_you
         if not ask_about_you:
             for name in self.ABOUT_YOU_FIELDS:
