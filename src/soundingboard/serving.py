@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import gc
 import os
+import traceback
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 # The request line without its query string, and no client address: no personal data in logs.
+# Only these five values are filled in (`AccessLogger`).
 ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s bytes %(M)s ms'
 
 
@@ -38,6 +41,32 @@ def prepare_database_and_static() -> str | None:
     call_command("collectstatic", interactive=False, verbosity=0)
     connections.close_all()  # never share a database connection across fork
     return None
+
+
+class AccessLogger(glogging.Logger):
+    """gunicorn's logger, with the access line built from only the five values it shows.
+
+    gunicorn's own `access()` works out some thirty values for every request (all request and
+    response headers among them) and wraps them for case-insensitive look-up, whatever the
+    format uses: about a twentieth of a worker's CPU per submission, measured under load."""
+
+    def access(self, resp, req, environ, request_time) -> None:  # type: ignore[no-untyped-def]
+        if not self.access_log_enabled:
+            return
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        values = {
+            "m": environ.get("REQUEST_METHOD"),
+            "U": environ.get("PATH_INFO"),
+            "s": status,
+            "B": getattr(resp, "sent", None),
+            "M": request_time.seconds * 1000 + request_time.microseconds // 1000,
+        }
+        try:
+            self.access_log.info(self.cfg.access_log_format, values)
+        except Exception:
+            self.error(traceback.format_exc())
 
 
 class _Gunicorn(BaseApplication):
@@ -73,6 +102,7 @@ def run_gunicorn(*, host: str, port: int, workers: int | None) -> None:
             "preload_app": True,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": AccessLogger,
             # Long enough for a large export download to be written and sent.
             "timeout": 300,
             "graceful_timeout": 10,

@@ -98,8 +98,11 @@ MIDDLEWARE = [
 # The intake API's own, shorter list (soundingboard.wsgi): the same, less what it never uses
 # (static files, sessions, CSRF tokens, signed-in users). Security middleware added above
 # applies to it too.
+# Its policy never carries a nonce, so it is built once (collect.api.IntakeCSPMiddleware).
 INTAKE_MIDDLEWARE = [
-    name
+    "soundingboard.collect.api.IntakeCSPMiddleware"
+    if name == "csp.middleware.CSPMiddleware"
+    else name
     for name in MIDDLEWARE
     if name
     not in {

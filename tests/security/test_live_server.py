@@ -148,6 +148,9 @@ def _log_holds_nothing_personal(log: str) -> None:
     assert any(line.startswith('"POST /api/intake') for line in access), log[-2000:]
     for line in access:
         assert "?" not in line and "127.0.0.1" not in line, line
+        # The whole line is the request's method and path, status, size and time.
+        assert re.fullmatch(r'"[A-Z]+ /[^ ?]*" \d{3} (\d+|None) bytes \d+ ms', line), line
+    assert any(re.match(r'"POST /api/intake" 201 \d+ bytes', line) for line in access)
     for text in (EMAIL, EMAIL.replace("@", "%40"), ORGANISATION, "pat.respondent"):
         assert text not in log, f"{text!r} is in the server's log"
     assert project_settings.SECRET_KEY not in log
