@@ -113,7 +113,7 @@ def _words(value: Any) -> str:
 # Changing ------------------------------------------------------------------------------------
 
 
-def _record(
+def record_change(
     user: Any,
     action: str,
     consultation: str,
@@ -124,9 +124,10 @@ def _record(
     before: Any = None,
     after: Any = None,
 ) -> ChangeRecord:
+    """A change-log row (who, when, before and after), not yet saved."""
     return ChangeRecord(
-        user=user if user is not None and user.is_authenticated else None,
-        username=user.get_username() if user is not None and user.is_authenticated else "",
+        user=signed_in_user(user),
+        username=user.get_username() if signed_in_user(user) else "",
         consultation=consultation,
         response_id=response.pk if response is not None else response_id,
         tag=tag,
@@ -164,7 +165,7 @@ def create_tag(user: Any, consultation: str, name: str) -> Tag:
                 tag = Tag.objects.create(consultation=consultation, name=name)
         except IntegrityError:
             raise TaggingError(f"There is already a tag called “{name}”") from None
-        _record(user, Action.TAG_CREATED, consultation, tag=tag, after={"name": name}).save()
+        record_change(user, Action.TAG_CREATED, consultation, tag=tag, after={"name": name}).save()
     return tag
 
 
@@ -194,7 +195,7 @@ def rename_tag(user: Any, tag: Tag, name: str) -> bool:
         except IntegrityError:
             tag.name = before
             raise TaggingError(f"There is already a tag called “{name}”") from None
-        _record(
+        record_change(
             user,
             Action.TAG_RENAMED,
             tag.consultation,
@@ -222,7 +223,7 @@ def add_tag(user: Any, responses: QuerySet[Response] | Iterable[Response], tag: 
         current = tags_by_response(ids)
         new = [i for i in ids if tag.name not in current.get(i, [])]
         ResponseTag.objects.bulk_create(
-            [ResponseTag(response_id=i, tag=tag, added_by=_user(user)) for i in new],
+            [ResponseTag(response_id=i, tag=tag, added_by=signed_in_user(user)) for i in new],
             batch_size=CHUNK,
             ignore_conflicts=True,
         )
@@ -230,7 +231,7 @@ def add_tag(user: Any, responses: QuerySet[Response] | Iterable[Response], tag: 
         for i in new:
             before = current.get(i, [])
             records.append(
-                _record(
+                record_change(
                     user,
                     Action.TAG_ADDED,
                     tag.consultation,
@@ -256,7 +257,7 @@ def remove_tag(user: Any, responses: QuerySet[Response] | Iterable[Response], ta
             ).delete()
         ChangeRecord.objects.bulk_create(
             [
-                _record(
+                record_change(
                     user,
                     Action.TAG_REMOVED,
                     tag.consultation,
@@ -289,7 +290,7 @@ def merge_tags(user: Any, source: Tag, target: Tag) -> int:
         already = {i for i in ids if target.name in current.get(i, [])}
         ResponseTag.objects.bulk_create(
             [
-                ResponseTag(response_id=i, tag=target, added_by=_user(user))
+                ResponseTag(response_id=i, tag=target, added_by=signed_in_user(user))
                 for i in ids
                 if i not in already
             ],
@@ -298,7 +299,7 @@ def merge_tags(user: Any, source: Tag, target: Tag) -> int:
         )
         target_count = ResponseTag.objects.filter(tag=target).count()
         records = [
-            _record(
+            record_change(
                 user,
                 Action.TAGS_MERGED,
                 source.consultation,
@@ -314,7 +315,7 @@ def merge_tags(user: Any, source: Tag, target: Tag) -> int:
             for i in ids
         ]
         records.append(
-            _record(
+            record_change(
                 user,
                 Action.TAGS_MERGED,
                 source.consultation,
@@ -338,7 +339,7 @@ def delete_tag(user: Any, tag: Tag) -> int:
         )
         current = tags_by_response(ids)
         records = [
-            _record(
+            record_change(
                 user,
                 Action.TAG_DELETED,
                 tag.consultation,
@@ -349,7 +350,7 @@ def delete_tag(user: Any, tag: Tag) -> int:
             for i in ids
         ]
         records.append(
-            _record(
+            record_change(
                 user,
                 Action.TAG_DELETED,
                 tag.consultation,
@@ -377,7 +378,7 @@ def set_status(user: Any, response: Response, status: str, reason: str = "") -> 
             return False
         before = {"status": locked.status, "reason": locked.spam_reason}
         Response.objects.filter(pk=response.pk).update(status=status, spam_reason=reason)
-        _record(
+        record_change(
             user,
             Action.STATUS_CHANGED,
             response.consultation,
@@ -399,15 +400,16 @@ def add_note(user: Any, response: Response, text: str) -> Note:
     with transaction.atomic():
         note = Note.objects.create(
             response=response,
-            author=_user(user),
-            author_name=user.get_username() if _user(user) else "",
+            author=signed_in_user(user),
+            author_name=user.get_username() if signed_in_user(user) else "",
             text=text,
         )
-        _record(
+        record_change(
             user, Action.NOTE_ADDED, response.consultation, response=response, after={"note": text}
         ).save()
     return note
 
 
-def _user(user: Any) -> Any:
+def signed_in_user(user: Any) -> Any:
+    """The user to record as having made a change: None for no one signed in."""
     return user if user is not None and user.is_authenticated else None

@@ -261,7 +261,10 @@ class OptionGroup:
     hint: str = ""
 
 
-def _options(name: str, values: Iterable[tuple[str, str]], chosen: Iterable[str]) -> list[Option]:
+def filter_options(
+    name: str, values: Iterable[tuple[str, str]], chosen: Iterable[str]
+) -> list[Option]:
+    """The filter form's options of one kind, with the chosen ones ticked."""
     chosen = set(chosen)
     return [
         Option(value, label, value in chosen, f"filter-{name}" + (f"-{i}" if i > 1 else ""))
@@ -290,7 +293,7 @@ def filter_form(
         OptionGroup(
             "group",
             "Role groups",
-            tuple(_options("group", [(g, option_label(g)) for g in groups], flt.role_groups)),
+            tuple(filter_options("group", [(g, option_label(g)) for g in groups], flt.role_groups)),
             tuple(errors.get("group", ())),
             hint="Each role group counts the roles in it.",
         ),
@@ -298,7 +301,7 @@ def filter_form(
             "role",
             "Roles",
             tuple(
-                _options(
+                filter_options(
                     "role",
                     [(r, option_label(r)) for r in (*context.roles, NOT_GIVEN)],
                     flt.roles,
@@ -312,7 +315,7 @@ def filter_form(
             OptionGroup(
                 "page",
                 "Pages",
-                tuple(_options("page", page_options(context), flt.pages)),
+                tuple(filter_options("page", page_options(context), flt.pages)),
                 tuple(errors.get("page", ())),
             )
         )
@@ -321,7 +324,7 @@ def filter_form(
             "nature",
             "Kinds of feedback",
             tuple(
-                _options(
+                filter_options(
                     "nature",
                     [(n, option_label(n)) for n in (*context.natures, NOT_GIVEN)],
                     flt.natures,

@@ -42,7 +42,7 @@ from .filters import (
     ResponseFilter,
 )
 from .models import ResponseTag, Tag
-from .views_overview import OptionGroup, Suppression, _options, error_links, filter_form
+from .views_overview import OptionGroup, Suppression, error_links, filter_form, filter_options
 
 PER_PAGE = 50
 ERROR_ANCHORS = {"tag": "new-tag", "note": "note", "status": "status-accepted"}
@@ -133,7 +133,7 @@ def _clean_query(text: str) -> str:
 # Shared bits --------------------------------------------------------------------------------
 
 
-def _subnav(slug: str, query: ListQuery | None = None) -> dict[str, str]:
+def subnav_links(slug: str, query: ListQuery | None = None) -> dict[str, str]:
     """Addresses of the analysis tabs; the overview keeps the list's filter."""
     carried = export = ""
     if query is not None:
@@ -216,7 +216,7 @@ def _list_context(
     status_group = OptionGroup(
         "status",
         "Status",
-        tuple(_options("status", [(s, STATUS_LABELS[s]) for s in STATUSES], flt.statuses)),
+        tuple(filter_options("status", [(s, STATUS_LABELS[s]) for s in STATUSES], flt.statuses)),
         tuple(p.message for p in problems if p.field == "status"),
         hint="Only accepted responses are counted in the analysis.",
     )
@@ -224,7 +224,7 @@ def _list_context(
         "tag",
         "Tags",
         tuple(
-            _options(
+            filter_options(
                 "tag",
                 [(UNTAGGED, "No tags yet"), *((str(t.pk), t.name) for t in tags)],
                 query.tags,
@@ -251,7 +251,7 @@ def _list_context(
         "consultation": consultation,
         "zone": consultation.settings.zone(),
         "current": "responses",
-        **_subnav(slug, query),
+        **subnav_links(slug, query),
         "query": query,
         "query_string": query.to_query(),
         "form": form,
@@ -290,7 +290,7 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     list_query = _clean_query(request.POST.get("query", ""))
     back = _list_url(slug, list_query)
     action = request.POST.get("action", "")
-    tag = Tag.objects.filter(consultation=slug, pk=_int(request.POST.get("tag"))).first()
+    tag = Tag.objects.filter(consultation=slug, pk=int_or_none(request.POST.get("tag"))).first()
     if tag is None:
         notify(request, "Nothing was changed: choose a tag first.")
         return redirect(back)
@@ -304,10 +304,10 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(back)
         if action == "add":
             n = tagging.add_tag(request.user, chosen, tag)
-            notify(request, f"Tag “{tag.name}” added to {_responses(n)}.")
+            notify(request, f"Tag “{tag.name}” added to {responses_count(n)}.")
         else:
             n = tagging.remove_tag(request.user, chosen, tag)
-            notify(request, f"Tag “{tag.name}” removed from {_responses(n)}.")
+            notify(request, f"Tag “{tag.name}” removed from {responses_count(n)}.")
         return redirect(back)
 
     if action in ("add-all", "add-all-confirmed"):
@@ -319,7 +319,7 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
             added = tagging.add_tag(request.user, matching, tag)
             notify(
                 request,
-                f"Tag “{tag.name}” added to {_responses(added)}"
+                f"Tag “{tag.name}” added to {responses_count(added)}"
                 + (f" ({n - added:,} already had it)." if n - added else "."),
             )
             return redirect(back)
@@ -330,7 +330,7 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
                 "nav": "consultations",
                 "consultation": consultation,
                 "zone": consultation.settings.zone(),
-                **_subnav(slug, query),
+                **subnav_links(slug, query),
                 "tag": tag,
                 "n": n,
                 "already": ResponseTag.objects.filter(tag=tag, response__in=matching).count(),
@@ -347,11 +347,13 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(back)
 
 
-def _responses(n: int) -> str:
+def responses_count(n: int) -> str:
+    """How many responses, in words for a message: 1 response, 1,234 responses."""
     return f"{n:,} response{'' if n == 1 else 's'}"
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
+    """A posted id or number, or None when it is not one."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -402,7 +404,7 @@ def _render_detail(
             "consultation": consultation,
             "zone": consultation.settings.zone(),
             "current": "responses",
-            **_subnav(slug),
+            **subnav_links(slug),
             "response": response,
             "page": page,
             "page_url": page_url,
@@ -439,7 +441,7 @@ def response_tags(request: HttpRequest, slug: str, reference: str) -> HttpRespon
     consultation = get_consultation(slug)
     response = _response_or_404(slug, reference)
     if request.POST.get("action") == "remove":
-        tag = get_object_or_404(Tag, consultation=slug, pk=_int(request.POST.get("tag")))
+        tag = get_object_or_404(Tag, consultation=slug, pk=int_or_none(request.POST.get("tag")))
         if tagging.remove_tag(request.user, [response], tag):
             notify(request, f"Tag “{tag.name}” removed.")
         return _back_to(response, "tags")
@@ -448,7 +450,9 @@ def response_tags(request: HttpRequest, slug: str, reference: str) -> HttpRespon
         if name:
             tag, _ = tagging.get_or_create_tag(request.user, slug, name)
         else:
-            tag = Tag.objects.filter(consultation=slug, pk=_int(request.POST.get("tag"))).first()
+            tag = Tag.objects.filter(
+                consultation=slug, pk=int_or_none(request.POST.get("tag"))
+            ).first()
             if tag is None:
                 raise tagging.TaggingError("Choose a tag or enter a new tag's name")
     except tagging.TaggingError as error:
@@ -539,7 +543,7 @@ def _render_codebook(
             "consultation": consultation,
             "zone": consultation.settings.zone(),
             "current": "codebook",
-            **_subnav(slug),
+            **subnav_links(slug),
             "codebook": tags,
             "can_edit": _can_edit(request),
             "errors": errors,
@@ -575,14 +579,14 @@ def codebook_merge(request: HttpRequest, slug: str, tag_id: int) -> HttpResponse
     consultation = get_consultation(slug)
     source = get_object_or_404(Tag, consultation=slug, pk=tag_id)
     data = request.POST if request.method == "POST" else request.GET
-    target = Tag.objects.filter(consultation=slug, pk=_int(data.get("into"))).first()
+    target = Tag.objects.filter(consultation=slug, pk=int_or_none(data.get("into"))).first()
     if target is None or target.pk == source.pk:
         return _render_codebook(
             request, consultation, {"merge": "Choose a different tag to merge into"}, source
         )
     if request.method == "POST" and data.get("confirm") == "yes":
         n = tagging.merge_tags(request.user, source, target)
-        notify(request, f"Tag “{source.name}” merged into “{target.name}” ({_responses(n)}).")
+        notify(request, f"Tag “{source.name}” merged into “{target.name}” ({responses_count(n)}).")
         return redirect("analyse:codebook", slug)
     return render(
         request,
@@ -591,7 +595,7 @@ def codebook_merge(request: HttpRequest, slug: str, tag_id: int) -> HttpResponse
             "nav": "consultations",
             "consultation": consultation,
             "zone": consultation.settings.zone(),
-            **_subnav(slug),
+            **subnav_links(slug),
             "merge": True,
             "tag": source,
             "target": target,
@@ -612,7 +616,7 @@ def codebook_delete(request: HttpRequest, slug: str, tag_id: int) -> HttpRespons
     if request.method == "POST":
         name = tag.name
         n = tagging.delete_tag(request.user, tag)
-        notify(request, f"Tag “{name}” deleted and taken off {_responses(n)}.")
+        notify(request, f"Tag “{name}” deleted and taken off {responses_count(n)}.")
         return redirect("analyse:codebook", slug)
     return render(
         request,
@@ -621,7 +625,7 @@ def codebook_delete(request: HttpRequest, slug: str, tag_id: int) -> HttpRespons
             "nav": "consultations",
             "consultation": consultation,
             "zone": consultation.settings.zone(),
-            **_subnav(slug),
+            **subnav_links(slug),
             "merge": False,
             "tag": tag,
             "n": ResponseTag.objects.filter(tag=tag).count(),

@@ -58,7 +58,7 @@ from .themes.runs import (
 )
 from .themes.selection import FIELDS, answer_text
 from .views_overview import Suppression, error_links, filter_form
-from .views_responses import _int, _responses, _subnav, page_label
+from .views_responses import int_or_none, page_label, responses_count, subnav_links
 
 PER_PAGE = 50
 MAX_DUPLICATE_GROUPS = 20
@@ -88,7 +88,7 @@ def _page(request: HttpRequest, consultation: Consultation, trail: list[tuple[st
         "consultation": consultation,
         "zone": consultation.settings.zone(),
         "current": "themes",
-        **_subnav(consultation.slug),
+        **subnav_links(consultation.slug),
         "can_edit": _can_edit(request),
         "trail": trail,
     }
@@ -212,7 +212,7 @@ def themes_start(request: HttpRequest, slug: str) -> HttpResponse:
         errors["field"] = "Choose which answers to read"
     k = None
     if values["k"]:
-        k = _int(values["k"])
+        k = int_or_none(values["k"])
         if k is None or not MIN_K <= k <= MAX_K:
             errors["k"] = (
                 f"The number of themes must be a whole number between {MIN_K} and {MAX_K}, "
@@ -240,7 +240,7 @@ def themes_start(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             notify(
                 request,
-                f"Found {run.k} themes in {_responses(run.responses)}"
+                f"Found {run.k} themes in {responses_count(run.responses)}"
                 f" in {run.seconds:.1f} seconds.",
             )
             return redirect(_run_url(run))
@@ -395,7 +395,7 @@ def theme_rename(request: HttpRequest, slug: str, run_id: int, theme_id: int) ->
 @analyst_view(min_role=Role.ANALYST)
 def themes_merge(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
-        ids = [_int(v) for v in request.POST.getlist("theme")]
+        ids = [int_or_none(v) for v in request.POST.getlist("theme")]
         chosen = list(run.themes.filter(pk__in=[i for i in ids if i is not None]))
         try:
             merged = merge_themes(request.user, run, chosen, request.POST.get("label", ""))
@@ -411,7 +411,7 @@ def themes_merge(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
 def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
         theme = _theme_or_404(run, theme_id)
-        n = _int(request.POST.get("n", ""))
+        n = int_or_none(request.POST.get("n", ""))
         try:
             if n is None:
                 raise ThemeError(f"Enter how many themes to split it into, 2 to {MAX_SPLIT}")
@@ -432,7 +432,7 @@ def theme_delete(request: HttpRequest, slug: str, run_id: int, theme_id: int) ->
             n = delete_theme(request.user, theme)
         except ThemeError as error:
             raise Refused(error, f"delete-{theme.pk}", theme) from None
-        return f"Theme “{theme.label}” deleted: its {_responses(n)} went to Other / unclear."
+        return f"Theme “{theme.label}” deleted: its {responses_count(n)} went to Other / unclear."
 
     return _change(request, slug, run_id, change)
 
@@ -446,7 +446,7 @@ def themes_confirm(request: HttpRequest, slug: str, run_id: int) -> HttpResponse
         except ThemeError as error:
             raise Refused(error, "confirm") from None
         return (
-            f"Themes confirmed, and {_responses(outcome.assigned)} assigned to them. "
+            f"Themes confirmed, and {responses_count(outcome.assigned)} assigned to them. "
             "Each theme is now a tag in the codebook."
         )
 
@@ -463,7 +463,7 @@ def themes_assign(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             raise Refused(error, "assign") from None
         how = ThemeRun.Method(outcome.method).label.lower()
         return (
-            f"{_responses(outcome.assigned)} assigned again ({how}); "
+            f"{responses_count(outcome.assigned)} assigned again ({how}); "
             f"{outcome.kept:,} corrected by people kept as they were."
         )
 
@@ -526,10 +526,10 @@ def theme_page(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> H
 def themes_move(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     """Move the ticked answers of one theme's list to another theme."""
     run = _run_or_404(slug, run_id)
-    source = run.themes.filter(pk=_int(request.POST.get("from"))).first()
-    target = run.themes.filter(pk=_int(request.POST.get("to"))).first()
+    source = run.themes.filter(pk=int_or_none(request.POST.get("from"))).first()
+    target = run.themes.filter(pk=int_or_none(request.POST.get("to"))).first()
     back = _theme_url(source) if source else _run_url(run)
-    page = _int(request.POST.get("p"))
+    page = int_or_none(request.POST.get("p"))
     if page and page > 1:
         back += f"?p={page}"
     references = request.POST.getlist("response")[:PER_PAGE]
@@ -549,7 +549,7 @@ def themes_move(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     except ThemeError as error:
         notify(request, f"Nothing was changed: {error}.")
         return redirect(back)
-    notify(request, f"{_responses(n)} moved to “{target.label}”.")
+    notify(request, f"{responses_count(n)} moved to “{target.label}”.")
     return redirect(back)
 
 
@@ -574,8 +574,8 @@ def response_themes_correct(
     consultation = get_consultation(slug)
     run = _run_or_404(slug, run_id)
     response = get_object_or_404(Response, consultation=slug, reference=reference)
-    main = run.themes.filter(pk=_int(request.POST.get("main"))).first()
-    second = run.themes.filter(pk=_int(request.POST.get("second"))).first()
+    main = run.themes.filter(pk=int_or_none(request.POST.get("main"))).first()
+    second = run.themes.filter(pk=int_or_none(request.POST.get("second"))).first()
     try:
         if main is None:
             raise ThemeError("Choose the answer's main theme")

@@ -105,7 +105,7 @@ def confirm(
         Theme.objects.bulk_update(themes, ["anchor_ids"], batch_size=100)
         run.status = ThemeRun.Status.CONFIRMED
         run.confirmed_at = timezone.now()
-        run.confirmed_by_name = user.get_username() if tagging._user(user) else ""
+        run.confirmed_by_name = user.get_username() if tagging.signed_in_user(user) else ""
         run.save(update_fields=["status", "confirmed_at", "confirmed_by_name"])
         for theme in themes:
             tags.create_tag(user, theme)
@@ -371,7 +371,7 @@ def _set(
         row.theme = theme
         row.score = None
         row.source = Source.PERSON
-        row.changed_by = tagging._user(user)
+        row.changed_by = tagging.signed_in_user(user)
         row.changed_at = now
         row.save()
     after = {"themes": [t.label for t in (main, second) if t is not None]}

@@ -60,7 +60,7 @@ def record(
     user: Any, action: str, run: ThemeRun, *, response_id: int | None = None, **change: Any
 ) -> ChangeRecord:
     """A change to a run (or to one response's themes), unsaved: `before` and `after`."""
-    return tagging._record(
+    return tagging.record_change(
         user,
         action,
         run.consultation,
@@ -166,8 +166,8 @@ def start_run(
             seed=seed,
             responses=len(items),
             seconds=round(seconds, 2),
-            created_by=tagging._user(user),
-            created_by_name=user.get_username() if tagging._user(user) else "",
+            created_by=tagging.signed_in_user(user),
+            created_by_name=user.get_username() if tagging.signed_in_user(user) else "",
         )
         for position, candidate in enumerate(result.themes):
             theme = Theme.objects.create(
