@@ -349,28 +349,9 @@ def _tab_name(text: str) -> str:
 def _import_sheet(args: argparse.Namespace) -> int:
     """Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done."""
     _setup_django([args.folder], args.data_dir)
-    registry = _load_or_report([args.folder])
-    if registry is None:
+    consultation = _pick_consultation(args)
+    if consultation is None:
         return 2
-    slugs = ", ".join(registry.consultations)
-    if args.slug:
-        consultation = registry.get(args.slug)
-        if consultation is None:
-            print(
-                f"soundingboard: no consultation “{args.slug}” in {args.folder} (it holds: "
-                f"{slugs})",
-                file=sys.stderr,
-            )
-            return 2
-    else:
-        consultation = registry.single
-        if consultation is None:
-            print(
-                f"soundingboard: {args.folder} holds several consultations ({slugs}); "
-                "say which with --slug",
-                file=sys.stderr,
-            )
-            return 2
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
