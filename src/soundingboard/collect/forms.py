@@ -70,6 +70,7 @@ class OptionChoices(BaseChoiceIterator):
 
 @functools.lru_cache(maxsize=256)
 def option_choices(options: tuple[str, ...]) -> OptionChoices:
+    """The choices for these options, made on first use and kept."""
     return OptionChoices(options)
 
 
