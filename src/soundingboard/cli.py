@@ -348,7 +348,6 @@ def _tab_name(text: str) -> str:
 
 def _import_sheet(args: argparse.Namespace) -> int:
     """Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done."""
-    _setup_django([args.folder], args.data_dir)
     consultation = _pick_consultation(args)
     if consultation is None:
         return 2
@@ -501,7 +500,9 @@ def _date(text: str):  # type: ignore[no-untyped-def]
 
 
 def _pick_consultation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The consultation CONSULTATION (and --slug) name, or None after saying why not."""
+    """Django set up for CONSULTATION (and --data-dir), then the consultation it and --slug
+    name, or None after saying why not."""
+    _setup_django([args.folder], args.data_dir)
     registry = _load_or_report([args.folder])
     if registry is None:
         return None
@@ -539,7 +540,6 @@ def _export(args: argparse.Namespace) -> int:
     """Exit status: 0 written, 1 refused (bad option or consultation)."""
     import datetime as dt
 
-    _setup_django([args.folder], args.data_dir)
     consultation = _pick_consultation(args)
     if consultation is None:
         return 1
@@ -626,7 +626,6 @@ def _erase(args: argparse.Namespace) -> int:
 
 def _purge_contacts(args: argparse.Namespace) -> int:
     """Exit status: 0 done (or nothing to purge), 1 refused."""
-    _setup_django([args.folder], args.data_dir)
     consultation = _pick_consultation(args)
     if consultation is None:
         return 1
@@ -770,7 +769,6 @@ QUOTE_LENGTH = 300  # characters of a quote printed
 
 def _themes(args: argparse.Namespace) -> int:
     """Exit status: 0 themes printed, 1 refused (bad option or consultation, or no answers)."""
-    _setup_django([args.folder], args.data_dir)
     consultation = _pick_consultation(args)
     if consultation is None:
         return 1
@@ -927,7 +925,6 @@ def _embed(args: argparse.Namespace) -> int:
     """Exit status: 0 done (or stopped with Ctrl+C when following), 1 refused."""
     import time
 
-    _setup_django([args.folder], args.data_dir)
     consultation = _pick_consultation(args)
     if consultation is None:
         return 1

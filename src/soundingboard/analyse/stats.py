@@ -782,8 +782,9 @@ def _selected_ids_and_roles(flt: ResponseFilter, connection) -> list[tuple[int, 
 # True: on SQLite, independent queries (the overview's cube and time series; the ideas' scores
 # and ticks) run at the same time on a connection each, when the machine has more than one CPU
 # and the caller is not inside a transaction (whose writes other connections would not see).
-# Off by default: it adds a thread and a connection per task, costs more CPU in all (each
-# connection makes its own selection), and on a machine whose CPUs are busy it is no quicker.
+# Off by default: it adds a thread and a connection per task, costs more CPU in all (the
+# overview's two queries each read the index; the ideas' page is measured in
+# docs/performance.md), and on a machine whose CPUs are busy it is no quicker.
 # On an otherwise idle server with 2 CPUs or more it shortens the wait; measure it there
 # (bench/analysis_scale.py times both).
 PARALLEL = False

@@ -127,7 +127,7 @@ def record_change(
     """A change-log row (who, when, before and after), not yet saved."""
     return ChangeRecord(
         user=signed_in_user(user),
-        username=user.get_username() if signed_in_user(user) else "",
+        username=signed_in_name(user),
         consultation=consultation,
         response_id=response.pk if response is not None else response_id,
         tag=tag,
@@ -401,7 +401,7 @@ def add_note(user: Any, response: Response, text: str) -> Note:
         note = Note.objects.create(
             response=response,
             author=signed_in_user(user),
-            author_name=user.get_username() if signed_in_user(user) else "",
+            author_name=signed_in_name(user),
             text=text,
         )
         record_change(
@@ -413,3 +413,8 @@ def add_note(user: Any, response: Response, text: str) -> Note:
 def signed_in_user(user: Any) -> Any:
     """The user to record as having made a change: None for no one signed in."""
     return user if user is not None and user.is_authenticated else None
+
+
+def signed_in_name(user: Any) -> str:
+    """The user name to record beside a change: empty for no one signed in."""
+    return user.get_username() if signed_in_user(user) else ""

@@ -95,13 +95,11 @@ class IntakeCSPMiddleware(CSPMiddleware):
             if policy
         }
 
+    EXEMPT = {HEADER: "_csp_exempt", HEADER_REPORT_ONLY: "_csp_exempt_ro"}  # as django-csp
+
     def process_response(self, request, response):  # type: ignore[no-untyped-def]
-        exempt = {
-            HEADER: getattr(response, "_csp_exempt", False),
-            HEADER_REPORT_ONLY: getattr(response, "_csp_exempt_ro", False),
-        }
         for name, policy in self.headers.items():
-            if name not in response and not exempt[name]:
+            if name not in response and not getattr(response, self.EXEMPT[name], False):
                 response[name] = policy
         return response
 

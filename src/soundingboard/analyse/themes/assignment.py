@@ -105,7 +105,7 @@ def confirm(
         Theme.objects.bulk_update(themes, ["anchor_ids"], batch_size=100)
         run.status = ThemeRun.Status.CONFIRMED
         run.confirmed_at = timezone.now()
-        run.confirmed_by_name = user.get_username() if tagging.signed_in_user(user) else ""
+        run.confirmed_by_name = tagging.signed_in_name(user)
         run.save(update_fields=["status", "confirmed_at", "confirmed_by_name"])
         for theme in themes:
             tags.create_tag(user, theme)

@@ -167,7 +167,7 @@ def start_run(
             responses=len(items),
             seconds=round(seconds, 2),
             created_by=tagging.signed_in_user(user),
-            created_by_name=user.get_username() if tagging.signed_in_user(user) else "",
+            created_by_name=tagging.signed_in_name(user),
         )
         for position, candidate in enumerate(result.themes):
             theme = Theme.objects.create(
