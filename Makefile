@@ -2,6 +2,9 @@
 # is installed from here.
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The Python the environment is made from: see scripts/pick-python.sh. `make PYTHON=python3.12`
+# chooses another.
+PYTHON ?= $(shell sh scripts/pick-python.sh)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints/cpu-torch.txt | sha1sum | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
@@ -10,7 +13,7 @@ CSS := src/soundingboard/static/soundingboard/app.css
 install: $(STAMP) $(CSS)
 
 $(STAMP):
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints/cpu-torch.txt -e '.[test,embeddings]'
 	rm -f $(VENV)/.installed-*
 	touch $@

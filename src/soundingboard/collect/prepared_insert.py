@@ -14,12 +14,13 @@ named in `later` and given to `run()`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 @dataclass
@@ -57,26 +58,36 @@ def prepare(
     PostgreSQL); with several, keys are not read back."""
     if not instances:
         raise ValueError("nothing to insert")
-    meta = type(instances[0])._meta
+    single = len(instances) == 1
+    fields, sql, positions = _statement(type(instances[0]), tuple(later), single, using)
     connection = connections[using]
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if len(instances) == 1 and meta.auto_field is not None:
-        sql += f" RETURNING {quote(meta.auto_field.column)}"
     rows = [
         [
             None
-            if field.attname in later
+            if field.attname in positions
             else field.get_db_prep_save(field.pre_save(instance, add=True), connection)
             for field in fields
         ]
         for instance in instances
     ]
+    return PreparedInsert(instances, sql, rows, positions, using)
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(
+    model: type[Model], later: tuple[str, ...], single: bool, using: str
+) -> tuple[list[Field[Any, Any]], str, dict[str, int]]:
+    """A model's INSERT: its columns, the SQL, and where the `later` columns are in a row."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    quote = connections[using].ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if single and meta.auto_field is not None:
+        sql += f" RETURNING {quote(meta.auto_field.column)}"
     positions = {f.attname: i for i, f in enumerate(fields) if f.attname in later}
     if missing := set(later) - set(positions):
         raise ValueError(f"no such column: {', '.join(sorted(missing))}")
-    return PreparedInsert(instances, sql, rows, positions, using)
+    return fields, sql, positions

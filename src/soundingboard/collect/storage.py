@@ -22,8 +22,9 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L,
 
 
 def new_reference() -> str:
-    """A short reference a person can read out: SB-XXXX-XXXX (40 random bits)."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    """A short reference a person can read out: SB-XXXX-XXXX (40 random bits, 5 a letter)."""
+    bits = secrets.randbits(40)  # one read of the system's randomness, not one a letter
+    chars = "".join(REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 40, 5))
     return f"SB-{chars[:4]}-{chars[4:]}"
 
 
