@@ -195,6 +195,19 @@ def test_duplicate_slugs_are_refused(tmp_path):
         load_registry([tmp_path / "a", tmp_path / "b"])
 
 
+def test_a_slug_that_soundingboard_uses_itself_is_refused_with_its_line(tmp_path):
+    folder = write_consultation(tmp_path / "c", "title: C\nslug: users\n", {"index.md": "# C\n"})
+    [problem] = problems_of(folder)
+    assert "consultation.yml:2:" in problem
+    assert "“users” is an address soundingboard uses itself" in problem
+    assert "How to fix it: choose another" in problem
+
+
+def test_a_folder_named_like_an_address_soundingboard_uses_gets_another_slug(tmp_path):
+    folder = write_consultation(tmp_path / "audit", "title: Audit\n", {"index.md": "# A\n"})
+    assert load_consultation(folder).slug == "audit-consultation"
+
+
 def test_the_bundled_example_loads_without_warnings():
     consultation = load_consultation(EXAMPLE)
     assert len(consultation.pages) >= 5

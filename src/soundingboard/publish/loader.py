@@ -46,7 +46,7 @@ RESERVED_ADDRESSES = frozenset(
 MKDOCS_KEYS = {"site_name": "title", "nav": "pages", "docs_dir": "docs_dir"}
 
 FIXES = {
-    "slug": "use lower-case letters, digits and hyphens, such as my-consultation",
+    "slug": "choose another, of lower-case letters, digits and hyphens, such as my-consultation",
     "accent_colour": (
         'write the colour in quotes as # and six hexadecimal digits, such as "#1d70b8" '
         "(without quotes, YAML reads # as the start of a comment)"

@@ -47,6 +47,24 @@ DEFAULT_ROLES = [
 ]
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+# Addresses soundingboard answers itself where a slug goes: at the root when it serves several
+# consultations (/SLUG/), and in the analyst workspace (/analyse/SLUG/). A consultation with
+# one of these slugs could not be reached there. tests/test_urls.py keeps this list whole.
+RESERVED_SLUGS = frozenset(
+    {
+        "analyse",
+        "api",
+        "healthz",
+        "static",
+        "account",
+        "audit",
+        "erasure",
+        "sign-in",
+        "sign-out",
+        "two-factor",
+        "users",
+    }
+)
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -188,6 +206,13 @@ class ConsultationSettings(_Strict):
         default_factory=list
     )
 
+    @field_validator("slug")
+    @classmethod
+    def _slug_not_reserved(cls, value: str | None) -> str | None:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"“{value}” is an address soundingboard uses itself")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -252,6 +277,9 @@ def _moment(value: dt.date | dt.datetime | None, zone: ZoneInfo, *, end_of_day: 
 
 
 def slugify_folder_name(name: str) -> str:
-    """A usable slug from a folder name: lower case, hyphens, at most 64 characters."""
+    """A usable slug from a folder name: lower case, hyphens, at most 64 characters, and
+    never one of the RESERVED_SLUGS (a folder called `audit` gives `audit-consultation`)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    if slug in RESERVED_SLUGS:
+        return f"{slug}-consultation"
     return slug or "consultation"

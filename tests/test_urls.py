@@ -1,0 +1,38 @@
+"""Slugs never take an address soundingboard answers itself (publish.settings_schema)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver
+
+from soundingboard.analyse import urls as analyse_urls
+from soundingboard.publish.settings_schema import RESERVED_SLUGS
+from soundingboard.urls import build_urlpatterns
+
+
+def _fixed_first_parts(patterns: list[URLPattern | URLResolver]) -> set[str]:
+    """The first part of every address that does not start with a parameter."""
+    parts = set()
+    for pattern in patterns:
+        first = str(pattern.pattern).split("/", 1)[0]
+        if first and "<" not in first:
+            parts.add(first)
+    return parts
+
+
+def test_reserved_slugs_are_exactly_the_addresses_a_slug_could_collide_with():
+    at_the_root = _fixed_first_parts(build_urlpatterns()) | {settings.STATIC_URL.strip("/")}
+    in_the_workspace = _fixed_first_parts(analyse_urls.urlpatterns)
+    assert at_the_root | in_the_workspace == RESERVED_SLUGS
+
+
+def test_the_docs_list_every_reserved_slug():
+    docs = Path(__file__).parents[1] / "docs" / "writing-a-consultation.md"
+    text = docs.read_text(encoding="utf-8")
+    listed = text.split("A slug cannot be one of the addresses", 1)[1].split(
+        "soundingboard check", 1
+    )[0]
+    assert set(re.findall(r"`([a-z-]+)`", listed)) == RESERVED_SLUGS
