@@ -226,6 +226,7 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
         ("account/", "your account"),
         ("account/password/", "change password"),
         ("erasure/", "erase personal data"),
+        ("accessibility/", "the workspace's accessibility statement"),
     ]:
         check(page, analyse + path, what, problems)
     press_button(page, "Sign out")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import accounts, views_exports, views_overview, views_responses, views_themes
+from . import accounts, statement, views_exports, views_overview, views_responses, views_themes
 
 app_name = "analyse"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("users/<int:pk>/password/", accounts.user_reset_password, name="user-password"),
     path("audit/", accounts.audit_log, name="audit"),
     path("erasure/", views_exports.erasure_page, name="erasure"),
+    path("accessibility/", statement.accessibility, name="accessibility"),
     # One consultation's analysis: after every fixed address above.
     path("<slug:slug>/", views_overview.overview, name="overview"),
     path("<slug:slug>/ideas/", views_overview.ideas, name="ideas"),

@@ -56,6 +56,7 @@ RESERVED_SLUGS = frozenset(
         "api",
         "healthz",
         "static",
+        "accessibility",
         "account",
         "audit",
         "erasure",
