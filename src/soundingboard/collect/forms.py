@@ -53,10 +53,9 @@ def _too_long(name: str, limit: int) -> str:
 
 
 class OptionChoices(BaseChoiceIterator):
-    """A consultation's options as choices, each its own label, made once per list.
-
-    Django takes choices of this kind as they are; a plain list it would check again, item by
-    item, for every form it makes (and the intake API makes one for every submission)."""
+    """A consultation's options as choices, each its own label, with each option found by its
+    forgiving key (`by_key`). Made with the shared fields (`fields_for`); Django takes choices
+    of this kind as they are."""
 
     def __init__(self, options: tuple[str, ...]) -> None:
         self.pairs = tuple((option, option) for option in options)
@@ -69,24 +68,13 @@ class OptionChoices(BaseChoiceIterator):
         return len(self.pairs)
 
 
-@functools.lru_cache(maxsize=256)
-def option_choices(options: tuple[str, ...]) -> OptionChoices:
-    """The choices for these options, made on first use and kept."""
-    return OptionChoices(options)
-
-
 class OptionChoiceField(forms.ChoiceField):
-    """A choice among a consultation's options that forgives how an apostrophe was typed."""
+    """A choice among a consultation's options that forgives how an apostrophe was typed.
+    Its choices are `OptionChoices`, given by `fields_for`."""
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
         text = super().to_python(value).strip()
-        wanted = _option_key(text)
-        if isinstance(self.choices, OptionChoices):
-            return self.choices.by_key.get(wanted, text)
-        for option, _label in self.choices:
-            if _option_key(str(option)) == wanted:
-                return option
-        return text
+        return self.choices.by_key.get(_option_key(text), text)
 
 
 def _option_key(text: str) -> str:
@@ -114,8 +102,8 @@ def fields_for(
 ) -> SharedFields:
     """The fields of this form, with these options to choose from; made on first use."""
     fields = SharedFields(copy.deepcopy(form_class.base_fields))
-    fields["nature"].choices = option_choices(natures)
-    fields["role"].choices = option_choices(roles)
+    fields["nature"].choices = OptionChoices(natures)
+    fields["role"].choices = OptionChoices(roles)
     return fields
 
 
