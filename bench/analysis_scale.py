@@ -407,7 +407,7 @@ def page_reader():
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from soundingboard.analyse.models import AnalystProfile, Role
+    from soundingboard.accounts.models import AnalystProfile, Role
 
     user, created = User.objects.get_or_create(username="bench-reader")
     if created:

@@ -397,7 +397,8 @@ def _createuser(args: argparse.Namespace) -> int:
 
     from django.contrib.auth import get_user_model
 
-    from .analyse import accounts, audit
+    from .accounts import audit
+    from .accounts import services as accounts
 
     if args.reset_2fa or args.reset_password:
         user = (
@@ -456,7 +457,7 @@ def _createuser(args: argparse.Namespace) -> int:
 def _new_password(args: argparse.Namespace, user: object) -> str | None:
     """The new password, asked for twice (or read from standard input) and checked; None
     (and a message) if it cannot be used."""
-    from .analyse.accounts import password_problems
+    from .accounts.services import password_problems
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -552,7 +553,7 @@ def _export(args: argparse.Namespace) -> int:
     _migrated_database()
     from tqdm import tqdm
 
-    from .analyse import audit
+    from .accounts import audit
     from .analyse.exports import Export, describe_filter
     from .analyse.filters import STATUSES, ResponseFilter
 

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The project's apps, in the order the data flows (docs/architecture.md).
+    "soundingboard.core",
+    "soundingboard.accounts",
     "soundingboard.publish",
     "soundingboard.collect",
     "soundingboard.analyse",
@@ -89,9 +92,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Two-factor state (request.user.is_verified()), then the analysts' idle and absolute
-    # session time-outs (soundingboard.analyse.access).
+    # session time-outs (soundingboard.accounts.access).
     "django_otp.middleware.OTPMiddleware",
-    "soundingboard.analyse.access.AnalystSessionMiddleware",
+    "soundingboard.accounts.access.AnalystSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -111,7 +114,7 @@ INTAKE_MIDDLEWARE = [
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django_otp.middleware.OTPMiddleware",
-        "soundingboard.analyse.access.AnalystSessionMiddleware",
+        "soundingboard.accounts.access.AnalystSessionMiddleware",
     }
 ]
 
@@ -121,7 +124,7 @@ WSGI_APPLICATION = "soundingboard.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -178,7 +181,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "analyse:sign-in"
 LOGIN_REDIRECT_URL = "analyse:home"
 OTP_TOTP_ISSUER = "soundingboard"
-# Sign-in throttling (soundingboard.analyse.access): sign-in with a username is refused while
+# Sign-in throttling (soundingboard.accounts.access): sign-in with a username is refused while
 # it has this many failed attempts (since its last success) in the last LOCK_SECONDS, and from
 # a client network with ten times as many, whatever the usernames.
 SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 5
@@ -196,7 +199,7 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = HTTPS
-CSRF_FAILURE_VIEW = "soundingboard.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "soundingboard.core.errors.csrf_failure"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

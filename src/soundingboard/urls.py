@@ -11,15 +11,16 @@ from django.urls import URLPattern, URLResolver, include, path
 from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
+from .collect.pages import page
 from .collect.questionnaire import questionnaire
-from .health import healthz
+from .core.health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
 
 
 def consultation_patterns() -> list[URLPattern]:
     return [
-        path("", publish.page, name="home"),
+        path("", page, name="home"),
         path("search/", publish.search_view, name="search"),
         path("privacy/", publish.privacy, name="privacy"),
         path("accessibility/", publish.accessibility, name="accessibility"),
@@ -27,7 +28,7 @@ def consultation_patterns() -> list[URLPattern]:
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
         path("questionnaire/", questionnaire, name="questionnaire"),
         path("files/<path:file_path>", publish.file, name="file"),
-        path("<path:page_path>/", publish.page, name="page"),
+        path("<path:page_path>/", page, name="page"),
     ]
 
 
@@ -50,6 +51,6 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = build_urlpatterns()
-handler400 = "soundingboard.errors.bad_request"
-handler404 = "soundingboard.errors.not_found"
-handler500 = "soundingboard.errors.server_error"
+handler400 = "soundingboard.core.errors.bad_request"
+handler404 = "soundingboard.core.errors.not_found"
+handler500 = "soundingboard.core.errors.server_error"

@@ -23,8 +23,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from soundingboard.analyse import access, audit
-from soundingboard.analyse.models import AnalystProfile, AuditEvent, Role
+from soundingboard.accounts import access, audit
+from soundingboard.accounts.models import AnalystProfile, AuditEvent, Role
 from soundingboard.collect.models import Response
 from tests.conftest import EXAMPLE
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from soundingboard.accounts.models import Role
 from soundingboard.analyse import tagging
-from soundingboard.analyse.models import ChangeRecord, ResponseTag, Role, Tag
+from soundingboard.analyse.models import ChangeRecord, ResponseTag, Tag
 from soundingboard.collect.models import Response
 
 from .conftest import SLUG

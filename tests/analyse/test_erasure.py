@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
+from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse import erasure
-from soundingboard.analyse.models import AuditEvent, Role
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.publish.loader import load_consultation
 from tests.conftest import write_consultation

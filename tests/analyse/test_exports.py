@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from django.http import StreamingHttpResponse
 
+from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse.exports import Export, neutralise
 from soundingboard.analyse.filters import ResponseFilter
-from soundingboard.analyse.models import AuditEvent, Role
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 
 from .conftest import IDEAS, SLUG

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from soundingboard.analyse.models import Role
+from soundingboard.accounts.models import Role
 from soundingboard.collect.models import IdeaScore, Response
 from soundingboard.publish.settings_schema import DEFAULT_ROLE_GROUPS, DEFAULT_ROLES
 from tests.conftest import write_consultation

@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 
 import pytest
 
+from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse import stats, tagging
 from soundingboard.analyse.filters import ResponseFilter
-from soundingboard.analyse.models import AuditEvent, ChangeRecord, Note, ResponseTag, Role, Tag
+from soundingboard.analyse.models import ChangeRecord, Note, ResponseTag, Tag
 from soundingboard.collect.models import Contact, Response
 
 from .conftest import SLUG

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from soundingboard.analyse.models import Role
+from soundingboard.accounts.models import Role
 from soundingboard.collect.models import Response
 from soundingboard.publish.loader import load_consultation
 from tests.analyse.test_accounts import PASSWORD, make_account, totp_code

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from soundingboard.analyse.models import ResponseTag, Role
+from soundingboard.accounts.models import Role
+from soundingboard.analyse.models import ResponseTag
 from soundingboard.collect.models import Response
 from soundingboard.publish.loader import load_consultation
 from tests.analyse.test_accounts import PASSWORD, make_account, totp_code

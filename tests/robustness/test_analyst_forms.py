@@ -12,7 +12,8 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soundingboard.analyse.models import Role, Tag
+from soundingboard.accounts.models import Role
+from soundingboard.analyse.models import Tag
 from soundingboard.collect.storage import ContactDetails, store_response
 from tests.analyse.test_accounts import PASSWORD, make_account, sign_in_verified
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from soundingboard.analyse.models import Role
+from soundingboard.accounts.models import Role
 from tests.analyse.test_accounts import make_account, sign_in_verified
 from tests.robustness.example_cache import example_read_once  # noqa: F401 - an autouse fixture
 

@@ -12,8 +12,9 @@ from typing import Any
 from unittest import mock
 
 import soundingboard.settings as settings_module
+from soundingboard.accounts.models import Role
 from soundingboard.analyse import tagging
-from soundingboard.analyse.models import Role, Tag
+from soundingboard.analyse.models import Tag
 from soundingboard.collect.models import Response
 from soundingboard.collect.storage import ContactDetails, store_response
 from tests.analyse.test_accounts import make_account

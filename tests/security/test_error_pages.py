@@ -8,7 +8,7 @@ import json
 import pytest
 from django.conf import settings
 
-from soundingboard.errors import SERVER_ERROR
+from soundingboard.core.errors import SERVER_ERROR
 
 from .catalogue import LEAKY_MESSAGE, error_responses, intake_api_responses
 

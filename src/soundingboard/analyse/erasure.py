@@ -33,10 +33,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from ..accounts import audit
 from ..collect.models import Contact, Response
 from ..collect.write_lock import sqlite_write_lock
 from ..publish.consultation import Consultation
-from . import audit
 
 
 class ErasureError(ValueError):

@@ -30,8 +30,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from ..collect.forms import clean_text
 from ..collect.models import Response
+from ..core.text import clean_text
 from .models import ChangeRecord, Note, ResponseTag, Tag
 
 Action = ChangeRecord.Action

@@ -6,28 +6,16 @@ so that no consultation's slug can take an address of the accounts pages.
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from . import accounts, statement, views_exports, views_overview, views_responses, views_themes
+from . import statement, views_exports, views_home, views_overview, views_responses, views_themes
 
 app_name = "analyse"
 
 urlpatterns = [
-    path("", accounts.home, name="home"),
-    path("sign-in/", accounts.sign_in, name="sign-in"),
-    path("sign-in/two-factor/", accounts.two_factor, name="two-factor"),
-    path("two-factor/set-up/", accounts.two_factor_set_up, name="two-factor-set-up"),
-    path("sign-out/", accounts.sign_out, name="sign-out"),
-    path("account/", accounts.account, name="account"),
-    path("account/password/", accounts.change_password, name="password"),
-    path("users/", accounts.users, name="users"),
-    path("users/new/", accounts.user_new, name="user-new"),
-    path("users/<int:pk>/", accounts.user_detail, name="user"),
-    path("users/<int:pk>/role/", accounts.user_role, name="user-role"),
-    path("users/<int:pk>/active/", accounts.user_active, name="user-active"),
-    path("users/<int:pk>/two-factor/", accounts.user_reset_two_factor, name="user-two-factor"),
-    path("users/<int:pk>/password/", accounts.user_reset_password, name="user-password"),
-    path("audit/", accounts.audit_log, name="audit"),
+    path("", views_home.home, name="home"),
+    # The accounts pages: sign-in, one's own account, users, the audit log.
+    path("", include("soundingboard.accounts.urls")),
     path("erasure/", views_exports.erasure_page, name="erasure"),
     path("accessibility/", statement.accessibility, name="accessibility"),
     # One consultation's analysis: after every fixed address above.

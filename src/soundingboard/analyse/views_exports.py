@@ -36,10 +36,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ..accounts import audit
+from ..accounts.access import Role, analyst_view, can_see_personal_data, notify
 from ..collect.forms import EMAIL_FORMAT
 from ..publish.registry import get_consultation
-from . import audit, erasure
-from .access import Role, analyst_view, can_see_personal_data, notify
+from . import erasure
 from .exports import CONTENT_TYPES, FORMATS, Export, describe_filter
 from .filters import STATUS_LABELS, STATUSES, ResponseFilter
 

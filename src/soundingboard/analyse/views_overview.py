@@ -22,11 +22,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from ..accounts.access import analyst_view
 from ..publish.consultation import Consultation
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import UNGROUPED
 from . import charts, stats
-from .access import analyst_view
 from .filters import (
     DEFAULT_STATUSES,
     NOT_GIVEN,

@@ -28,12 +28,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..collect.forms import clean_text
+from ..accounts import audit
+from ..accounts.access import Role, analyst_view, can_see_personal_data, notify
 from ..collect.models import Response
+from ..core.text import clean_text
 from ..publish.consultation import Consultation
 from ..publish.registry import get_consultation
-from . import audit, tagging
-from .access import Role, analyst_view, can_see_personal_data, notify
+from . import tagging
 from .filters import (
     QUESTIONNAIRE_LABEL,
     STATUS_LABELS,

@@ -27,10 +27,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ..accounts.access import Role, analyst_view, has_role, notify
 from ..collect.models import Response
 from ..publish.consultation import Consultation
 from ..publish.registry import get_consultation
-from .access import Role, analyst_view, has_role, notify
 from .filters import ResponseFilter
 from .models import Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
 from .themes import representations

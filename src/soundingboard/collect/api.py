@@ -36,6 +36,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from ..core.errors import API_MAX_BODY_BYTES as MAX_BODY_BYTES
+from ..core.errors import json_errors as errors
+from ..core.errors import too_large
 from ..publish.consultation import Consultation
 from ..publish.registry import get_registry
 from ..publish.settings_schema import describe_moment
@@ -47,7 +50,6 @@ from .ratelimit import check_rate, configured_limit
 logger = logging.getLogger(__name__)
 
 INTAKE_PATH = "/api/intake"
-MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 200
 MAX_PAGE_ADDRESS = 2048
 # The longest text, as sent, of each text field: (its name in messages, its limit).
@@ -102,17 +104,6 @@ class IntakeCSPMiddleware(CSPMiddleware):
             if name not in response and not getattr(response, self.EXEMPT[name], False):
                 response[name] = policy
         return response
-
-
-_JSON = {"ensure_ascii": False}
-
-
-def errors(status: int, messages: dict[str, list[str]], **headers: str) -> JsonResponse:
-    reply = JsonResponse({"errors": messages}, status=status, json_dumps_params=_JSON)
-    for name, value in headers.items():
-        reply[name.replace("_", "-")] = value
-    reply["Cache-Control"] = "no-store"
-    return reply
 
 
 def find_consultation(request: HttpRequest) -> Consultation | JsonResponse:
@@ -281,10 +272,6 @@ def _checks_before_forms(payload: Any) -> dict[str, list[str]]:
         if isinstance(value, str) and len(value) > limit:
             found[name] = [f"{label} must be {limit:,} characters or fewer"]
     return found
-
-
-def too_large() -> JsonResponse:
-    return errors(413, {"": [f"The body must be {MAX_BODY_BYTES // 1024} KiB or smaller"]})
 
 
 def _no(constant: str) -> None:

@@ -8,44 +8,14 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
 from collections.abc import Iterator
 
 from django import forms
 from django.utils.choices import BaseChoiceIterator
 
+from ..core.forms import GovukForm, HiddenTextField, TextField
 from ..publish.consultation import Consultation
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
-
-# Unicode's control characters (category Cc) but line feed and tab, and lone surrogates (Cs).
-# A carriage return is dropped, so CR LF becomes a line feed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def clean_text(value: str) -> str:
-    """Drop control characters other than line breaks and tabs; they are never meant."""
-    return _CONTROL.sub("", value)
-
-
-class TextField(forms.CharField):
-    """A CharField that removes control characters before checking lengths."""
-
-    def to_python(self, value):  # type: ignore[no-untyped-def]
-        return clean_text(super().to_python(value))
-
-
-class HiddenTextField(forms.CharField):
-    """A value the page fills in itself (the form's token, a section's id). One that was
-    tampered with is not the respondent's mistake, so it is never an error shown to them:
-    text over `max_length`, or with control characters, counts as not sent."""
-
-    def __init__(self, *, max_length: int, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
-        self.limit = max_length
-
-    def clean(self, value):  # type: ignore[no-untyped-def]
-        text = value if isinstance(value, str) else ""
-        return text if len(text) <= self.limit and clean_text(text) == text else ""
 
 
 def _too_long(name: str, limit: int) -> str:
@@ -107,7 +77,7 @@ def fields_for(
     return fields
 
 
-class AboutYouForm(forms.Form):
+class AboutYouForm(GovukForm):
     """What every kind of response asks: the nature of the feedback and who is giving it.
 
     With `ask_about_you=False` (the respondent's role is remembered from earlier in their
@@ -152,15 +122,6 @@ class AboutYouForm(forms.Form):
         if not ask_about_you:
             for name in self.ABOUT_YOU_FIELDS:
                 del self.fields[name]
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(element id, message) for the error summary, in the order of the fields."""
-        links = []
-        for name, field in self.fields.items():
-            for message in self.errors.get(name, []):
-                radios = isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
-                links.append((f"id_{name}_0" if radios else f"id_{name}", message))
-        return links
 
 
 class PageFeedbackForm(AboutYouForm):

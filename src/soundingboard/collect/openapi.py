@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from ..errors import SERVER_ERROR
+from ..core.errors import SERVER_ERROR
 from ..publish.consultation import Consultation
 from ..publish.registry import Registry, get_registry
 from .api import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors

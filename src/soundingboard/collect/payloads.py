@@ -16,9 +16,10 @@ from typing import Any
 
 from django import forms
 
+from ..core.text import clean_text
 from ..publish.consultation import Consultation
 from .activity_matching import ActivityMatcher
-from .forms import OverallCommentsForm, PageFeedbackForm, clean_text
+from .forms import OverallCommentsForm, PageFeedbackForm
 from .limits import LIMITS
 from .models import Response
 from .page_addresses import match_page

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from ..collect.feedback import feedback_context
 from .markdown_text import render_plain_markdown
 from .registry import get_consultation, get_registry
 from .search import MAX_QUERY_LENGTH, search
@@ -49,21 +48,6 @@ def index(request: HttpRequest) -> HttpResponse:
     """The list of consultations, when an instance serves several."""
     registry = get_registry()
     return render(request, "publish/index.html", {"consultations": registry.consultations.values()})
-
-
-@require_safe
-def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
-    consultation = get_consultation(slug)
-    current = consultation.page(page_path)
-    if current is None:
-        raise Http404("No such page")
-    context = {
-        "consultation": consultation,
-        "page": current,
-        "content": mark_safe(current.html),  # rendered and sanitised at load time
-        **feedback_context(request, consultation, current),
-    }
-    return render(request, "publish/page.html", context)
 
 
 @require_safe
@@ -121,3 +105,12 @@ def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
         )
     return response
+
+
+def not_found_context(request: HttpRequest) -> dict[str, Any]:
+    """For the 404 page: inside a consultation it keeps the consultation's header and footer
+    (privacy notice, accessibility statement). The address says which consultation, never
+    anything else."""
+    registry = get_registry()
+    consultation = registry.single or registry.get(request.path.strip("/").split("/")[0])
+    return {"consultation": consultation}

@@ -12,8 +12,8 @@ import random
 
 import pytest
 
+from soundingboard.accounts.models import Role
 from soundingboard.analyse.filters import ResponseFilter
-from soundingboard.analyse.models import Role
 from soundingboard.analyse.themes.runs import start_run
 from soundingboard.collect.models import Response
 from tests.analyse.conftest import SLUG

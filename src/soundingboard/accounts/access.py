@@ -7,7 +7,7 @@ Roles (`Role`, each may do everything the one before it may):
 
 Every analyst page is a view wrapped in `analyst_view`:
 
-    from soundingboard.analyse.access import Role, analyst_view
+    from soundingboard.accounts.access import Role, analyst_view
 
     @analyst_view                              # any role: reader, analyst, admin
     def overview(request, slug): ...
@@ -34,18 +34,17 @@ Inside a view, decide what to show with:
 - `can_admin(user) -> bool`: admins;
 - `has_role(user, min_role) -> bool`.
 These look at the role only; `analyst_view` has already checked two-factor authentication.
-Record personal-data views and exports with `soundingboard.analyse.audit.record`.
+Record personal-data views and exports with `soundingboard.accounts.audit.record`.
 
 `notify(request, text)` shows `text` once, in a green banner, on the next analyst page (say,
 after a redirect).
 
-Also here: `AnalystSessionMiddleware` (idle and absolute session time-outs) and sign-in
-throttling (`sign_in_locked`), used by the sign-in page.
+Also here: `AnalystSessionMiddleware` (idle and absolute session time-outs). The role checks
+live in `roles`, sign-in throttling in `throttle`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -56,12 +55,22 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from .models import AuditEvent, Role
+from . import audit
+from .models import Role
+from .roles import (
+    RANK,
+    can_admin,
+    can_see_personal_data,
+    has_role,
+    has_two_factor_device,
+    is_two_factor_verified,
+    must_change_password,
+    needs_two_factor,
+    role_of,
+)
 
 __all__ = [
     "AnalystSessionMiddleware",
@@ -75,61 +84,12 @@ __all__ = [
     "role_of",
 ]
 
-RANK = {Role.READER: 1, Role.ANALYST: 2, Role.ADMIN: 3}
-TWO_FACTOR_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
-
 # Session keys.
 SIGNED_IN_AT = "sb_signed_in_at"
 LAST_SEEN = "sb_last_seen"
 SIGNED_OUT_REASON = "sb_signed_out_reason"
 NOTICE = "sb_notice"
 LAST_SEEN_RESOLUTION = 60  # seconds: the session is saved at most once a minute for this
-
-
-# Roles -----------------------------------------------------------------------------------
-
-
-def role_of(user: Any) -> str | None:
-    """The account's role, or None when it may open no analyst page."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    profile = getattr(user, "analyst_profile", None)
-    return profile.role if profile is not None and profile.role in RANK else None
-
-
-def has_role(user: Any, min_role: str) -> bool:
-    role = role_of(user)
-    return role is not None and RANK[role] >= RANK[min_role]  # type: ignore[index]
-
-
-def can_see_personal_data(user: Any) -> bool:
-    """Analysts and admins may see respondents' contact details; readers may not."""
-    return has_role(user, Role.ANALYST)
-
-
-def can_admin(user: Any) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-def has_two_factor_device(user: Any) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def needs_two_factor(user: Any) -> bool:
-    """Admins and analysts always; a reader once they have set it up."""
-    return role_of(user) in TWO_FACTOR_ROLES or has_two_factor_device(user)
-
-
-def is_two_factor_verified(user: Any) -> bool:
-    verified = getattr(user, "is_verified", None)
-    return bool(verified()) if callable(verified) else False
-
-
-def must_change_password(user: Any) -> bool:
-    profile = getattr(user, "analyst_profile", None)
-    return bool(profile is not None and profile.must_change_password)
 
 
 # Views -------------------------------------------------------------------------------------
@@ -145,7 +105,7 @@ def private_page(response: HttpResponse) -> HttpResponse:
 def forbidden(request: HttpRequest, role: str | None = None) -> HttpResponse:
     return render(
         request,
-        "analyse/forbidden.html",
+        "accounts/forbidden.html",
         {"role": Role(role).label.lower() if role else None},
         status=403,
     )
@@ -308,8 +268,6 @@ class AnalystSessionMiddleware:
         ):
             reason = "idle"
         if reason:
-            from . import audit
-
             user = request.user
             if user.is_authenticated:
                 audit.record(user, audit.Action.SESSION_EXPIRED, detail={"reason": reason})
@@ -317,47 +275,3 @@ class AnalystSessionMiddleware:
             request.session[SIGNED_OUT_REASON] = reason
         elif not isinstance(last_seen, int | float) or now - last_seen >= LAST_SEEN_RESOLUTION:
             session[LAST_SEEN] = now
-
-
-# Sign-in throttling ------------------------------------------------------------------------
-#
-# Failed attempts are counted from the audit log itself, so the count is shared by every
-# worker process and machine, and nothing else is kept. Attempts are counted by a keyed hash
-# of the username typed, whether or not such an account exists (so that being refused says
-# nothing about which usernames exist), and by a keyed hash of the client's network (so that
-# one client cannot try many usernames). Neither the address nor a mistyped username (which
-# is sometimes a password) is stored.
-
-
-def throttle_key(username: str) -> str:
-    return salted_hmac("soundingboard.sign-in.username", username.casefold()).hexdigest()
-
-
-def client_key(request: HttpRequest) -> str:
-    from ..collect.ratelimit import client_id
-
-    return salted_hmac("soundingboard.sign-in.client", client_id(request)).hexdigest()
-
-
-def sign_in_locked(username_key: str, client: str) -> bool:
-    """True when too many sign-ins failed lately for this username or from this client."""
-    attempts = settings.SOUNDINGBOARD_SIGN_IN_ATTEMPTS
-    since = timezone.now() - dt.timedelta(seconds=settings.SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS)
-    events = AuditEvent.objects.filter(at__gte=since)
-    last_success = (
-        events.filter(action=AuditEvent.Action.SIGN_IN, throttle_key=username_key)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    failures = events.filter(action=AuditEvent.Action.SIGN_IN_FAILED)
-    by_username = failures.filter(throttle_key=username_key)
-    if last_success is not None:
-        by_username = by_username.filter(at__gt=last_success)
-    if by_username.count() >= attempts:
-        return True
-    return failures.filter(client=client).count() >= attempts * 10
-
-
-def lock_minutes() -> int:
-    return max(1, round(settings.SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS / 60))

@@ -2,7 +2,7 @@
 
 Record an event with `record`:
 
-    from soundingboard.analyse import audit
+    from soundingboard.accounts import audit
 
     audit.record(request, audit.Action.PERSONAL_DATA_VIEW, consultation=slug,
                  detail={"response": response.reference})
@@ -36,6 +36,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 
 from .models import AuditEvent
+from .roles import role_of
 
 Action = AuditEvent.Action
 
@@ -62,8 +63,6 @@ def record(
         user = None
     role = ""
     if user is not None:
-        from .access import role_of
-
         role = role_of(user) or ""
     return AuditEvent.objects.create(
         user=user,

@@ -1,0 +1,60 @@
+"""One's own account: the account page and changing one's password."""
+
+from __future__ import annotations
+
+from django.contrib.auth import update_session_auth_hash as keep_session
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .. import audit
+from ..access import (
+    analyst_view,
+    notify,
+    safe_next,
+)
+from ..forms import ChangePasswordForm
+from ..models import AuditEvent, Role
+from ..roles import has_two_factor_device, role_of
+from ..services import min_password_length
+
+Action = AuditEvent.Action
+
+
+@analyst_view
+def account(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "nav": "account",
+            "role": Role(role_of(request.user)),
+            "two_factor": has_two_factor_device(request.user),
+        },
+    )
+
+
+@analyst_view(allow_password_change=True)
+def change_password(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    profile = user.analyst_profile
+    form = ChangePasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        user.set_password(form.cleaned_data["new_password"])
+        user.save(update_fields=["password"])
+        profile.must_change_password = False
+        profile.save(update_fields=["must_change_password"])
+        keep_session(request, user)  # other sessions of this account end; this one goes on
+        audit.record(request, Action.PASSWORD_CHANGED)
+        notify(request, "Your password has been changed.")
+        return redirect(safe_next(request, "analyse:account"))
+    return render(
+        request,
+        "accounts/password.html",
+        {
+            "form": form,
+            "nav": "account",
+            "next": safe_next(request, default=""),
+            "one_time": profile.must_change_password,
+            "min_length": min_password_length(),
+        },
+    )

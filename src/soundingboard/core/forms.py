@@ -1,0 +1,60 @@
+"""The base of every GOV.UK form, and the text fields forms share.
+
+`GovukForm` lists its errors for the GOV.UK error summary, each linked to its field;
+`TextField` drops control characters before lengths are checked; `HiddenTextField` holds a
+value the page fills in itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .text import clean_text
+
+
+class GovukForm(forms.Form):
+    """A form whose errors can be listed in a GOV.UK error summary."""
+
+    # The field that errors about the whole form (such as a wrong password) point to.
+    non_field_anchor = ""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            # Django's own message for a NUL does not say which field it is about.
+            label = field.label or name.replace("_", " ").capitalize()
+            field.error_messages.setdefault(
+                "null_characters_not_allowed", f"{label} must not include control characters"
+            )
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(element id, message) for the error summary, in the order of the fields."""
+        links = [(f"id_{self.non_field_anchor}", m) for m in self.non_field_errors()]
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                radios = isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+                links.append((f"id_{name}_0" if radios else f"id_{name}", message))
+        return links
+
+
+class TextField(forms.CharField):
+    """A CharField that removes control characters before checking lengths."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        return clean_text(super().to_python(value))
+
+
+class HiddenTextField(forms.CharField):
+    """A value the page fills in itself (the form's token, a section's id). One that was
+    tampered with is not the respondent's mistake, so it is never an error shown to them:
+    text over `max_length`, or with control characters, counts as not sent."""
+
+    def __init__(self, *, max_length: int, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
+        self.limit = max_length
+
+    def clean(self, value):  # type: ignore[no-untyped-def]
+        text = value if isinstance(value, str) else ""
+        return text if len(text) <= self.limit and clean_text(text) == text else ""
