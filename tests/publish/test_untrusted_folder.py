@@ -133,6 +133,28 @@ def test_python_tags_in_extension_settings_are_dropped_and_reported(tmp_path: Pa
     assert f"touch {marker}" in consultation.pages[0].text
 
 
+def test_settings_that_unfold_to_billions_of_values_are_looked_at_once(tmp_path: Path) -> None:
+    # Nine anchors, each nine times the last: 9**9 values if walked as written.
+    anchors = "".join(
+        f"        l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10)
+    )
+    folder = mkdocs_site(
+        tmp_path / "site",
+        "site_name: Laughs\n"
+        "markdown_extensions:\n"
+        "  - pymdownx.superfences:\n"
+        "      custom_fences:\n"
+        "        - name: shell\n"
+        "          format: !!python/name:os.system\n"
+        "      preserve_tabs:\n"
+        "        l0: &l0\n"
+        "          - !!python/name:os.system\n" + anchors,
+    )
+    consultation = load_consultation(folder)
+    assert len(consultation.warnings) == 2  # each tag once, however often it is repeated
+    assert any("Markdown extension “pymdownx.superfences”" in w for w in consultation.warnings)
+
+
 def test_python_tag_in_a_setting_is_a_problem_not_a_call(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     folder = mkdocs_site(

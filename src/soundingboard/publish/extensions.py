@@ -203,37 +203,41 @@ def _report_code(
 
 def without_code(value: Any, report: Callable[[CodeReference], None]) -> Any:
     """`value` with every `!!python/...` tag taken out (a list item holding one goes whole),
-    each reported."""
-    if isinstance(value, dict):
+    each reported once.
+
+    YAML anchors let a short file repeat one value many times over, so each distinct value is
+    looked at once: the work grows with the file, not with what it unfolds to.
+    """
+    found: dict[int, list[CodeReference]] = {}
+
+    def references(item: Any) -> list[CodeReference]:
+        if isinstance(item, CodeReference):
+            return [item]
+        if not isinstance(item, dict | list) or id(item) in found:
+            return found.get(id(item), [])
+        found[id(item)] = []  # a value that contains itself adds nothing more
+        parts = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        found[id(item)] = list(dict.fromkeys(r for part in parts for r in references(part)))
+        return found[id(item)]
+
+    for reference in references(value):
+        report(reference)
+    cleaned: dict[int, Any] = {}
+
+    def clean(item: Any) -> Any:
+        if not references(item) or id(item) in cleaned:
+            return cleaned.get(id(item), item)
+        if isinstance(item, list):  # a custom fence without its function means nothing
+            cleaned[id(item)] = [part for part in item if not references(part)]
+            return cleaned[id(item)]
         kept: dict[Any, Any] = {}
-        for key, item in value.items():
-            if isinstance(key, CodeReference) or isinstance(item, CodeReference):
-                for reference in (*_references(key), *_references(item)):
-                    report(reference)
-                continue
-            kept[key] = without_code(item, report)
+        cleaned[id(item)] = kept  # before going in, for a value that contains itself
+        for key, part in item.items():
+            if not isinstance(key, CodeReference) and not isinstance(part, CodeReference):
+                kept[key] = clean(part)
         return kept
-    if isinstance(value, list):
-        items: list[Any] = []
-        for item in value:
-            references = _references(item)
-            if references:  # a custom fence without its function, say, means nothing
-                for reference in references:
-                    report(reference)
-                continue
-            items.append(item)
-        return items
-    return value
 
-
-def _references(value: Any) -> list[CodeReference]:
-    if isinstance(value, CodeReference):
-        return [value]
-    if isinstance(value, dict):
-        return [r for k, v in value.items() for r in (*_references(k), *_references(v))]
-    if isinstance(value, list):
-        return [r for item in value for r in _references(item)]
-    return []
+    return clean(value)
 
 
 def ignored_code_settings(document: YamlDocument) -> list[str]:
