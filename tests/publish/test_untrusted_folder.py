@@ -133,6 +133,22 @@ def test_python_tags_in_extension_settings_are_dropped_and_reported(tmp_path: Pa
     assert f"touch {marker}" in consultation.pages[0].text
 
 
+def test_emoji_are_characters_whatever_the_site_said(tmp_path: Path) -> None:
+    folder = mkdocs_site(
+        tmp_path / "site",
+        "site_name: Emoji\n"
+        "markdown_extensions:\n"
+        "  - pymdownx.emoji:\n"
+        "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n",
+        {"index.md": "# Home\n\nGlad :smile:\n"},
+    )
+    consultation = load_consultation(folder)
+    assert len(consultation.warnings) == 2
+    assert consultation.pages[0].text == "Home Glad \U0001f604"
+    assert "<img" not in consultation.pages[0].html
+
+
 def test_settings_that_unfold_to_billions_of_values_are_looked_at_once(tmp_path: Path) -> None:
     # Nine anchors, each nine times the last: 9**9 values if walked as written.
     anchors = "".join(

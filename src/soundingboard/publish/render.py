@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 import markdown
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
+from pymdownx.emoji import to_alt as emoji_as_text
 
 from . import extensions as known_extensions
 from . import sanitise
@@ -229,6 +230,10 @@ def _extension_specs(
                 config.update(
                     base_path=[str(docs_dir)], restrict_base_path=True, url_download=False
                 )
+            elif name == "pymdownx.emoji":
+                # Emoji as characters: a site's own generator is Python code, never taken from
+                # its folder, and images from a CDN would be blocked by the pages' CSP.
+                config["emoji_generator"] = emoji_as_text
             extras.append(_ExtensionSpec(name, config))
         seen.add(name)
 
