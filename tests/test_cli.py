@@ -71,3 +71,36 @@ def test_check_lists_the_example_pages(tmp_path):
     checked = soundingboard("check", str(EXAMPLE), data_dir=tmp_path / "data")
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.count("\n  /") >= 5
+
+
+def test_check_refuses_a_folder_that_would_run_code_or_publish_a_file_outside(tmp_path):
+    marker = tmp_path / "pwned"
+    secret = tmp_path / "elsewhere" / "secret_key"
+    secret.parent.mkdir()
+    secret.write_text("TOP-SECRET-KEY\n")
+    folder = tmp_path / "attack"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n")
+    (folder / "docs" / "key.md").symlink_to(secret)
+    (folder / "hook.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (folder / "mkdocs.yml").write_text(
+        "site_name: Attack\nhooks:\n  - hook.py\nmarkdown_extensions:\n  - toc\n"
+        f"  - subprocess:Popen:\n      args: [touch, {marker}]\n"
+    )
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 1
+    assert f"{folder / 'mkdocs.yml'}:6: the Markdown extension “subprocess:Popen”" in checked.stderr
+    assert not marker.exists()
+
+    (folder / "mkdocs.yml").write_text("site_name: Attack\nhooks:\n  - hook.py\n")
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 1
+    assert f"{folder / 'docs' / 'key.md'}: is a link to a file outside" in checked.stderr
+    assert "TOP-SECRET-KEY" not in checked.stdout + checked.stderr
+    assert not marker.exists()
+
+    (folder / "docs" / "key.md").unlink()
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+    assert f"warning: {folder / 'mkdocs.yml'}:2: “hooks” is ignored" in checked.stderr
+    assert not marker.exists()

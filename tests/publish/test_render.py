@@ -192,12 +192,20 @@ def test_extension_instance_accepted(site: Site) -> None:
     assert "Some HTML." in page.text
 
 
-def test_unimportable_extension_skipped_with_warning(site: Site) -> None:
+def test_unknown_extension_skipped_with_warning(site: Site) -> None:
     page = site.render("Hello.\n", extensions=["material.extensions.nonexistent", "abbr"])
     assert page.text == "Hello."
     [warning] = page.warnings
     # about the site, not the page: the same text on every page, so it can be merged
-    assert warning.startswith("Markdown extension “material.extensions.nonexistent” could not")
+    assert warning.startswith("the Markdown extension “material.extensions.nonexistent” is a")
+    assert warning.endswith("; skipped")
+
+
+def test_known_module_that_is_no_extension_skipped_with_warning(site: Site) -> None:
+    page = site.render("Hello.\n", extensions=["pymdownx.util"])
+    assert page.text == "Hello."
+    [warning] = page.warnings
+    assert warning.startswith("Markdown extension “pymdownx.util” could not be loaded")
 
 
 def test_extension_config_naming_a_function_skipped(site: Site) -> None:

@@ -3,12 +3,17 @@
 This is where every problem with a folder is found, at start-up, so that a running server
 never meets a broken page: a missing page, malformed YAML or an unknown key stops loading with
 a message naming the file, the line and the fix; a missing image is only a warning.
+
+A folder may come from someone else, so nothing in it is run and nothing outside it is read:
+Markdown extensions come from a known list (see `extensions`), and every settings file, the
+pages folder and every page must really be inside the folder, symbolic links followed.
 """
 
 from __future__ import annotations
 
 import difflib
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +25,7 @@ from pydantic import ValidationError
 
 from .consultation import Consultation, NavItem, NavSection, Page
 from .errors import ConsultationError, Problem
+from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
 from .render import render_markdown
 from .settings_schema import ConsultationSettings, slugify_folder_name
 from .yaml_source import YamlDocument, read_yaml
@@ -76,8 +82,20 @@ def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
         )
     settings, sources, raw = _settings(folder)
     docs_dir = (folder / settings.docs_dir).resolve()
+    document, key = sources.origin.get("docs_dir", (sources.config or sources.mkdocs, ""))
+    if not docs_dir.is_relative_to(folder):
+        raise ConsultationError(
+            [
+                Problem(
+                    document.path if document else folder,
+                    f"the pages folder “{settings.docs_dir}” is outside the consultation folder"
+                    + _link_note(folder / settings.docs_dir),
+                    "keep the pages in a folder inside the consultation folder",
+                    line=document.line_of([key]) if document and key else None,
+                )
+            ]
+        )
     if not docs_dir.is_dir():
-        document, key = sources.origin.get("docs_dir", (sources.config or sources.mkdocs, ""))
         raise ConsultationError(
             [
                 Problem(
@@ -88,8 +106,9 @@ def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
                 )
             ]
         )
-    entries = _nav_entries(settings, sources, docs_dir)
-    return _build(folder, docs_dir, settings, entries, url_prefix, raw.get("_extensions", []))
+    entries = _nav_entries(settings, sources, folder, docs_dir)
+    extensions = raw.get("_extensions") or ExtensionSetting()
+    return _build(folder, docs_dir, settings, entries, url_prefix, extensions)
 
 
 def consultation_slug(folder: Path) -> str:
@@ -124,6 +143,13 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
                 )
             ]
         )
+    outside = [
+        Problem(path, _outside_message(path, "file"), _OUTSIDE_FIX)
+        for path in (config_path, mkdocs_path)
+        if path is not None and path.exists() and not path.resolve().is_relative_to(folder)
+    ]
+    if outside:
+        raise ConsultationError(outside)
     raw: dict[str, Any] = {}
     origin: dict[str, tuple[YamlDocument, str]] = {}
     mkdocs = read_yaml(mkdocs_path) if mkdocs_path else None
@@ -134,7 +160,12 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
             if mkdocs_key in data:
                 raw[key] = data[mkdocs_key]
                 origin[key] = (mkdocs, mkdocs_key)
-        raw["_extensions"] = data.get("markdown_extensions") or []
+        # Checked before anything is imported: a folder's extension names never run code.
+        extensions = read_extension_setting(mkdocs)
+        if extensions.problems:
+            raise ConsultationError(extensions.problems)
+        extensions.warnings.extend(ignored_code_settings(mkdocs))
+        raw["_extensions"] = extensions
     config = read_yaml(config_path) if config_path.is_file() else None
     if config is not None:
         for key, value in _mapping(config).items():
@@ -196,6 +227,20 @@ def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
     return Problem(path, f"“{shown}”: {message}", FIXES.get(key, "") or _see_docs(), line)
 
 
+_OUTSIDE_FIX = (
+    "soundingboard publishes nothing from outside the consultation folder: copy the file into "
+    "the folder instead of linking to it"
+)
+
+
+def _outside_message(path: Path, kind: str) -> str:
+    return f"is a link to a {kind} outside the consultation folder{_link_note(path)}"
+
+
+def _link_note(path: Path) -> str:
+    return f" (it leads to {path.resolve()})" if path.is_symlink() else ""
+
+
 def _see_docs() -> str:
     return " (the settings are listed in docs/writing-a-consultation.md)"
 
@@ -210,13 +255,21 @@ class _Entry:
 
 
 def _nav_entries(
-    settings: ConsultationSettings, sources: _Sources, docs_dir: Path
+    settings: ConsultationSettings, sources: _Sources, folder: Path, docs_dir: Path
 ) -> list[NavItem | _Entry]:
     if settings.pages is None:
-        return [_Entry(path, None, ()) for path in _markdown_files(docs_dir)]
+        files = _markdown_files(docs_dir)
+        outside = [
+            Problem(path, _outside_message(path, "file"), _OUTSIDE_FIX)
+            for path in files
+            if not path.resolve().is_relative_to(folder)
+        ]
+        if outside:
+            raise ConsultationError(outside)
+        return [_Entry(path, None, ()) for path in files if path.is_file()]
     document, key = sources.origin["pages"]
     problems: list[Problem] = []
-    entries = list(_parse_nav(settings.pages, (), [key], document, docs_dir, problems))
+    entries = list(_parse_nav(settings.pages, (), [key], document, (folder, docs_dir), problems))
     if problems:
         raise ConsultationError(problems)
     if not entries:
@@ -246,9 +299,11 @@ def _parse_nav(
     trail: tuple[str, ...],
     location: list[str | int],
     document: YamlDocument,
-    docs_dir: Path,
+    folders: tuple[Path, Path],
     problems: list[Problem],
 ) -> Iterator[NavItem | _Entry]:
+    """The pages and sections of a page list; `folders` are the consultation and pages folders."""
+    folder, docs_dir = folders
     if not isinstance(items, list):
         problems.append(
             Problem(
@@ -267,18 +322,29 @@ def _parse_nav(
             title = str(title)
             here = [*here, title]
         if isinstance(target, list) and title is not None:
-            children = list(_parse_nav(target, (*trail, title), here, document, docs_dir, problems))
+            children = list(_parse_nav(target, (*trail, title), here, document, folders, problems))
             yield NavSection(title=title, children=children)  # type: ignore[arg-type]
         elif isinstance(target, str) and "://" in target:
             continue  # external links in an MkDocs nav are not pages
         elif isinstance(target, str):
-            source = (docs_dir / target).resolve()
+            # The address comes from the name as written; the file it leads to, links followed,
+            # must still be inside the consultation folder.
+            source = Path(os.path.normpath(docs_dir / target))
             if not source.is_relative_to(docs_dir):
                 problems.append(
                     Problem(
                         document.path,
                         f"“{target}” is outside the pages folder",
                         "move the page into the pages folder",
+                        document.line_of(here),
+                    )
+                )
+            elif not source.resolve().is_relative_to(folder):
+                problems.append(
+                    Problem(
+                        document.path,
+                        f"the page “{target}” {_outside_message(source, 'file')}",
+                        _OUTSIDE_FIX,
                         document.line_of(here),
                     )
                 )
@@ -335,7 +401,7 @@ def _build(
     settings: ConsultationSettings,
     items: list[NavItem | _Entry],
     url_prefix: str,
-    extensions_setting: Any,
+    extensions: ExtensionSetting,
 ) -> Consultation:
     entries = list(_flatten(items))
     problems: list[Problem] = []
@@ -352,11 +418,11 @@ def _build(
                 )
             )
         addresses.setdefault(entry.source, address)
+        addresses.setdefault(entry.source.resolve(), address)  # links are looked up resolved
     if problems:
         raise ConsultationError(problems)
 
-    extensions, extension_configs = _extension_settings(extensions_setting)
-    warnings: list[str] = []
+    warnings: list[str] = list(extensions.warnings)
     pages: dict[Path, Page] = {}
 
     def link_for_page(target: Path) -> str | None:
@@ -381,8 +447,8 @@ def _build(
             docs_dir=docs_dir,
             link_for_page=link_for_page,
             file_url=file_url,
-            extensions=extensions,
-            extension_configs=extension_configs,
+            extensions=extensions.names,
+            extension_configs=extensions.configs,
         )
         warnings.extend(rendered.warnings)
         address = addresses[entry.source]
@@ -438,21 +504,6 @@ def _meta_title(meta: dict[str, list[str]]) -> str:
 def _title_from_name(source: Path) -> str:
     stem = source.parent.name if source.stem in ("index", "README") else source.stem
     return stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Home"
-
-
-def _extension_settings(setting: Any) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """The `markdown_extensions` of an mkdocs.yml as names and their options."""
-    names: list[str] = []
-    configs: dict[str, dict[str, Any]] = {}
-    for item in setting if isinstance(setting, list) else []:
-        if isinstance(item, str):
-            names.append(item)
-        elif isinstance(item, dict) and len(item) == 1:
-            name, options = next(iter(item.items()))
-            names.append(str(name))
-            if isinstance(options, dict):
-                configs[str(name)] = options
-    return names, configs
 
 
 def _add_section_links(html: str, page: Page) -> str:

@@ -51,6 +51,18 @@ def consultation_folders(sources: list[Path]) -> list[Path]:
             folders.append(source)
             continue
         found = sorted(p for p in source.iterdir() if p.is_dir() and is_consultation_folder(p))
+        outside = [p for p in found if not p.resolve().is_relative_to(source)]
+        if outside:
+            raise ConsultationError(
+                [
+                    Problem(
+                        p,
+                        f"is a link to a folder outside {source} (it leads to {p.resolve()})",
+                        "give that folder to soundingboard by its own path if it is to be served",
+                    )
+                    for p in outside
+                ]
+            )
         if not found:
             raise ConsultationError(
                 [

@@ -2,10 +2,10 @@
 
 Pages are usually written for MkDocs (often with the Material theme), so rendering uses
 Python-Markdown with the extensions such sites rely on, plus whichever extra extensions the
-site's `mkdocs.yml` names and that can be imported here. The HTML is then made safe (see
-`sanitise`), relative links are pointed at the platform's own URLs, and anything odd found on
-the way is reported as a warning rather than an error: a page with a broken image should still
-be published.
+site's `mkdocs.yml` names, if they are among those `extensions` knows. The HTML is then made
+safe (see `sanitise`), relative links are pointed at the platform's own URLs, and anything odd
+found on the way is reported as a warning rather than an error: a page with a broken image
+should still be published.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from urllib.parse import quote, unquote, urlsplit
 import markdown
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
+from pymdownx.emoji import to_alt as emoji_as_text
 
+from . import extensions as known_extensions
 from . import sanitise
 from .consultation import Heading
 
@@ -212,7 +214,10 @@ def _extension_specs(
         if not isinstance(ext, str):
             extras.append(_ExtensionSpec(ext, {}))
             continue
-        name = ext.removeprefix("markdown.extensions.")
+        name = known_extensions.canonical_name(ext)
+        if name is None:  # the loader refuses these first; this is the last line of defence
+            warn(f"{known_extensions.refusal(ext)}; skipped")
+            continue
         config = dict(configs.get(ext) or configs.get(name) or {})
         if name in base:
             base[name] = _merge_base_config(name, base[name], config)
@@ -220,10 +225,15 @@ def _extension_specs(
             warn(f"Markdown extension “{name}” not used: {_REFUSED_EXTENSIONS[name]}")
         elif name not in seen:
             if name == "pymdownx.snippets":
-                # Snippets read files: keep them to the page folder, and never download.
+                # Snippets read files: keep them to the page folder (links followed, see
+                # `extensions`), and never download.
                 config.update(
                     base_path=[str(docs_dir)], restrict_base_path=True, url_download=False
                 )
+            elif name == "pymdownx.emoji":
+                # Emoji as characters: a site's own generator is Python code, never taken from
+                # its folder, and images from a CDN would be blocked by the pages' CSP.
+                config["emoji_generator"] = emoji_as_text
             extras.append(_ExtensionSpec(name, config))
         seen.add(name)
 
@@ -268,11 +278,14 @@ def _load_error(spec: _ExtensionSpec) -> str | None:
 
 
 def _new_markdown(specs: Sequence[_ExtensionSpec]) -> markdown.Markdown:
+    # Names are never handed to Python-Markdown, which would import whatever they say.
     return markdown.Markdown(
-        extensions=[spec.extension for spec in specs],
-        extension_configs={
-            spec.extension: spec.config for spec in specs if isinstance(spec.extension, str)
-        },
+        extensions=[
+            known_extensions.build(spec.extension, spec.config)
+            if isinstance(spec.extension, str)
+            else spec.extension
+            for spec in specs
+        ],
         output_format="html",
     )
 

@@ -2,8 +2,10 @@
 
 Error messages about `consultation.yml` and `mkdocs.yml` name the line of the offending key,
 so the loader keeps the composed node tree beside the data. `mkdocs.yml` files often carry
-tags such as `!ENV` or `!!python/name:`; those are read as plain values instead of failing,
-because soundingboard only needs a few of the keys around them.
+tags such as `!ENV` or `!!python/name:`, and soundingboard only needs a few of the keys around
+them, so they do not stop a file loading. Nothing a tag names is ever looked up: `!ENV` is read
+as its plain value (no environment variable is read), and a `!!python/...` tag becomes a
+`CodeReference`, which only records what the tag said and where, so that it can be reported.
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ import yaml
 from .errors import ConsultationError, Problem
 
 
+@dataclass(frozen=True)
+class CodeReference:
+    """A value written with a `!!python/...` tag: it names Python code, which is never run."""
+
+    tag: str  # as written, such as "!!python/name:os.system"
+    line: int
+
+
 class _TolerantLoader(yaml.SafeLoader):
-    """A safe loader that turns unknown tags into their plain value (never runs code)."""
+    """A safe loader that turns unknown tags into their plain value and Python tags into a
+    `CodeReference` (it never imports or runs anything)."""
 
 
 def _plain_value(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
@@ -30,8 +41,12 @@ def _plain_value(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> A
     return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
 
 
+def _code_reference(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> CodeReference:
+    return CodeReference(f"!!python/{tag_suffix}", node.start_mark.line + 1)
+
+
 _TolerantLoader.add_multi_constructor("!", _plain_value)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _plain_value)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _code_reference)
 
 
 @dataclass
