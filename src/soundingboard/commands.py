@@ -44,7 +44,8 @@ class SoundingboardCommand(BaseCommand):
     description = ""
     # Exit status when the command refuses to start: a bad option, consultation or file.
     refused = 1
-    # The work needs no system checks, and they would load every consultation's addresses.
+    # No system checks: they would load the site's addresses and the consultations it serves,
+    # and a command reads only the consultation it is given.
     requires_system_checks: list[str] = []
     # Django's own options still work, but `--help` shows only the command's.
     suppressed_base_arguments = {
