@@ -1,26 +1,27 @@
-"""The `soundingboard` command as an author uses it: init, check."""
+"""The `soundingboard` command as an author uses it: init, check; and the launcher that hands
+every other command to Django."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+import pytest
 import yaml
+from django.core.management import call_command, find_commands
+from django.core.management.base import CommandError
 
+from soundingboard import cli
+from tests.command_line import soundingboard
 from tests.conftest import EXAMPLE, write_consultation
 
-
-def soundingboard(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "soundingboard.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+OPERATIONS = {
+    "import-sheet": "collect",
+    "createuser": "accounts",
+    "export": "analyse",
+    "erase": "analyse",
+    "purge-contacts": "analyse",
+    "themes": "analyse",
+    "embed": "analyse",
+    "build-static-embedding": "analyse",
+}
 
 
 def test_init_makes_a_folder_that_loads_at_once(tmp_path):
@@ -104,3 +105,47 @@ def test_check_refuses_a_folder_that_would_run_code_or_publish_a_file_outside(tm
     assert checked.returncode == 0, checked.stderr
     assert f"warning: {folder / 'mkdocs.yml'}:2: “hooks” is ignored" in checked.stderr
     assert not marker.exists()
+
+
+# The launcher ------------------------------------------------------------------------------
+
+
+def test_every_operation_is_a_management_command_of_its_app():
+    found = {
+        name.replace("_", "-"): folder.parent.parent.name
+        for folder in cli.PACKAGE_DIR.glob("*/management/commands")
+        for name in find_commands(str(folder.parent))
+    }
+    assert found == OPERATIONS
+
+
+def test_help_lists_every_command_without_starting_django(tmp_path):
+    listed = soundingboard("--help", data_dir=tmp_path / "data")
+    assert listed.returncode == 0, listed.stderr
+    for name in ("init", "check", "serve", "demo", "manage", *OPERATIONS):
+        assert f"\n    {name} " in listed.stdout or f"\n    {name}\n" in listed.stdout
+    assert "export a consultation's responses as CSV, XLSX or JSON" in listed.stdout
+    explained = soundingboard("import-sheet", "--help", data_dir=tmp_path / "data")
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("usage: soundingboard import-sheet ")
+    assert "--tab {Feedback,MainFeedback}" in explained.stdout
+    assert "--data-dir" in explained.stdout
+    assert "--pythonpath" not in explained.stdout  # Django's own options work, unlisted
+    assert not (tmp_path / "data").exists()  # no data directory, secret key or database made
+
+
+def test_commands_answer_to_their_django_names_too(tmp_path):
+    for args in (["purge_contacts", "--help"], ["manage", "purge_contacts", "--help"]):
+        done = soundingboard(*args, data_dir=tmp_path / "data")
+        assert done.returncode == 0, done.stderr
+        assert "--before DATE" in done.stdout
+    unknown = soundingboard("exports", data_dir=tmp_path / "data")
+    assert unknown.returncode == 2
+    assert "invalid choice: 'exports'" in unknown.stderr
+
+
+@pytest.mark.django_db
+def test_a_command_refuses_a_data_dir_django_did_not_start_with(tmp_path):
+    with pytest.raises(CommandError, match="--data-dir is read as Django starts") as refused:
+        call_command("erase", "--email", "jo@example.org", "--data-dir", str(tmp_path))
+    assert refused.value.returncode == 1

@@ -75,6 +75,16 @@ def consultation(tmp_path):
     return load_consultation(write_consultation(tmp_path / "c", CONFIG, PAGES))
 
 
+@pytest.fixture
+def retained(tmp_path):
+    """The consultation, in tmp_path/r, with its contact details kept until 30 April 2026."""
+    config = CONFIG.replace(
+        "timezone: Europe/London\n",
+        "timezone: Europe/London\ncontact_retention_until: 2026-04-30\n",
+    )
+    return load_consultation(write_consultation(tmp_path / "r", config, PAGES))
+
+
 def make_records() -> list[Record]:
     rng = random.Random(20260329)
     records = []

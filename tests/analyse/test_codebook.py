@@ -9,9 +9,9 @@ from soundingboard.accounts.models import Role
 from soundingboard.analyse import tagging
 from soundingboard.analyse.models import ChangeRecord, ResponseTag, Tag
 from soundingboard.collect.models import Response
+from tests.accounts.test_accounts import make_account, sign_in_verified
 
 from .conftest import SLUG
-from .test_accounts import make_account, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 

@@ -4,18 +4,15 @@ privacy notice that states the retention date."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
 from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse import erasure
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
-from soundingboard.publish.loader import load_consultation
-from tests.conftest import write_consultation
+from tests.accounts.test_accounts import make_account, sign_in_verified
 
-from .conftest import CONFIG, PAGES, SLUG
-from .test_accounts import make_account, sign_in_verified, soundingboard
+from .conftest import SLUG
 
 pytestmark = pytest.mark.django_db
 
@@ -124,53 +121,7 @@ def test_erasure_page_is_for_admins_and_confirms_first(client, people):
     assert "Enter an email address in the correct format" in bad.content.decode()
 
 
-def test_cli_erase_asks_then_erases(tmp_path):
-    data_dir = tmp_path / "data"
-    first = soundingboard("erase", "--email", "x@example.org", "--yes", data_dir=data_dir)
-    assert first.returncode == 0, first.stderr
-    assert "nothing was erased" in first.stdout
-    db = sqlite3.connect(data_dir / "soundingboard.sqlite3")
-    db.execute(
-        "INSERT INTO collect_contact (email, organisation, created_at) "
-        "VALUES ('X@example.org', 'X org', '2026-03-01 00:00:00')"
-    )
-    contact_id = db.execute("SELECT max(id) FROM collect_contact").fetchone()[0]
-    db.execute(
-        "INSERT INTO collect_response (reference, consultation, kind, channel, status, "
-        "page_path, page_matched, page_title, section_id, section_title, nature, summary, "
-        "details, comments, role, spam_reason, submitted_at, contact_id) VALUES "
-        "('SB-X', 'c', 'page', 'form', 'accepted', '', 1, '', '', '', '', 'kept', '', '', "
-        "'', '', '2026-03-30 10:00:00', ?)",
-        (contact_id,),
-    )
-    db.commit()
-    refused = soundingboard("erase", "--email", "x@example.org", data_dir=data_dir, stdin="no\n")
-    assert refused.returncode == 1
-    assert "Found 1 contact record with" in refused.stdout
-    assert db.execute("SELECT count(*) FROM collect_contact").fetchone()[0] == 1
-    done = soundingboard("erase", "--email", "x@example.org", data_dir=data_dir, stdin="yes\n")
-    assert done.returncode == 0, done.stderr
-    assert db.execute("SELECT count(*) FROM collect_contact").fetchone()[0] == 0
-    assert db.execute("SELECT summary, contact_id FROM collect_response").fetchall() == [
-        ("kept", None)
-    ]
-    details = [
-        d for (d,) in db.execute("SELECT detail FROM analyse_auditevent WHERE action='erasure'")
-    ]
-    assert len(details) == 1  # the first run found nothing and erased nothing
-    assert "command line" in details[-1] and "example.org" not in "".join(details)
-
-
 # Purging after the retention date -----------------------------------------------------------
-
-
-@pytest.fixture
-def retained(tmp_path):
-    config = CONFIG.replace(
-        "timezone: Europe/London\n",
-        "timezone: Europe/London\ncontact_retention_until: 2026-04-30\n",
-    )
-    return load_consultation(write_consultation(tmp_path / "r", config, PAGES))
 
 
 def test_purge_respects_the_date_boundary(retained, db):
@@ -212,23 +163,6 @@ def test_purge_date_comes_from_the_retention_date(retained, consultation):
         erasure.retention_cutoff(retained, None, dt.date(2026, 4, 30))
     with pytest.raises(erasure.ErasureError, match="no contact_retention_until"):
         erasure.retention_cutoff(consultation, None, dt.date(2026, 5, 1))
-
-
-def test_cli_purge_contacts(tmp_path, retained, consultation):
-    data_dir = tmp_path / "data"
-    refused = soundingboard("purge-contacts", str(tmp_path / "c"), data_dir=data_dir)
-    assert refused.returncode == 1
-    assert "give the date with --before" in refused.stderr
-    done = soundingboard(
-        "purge-contacts", str(tmp_path / "r"), "--before", "2026-04-01", data_dir=data_dir
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Removed 0 contact records" in done.stdout
-    bad = soundingboard(
-        "purge-contacts", str(tmp_path / "r"), "--before", "soon", data_dir=data_dir
-    )
-    assert bad.returncode == 2
-    assert "not a date" in bad.stderr
 
 
 def test_privacy_notice_states_the_retention_date(tmp_path, retained, use_consultations, client):

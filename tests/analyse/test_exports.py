@@ -1,5 +1,5 @@
 """Exports: the rows agree with the database, formulas are inert in CSV and XLSX, personal
-data only for those who may see it (and logged), streaming, the command line."""
+data only for those who may see it (and logged), streaming."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse.exports import Export, neutralise
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
+from tests.accounts.test_accounts import make_account, sign_in_verified
 
 from .conftest import IDEAS, SLUG
-from .test_accounts import make_account, sign_in_verified, soundingboard
 
 pytestmark = pytest.mark.django_db
 
@@ -304,62 +304,3 @@ def test_export_tab_on_the_overview(client, served, records):
     client_as(client, Role.READER, "rhea")
     text = client.get(f"/analyse/{SLUG}/?kind=page").content.decode()
     assert f'href="/analyse/{SLUG}/export/?kind=page"' in text
-
-
-# The command line --------------------------------------------------------------------------
-
-
-def test_cli_export_writes_every_format_and_logs(tmp_path, consultation):
-    data_dir = tmp_path / "data"
-    folder = str(tmp_path / "c")
-    made = soundingboard("check", folder, data_dir=data_dir)
-    assert made.returncode == 0, made.stderr
-    out = tmp_path / "out.csv"
-    done = soundingboard(
-        "export", folder, "--format", "csv", "--output", str(out), data_dir=data_dir
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Exported 0 responses" in done.stderr
-    assert read_csv(out.read_bytes()) == []
-    assert out.read_bytes().decode("utf-8-sig").startswith("id,reference,")
-
-    import sqlite3
-
-    db = sqlite3.connect(data_dir / "soundingboard.sqlite3")
-    db.execute(
-        "INSERT INTO collect_response (reference, consultation, kind, channel, status, "
-        "page_path, page_matched, page_title, section_id, section_title, nature, summary, "
-        "details, comments, role, spam_reason, submitted_at) VALUES ('SB-AAAA-AAAA', ?, "
-        "'page', 'form', 'accepted', '', 1, 'Home', '', '', '', '=1+2', '', '', '', '', "
-        "'2026-03-30 10:00:00')",
-        (SLUG,),
-    )
-    db.commit()
-    for format in ("json", "xlsx"):
-        target = tmp_path / f"out.{format}"
-        done = soundingboard(
-            "export", folder, "--format", format, "-o", str(target), data_dir=data_dir
-        )
-        assert done.returncode == 0, done.stderr
-    assert json.loads((tmp_path / "out.json").read_text())[0]["summary"] == "=1+2"
-    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
-    cell = sheet.cell(2, 1)
-    assert cell.value == 1  # the id
-    summary = next(c for c in sheet[2] if c.value == "=1+2")
-    assert summary.data_type == "s"
-    stdout = soundingboard("export", folder, "--format", "csv", "-o", "-", data_dir=data_dir)
-    assert "'=1+2" in stdout.stdout
-    events = db.execute(
-        "SELECT username, detail FROM analyse_auditevent WHERE action = 'export'"
-    ).fetchall()
-    assert len(events) == 4
-    assert all(username == "" for username, _ in events)
-    assert all("command line" in detail for _, detail in events)
-
-
-def test_cli_export_refuses_xlsx_to_standard_output(tmp_path, consultation):
-    done = soundingboard(
-        "export", str(tmp_path / "c"), "--format", "xlsx", "-o", "-", data_dir=tmp_path / "d"
-    )
-    assert done.returncode == 1
-    assert "XLSX needs a file" in done.stderr

@@ -12,10 +12,10 @@ import pytest
 from soundingboard.accounts.models import Role
 from soundingboard.collect.models import IdeaScore, Response
 from soundingboard.publish.settings_schema import DEFAULT_ROLE_GROUPS, DEFAULT_ROLES
+from tests.accounts.test_accounts import make_account, sign_in_verified
 from tests.conftest import write_consultation
 
 from .conftest import CONFIG, IDEAS, PAGES, SLUG
-from .test_accounts import make_account, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from soundingboard.analyse import stats, tagging
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import ChangeRecord, Note, ResponseTag, Tag
 from soundingboard.collect.models import Contact, Response
+from tests.accounts.test_accounts import make_account, sign_in_verified
 
 from .conftest import SLUG
-from .test_accounts import make_account, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 

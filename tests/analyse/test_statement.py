@@ -8,7 +8,7 @@ import re
 import pytest
 
 from soundingboard.accounts.models import Role
-from tests.analyse.test_accounts import SIGN_IN, html, make_account, sign_in_verified
+from tests.accounts.test_accounts import SIGN_IN, html, make_account, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 

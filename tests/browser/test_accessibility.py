@@ -26,7 +26,7 @@ import pytest
 from soundingboard.accounts.models import Role
 from soundingboard.collect.models import Response
 from soundingboard.publish.loader import load_consultation
-from tests.analyse.test_accounts import PASSWORD, make_account, totp_code
+from tests.accounts.test_accounts import PASSWORD, make_account, totp_code
 from tests.browser.audit import (
     active,
     attribute,

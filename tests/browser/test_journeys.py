@@ -22,7 +22,7 @@ from soundingboard.accounts.models import Role
 from soundingboard.analyse.models import ResponseTag
 from soundingboard.collect.models import Response
 from soundingboard.publish.loader import load_consultation
-from tests.analyse.test_accounts import PASSWORD, make_account, totp_code
+from tests.accounts.test_accounts import PASSWORD, make_account, totp_code
 from tests.browser.steps import (
     answer_questionnaire,
     choice,

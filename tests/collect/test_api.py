@@ -21,11 +21,10 @@ from soundingboard.collect.api import MAX_BODY_BYTES, NOT_JSON, NOT_SAVED, idemp
 from soundingboard.collect.limits import LIMITS
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.publish.settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
-from tests.conftest import REPO, write_consultation
+from tests.conftest import write_consultation
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE = REPO.parent / "shared" / "reference" / "main-questionnaire.yml"
 ORIGIN = "https://original.example.org"
 OTHER_ORIGIN = "https://elsewhere.example.com"
 URL = "/api/intake"
@@ -36,13 +35,6 @@ def _fresh_rate_limits():
     ratelimit.reset_for_tests()
     yield
     ratelimit.reset_for_tests()
-
-
-@pytest.fixture(scope="module")
-def reference_ideas() -> list[dict]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"the reference questionnaire is not at {REFERENCE}")
-    return yaml.safe_load(REFERENCE.read_text())["ideas"]
 
 
 def config(reference_ideas: list[dict], **more) -> str:

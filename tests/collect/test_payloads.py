@@ -17,16 +17,7 @@ from soundingboard.publish.settings_schema import (
     DEFAULT_ROLES,
     QuestionnaireSettings,
 )
-from tests.conftest import REPO, write_consultation
-
-REFERENCE = REPO.parent / "shared" / "reference" / "main-questionnaire.yml"
-
-
-@pytest.fixture(scope="module")
-def reference_ideas() -> list[dict]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"the reference questionnaire is not at {REFERENCE}")
-    return yaml.safe_load(REFERENCE.read_text())["ideas"]
+from tests.conftest import write_consultation
 
 
 @pytest.fixture

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import shutil
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,10 +19,9 @@ from soundingboard.collect.sheet_import import (
     read_sheet,
 )
 from soundingboard.publish.loader import load_consultation
-from tests.conftest import REPO, write_consultation
+from tests.conftest import write_consultation
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REFERENCE = REPO.parent / "shared" / "reference" / "main-questionnaire.yml"
 LONDON = ZoneInfo("Europe/London")
 PAGES = {
     "index.md": "# Imagining a Centre of Excellence\n\nText.\n",
@@ -41,13 +35,6 @@ PAGES = {
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def reference_ideas() -> list[dict]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"the reference questionnaire is not at {REFERENCE}")
-    return yaml.safe_load(REFERENCE.read_text())["ideas"]
 
 
 def consultation_folder(folder: Path, ideas: list[dict] | None, slug: str = "support-offer"):
@@ -377,79 +364,3 @@ def test_questionnaire_rows_need_a_questionnaire(tmp_path):
     plain = load_consultation(consultation_folder(tmp_path / "plain", None))
     with pytest.raises(SheetError, match="no main questionnaire"):
         import_sheet(plain, read_sheet(FIXTURES / "main-feedback.csv", "MainFeedback"))
-
-
-# The command
-
-
-def import_command(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """`soundingboard import-sheet ARGS --data-dir DATA_DIR`, on a SQLite database there."""
-    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "soundingboard.cli",
-            "import-sheet",
-            *args,
-            "--data-dir",
-            str(data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def test_import_sheet_command_end_to_end(tmp_path, reference_ideas):
-    folder = str(consultation_folder(tmp_path / "support-offer", reference_ideas))
-    data = tmp_path / "data"
-    sheet = tmp_path / "Feedback.csv"
-    shutil.copy(FIXTURES / "feedback.csv", sheet)
-
-    first = import_command(folder, str(sheet), "--tab", "Feedback", data_dir=data)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == (
-        f"{sheet}: 4 rows: imported 3, already there 0, skipped 0 (bad), spam 1"
-    )
-    again = import_command(folder, str(sheet), "--tab", "feedback", data_dir=data)
-    assert again.returncode == 0, again.stderr
-    assert "imported 0, already there 4, skipped 0 (bad), spam 0" in again.stdout
-
-    bad_sheet = FIXTURES / "bad-feedback.csv"
-    bad = import_command(folder, str(bad_sheet), "--tab", "Feedback", data_dir=data)
-    assert bad.returncode == 1
-    assert f"{bad_sheet}:7: role: Select your role from the list" in bad.stderr
-    assert "imported 3, already there 0, skipped 3 (bad)" in bad.stdout
-
-    with sqlite3.connect(data / "soundingboard.sqlite3") as db:
-        stored = db.execute(
-            "select submitted_at, channel from collect_response where summary like 'The hub%'"
-        ).fetchall()
-        total = db.execute("select count(*) from collect_response").fetchone()[0]
-    assert total == 7
-    assert [(dt.datetime.fromisoformat(when), channel) for when, channel in stored] == [
-        (dt.datetime(2024, 3, 15, 9, 5, 7), "import")  # SQLite keeps UTC, without an offset
-    ]
-
-    missing_sheet = FIXTURES / "missing-role-column.csv"
-    missing = import_command(folder, str(missing_sheet), "--tab", "Feedback", data_dir=data)
-    assert missing.returncode == 2
-    assert "no “role” column" in missing.stderr
-
-
-def test_import_sheet_command_needs_a_slug_for_several_consultations(tmp_path, reference_ideas):
-    consultation_folder(tmp_path / "many" / "one", reference_ideas, slug="one")
-    consultation_folder(tmp_path / "many" / "two", None, slug="two")
-    many, data = str(tmp_path / "many"), tmp_path / "data"
-    feedback, main = str(FIXTURES / "feedback.csv"), str(FIXTURES / "main-feedback.csv")
-    unsure = import_command(many, feedback, "--tab", "Feedback", data_dir=data)
-    assert unsure.returncode == 2
-    assert "say which with --slug" in unsure.stderr and "one, two" in unsure.stderr
-    wrong = import_command(many, feedback, "--tab", "Feedback", "--slug", "three", data_dir=data)
-    assert wrong.returncode == 2 and "no consultation “three”" in wrong.stderr
-    plain = import_command(many, main, "--tab", "MainFeedback", "--slug", "two", data_dir=data)
-    assert plain.returncode == 2 and "no main questionnaire" in plain.stderr
-    assert not (data / "soundingboard.sqlite3").exists()  # refused before the database is made

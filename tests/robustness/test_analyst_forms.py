@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from soundingboard.accounts.models import Role
 from soundingboard.analyse.models import Tag
 from soundingboard.collect.storage import ContactDetails, store_response
-from tests.analyse.test_accounts import PASSWORD, make_account, sign_in_verified
+from tests.accounts.test_accounts import PASSWORD, make_account, sign_in_verified
 
 from .checks import assert_fields_named, assert_no_injected_markup
 from .hostile import FORM, field_values, hostile_text, urlencoded

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 
 from soundingboard.accounts.models import Role
-from tests.analyse.test_accounts import make_account, sign_in_verified
+from tests.accounts.test_accounts import make_account, sign_in_verified
 from tests.robustness.example_cache import example_read_once  # noqa: F401 - an autouse fixture
 
 from .site import Site, https_settings, make_site

@@ -17,7 +17,7 @@ from soundingboard.analyse import tagging
 from soundingboard.analyse.models import Tag
 from soundingboard.collect.models import Response
 from soundingboard.collect.storage import ContactDetails, store_response
-from tests.analyse.test_accounts import make_account
+from tests.accounts.test_accounts import make_account
 from tests.conftest import EXAMPLE, write_consultation
 
 EMAIL = "pat.respondent@example.org"

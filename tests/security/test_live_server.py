@@ -17,7 +17,7 @@ from django.conf import settings as project_settings
 
 import soundingboard.settings as settings_module
 from soundingboard.accounts.models import Role
-from tests.analyse.test_accounts import PASSWORD, make_account
+from tests.accounts.test_accounts import PASSWORD, make_account
 from tests.conftest import EXAMPLE
 from tests.live_server import hidden_fields, running_server
 

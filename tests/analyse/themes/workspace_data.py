@@ -16,8 +16,8 @@ from soundingboard.accounts.models import Role
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.themes.runs import start_run
 from soundingboard.collect.models import Response
+from tests.accounts.test_accounts import make_account, sign_in_verified
 from tests.analyse.conftest import SLUG
-from tests.analyse.test_accounts import make_account, sign_in_verified
 
 TOPICS = {
     "hours": [

@@ -1,14 +1,10 @@
-"""The `themes` and `embed` commands: themes printed for a consultation's stored answers,
-clear messages for a bad option, and vectors computed as answers arrive."""
+"""`soundingboard themes`: themes printed for a consultation's stored answers, the same
+for the same command, and clear messages for a bad option."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -16,10 +12,10 @@ from soundingboard.analyse.themes import representations
 from soundingboard.cli import main
 from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
+from tests.command_line import soundingboard
 
-from ..conftest import SLUG
-from ..test_accounts import _src_path, soundingboard
-from .test_pipeline import campaign_answers, topic_answers
+from .conftest import SLUG
+from .themes.test_pipeline import campaign_answers, topic_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +23,8 @@ WHEN = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def folder(tmp_path, consultation, use_consultations, monkeypatch):
-    """The consultation folder, served; the command's settings kept to this test."""
-    for name in ("SOUNDINGBOARD_CONSULTATIONS", "SOUNDINGBOARD_DATA_DIR"):
-        monkeypatch.setenv(name, os.environ.get(name, ""))
-    use_consultations(tmp_path / "c")
+def folder(tmp_path, consultation):
+    """The consultation's folder, as given on the command line."""
     return str(tmp_path / "c")
 
 
@@ -145,12 +138,6 @@ def test_a_bad_number_of_themes_is_refused(folder, capsys):
     assert "“0” is not a whole number of 1 or more" in capsys.readouterr().err
 
 
-def test_embed_refuses_a_representation_that_is_not_stored(folder, capsys):
-    status, _, err = run(capsys, "embed", folder, "--representation", "tfidf")
-    assert status == 1
-    assert "“tfidf” vectors are not stored: choose static or sentence" in err
-
-
 # The installed command, on its own database --------------------------------------------
 
 
@@ -177,25 +164,3 @@ def test_the_command_finds_themes_in_a_database_of_its_own(tmp_path, consultatio
     assert done.returncode == 0, done.stderr
     assert "Read 90 answers." in done.stdout
     assert done.stdout.count("Size 30 (33.3%)") == 3
-
-
-def test_embed_follow_polls_until_stopped(tmp_path, consultation):
-    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(tmp_path / "data")}
-    env["PYTHONPATH"] = _src_path()
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "soundingboard.cli", "embed", str(tmp_path / "c"), "--follow",
-         "--every", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        first = process.stdout.readline()
-        if not first:
-            pytest.skip(f"embed did not start: {process.stderr.read()}")
-        assert f"new answers to {SLUG} every 1 seconds; stop with Ctrl+C" in first
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 0, err
-    assert "Stopped; the vectors stored so far are kept." in err

@@ -1,4 +1,4 @@
-"""Analyst accounts: the command line, signing in with two-factor authentication, throttling,
+"""Analyst accounts: signing in with two-factor authentication, throttling,
 session time-outs, roles, the administrators' pages and the audit log.
 
 The helpers at the top (`make_account`, `totp_code`, `sign_in_verified`) are meant for other
@@ -8,12 +8,7 @@ tests of analyst pages too.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -102,99 +97,6 @@ def test_only_analysts_and_admins_can_see_personal_data():
         assert access.role_of(nobody) is None
     assert [access.can_admin(u) for u in (reader, analyst, admin)] == [False, False, True]
     assert [access.role_of(u) for u in (reader, analyst, admin)] == ["reader", "analyst", "admin"]
-
-
-# The command line --------------------------------------------------------------------------
-
-
-def soundingboard(*args: str, data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir), "PYTHONPATH": _src_path()}
-    env.pop("DATABASE_URL", None)  # a database of its own, in data_dir, that the test can open
-    return subprocess.run(
-        [sys.executable, "-m", "soundingboard.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=120,
-    )
-
-
-def _src_path() -> str:
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    return os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
-
-
-def test_createuser_makes_an_account_with_its_role_and_an_argon2_hash(tmp_path):
-    data = tmp_path / "data"
-    made = soundingboard(
-        "createuser", "Alice", "--role", "analyst", "--email", "alice@example.org",
-        "--password-stdin", data_dir=data, stdin=PASSWORD + "\n",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    assert "/analyse/sign-in/" in made.stdout
-    assert "two-factor" in made.stdout
-    assert PASSWORD not in made.stdout + made.stderr
-
-    weak = soundingboard(
-        "createuser", "bob", "--role", "reader", "--password-stdin", data_dir=data,
-        stdin="short\n",
-    )  # fmt: skip
-    assert weak.returncode == 1
-    assert "Password must be 12 characters or more" in weak.stderr
-    again = soundingboard(
-        "createuser", "alice", "--role", "admin", "--password-stdin", data_dir=data,
-        stdin=PASSWORD + "\n",
-    )  # fmt: skip
-    assert again.returncode == 1
-    assert "already an account" in again.stderr
-
-    database = sqlite3.connect(data / "soundingboard.sqlite3")
-    rows = database.execute(
-        "SELECT u.username, u.email, u.password, p.role, p.must_change_password "
-        "FROM auth_user u JOIN analyse_analystprofile p ON p.user_id = u.id"
-    ).fetchall()
-    assert len(rows) == 1
-    username, email, password_hash, role, must_change = rows[0]
-    assert (username, email, role, must_change) == ("alice", "alice@example.org", "analyst", 0)
-    assert password_hash.startswith("argon2$argon2id$")
-    assert PASSWORD not in password_hash
-    logged = database.execute("SELECT action, username, detail FROM analyse_auditevent").fetchall()
-    assert [(a, u) for a, u, _ in logged] == [("user-created", "")]
-    assert '"account": "alice"' in logged[0][2]
-    assert '"via": "command line"' in logged[0][2]
-
-    # The same hash checks out with Django's own hasher (and so at sign-in).
-    from django.contrib.auth.hashers import check_password
-
-    assert check_password(PASSWORD, password_hash)
-
-
-def test_createuser_resets_two_factor_for_an_existing_account(tmp_path):
-    data = tmp_path / "data"
-    made = soundingboard(
-        "createuser", "carol", "--role", "admin", "--password-stdin", data_dir=data,
-        stdin=PASSWORD + "\n",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    database = sqlite3.connect(data / "soundingboard.sqlite3")
-    with database:
-        (user_id,) = database.execute("SELECT id FROM auth_user").fetchone()
-        database.execute(
-            "INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, digits, "
-            "tolerance, drift, last_t, throttling_failure_count) "
-            "VALUES (?, 'app', 1, '00', 30, 0, 6, 1, 0, -1, 0)",
-            (user_id,),
-        )
-    reset = soundingboard("createuser", "carol", "--reset-2fa", data_dir=data)
-    assert reset.returncode == 0, reset.stderr
-    assert database.execute("SELECT count(*) FROM otp_totp_totpdevice").fetchone() == (0,)
-    assert ("2fa-reset",) in database.execute("SELECT action FROM analyse_auditevent").fetchall()
-    missing = soundingboard("createuser", "nobody", "--reset-2fa", data_dir=data)
-    assert missing.returncode == 1
-    no_role = soundingboard("createuser", "dave", "--password-stdin", data_dir=data)
-    assert no_role.returncode == 1
-    assert "--role" in no_role.stderr
 
 
 # Signing in --------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Management commands for collecting responses: `import_sheet`."""

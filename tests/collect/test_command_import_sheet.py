@@ -1,0 +1,78 @@
+"""`soundingboard import-sheet`: a tab imported end to end, again without doubling, bad rows
+skipped and said; refused whole, before the database is made, when it cannot be imported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from soundingboard.collect.management.commands import import_sheet as command
+from soundingboard.collect.sheet_import import TABS
+from tests.command_line import soundingboard
+
+from .test_sheet_import import FIXTURES, consultation_folder
+
+
+def import_command(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`soundingboard import-sheet ARGS --data-dir DATA_DIR`, on a SQLite database there."""
+    return soundingboard("import-sheet", *args, "--data-dir", str(data_dir), data_dir=data_dir)
+
+
+def test_the_command_knows_the_tabs_the_import_reads():
+    assert command.TABS == TABS
+    assert command.tab_name("main feedback") == "MainFeedback"
+
+
+def test_import_sheet_command_end_to_end(tmp_path, reference_ideas):
+    folder = str(consultation_folder(tmp_path / "support-offer", reference_ideas))
+    data = tmp_path / "data"
+    sheet = tmp_path / "Feedback.csv"
+    shutil.copy(FIXTURES / "feedback.csv", sheet)
+
+    first = import_command(folder, str(sheet), "--tab", "Feedback", data_dir=data)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == (
+        f"{sheet}: 4 rows: imported 3, already there 0, skipped 0 (bad), spam 1"
+    )
+    again = import_command(folder, str(sheet), "--tab", "feedback", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    assert "imported 0, already there 4, skipped 0 (bad), spam 0" in again.stdout
+
+    bad_sheet = FIXTURES / "bad-feedback.csv"
+    bad = import_command(folder, str(bad_sheet), "--tab", "Feedback", data_dir=data)
+    assert bad.returncode == 1
+    assert f"{bad_sheet}:7: role: Select your role from the list" in bad.stderr
+    assert "imported 3, already there 0, skipped 3 (bad)" in bad.stdout
+
+    with sqlite3.connect(data / "soundingboard.sqlite3") as db:
+        stored = db.execute(
+            "select submitted_at, channel from collect_response where summary like 'The hub%'"
+        ).fetchall()
+        total = db.execute("select count(*) from collect_response").fetchone()[0]
+    assert total == 7
+    assert [(dt.datetime.fromisoformat(when), channel) for when, channel in stored] == [
+        (dt.datetime(2024, 3, 15, 9, 5, 7), "import")  # SQLite keeps UTC, without an offset
+    ]
+
+    missing_sheet = FIXTURES / "missing-role-column.csv"
+    missing = import_command(folder, str(missing_sheet), "--tab", "Feedback", data_dir=data)
+    assert missing.returncode == 2
+    assert "no “role” column" in missing.stderr
+
+
+def test_import_sheet_command_needs_a_slug_for_several_consultations(tmp_path, reference_ideas):
+    consultation_folder(tmp_path / "many" / "one", reference_ideas, slug="one")
+    consultation_folder(tmp_path / "many" / "two", None, slug="two")
+    many, data = str(tmp_path / "many"), tmp_path / "data"
+    feedback, main = str(FIXTURES / "feedback.csv"), str(FIXTURES / "main-feedback.csv")
+    unsure = import_command(many, feedback, "--tab", "Feedback", data_dir=data)
+    assert unsure.returncode == 2
+    assert "say which with --slug" in unsure.stderr and "one, two" in unsure.stderr
+    wrong = import_command(many, feedback, "--tab", "Feedback", "--slug", "three", data_dir=data)
+    assert wrong.returncode == 2 and "no consultation “three”" in wrong.stderr
+    plain = import_command(many, main, "--tab", "MainFeedback", "--slug", "two", data_dir=data)
+    assert plain.returncode == 2 and "no main questionnaire" in plain.stderr
+    assert not (data / "soundingboard.sqlite3").exists()  # refused before the database is made
