@@ -10,13 +10,13 @@ executes the statement.
 A foreign key to a row made in the same transaction is named in `later` and given to `run()`.
 
 It is for the few plain models a submission writes, each marked `@written_without_save`
-(`prepare()` refuses any other). As `save()` would, it makes no difference to `pre_init` and
-`post_init` receivers (the caller makes the instances with `Model(...)`) and it calls each
-field's `pre_save()`, so `auto_now` and `auto_now_add` are filled. It skips a `save()`
-override, `pre_save` and `post_save` receivers, and whatever the database fills in and Django
-reads back (`db_default`, `GeneratedField`): `skipped_by_prepared_insert()` lists what a model
-has of those, and collect's system check (`manage.py check`, `runserver`) and
-tests/collect/test_prepared_insert_guard.py fail if a marked model has any.
+(`prepare()` refuses any other). It skips a `save()` override, `pre_save` and `post_save`
+receivers, and whatever the database fills in and Django reads back (`db_default`,
+`GeneratedField`): `skipped_by_prepared_insert()` lists what a model has of those, and
+collect's system check (`collect.E001`, at `check` and `runserver`) and
+tests/collect/test_prepared_insert_guard.py fail if a marked model has any. It skips neither
+`pre_init`/`post_init` receivers (the caller makes the instances with `Model(...)`, which runs
+them) nor `auto_now`/`auto_now_add` (it calls each field's `pre_save()`, as `save()` does).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def skipped_by_prepared_insert(model: type[Model]) -> list[str]:
     for signal, signal_name in ((signals.pre_save, "pre_save"), (signals.post_save, "post_save")):
         sync_receivers, async_receivers = signal._live_receivers(model)
         for receiver in (*sync_receivers, *async_receivers):
-            where = f"{receiver.__module__}.{getattr(receiver, '__qualname__', receiver)}"
+            name = getattr(receiver, "__qualname__", None)
+            where = f"{receiver.__module__}.{name}" if name else repr(receiver)
             skipped.append(f"the {signal_name} receiver {where}")
     meta = model._meta
     if meta.parents:
