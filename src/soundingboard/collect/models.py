@@ -11,8 +11,10 @@ from django.db import models
 from django.utils import timezone
 
 from .limits import LIMITS
+from .prepared_insert import written_without_save
 
 
+@written_without_save  # stored by prepared INSERTs, without save()
 class Contact(models.Model):
     """How to reach a respondent, if they chose to say."""
 
@@ -27,6 +29,7 @@ class Contact(models.Model):
         return f"Contact {self.pk}"
 
 
+@written_without_save  # stored by prepared INSERTs, without save()
 class Response(models.Model):
     """One submission: feedback on a page (or one of its sections), or the main questionnaire."""
 
@@ -104,6 +107,7 @@ class Response(models.Model):
         return self.reference
 
 
+@written_without_save  # stored by prepared INSERTs, without save()
 class IdeaScore(models.Model):
     """How one questionnaire response scored one idea (either score may be missing)."""
 
@@ -137,6 +141,7 @@ class IdeaScore(models.Model):
         return f"{self.idea}: {self.usefulness}/{self.likelihood}"
 
 
+@written_without_save  # stored by prepared INSERTs, without save()
 class ActivityTick(models.Model):
     """One activity a questionnaire respondent ticked.
 

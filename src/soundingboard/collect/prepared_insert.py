@@ -7,9 +7,16 @@ here, about 0.35 ms of the 1.5 ms the lock was held per submission (docs/perform
 `prepare()` does that work first, with the lock still free; `PreparedInsert.run()` then only
 executes the statement.
 
-It is for the few plain models a submission writes: their concrete fields and defaults, no
-`save()` override and no signals. A foreign key to a row made in the same transaction is
-named in `later` and given to `run()`.
+A foreign key to a row made in the same transaction is named in `later` and given to `run()`.
+
+It is for the few plain models a submission writes, each marked `@written_without_save`
+(`prepare()` refuses any other). It skips a `save()` override, `pre_save` and `post_save`
+receivers, and whatever the database fills in and Django reads back (`db_default`,
+`GeneratedField`): `skipped_by_prepared_insert()` lists what a model has of those, and
+collect's system check (`collect.E001`, at `check` and `runserver`) and
+tests/collect/test_prepared_insert_guard.py fail if a marked model has any. It skips neither
+`pre_init`/`post_init` receivers (the caller makes the instances with `Model(...)`, which runs
+them) nor `auto_now`/`auto_now_add` (it calls each field's `pre_save()`, as `save()` does).
 """
 
 from __future__ import annotations
@@ -17,10 +24,79 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.apps import AppConfig
+from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
+
+_M = TypeVar("_M", bound=type[Model])
+
+_written: list[type[Model]] = []  # the models marked @written_without_save
+
+# What Model.save() calls to insert a row: an override of any of them would be skipped.
+_SAVE_METHODS = ("save", "save_base", "_save_parents", "_save_table", "_do_insert")
+
+
+def written_without_save(model: _M) -> _M:
+    """Mark a model as one whose rows `prepare()` may write (class decorator).
+
+    Its rows are then inserted without `save()`: give it no `save()` override, no `pre_save`
+    or `post_save` receiver and no field the database fills in (the system check says so)."""
+    if model not in _written:
+        _written.append(model)
+    return model
+
+
+def models_written() -> tuple[type[Model], ...]:
+    """Every model `prepare()` may write."""
+    return tuple(_written)
+
+
+def skipped_by_prepared_insert(model: type[Model]) -> list[str]:
+    """What `save()` would do for this model that a prepared INSERT does not; [] if nothing."""
+    skipped = []
+    for name in _SAVE_METHODS:
+        if getattr(model, name) is not getattr(Model, name):
+            owner = next(c for c in model.__mro__ if name in vars(c))
+            skipped.append(f"the {name}() override in {owner.__module__}.{owner.__qualname__}")
+    for signal, signal_name in ((signals.pre_save, "pre_save"), (signals.post_save, "post_save")):
+        sync_receivers, async_receivers = signal._live_receivers(model)
+        for receiver in (*sync_receivers, *async_receivers):
+            name = getattr(receiver, "__qualname__", None)
+            where = f"{receiver.__module__}.{name}" if name else repr(receiver)
+            skipped.append(f"the {signal_name} receiver {where}")
+    meta = model._meta
+    if meta.parents:
+        skipped.append("its parent model's table (multi-table inheritance)")
+    for field in meta.local_concrete_fields:  # a parent's are reported above
+        if field.generated:
+            skipped.append(f"the GeneratedField {field.name}")
+        elif field.has_db_default():
+            skipped.append(f"the db_default of {field.name}")
+        elif field.db_returning and field is not meta.auto_field:
+            skipped.append(f"reading {field.name} back from the database (db_returning)")
+    return skipped
+
+
+def check_models_written(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.Error]:
+    """System check: no model written by prepared INSERTs has behaviour they would skip."""
+    apps = None if app_configs is None else set(app_configs)
+    return [
+        checks.Error(
+            f"{model._meta.label} is written by prepared INSERTs, which would skip {reason}.",
+            hint="Remove what would be skipped, or write the model with the ORM instead "
+            "(collect/storage.py) and take @written_without_save off it.",
+            obj=model,
+            id="collect.E001",
+        )
+        for model in models_written()
+        if apps is None or model._meta.app_config in apps
+        for reason in skipped_by_prepared_insert(model)
+    ]
 
 
 @dataclass
@@ -78,6 +154,11 @@ def _statement(
     model: type[Model], later: tuple[str, ...], single: bool, using: str
 ) -> tuple[list[Field[Any, Any]], str, dict[str, int]]:
     """A model's INSERT: its columns, the SQL, and where the `later` columns are in a row."""
+    if model not in _written:
+        raise TypeError(
+            f"{model._meta.label} is not marked @written_without_save, "
+            "so prepared INSERTs may not write it"
+        )
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     quote = connections[using].ops.quote_name
