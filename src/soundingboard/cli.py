@@ -13,12 +13,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .data_dir import keep_files_private, use_no_files, use_private_umask
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIR = PACKAGE_DIR / "example"
 SCAFFOLD_DIR = PACKAGE_DIR / "scaffold"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_private_umask()  # the database, its -wal and -shm files and the rest: private
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -306,6 +309,7 @@ def _load_or_report(folders: Sequence[Path]):  # type: ignore[no-untyped-def]
 
 
 def _check(args: argparse.Namespace) -> int:
+    use_no_files()  # checking folders needs no secret key or database, and writes nothing
     _setup_django(args.folders)
     registry = _load_or_report(args.folders)
     if registry is None:
@@ -351,9 +355,7 @@ def _import_sheet(args: argparse.Namespace) -> int:
     consultation = _pick_consultation(args)
     if consultation is None:
         return 2
-    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     from .collect.sheet_import import SheetError, check_tab, import_sheet, read_sheet
 
@@ -365,8 +367,7 @@ def _import_sheet(args: argparse.Namespace) -> int:
         return 2
     for warning in sheet.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if connection.vendor == "sqlite":
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    keep_files_private()
     call_command("migrate", interactive=False, verbosity=0)
     try:
         report = import_sheet(consultation, sheet)
@@ -387,12 +388,9 @@ def _createuser(args: argparse.Namespace) -> int:
         print("soundingboard: say which role the account has with --role", file=sys.stderr)
         return 1
     _setup_django_only(args.data_dir)
-    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "sqlite":
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    keep_files_private()
     call_command("migrate", interactive=False, verbosity=0)
 
     from django.contrib.auth import get_user_model
@@ -527,12 +525,9 @@ def _pick_consultation(args: argparse.Namespace):  # type: ignore[no-untyped-def
 
 
 def _migrated_database() -> None:
-    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "sqlite":
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    keep_files_private()
     call_command("migrate", interactive=False, verbosity=0)
 
 
