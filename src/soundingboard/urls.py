@@ -12,6 +12,7 @@ from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
 from .collect.questionnaire import questionnaire
+from .collect.respondent import FORGET_PATH, forget_details
 from .health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
@@ -22,6 +23,7 @@ def consultation_patterns() -> list[URLPattern]:
         path("", publish.page, name="home"),
         path("search/", publish.search_view, name="search"),
         path("privacy/", publish.privacy, name="privacy"),
+        path(FORGET_PATH, forget_details, name="forget-details"),
         path("accessibility/", publish.accessibility, name="accessibility"),
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from ..collect.feedback import feedback_context
+from ..collect.respondent import keep_out_of_caches
 from .markdown_text import render_plain_markdown
 from .registry import get_consultation, get_registry
 from .search import MAX_QUERY_LENGTH, search
@@ -63,7 +64,8 @@ def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
         "content": mark_safe(current.html),  # rendered and sanitised at load time
         **feedback_context(request, consultation, current),
     }
-    return render(request, "publish/page.html", context)
+    reply = render(request, "publish/page.html", context)
+    return keep_out_of_caches(reply) if context["remembered"] else reply
 
 
 @require_safe
