@@ -19,12 +19,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .core.data_dir import use_no_files, use_private_umask
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIR = PACKAGE_DIR / "example"
 SCAFFOLD_DIR = PACKAGE_DIR / "scaffold"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_private_umask()  # the database, its -wal and -shm files and the rest: private
     argv = list(sys.argv[1:] if argv is None else argv)
     module = _operations().get(argv[0].replace("_", "-")) if argv else None
     if module:
@@ -203,6 +206,7 @@ def _load_or_report(folders: Sequence[Path]):  # type: ignore[no-untyped-def]
 
 
 def _check(args: argparse.Namespace) -> int:
+    use_no_files()  # checking folders needs no secret key or database, and writes nothing
     _setup_django(args.folders)
     registry = _load_or_report(args.folders)
     if registry is None:

@@ -17,6 +17,8 @@ from django.db import connections
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
+from .core.data_dir import keep_files_private
+
 # The request line without its query string, and no client address: no personal data in logs.
 # Only these five values are filled in (`AccessLogger`).
 ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s bytes %(M)s ms'
@@ -36,9 +38,10 @@ def prepare_database_and_static() -> str | None:
             "the front-end files have not been built; run `make assets` (needs npm) "
             "in the soundingboard source folder"
         )
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    keep_files_private()  # before the database is opened: an older version left it 0644
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    keep_files_private()  # and whatever those two made, were the umask not 077
     connections.close_all()  # never share a database connection across fork
     return None
 
@@ -77,6 +80,10 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn 25.1 and later open a control socket, by default one path (under
+            # ~/.gunicorn/) for every server the user runs; soundingboard does not use it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):  # type: ignore[no-untyped-def]
         from django.urls import get_resolver

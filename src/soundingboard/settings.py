@@ -3,7 +3,7 @@
 Environment variables (all optional):
 - SOUNDINGBOARD_CONSULTATIONS: consultation folders, separated by the OS path separator.
 - SOUNDINGBOARD_DATA_DIR: where the SQLite database and the generated secret key live
-  (default: ./soundingboard-data).
+  (default: ./soundingboard-data), private to the user that runs soundingboard (core.data_dir).
 - DATABASE_URL: e.g. postgresql://user:pass@host/db to use PostgreSQL instead of SQLite.
 - SOUNDINGBOARD_SECRET_KEY: required when several machines serve one site; otherwise a key is
   generated once and kept in the data directory.
@@ -19,13 +19,13 @@ Environment variables (all optional):
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from .core import data_dir
 from .sqlite_tuning import SQLITE_OPTIONS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -39,17 +39,7 @@ def _flag(name: str) -> bool:
 def _secret_key() -> str:
     if key := os.environ.get("SOUNDINGBOARD_SECRET_KEY"):
         return key
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        try:
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    return data_dir.secret_key(DATA_DIR)
 
 
 SECRET_KEY = _secret_key()

@@ -13,6 +13,7 @@ from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
 from .collect.pages import page
 from .collect.questionnaire import questionnaire
+from .collect.respondent import FORGET_PATH, forget_details
 from .core.health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
@@ -23,6 +24,7 @@ def consultation_patterns() -> list[URLPattern]:
         path("", page, name="home"),
         path("search/", publish.search_view, name="search"),
         path("privacy/", publish.privacy, name="privacy"),
+        path(FORGET_PATH, forget_details, name="forget-details"),
         path("accessibility/", publish.accessibility, name="accessibility"),
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),

@@ -192,6 +192,12 @@ def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
     )
     invalid = {**data, "summary": "", "email": "not an email"}
     yield Fetched("feedback, errors", "POST", page, client.post(page, invalid, **extra))
+    forget = f"/{site.slug}/privacy/forget-details/"
+    remembered = client.get(page, **extra)
+    forgotten = client.post(forget, {**_hidden(remembered), "next": page}, **extra)
+    yield Fetched("details forgotten", "POST", forget, forgotten)
+    back = forgotten["Location"]
+    yield Fetched("page after forgetting", "GET", back, client.get(back, **extra))
 
     url = f"/{site.slug}/questionnaire/"
     fresh = Client()

@@ -22,7 +22,7 @@ from ..publish.settings_schema import describe_moment
 from .forms import PageFeedbackForm
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, rate_limited
-from .respondent import Respondent, remember, remembered
+from .respondent import keep_out_of_caches, remember, remembered, respondent_context
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import ContactDetails, store_response
 
@@ -56,6 +56,7 @@ def feedback_context(
         "feedback_status": status,
         "feedback_form": form,
         "feedback_section": section,
+        **respondent_context(request, consultation, respondent),
         "respondent": respondent if not form.ask_about_you else None,
         "respondent_contact": respondent.contact()
         if respondent and not form.ask_about_you
@@ -125,10 +126,9 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         "collect/feedback_sent.html",
         {"consultation": consultation, "page": page, "response": response, "section": section},
     )
-    new_contact_id = response.contact_id if ask_about_you else respondent.contact_id  # type: ignore[union-attr]
-    remember(reply, consultation, Respondent(role, new_contact_id), secure=request.is_secure())
-    reply["Cache-Control"] = "no-store"
-    return reply
+    kept_contact = response.contact if ask_about_you else respondent.contact()  # type: ignore[union-attr]
+    remember(reply, consultation, role, kept_contact, secure=request.is_secure())
+    return keep_out_of_caches(reply)
 
 
 def _form_page(
@@ -144,5 +144,4 @@ def _form_page(
         {"consultation": consultation, "page": page, **context},
         status=http_status,
     )
-    reply["Cache-Control"] = "no-store"
-    return reply
+    return keep_out_of_caches(reply)

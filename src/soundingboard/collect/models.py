@@ -7,11 +7,18 @@ retention date without touching what people said.
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils import timezone
 
 from .limits import LIMITS
 from .prepared_insert import written_without_save
+
+
+def new_visit_token() -> str:
+    """A contact record's visit token: 192 random bits, 32 characters."""
+    return secrets.token_urlsafe(24)
 
 
 @written_without_save  # stored by prepared INSERTs, without save()
@@ -21,6 +28,11 @@ class Contact(models.Model):
     email = models.EmailField(max_length=LIMITS["email"], blank=True)
     organisation = models.CharField(max_length=LIMITS["organisation"], blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the respondent's visit cookie names (collect.respondent), instead of the id, which
+    # anyone can count through.
+    visit_token = models.CharField(
+        max_length=64, unique=True, default=new_visit_token, editable=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["email"])]

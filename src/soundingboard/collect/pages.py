@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from ..publish.registry import get_consultation
 from .feedback import feedback_context
+from .respondent import keep_out_of_caches
 
 
 @require_safe
@@ -27,4 +28,5 @@ def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
         "content": mark_safe(current.html),  # rendered and sanitised at load time
         **feedback_context(request, consultation, current),
     }
-    return render(request, "publish/page.html", context)
+    reply = render(request, "publish/page.html", context)
+    return keep_out_of_caches(reply) if context["remembered"] else reply

@@ -26,7 +26,7 @@ from .feedback import CHANGE_DETAILS
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, NotSaved, rate_limited
 from .questionnaire_forms import QuestionnaireForm, score_label
-from .respondent import Respondent, remember, remembered
+from .respondent import Respondent, keep_out_of_caches, remember, remembered, respondent_context
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import store_response
 
@@ -123,8 +123,8 @@ def _send(
         "collect/questionnaire_sent.html",
         {"consultation": consultation, "questionnaire": form.settings, "response": response},
     )
-    kept_contact_id = response.contact_id if form.ask_about_you else contact_id
-    remember(reply, consultation, Respondent(role, kept_contact_id), secure=request.is_secure())
+    kept_contact = response.contact if form.ask_about_you else respondent.contact()  # type: ignore[union-attr]
+    remember(reply, consultation, role, kept_contact, secure=request.is_secure())
     return reply
 
 
@@ -155,6 +155,7 @@ def _form_page(
         "introduction": render_plain_markdown(settings.introduction)
         if settings.introduction.strip()
         else "",
+        **respondent_context(request, consultation, respondent),
         "respondent": shown_respondent,
         "respondent_contact": shown_respondent.contact() if shown_respondent else None,
         "idea_count": len(settings.ideas),
@@ -227,5 +228,4 @@ def _render(
     request: HttpRequest, template: str, context: dict[str, Any], http_status: int = 200
 ) -> HttpResponse:
     reply = render(request, template, context, status=http_status)
-    reply["Cache-Control"] = "no-store"  # answers and contact details: never cached
-    return reply
+    return keep_out_of_caches(reply)  # answers and contact details

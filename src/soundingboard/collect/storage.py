@@ -102,6 +102,8 @@ def store_response(
                 insert_response.run(contact_id=linked_id)
                 for insert in answers:
                     insert.run(response_id=response.pk)
+            if new_contact is not None:
+                response.contact = new_contact.instances[0]  # its visit token, for the cookie
             return response, True
         except IntegrityError:
             existing = _stored_with(token)

@@ -27,6 +27,8 @@ from typing import Any, NoReturn, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from .data_dir import keep_files_private
+
 Progress = Callable[[int, int], None]
 
 DATA_DIR_HELP = (
@@ -113,13 +115,10 @@ def progress_bar(stream: TextIO, *, quiet: bool = False) -> Iterator[tuple[Any, 
 
 def migrate_database() -> None:
     """Bring the database up to date before a command uses it (making the data directory
-    first for SQLite), as `serve` does: a command may be the first thing run on a new site."""
-    from django.conf import settings
+    first, private), as `serve` does: a command may be the first thing run on a new site."""
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "sqlite":
-        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    keep_files_private()
     call_command("migrate", interactive=False, verbosity=0)
 
 
