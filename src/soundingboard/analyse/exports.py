@@ -22,7 +22,9 @@ a filter, SQLite reads the consultation's index and sorts every page, so the tim
 the square of the rows.)
 
 Cells a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a
-carriage return: OWASP's CSV injection guidance) are neutralised:
+carriage return: OWASP's CSV injection guidance; or with a full-width or small form of the
+first four, such as "＝", which become them under Unicode's NFKC normalisation and which a
+spreadsheet set up for East Asian input may take for them) are neutralised:
 - CSV: such a cell gets a leading apostrophe ("'=HYPERLINK(...)"), which spreadsheets show as
   text; a reader of the CSV who wants the exact text removes it.
 - XLSX: every text is written as a string cell (`write_string`, never `write`, and the
@@ -38,6 +40,7 @@ import csv
 import datetime as dt
 import io
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -91,7 +94,9 @@ XLSX_MAX_TEXT = 32_767  # characters in one XLSX cell
 
 
 def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet could take this text for a formula: its first character, made
+    plain by NFKC ("＝" U+FF1D, "﹦" U+FE66 and "⁺" become "=" and "+"), starts one."""
+    return unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
 
 
 def neutralise(text: str) -> str:
