@@ -597,6 +597,18 @@ def test_the_summary_pattern_counts_as_the_form_does(client, site):
     """The schema's pattern for the summary accepts exactly what the form accepts."""
     document = openapi(client)
     summary = schema_validator(document, "PageFeedback")
-    for text in ["abcde", "a b c", "  abcd  ", "\babcde", "abcd\b", " \x00ab\x01cde ", "\x1c abcd"]:
+    texts = ["abcde", "a b c", "  abcd  ", "\babcde", "abcd\b", " \x00ab\x01cde ", "\x1c abcd"]
+    texts += ["\u200b" * 6, "ab\u200bcd", "ab\u200bcde", "\u202e\u202eabcde", "\u3164" * 5]
+    texts += ["a b c d e", "\U000e0001abcd", "abcd\U000e0020e", "\U0001f600" * 5]
+    for text in texts:
         form_accepts = post(client, feedback(summary=text)).status_code == 201
         assert summary.is_valid(feedback(summary=text)) == form_accepts, repr(text)
+
+
+def test_six_zero_width_spaces_are_not_a_summary(client, site):
+    """They once passed the 5-character minimum."""
+    reply = post(client, feedback(summary="\u200b" * 6))
+    assert reply.status_code == 400
+    assert json.loads(reply.content)["errors"]["summary"] == [
+        "Summary must be 5 characters or more"
+    ]

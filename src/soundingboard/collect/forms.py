@@ -9,9 +9,11 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from django import forms
+from django.core.validators import MinLengthValidator
 from django.utils.choices import BaseChoiceIterator
 
 from ..publish.consultation import Consultation
@@ -27,8 +29,67 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+# Characters that show nothing: spaces and line breaks, control and format characters (such
+# as the zero-width space U+200B and the bidirectional controls), and letters and symbols
+# drawn blank (the Hangul fillers and the blank Braille pattern).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_visible(char: str) -> bool:
+    """Whether one character shows something on the screen."""
+    return not (
+        char.isspace()
+        or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        or char in _BLANK_GLYPHS
+    )
+
+
+def visible_length(text: str) -> int:
+    """The characters of a text that show something: what a minimum length counts, so that
+    six zero-width spaces are not a summary. The text itself is kept as it was sent."""
+    return sum(1 for char in text if is_visible(char))
+
+
+@functools.cache
+def invisible_characters_class() -> str:
+    """The characters `is_visible` refuses, as the inside of a regular expression's [...]
+    (for the OpenAPI description). Planes 0, 1 and 14 hold every one of them."""
+    ranges: list[list[int]] = []
+    for point in (*range(0x20000), *range(0xE0000, 0xF0000)):
+        if not is_visible(chr(point)):
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1][1] = point
+            else:
+                ranges.append([point, point])
+
+    def escaped(point: int) -> str:
+        return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
+
+    return "".join(
+        escaped(a) if a == b else f"{escaped(a)}-{escaped(b)}" for a, b in ranges
+    )
+
+
+class VisibleMinLengthValidator(MinLengthValidator):
+    """A minimum length that counts only the characters that show (`visible_length`)."""
+
+    def clean(self, x: str) -> int:
+        return visible_length(x)
+
+
 class TextField(forms.CharField):
-    """A CharField that removes control characters before checking lengths."""
+    """A CharField that removes control characters before checking lengths; its minimum
+    length, if any, counts only the characters that show."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.validators = [
+            VisibleMinLengthValidator(v.limit_value)
+            if type(v) is MinLengthValidator
+            else v
+            for v in self.validators
+        ]
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
         return clean_text(super().to_python(value))

@@ -19,6 +19,7 @@ from ..errors import SERVER_ERROR
 from ..publish.consultation import Consultation
 from ..publish.registry import Registry, get_registry
 from .api import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
+from .forms import invisible_characters_class
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
 
 MAX_ACTIVITIES = 200  # as payloads._ticks checks
@@ -44,18 +45,13 @@ def _or_null(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}], "description": description}
 
 
-# Summary: at least SUMMARY_MIN_LENGTH characters once spaces at either end are stripped and
-# control characters (other than tabs and line breaks) removed, as the form counts them.
-# Written without look-arounds, which test-data generators such as Schemathesis cannot use:
-# leading space, then the first counted character (itself non-space, or after a non-space
-# uncounted one), three more, and a fifth that is non-space or followed by a non-space.
-# (Lone surrogates, which the form would not count either, are refused before the form.)
-_N = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"  # not counted
-_NS = r"[\u0000-\u0008\u000e-\u001b\u007f-\u0084\u0086-\u009f]"  # not counted, not space
-SUMMARY_PATTERN = (
-    rf"^\s*(?:{_NS}[{_N}]*[^{_N}]|[^\s{_N}])(?:[{_N}]*[^{_N}]){{{SUMMARY_MIN_LENGTH - 2}}}"
-    rf"[{_N}]*(?:[^\s{_N}]|[^{_N}][\s\S]*\S)"
-)
+def summary_pattern() -> str:
+    """Summary: at least SUMMARY_MIN_LENGTH characters that show, as the form counts them
+    (`forms.visible_length`: spaces, line breaks, control and format characters such as the
+    zero-width space are not counted). Written without look-arounds, which test-data
+    generators such as Schemathesis cannot use."""
+    hidden = invisible_characters_class()
+    return rf"^(?:[{hidden}]*[^{hidden}]){{{SUMMARY_MIN_LENGTH}}}"
 
 
 def _error_reply(description: str, example: dict[str, list[str]], **headers: Any) -> dict:
@@ -119,11 +115,12 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "page": hidden["page"],
             "summary": _text(
                 LIMITS["summary"],
-                f"A summary of the feedback: at least {SUMMARY_MIN_LENGTH} characters once "
-                "spaces at either end and control characters are removed.",
+                f"A summary of the feedback: at least {SUMMARY_MIN_LENGTH} characters that "
+                "show: spaces, line breaks, control characters and invisible formatting "
+                "characters (such as zero-width spaces) are not counted.",
                 type="string",
                 minLength=SUMMARY_MIN_LENGTH,
-                pattern=SUMMARY_PATTERN,
+                pattern=summary_pattern(),
             ),
             "details": _text(LIMITS["details"], "More detail (optional)."),
             **about_you,
