@@ -66,9 +66,7 @@ def invisible_characters_class() -> str:
     def escaped(point: int) -> str:
         return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
 
-    return "".join(
-        escaped(a) if a == b else f"{escaped(a)}-{escaped(b)}" for a, b in ranges
-    )
+    return "".join(escaped(a) if a == b else f"{escaped(a)}-{escaped(b)}" for a, b in ranges)
 
 
 class VisibleMinLengthValidator(MinLengthValidator):
@@ -85,9 +83,7 @@ class TextField(forms.CharField):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.validators = [
-            VisibleMinLengthValidator(v.limit_value)
-            if type(v) is MinLengthValidator
-            else v
+            VisibleMinLengthValidator(v.limit_value) if type(v) is MinLengthValidator else v
             for v in self.validators
         ]
 

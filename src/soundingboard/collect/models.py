@@ -68,6 +68,9 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(default=timezone.now)
     # One per rendered form: a double click or a retry stores one response.
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The intake API's: a hash of the body sent with an Idempotency-Key, so that the key
+    # sent again with a different body is refused rather than answered with this response.
+    body_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [

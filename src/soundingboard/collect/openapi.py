@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from ..errors import SERVER_ERROR
 from ..publish.consultation import Consultation
 from ..publish.registry import Registry, get_registry
-from .api import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
+from .api import KEY_REUSED, MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
 from .forms import invisible_characters_class
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
 
@@ -236,8 +236,9 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
         "in": "header",
         "required": False,
         "description": "Any unique text for this submission, such as a UUID. Sending the "
-        "same key again (a retry, a double click) stores nothing more and answers 200 with "
-        "the first submission's reference.",
+        "same key again with the same body (a retry, a double click) stores nothing more and "
+        "answers 200 with the first submission's reference; with a different body it is "
+        "refused (422).",
         "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
     }
     retry_after = {
@@ -273,6 +274,11 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "400": _error_reply(
                 "The body is not valid JSON, or a field fails the form's checks.",
                 {"summary": [f"Summary must be {SUMMARY_MIN_LENGTH} characters or more"]},
+            ),
+            "422": _error_reply(
+                "The `Idempotency-Key` was already used for a different submission: nothing "
+                "stored. The same body is a retry (200), whatever its spacing and key order.",
+                {"Idempotency-Key": [KEY_REUSED]},
             ),
             "403": _error_reply(
                 "Sent from a site whose origin is not in the consultation's "

@@ -55,11 +55,13 @@ class Submission:
     ticks: list[Tick] = field(default_factory=list)
 
     def store(
-        self, *, token: str | None, submitted_at: dt.datetime | None = None
+        self, *, token: str | None, submitted_at: dt.datetime | None = None, body_hash: str = ""
     ) -> tuple[Response, bool]:
         fields = dict(self.fields)
         if submitted_at is not None:
             fields["submitted_at"] = submitted_at
+        if body_hash:
+            fields["body_hash"] = body_hash
         return store_response(
             fields, token=token, contact=self.contact, scores=self.scores, ticks=self.ticks
         )
