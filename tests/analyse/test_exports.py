@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -15,6 +16,7 @@ from soundingboard.analyse.exports import Export, neutralise
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import AuditEvent, Role
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
+from soundingboard.publish.settings_schema import DEFAULT_ROLES
 
 from .conftest import IDEAS, SLUG
 from .test_accounts import make_account, sign_in_verified, soundingboard
@@ -367,3 +369,65 @@ def test_cli_export_refuses_xlsx_to_standard_output(tmp_path, consultation):
     )
     assert done.returncode == 1
     assert "XLSX needs a file" in done.stderr
+
+
+# Invented idea names -----------------------------------------------------------------------
+
+
+def _idea_headings(page: str) -> list[str]:
+    return re.findall(r'id="idea-\d+-heading">(.*?)</h2>', page, re.S)
+
+
+def test_a_flood_of_invented_idea_names_adds_no_ideas_and_no_columns(client, served, records):
+    """Two anonymous posts with 3,500 invented names in `rank_usefulness` once made the ideas
+    page 44.6 MB and the CSV export 4,034 columns: each name became an idea of its own."""
+    client_as(client, Role.ANALYST, "ana")
+    ideas_page = f"/analyse/{SLUG}/ideas/"
+    before_page = client.get(ideas_page).content.decode()
+    before_columns = Export(served).columns
+    assert _idea_headings(before_page) and "Not matched to an idea" not in before_page
+    stored_before = Response.objects.count()
+
+    def post(names: list[str]):
+        payload = {
+            "tab": "MainFeedback",
+            "role": DEFAULT_ROLES[0],
+            "rank_usefulness": {name: 3 for name in names},
+            "rank_likelihood": {"Local networks": 4, **{name: 2 for name in names[:5]}},
+        }
+        return client.post("/api/intake", payload, content_type="application/json")
+
+    invented = [f"Invented idea number {i:04d}" for i in range(1000)]
+    refused = post(invented)  # more unmatched names than one submission may keep
+    assert refused.status_code == 400
+    assert "at most 20 ideas" in refused.json()["errors"]["rank_usefulness"][0]
+    assert Response.objects.count() == stored_before
+    # The same names, 20 a submission: every one accepted, and every name kept as sent.
+    for start in range(0, len(invented), 20):
+        assert post(invented[start : start + 20]).status_code == 201
+    new = Response.objects.exclude(unmatched_ideas=None)
+    assert new.count() == 50
+    kept = {name: scores for r in new for name, scores in r.unmatched_ideas.items()}
+    assert set(kept) == set(invented)
+    assert kept[invented[0]] == {"usefulness": 3, "likelihood": 2}
+    assert not IdeaScore.objects.filter(idea__startswith="Invented").exists()
+    one = client.get(f"/analyse/{SLUG}/responses/{new.first().reference}/").content.decode()
+    assert one.count("Not matched to an idea:") == 20 and f"“{invented[0]}”" in one
+
+    after_page = client.get(ideas_page).content.decode()
+    assert _idea_headings(after_page) == _idea_headings(before_page)
+    assert "Invented idea" not in after_page
+    assert len(after_page) - len(before_page) < 5_000  # not a row or a section a name
+    assert 'id="unmatched-ideas-count">50<' in after_page
+    export = Export(served)
+    assert export.columns == before_columns
+    out = io.StringIO(newline="")
+    export.write_csv(out)
+    rows = read_csv(out.getvalue().encode("utf-8"))
+    assert list(rows[0]) == before_columns
+    cells = [r["unmatched_ideas"] for r in rows if r["unmatched_ideas"]]
+    assert len(cells) == 50
+    assert cells[0].startswith(f"{invented[0]} (usefulness 3, likelihood 2); ")
+    items = json.loads("".join(export.json_chunks()))
+    kept_in_json = {n: v for item in items for n, v in item["unmatched_ideas"].items()}
+    assert kept_in_json == kept

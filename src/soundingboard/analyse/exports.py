@@ -83,6 +83,7 @@ BASE_COLUMNS = (
     "details",
     "comments",
 )
+UNMATCHED_IDEAS_COLUMN = "unmatched_ideas"
 ACTIVITY_COLUMNS = ("activities", "unmatched_activities")
 TAG_COLUMNS = ("tags",)
 PERSONAL_COLUMNS = ("organisation", "email")
@@ -124,6 +125,7 @@ class Row:
 
     fields: dict[str, Any]
     scores: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    unmatched_ideas: dict[str, dict[str, int | None]] = field(default_factory=dict)
     activities: list[tuple[str, str]] = field(default_factory=list)
     unmatched_activities: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -174,7 +176,7 @@ class Export:
         columns = list(BASE_COLUMNS)
         for idea in self.ideas:
             columns += [f"usefulness: {idea}", f"likelihood: {idea}"]
-        columns += [*ACTIVITY_COLUMNS, *TAG_COLUMNS]
+        columns += [UNMATCHED_IDEAS_COLUMN, *ACTIVITY_COLUMNS, *TAG_COLUMNS]
         if self.with_personal_data:
             columns += PERSONAL_COLUMNS
         return columns
@@ -264,6 +266,7 @@ class Export:
                         "comments": r.comments,
                     },
                     scores=scores.get(r.id, {}),
+                    unmatched_ideas=r.unmatched_ideas or {},
                     activities=ticks.get(r.id, []),
                     unmatched_activities=unmatched.get(r.id, []),
                     tags=list(tags.get(r.id, [])),
@@ -280,6 +283,7 @@ class Export:
         for idea in self.ideas:
             usefulness, likelihood = row.scores.get(idea, (None, None))
             cells += [usefulness, likelihood]
+        cells.append(unmatched_ideas_text(row.unmatched_ideas))
         cells.append(LIST_SEPARATOR.join(f"{i}: {a}" for i, a in row.activities))
         cells.append(LIST_SEPARATOR.join(row.unmatched_activities))
         cells.append(LIST_SEPARATOR.join(row.tags))
@@ -293,6 +297,7 @@ class Export:
             idea: {"usefulness": u, "likelihood": likelihood}
             for idea, (u, likelihood) in row.scores.items()
         }
+        item["unmatched_ideas"] = dict(row.unmatched_ideas)
         item["activities"] = [{"idea": i, "activity": a} for i, a in row.activities]
         item["unmatched_activities"] = list(row.unmatched_activities)
         item["tags"] = list(row.tags)
@@ -406,6 +411,15 @@ class Export:
     def filename(self, format: str, today: dt.date | None = None) -> str:
         today = today or dt.date.today()
         return f"{self.consultation.slug}-responses-{today.isoformat()}.{format}"
+
+
+def unmatched_ideas_text(unmatched: dict[str, dict[str, int | None]]) -> str:
+    """Scores of unmatched idea names, for one cell: `Name (usefulness 4, likelihood 2); …`."""
+    parts = []
+    for name, scores in unmatched.items():
+        given = ", ".join(f"{m} {v}" for m, v in scores.items() if v is not None)
+        parts.append(f"{name} ({given})")
+    return LIST_SEPARATOR.join(parts)
 
 
 def csv_cell(value: Any) -> str:

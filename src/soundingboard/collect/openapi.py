@@ -21,6 +21,7 @@ from ..publish.registry import Registry, get_registry
 from .api import KEY_REUSED, MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
 from .forms import invisible_characters_class
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
+from .payloads import MAX_UNMATCHED_IDEA_NAME, MAX_UNMATCHED_IDEAS
 
 MAX_ACTIVITIES = 200  # as payloads._ticks checks
 REFERENCE_PATTERN = r"^SB-[0-9A-Z]{4}-[0-9A-Z]{4}$"
@@ -178,7 +179,9 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
         schemas["Scores"] = {
             "description": "Scores by idea name (see IdeaName). Unscored ideas are left out. "
             "An idea sent under another name (such as an earlier site's) is matched by its "
-            "aliases, or kept under the name sent.",
+            "aliases; names that match no idea are kept as sent, apart from the ideas, up to "
+            f"{MAX_UNMATCHED_IDEAS} such names in one submission (counting both objects), each "
+            f"at most {MAX_UNMATCHED_IDEA_NAME} characters: more, or longer, is refused (400).",
             "anyOf": [
                 {
                     "type": "object",
