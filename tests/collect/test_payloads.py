@@ -268,10 +268,10 @@ def test_unmatched_idea_names_are_kept_as_sent_in_one_field(consultation):
     response, _ = submission_from_payload(consultation, payload).store(token=None)
     assert list(IdeaScore.objects.values_list("idea", flat=True)) == ["Data tool collaboration"]
     response.refresh_from_db()
-    assert response.unmatched_ideas == {
-        "A long-gone idea": {"usefulness": 2, "likelihood": 4},
-        "Another one": {"usefulness": None, "likelihood": 1},  # control characters dropped
-    }
+    assert response.unmatched_ideas == [  # in the order sent
+        {"idea": "A long-gone idea", "usefulness": 2, "likelihood": 4},
+        {"idea": "Another one", "usefulness": None, "likelihood": 1},  # control characters dropped
+    ]
     matched_only = {
         **payload,
         "rank_likelihood": {},
@@ -294,7 +294,9 @@ def test_unmatched_idea_names_are_limited_in_number_and_length(consultation):
     twenty = {f"Invented {i}": 3 for i in range(20)}
     assert submission_from_payload(
         consultation, {"tab": "MainFeedback", "role": DEFAULT_ROLES[0], "rank_usefulness": twenty}
-    ).fields["unmatched_ideas"] == {name: {"usefulness": 3, "likelihood": None} for name in twenty}
+    ).fields["unmatched_ideas"] == [
+        {"idea": name, "usefulness": 3, "likelihood": None} for name in twenty
+    ]
     message = (
         "rank_usefulness and rank_likelihood may name at most 20 ideas "
         "that are not this consultation's own"

@@ -125,7 +125,7 @@ class Row:
 
     fields: dict[str, Any]
     scores: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    unmatched_ideas: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    unmatched_ideas: list[dict[str, Any]] = field(default_factory=list)
     activities: list[tuple[str, str]] = field(default_factory=list)
     unmatched_activities: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -266,7 +266,7 @@ class Export:
                         "comments": r.comments,
                     },
                     scores=scores.get(r.id, {}),
-                    unmatched_ideas=r.unmatched_ideas or {},
+                    unmatched_ideas=r.unmatched_ideas or [],
                     activities=ticks.get(r.id, []),
                     unmatched_activities=unmatched.get(r.id, []),
                     tags=list(tags.get(r.id, [])),
@@ -297,7 +297,7 @@ class Export:
             idea: {"usefulness": u, "likelihood": likelihood}
             for idea, (u, likelihood) in row.scores.items()
         }
-        item["unmatched_ideas"] = dict(row.unmatched_ideas)
+        item["unmatched_ideas"] = list(row.unmatched_ideas)
         item["activities"] = [{"idea": i, "activity": a} for i, a in row.activities]
         item["unmatched_activities"] = list(row.unmatched_activities)
         item["tags"] = list(row.tags)
@@ -413,12 +413,13 @@ class Export:
         return f"{self.consultation.slug}-responses-{today.isoformat()}.{format}"
 
 
-def unmatched_ideas_text(unmatched: dict[str, dict[str, int | None]]) -> str:
+def unmatched_ideas_text(unmatched: list[dict[str, Any]]) -> str:
     """Scores of unmatched idea names, for one cell: `Name (usefulness 4, likelihood 2); …`."""
     parts = []
-    for name, scores in unmatched.items():
-        given = ", ".join(f"{m} {v}" for m, v in scores.items() if v is not None)
-        parts.append(f"{name} ({given})")
+    for scored in unmatched:
+        measures = ("usefulness", "likelihood")
+        given = ", ".join(f"{m} {scored[m]}" for m in measures if scored.get(m) is not None)
+        parts.append(f"{scored['idea']} ({given})")
     return LIST_SEPARATOR.join(parts)
 
 

@@ -72,9 +72,10 @@ class Response(models.Model):
     # sent again with a different body is refused rather than answered with this response.
     body_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     # Questionnaire scores sent (by the intake API or an import) for idea names that match
-    # none of the consultation's ideas, as sent: {name: {"usefulness": 1-5 or None,
-    # "likelihood": ...}}; None when there are none. Kept here, not as ideas of their own, so
-    # that invented names cannot add rows to the ideas page or columns to an export.
+    # none of the consultation's ideas, as sent and in the order sent: [{"idea": name,
+    # "usefulness": 1-5 or None, "likelihood": ...}]; None when there are none. Kept here,
+    # not as ideas of their own, so that invented names cannot add rows to the ideas page or
+    # columns to an export.
     unmatched_ideas = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:

@@ -138,7 +138,9 @@ def submission_from_payload(
         submission = _checked(form, errors, common, kind=Response.Kind.QUESTIONNAIRE)
         if submission:
             submission.fields.update(comments=form.cleaned_data["comments"])
-            submission.fields.update(unmatched_ideas=unmatched_ideas or None)
+            submission.fields.update(
+                unmatched_ideas=[{"idea": name, **s} for name, s in unmatched_ideas.items()] or None
+            )
             submission.scores, submission.ticks = scores, ticks
             return submission
     raise PayloadError(errors)
