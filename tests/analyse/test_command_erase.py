@@ -22,9 +22,9 @@ def test_cli_erase_asks_then_erases(tmp_path):
     db.execute(
         "INSERT INTO collect_response (reference, consultation, kind, channel, status, "
         "page_path, page_matched, page_title, section_id, section_title, nature, summary, "
-        "details, comments, role, spam_reason, submitted_at, contact_id) VALUES "
+        "details, comments, role, spam_reason, body_hash, submitted_at, contact_id) VALUES "
         "('SB-X', 'c', 'page', 'form', 'accepted', '', 1, '', '', '', '', 'kept', '', '', "
-        "'', '', '2026-03-30 10:00:00', ?)",
+        "'', '', '', '2026-03-30 10:00:00', ?)",
         (contact_id,),
     )
     db.commit()

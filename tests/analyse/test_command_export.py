@@ -32,8 +32,8 @@ def test_cli_export_writes_every_format_and_logs(tmp_path, consultation):
     db.execute(
         "INSERT INTO collect_response (reference, consultation, kind, channel, status, "
         "page_path, page_matched, page_title, section_id, section_title, nature, summary, "
-        "details, comments, role, spam_reason, submitted_at) VALUES ('SB-AAAA-AAAA', ?, "
-        "'page', 'form', 'accepted', '', 1, 'Home', '', '', '', '=1+2', '', '', '', '', "
+        "details, comments, role, spam_reason, body_hash, submitted_at) VALUES ('SB-AAAA-AAAA', ?, "
+        "'page', 'form', 'accepted', '', 1, 'Home', '', '', '', '=1+2', '', '', '', '', '', "
         "'2026-03-30 10:00:00')",
         (SLUG,),
     )

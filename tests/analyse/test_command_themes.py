@@ -155,8 +155,9 @@ def test_the_command_finds_themes_in_a_database_of_its_own(tmp_path, consultatio
     db.executemany(
         "INSERT INTO collect_response (reference, consultation, kind, channel, status, "
         "page_path, page_matched, page_title, section_id, section_title, nature, summary, "
-        "details, comments, role, spam_reason, submitted_at) VALUES (?, ?, 'page', 'form', "
-        "'accepted', '', 1, 'Home', '', '', '', ?, '', '', '', '', '2026-03-30 10:00:00')",
+        "details, comments, role, spam_reason, body_hash, submitted_at) VALUES (?, ?, 'page', "
+        "'form', 'accepted', '', 1, 'Home', '', '', '', ?, '', '', '', '', '', "
+        "'2026-03-30 10:00:00')",
         [(f"SB-ROW-{i:04d}", SLUG, text) for i, text in enumerate(rows)],
     )
     db.commit()

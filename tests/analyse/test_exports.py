@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 EXPORT_PAGE = f"/analyse/{SLUG}/export/"
 DOWNLOAD = f"/analyse/{SLUG}/export/download/"
 NASTY = ['=HYPERLINK("http://evil.example/","Click")', "+1", "-1", "@x", "\tcmd", "=1+2"]
+# Full-width and small forms (＝ ＋ － ＠ ﹦) once passed the guard: NFKC makes them = + - @.
+NASTY += ['＝HYPERLINK("http://evil.example/","Click")', "＋1", "－1", "＠x", "﹦1+2"]
 
 
 @pytest.fixture
@@ -192,6 +194,8 @@ def test_neutralise():
     for text in NASTY:
         assert neutralise(text) == "'" + text
     assert neutralise("Plain text = fine") == "Plain text = fine"
+    assert neutralise("\rcmd") == "'\rcmd"  # never stored (clean_text drops it), but guarded
+    assert neutralise("Ｐlain ＝ fine") == "Ｐlain ＝ fine"
     assert neutralise("") == ""
 
 

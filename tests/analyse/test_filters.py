@@ -65,6 +65,11 @@ def test_the_govuk_date_input_is_read_too(consultation):
         ("to=yesterday", "to", "Date to must be a real date"),
         ("from-day=31&from-month=2&from-year=2026", "from-day", "must be a real date"),
         ("from-day=3&from-year=2026", "from-month", "must include a month"),
+        # Numbers too big for a date once made the page fail with a server error (500).
+        ("from-day=99999999999999999999&from-month=1&from-year=2025", "from-day", "real date"),
+        ("from-day=1&from-month=1&from-year=99999999999999999999", "from-day", "real date"),
+        ("from-day=1&from-month=-99999999999999999999&from-year=2025", "from-day", "real date"),
+        ("from=2025-01-99999999", "from", "Date from must be a real date"),
         ("from=1066-10-14", "from", "between the years"),
         ("from=2026-03-10&to=2026-03-09", "to", "same as or after date from"),
         ("role=Astronaut", "role", "“Astronaut” is not a role"),

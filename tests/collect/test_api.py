@@ -186,6 +186,32 @@ def test_the_same_idempotency_key_stores_one_response(client, site):
     assert Response.objects.count() == 3
 
 
+def test_an_idempotency_key_sent_again_with_a_different_body_is_refused(client, site):
+    """The key reused with another body was once answered 200 with the first reference."""
+    key = {"Idempotency-Key": "3f2c-reused"}
+    first = post(client, feedback(), **key)
+    assert first.status_code == 201
+    different = post(client, feedback(summary="Something else entirely"), **key)
+    assert different.status_code == 422
+    assert different["Cache-Control"] == "no-store"
+    assert different.json() == {
+        "errors": {
+            "Idempotency-Key": [
+                "This Idempotency-Key was already used for a different submission. "
+                "Send a new submission with a new key."
+            ]
+        }
+    }
+    assert first.json()["reference"] not in different.content.decode()
+    assert Response.objects.count() == 1
+    # The same body, however spaced and ordered, is a retry.
+    reordered = json.dumps(dict(reversed(list(feedback().items()))), indent=2)
+    assert post(client, reordered, **key).json() == first.json()
+    # A response stored before bodies were hashed is answered as before.
+    Response.objects.update(body_hash="")
+    assert post(client, feedback(summary="Something else entirely"), **key).status_code == 200
+
+
 def test_an_overlong_idempotency_key_is_refused(client, site):
     reply = post(client, feedback(), **{"Idempotency-Key": "k" * 201})
     assert reply.status_code == 400
@@ -589,6 +615,18 @@ def test_the_summary_pattern_counts_as_the_form_does(client, site):
     """The schema's pattern for the summary accepts exactly what the form accepts."""
     document = openapi(client)
     summary = schema_validator(document, "PageFeedback")
-    for text in ["abcde", "a b c", "  abcd  ", "\babcde", "abcd\b", " \x00ab\x01cde ", "\x1c abcd"]:
+    texts = ["abcde", "a b c", "  abcd  ", "\babcde", "abcd\b", " \x00ab\x01cde ", "\x1c abcd"]
+    texts += ["\u200b" * 6, "ab\u200bcd", "ab\u200bcde", "\u202e\u202eabcde", "\u3164" * 5]
+    texts += ["a b c d e", "\U000e0001abcd", "abcd\U000e0020e", "\U0001f600" * 5]
+    for text in texts:
         form_accepts = post(client, feedback(summary=text)).status_code == 201
         assert summary.is_valid(feedback(summary=text)) == form_accepts, repr(text)
+
+
+def test_six_zero_width_spaces_are_not_a_summary(client, site):
+    """They once passed the 5-character minimum."""
+    reply = post(client, feedback(summary="\u200b" * 6))
+    assert reply.status_code == 400
+    assert json.loads(reply.content)["errors"]["summary"] == [
+        "Summary must be 5 characters or more"
+    ]

@@ -44,3 +44,23 @@ def test_a_shared_field_still_checks_each_form_apart(tmp_path, use_consultations
     assert not bad.is_valid()
     assert bad.errors["role"] == ["Select your role from the list"]
     assert good.cleaned_data["role"] == "Beta"
+
+
+def test_the_summary_minimum_counts_only_characters_that_show(tmp_path, use_consultations):
+    """Six zero-width spaces once passed the 5-character minimum for a summary."""
+    consultation = _consultation(tmp_path / "c", use_consultations, "Alpha")
+    for invisible in [
+        "\u200b" * 6,  # zero-width spaces
+        "\u200b\u200c\u200d\u2060\ufeff\u200b",  # and joiners, word joiner, BOM
+        "\u202e\u2066\u2069\u200e\u200f\u061c",  # bidirectional controls
+        "\u3164" * 6,  # Hangul filler, drawn blank
+        "ab\u00a0\u2003\u3000cd",  # four letters and three kinds of space
+        "a\u200bb\u200bc\u200bd",
+    ]:
+        form = PageFeedbackForm({"summary": invisible, "role": "Alpha"}, consultation=consultation)
+        assert not form.is_valid(), repr(invisible)
+        assert form.errors["summary"] == ["Summary must be 5 characters or more"]
+    for shown in ["abcde", "a\u200bbcde", "नमस्ते", "\u202eabcde", "日本語です。"]:
+        form = PageFeedbackForm({"summary": shown, "role": "Alpha"}, consultation=consultation)
+        assert form.is_valid(), repr(shown)
+        assert form.cleaned_data["summary"] == shown  # kept as sent

@@ -246,3 +246,61 @@ def test_bad_scores_and_activities_are_refused(consultation, field, value):
     with pytest.raises(PayloadError) as caught:
         submission_from_payload(consultation, payload)
     assert field in caught.value.errors
+
+
+@pytest.mark.django_db
+def test_unmatched_idea_names_are_kept_as_sent_in_one_field(consultation):
+    payload = {
+        "tab": "MainFeedback",
+        "role": DEFAULT_ROLES[0],
+        "rank_usefulness": {"Data tool collaboration": 5, "A long-gone idea": 2},
+        "rank_likelihood": {"A long-gone idea": "4", "Another\x00 one": 1},
+    }
+    response, _ = submission_from_payload(consultation, payload).store(token=None)
+    assert list(IdeaScore.objects.values_list("idea", flat=True)) == ["Data tool collaboration"]
+    response.refresh_from_db()
+    assert response.unmatched_ideas == [  # in the order sent
+        {"idea": "A long-gone idea", "usefulness": 2, "likelihood": 4},
+        {"idea": "Another one", "usefulness": None, "likelihood": 1},  # control characters dropped
+    ]
+    matched_only = {
+        **payload,
+        "rank_likelihood": {},
+        "rank_usefulness": {"Improving data quality": 1},
+    }
+    other, _ = submission_from_payload(consultation, matched_only).store(token=None)
+    other.refresh_from_db()
+    assert other.unmatched_ideas is None
+
+
+def test_unmatched_idea_names_are_limited_in_number_and_length(consultation):
+    def errors(usefulness: dict, likelihood: dict | None = None) -> dict:
+        payload = {"tab": "MainFeedback", "role": DEFAULT_ROLES[0], "rank_usefulness": usefulness}
+        if likelihood is not None:
+            payload["rank_likelihood"] = likelihood
+        with pytest.raises(PayloadError) as caught:
+            submission_from_payload(consultation, payload)
+        return caught.value.errors
+
+    twenty = {f"Invented {i}": 3 for i in range(20)}
+    assert submission_from_payload(
+        consultation, {"tab": "MainFeedback", "role": DEFAULT_ROLES[0], "rank_usefulness": twenty}
+    ).fields["unmatched_ideas"] == [
+        {"idea": name, "usefulness": 3, "likelihood": None} for name in twenty
+    ]
+    message = (
+        "rank_usefulness and rank_likelihood may name at most 20 ideas "
+        "that are not this consultation's own"
+    )
+    assert errors({**twenty, "Invented 20": 3}) == {"rank_usefulness": [message]}
+    assert errors(twenty, {"Invented 21": 3}) == {"rank_likelihood": [message]}
+    # The consultation's own ideas do not count towards the limit.
+    many = {**twenty, "Data tool collaboration": 5, "Curating standards": 4}
+    assert submission_from_payload(
+        consultation, {"tab": "MainFeedback", "role": DEFAULT_ROLES[0], "rank_usefulness": many}
+    )
+    assert errors({"x" * 201: 3}) == {
+        "rank_usefulness": [
+            "Idea names that are not this consultation's own must be 200 characters or fewer"
+        ]
+    }

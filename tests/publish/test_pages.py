@@ -143,3 +143,24 @@ def test_security_headers_are_set(client, site):
 
 def test_health_check_answers(client, site):
     assert client.get("/healthz").content == b"ok\n"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/files/%00",
+        "/files/images/chart.svg%00",
+        "/files/images/chart.svg%00.png",
+        "/files/%00/../consultation.yml",
+        "/%00/",
+        "/feedback/%00/",
+    ],
+)
+def test_a_nul_in_an_address_is_not_found(client, tmp_path, use_consultations, address):
+    """An encoded NUL (%00) once made the file view fail with a server error (500)."""
+    folder = write_consultation(tmp_path / "nul", "title: Nul\n", {"index.md": "# Nul\n"})
+    (folder / "images").mkdir()
+    (folder / "images" / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    use_consultations(folder)
+    client.raise_request_exception = False
+    assert client.get(address).status_code == 404

@@ -22,7 +22,9 @@ a filter, SQLite reads the consultation's index and sorts every page, so the tim
 the square of the rows.)
 
 Cells a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a
-carriage return: OWASP's CSV injection guidance) are neutralised:
+carriage return: OWASP's CSV injection guidance; or with a full-width or small form of the
+first four, such as "＝", which become them under Unicode's NFKC normalisation and which a
+spreadsheet set up for East Asian input may take for them) are neutralised:
 - CSV: such a cell gets a leading apostrophe ("'=HYPERLINK(...)"), which spreadsheets show as
   text; a reader of the CSV who wants the exact text removes it.
 - XLSX: every text is written as a string cell (`write_string`, never `write`, and the
@@ -38,6 +40,7 @@ import csv
 import datetime as dt
 import io
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -80,6 +83,7 @@ BASE_COLUMNS = (
     "details",
     "comments",
 )
+UNMATCHED_IDEAS_COLUMN = "unmatched_ideas"
 ACTIVITY_COLUMNS = ("activities", "unmatched_activities")
 TAG_COLUMNS = ("tags",)
 PERSONAL_COLUMNS = ("organisation", "email")
@@ -91,7 +95,9 @@ XLSX_MAX_TEXT = 32_767  # characters in one XLSX cell
 
 
 def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet could take this text for a formula: its first character, made
+    plain by NFKC ("＝" U+FF1D, "﹦" U+FE66 and "⁺" become "=" and "+"), starts one."""
+    return unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
 
 
 def neutralise(text: str) -> str:
@@ -119,6 +125,7 @@ class Row:
 
     fields: dict[str, Any]
     scores: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    unmatched_ideas: list[dict[str, Any]] = field(default_factory=list)
     activities: list[tuple[str, str]] = field(default_factory=list)
     unmatched_activities: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -169,7 +176,7 @@ class Export:
         columns = list(BASE_COLUMNS)
         for idea in self.ideas:
             columns += [f"usefulness: {idea}", f"likelihood: {idea}"]
-        columns += [*ACTIVITY_COLUMNS, *TAG_COLUMNS]
+        columns += [UNMATCHED_IDEAS_COLUMN, *ACTIVITY_COLUMNS, *TAG_COLUMNS]
         if self.with_personal_data:
             columns += PERSONAL_COLUMNS
         return columns
@@ -259,6 +266,7 @@ class Export:
                         "comments": r.comments,
                     },
                     scores=scores.get(r.id, {}),
+                    unmatched_ideas=r.unmatched_ideas or [],
                     activities=ticks.get(r.id, []),
                     unmatched_activities=unmatched.get(r.id, []),
                     tags=list(tags.get(r.id, [])),
@@ -275,6 +283,7 @@ class Export:
         for idea in self.ideas:
             usefulness, likelihood = row.scores.get(idea, (None, None))
             cells += [usefulness, likelihood]
+        cells.append(unmatched_ideas_text(row.unmatched_ideas))
         cells.append(LIST_SEPARATOR.join(f"{i}: {a}" for i, a in row.activities))
         cells.append(LIST_SEPARATOR.join(row.unmatched_activities))
         cells.append(LIST_SEPARATOR.join(row.tags))
@@ -288,6 +297,7 @@ class Export:
             idea: {"usefulness": u, "likelihood": likelihood}
             for idea, (u, likelihood) in row.scores.items()
         }
+        item["unmatched_ideas"] = list(row.unmatched_ideas)
         item["activities"] = [{"idea": i, "activity": a} for i, a in row.activities]
         item["unmatched_activities"] = list(row.unmatched_activities)
         item["tags"] = list(row.tags)
@@ -401,6 +411,16 @@ class Export:
     def filename(self, format: str, today: dt.date | None = None) -> str:
         today = today or dt.date.today()
         return f"{self.consultation.slug}-responses-{today.isoformat()}.{format}"
+
+
+def unmatched_ideas_text(unmatched: list[dict[str, Any]]) -> str:
+    """Scores of unmatched idea names, for one cell: `Name (usefulness 4, likelihood 2); …`."""
+    parts = []
+    for scored in unmatched:
+        measures = ("usefulness", "likelihood")
+        given = ", ".join(f"{m} {scored[m]}" for m in measures if scored.get(m) is not None)
+        parts.append(f"{scored['idea']} ({given})")
+    return LIST_SEPARATOR.join(parts)
 
 
 def csv_cell(value: Any) -> str:

@@ -514,7 +514,7 @@ def _read_date(
         try:
             day, month, year = (int(p[0]) for p in parts)
             value = dt.date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a number too big for a date
             problems.append(FilterProblem(f"{name}-day", f"{label} must be a real date"))
             return None
     else:

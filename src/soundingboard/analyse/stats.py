@@ -230,6 +230,9 @@ class IdeasResult:
     activities: ActivityTicks
     scale_low: str
     scale_high: str
+    # Those responses that also scored idea names matching none of the consultation's ideas
+    # (kept as sent in `Response.unmatched_ideas`, shown together as one group).
+    unmatched_ideas: Count = 0
 
 
 # Overview -----------------------------------------------------------------------------------
@@ -586,7 +589,14 @@ def ideas(consultation: Consultation, flt: ResponseFilter) -> IdeasResult:
         activities=ActivityTicks(table=table, unmatched=unmatched),
         scale_low=questionnaire.scale_low if questionnaire else "Not at all",
         scale_high=questionnaire.scale_high if questionnaire else "Very",
+        unmatched_ideas=_unmatched_ideas(flt),
     )
+
+
+def _unmatched_ideas(flt: ResponseFilter) -> int:
+    """The questionnaire responses passing the filter that scored unmatched idea names."""
+    selected = Response.objects.filter(kind="questionnaire", unmatched_ideas__isnull=False)
+    return flt.apply(selected.order_by()).count()
 
 
 def _all_groups(context: FilterContext) -> list[str]:

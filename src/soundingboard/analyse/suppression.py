@@ -188,6 +188,9 @@ def suppress_ideas(result: IdeasResult, threshold: int = DEFAULT_THRESHOLD) -> I
             if isinstance(activities.unmatched, int)
             else activities.unmatched,
         ),
+        unmatched_ideas=_primary(result.unmatched_ideas, threshold)
+        if isinstance(result.unmatched_ideas, int)
+        else result.unmatched_ideas,
     )
 
 

@@ -583,6 +583,8 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "unmatched_ticks": charts.number(result.activities.unmatched),
             "has_unmatched_ticks": result.activities.unmatched != 0,
+            "unmatched_ideas": charts.number(result.unmatched_ideas),
+            "has_unmatched_ideas": result.unmatched_ideas != 0,
             "scale_low": low,
             "scale_high": high,
         }

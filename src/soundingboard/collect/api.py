@@ -5,7 +5,8 @@ The original site's form scripts posted `{"tab": "Feedback", ...}` and
 only their endpoint address changed they post here. Everything is answered in JSON:
 
 - 201 `{"status": "accepted", "reference": "SB-…"}` when stored; 200 with the same body for a
-  repeat of an `Idempotency-Key` already stored. Suspected spam is answered the same way (a
+  repeat of an `Idempotency-Key` already stored with the same body, 422 for the key sent
+  again with a different body. Suspected spam is answered the same way (a
   bot learns nothing) and stored aside with its reason.
 - 400 `{"errors": {"field": ["message"]}}` with the web forms' own messages; the "" key is
   for the body as a whole. 403 for an origin not allowed, or a consultation not open;
@@ -65,6 +66,10 @@ RAW_LIMITS = {
 ALLOW = "POST, OPTIONS"
 NOT_SAVED = "Your feedback could not be saved. Try again in a few minutes."
 NOT_JSON = "The body is not valid JSON"
+KEY_REUSED = (
+    "This Idempotency-Key was already used for a different submission. "
+    "Send a new submission with a new key."
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -166,6 +171,13 @@ def idempotency_token(consultation: Consultation, key: str) -> str:
     return f"api:{digest[:60]}"
 
 
+def body_hash(payload: Any) -> str:
+    """A hash of what was sent, whatever its spacing and the order of its keys: stored with
+    an Idempotency-Key, to tell a retry from a different submission under the same key."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 @csrf_exempt  # JSON only, no cookies read or set; cross-origin posts are checked by Origin
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "OPTIONS":  # not a CORS preflight: those are answered before this
@@ -219,13 +231,16 @@ def intake(request: HttpRequest) -> HttpResponse:
         return errors(400, {**error.errors, **problems})
     if problems:
         return errors(400, problems)
+    digest = body_hash(payload) if key else ""
     try:
         response, created = submission.store(
-            token=idempotency_token(consultation, key) if key else None
+            token=idempotency_token(consultation, key) if key else None, body_hash=digest
         )
     except DatabaseError:
         logger.exception("Could not store an intake API submission for %s", consultation.slug)
         return errors(503, {"": [NOT_SAVED]}, Retry_After="60")
+    if not created and response.body_hash and response.body_hash != digest:
+        return errors(422, {"Idempotency-Key": [KEY_REUSED]})
     reply = JsonResponse(
         {"status": "accepted", "reference": response.reference}, status=201 if created else 200
     )

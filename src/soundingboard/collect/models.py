@@ -83,6 +83,15 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(default=timezone.now)
     # One per rendered form: a double click or a retry stores one response.
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The intake API's: a hash of the body sent with an Idempotency-Key, so that the key
+    # sent again with a different body is refused rather than answered with this response.
+    body_hash = models.CharField(max_length=64, blank=True, default="")
+    # Questionnaire scores sent (by the intake API or an import) for idea names that match
+    # none of the consultation's ideas, as sent and in the order sent: [{"idea": name,
+    # "usefulness": 1-5 or None, "likelihood": ...}]; None when there are none. Kept here,
+    # not as ideas of their own, so that invented names cannot add rows to the ideas page or
+    # columns to an export.
+    unmatched_ideas = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         indexes = [
@@ -113,6 +122,12 @@ class Response(models.Model):
                 name="response_analysis_time_idx",
             ),
             models.Index(fields=["consultation", "page_path"]),
+            # The few responses with unmatched idea names, counted on the ideas page.
+            models.Index(
+                fields=["consultation", "status"],
+                condition=models.Q(unmatched_ideas__isnull=False),
+                name="response_unmatched_ideas_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from ..core.errors import SERVER_ERROR
+from ..core.text import invisible_characters_class
 from ..publish.consultation import Consultation
 from ..publish.registry import Registry, get_registry
-from .api import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
+from .api import KEY_REUSED, MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY, MAX_PAGE_ADDRESS, errors
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
+from .payloads import MAX_UNMATCHED_IDEA_NAME, MAX_UNMATCHED_IDEAS
 
 MAX_ACTIVITIES = 200  # as payloads._ticks checks
 REFERENCE_PATTERN = r"^SB-[0-9A-Z]{4}-[0-9A-Z]{4}$"
@@ -44,18 +46,13 @@ def _or_null(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}], "description": description}
 
 
-# Summary: at least SUMMARY_MIN_LENGTH characters once spaces at either end are stripped and
-# control characters (other than tabs and line breaks) removed, as the form counts them.
-# Written without look-arounds, which test-data generators such as Schemathesis cannot use:
-# leading space, then the first counted character (itself non-space, or after a non-space
-# uncounted one), three more, and a fifth that is non-space or followed by a non-space.
-# (Lone surrogates, which the form would not count either, are refused before the form.)
-_N = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"  # not counted
-_NS = r"[\u0000-\u0008\u000e-\u001b\u007f-\u0084\u0086-\u009f]"  # not counted, not space
-SUMMARY_PATTERN = (
-    rf"^\s*(?:{_NS}[{_N}]*[^{_N}]|[^\s{_N}])(?:[{_N}]*[^{_N}]){{{SUMMARY_MIN_LENGTH - 2}}}"
-    rf"[{_N}]*(?:[^\s{_N}]|[^{_N}][\s\S]*\S)"
-)
+def summary_pattern() -> str:
+    """Summary: at least SUMMARY_MIN_LENGTH characters that show, as the form counts them
+    (`core.text.visible_length`: spaces, line breaks, control and format characters such as the
+    zero-width space are not counted). Written without look-arounds, which test-data
+    generators such as Schemathesis cannot use."""
+    hidden = invisible_characters_class()
+    return rf"^(?:[{hidden}]*[^{hidden}]){{{SUMMARY_MIN_LENGTH}}}"
 
 
 def _error_reply(description: str, example: dict[str, list[str]], **headers: Any) -> dict:
@@ -119,11 +116,12 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "page": hidden["page"],
             "summary": _text(
                 LIMITS["summary"],
-                f"A summary of the feedback: at least {SUMMARY_MIN_LENGTH} characters once "
-                "spaces at either end and control characters are removed.",
+                f"A summary of the feedback: at least {SUMMARY_MIN_LENGTH} characters that "
+                "show: spaces, line breaks, control characters and invisible formatting "
+                "characters (such as zero-width spaces) are not counted.",
                 type="string",
                 minLength=SUMMARY_MIN_LENGTH,
-                pattern=SUMMARY_PATTERN,
+                pattern=summary_pattern(),
             ),
             "details": _text(LIMITS["details"], "More detail (optional)."),
             **about_you,
@@ -181,7 +179,9 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
         schemas["Scores"] = {
             "description": "Scores by idea name (see IdeaName). Unscored ideas are left out. "
             "An idea sent under another name (such as an earlier site's) is matched by its "
-            "aliases, or kept under the name sent.",
+            "aliases; names that match no idea are kept as sent, apart from the ideas, up to "
+            f"{MAX_UNMATCHED_IDEAS} such names in one submission (counting both objects), each "
+            f"at most {MAX_UNMATCHED_IDEA_NAME} characters: more, or longer, is refused (400).",
             "anyOf": [
                 {
                     "type": "object",
@@ -239,8 +239,9 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
         "in": "header",
         "required": False,
         "description": "Any unique text for this submission, such as a UUID. Sending the "
-        "same key again (a retry, a double click) stores nothing more and answers 200 with "
-        "the first submission's reference.",
+        "same key again with the same body (a retry, a double click) stores nothing more and "
+        "answers 200 with the first submission's reference; with a different body it is "
+        "refused (422).",
         "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
     }
     retry_after = {
@@ -276,6 +277,11 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "400": _error_reply(
                 "The body is not valid JSON, or a field fails the form's checks.",
                 {"summary": [f"Summary must be {SUMMARY_MIN_LENGTH} characters or more"]},
+            ),
+            "422": _error_reply(
+                "The `Idempotency-Key` was already used for a different submission: nothing "
+                "stored. The same body is a retry (200), whatever its spacing and key order.",
+                {"Idempotency-Key": [KEY_REUSED]},
             ),
             "403": _error_reply(
                 "Sent from a site whose origin is not in the consultation's "

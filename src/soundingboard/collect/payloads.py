@@ -36,6 +36,19 @@ TEXT_FIELDS = {
 FORM_NAMES = {"org": "organisation"}
 PAYLOAD_NAMES = {v: k for k, v in FORM_NAMES.items()}
 SCORE_MESSAGE = "Scores must be whole numbers from 1 to 5"
+# Scores for idea names that match none of the consultation's ideas are kept as sent, in one
+# field of the response (`Response.unmatched_ideas`), up to these limits: enough for an older
+# site's hand-kept list of names, too few for invented names to swamp the analysis.
+MAX_UNMATCHED_IDEAS = 20
+MAX_UNMATCHED_IDEA_NAME = LIMITS["option"]
+TOO_MANY_UNMATCHED = (
+    f"rank_usefulness and rank_likelihood may name at most {MAX_UNMATCHED_IDEAS} ideas "
+    "that are not this consultation's own"
+)
+UNMATCHED_TOO_LONG = (
+    f"Idea names that are not this consultation's own must be {MAX_UNMATCHED_IDEA_NAME} "
+    "characters or fewer"
+)
 
 
 class PayloadError(Exception):
@@ -56,11 +69,13 @@ class Submission:
     ticks: list[Tick] = field(default_factory=list)
 
     def store(
-        self, *, token: str | None, submitted_at: dt.datetime | None = None
+        self, *, token: str | None, submitted_at: dt.datetime | None = None, body_hash: str = ""
     ) -> tuple[Response, bool]:
         fields = dict(self.fields)
         if submitted_at is not None:
             fields["submitted_at"] = submitted_at
+        if body_hash:
+            fields["body_hash"] = body_hash
         return store_response(
             fields, token=token, contact=self.contact, scores=self.scores, ticks=self.ticks
         )
@@ -112,7 +127,7 @@ def submission_from_payload(
     else:
         if consultation.settings.questionnaire is None:
             raise PayloadError({"tab": ["This consultation has no main questionnaire"]})
-        scores = _scores(consultation, payload, errors)
+        scores, unmatched_ideas = _scores(consultation, payload, errors)
         ticks = _ticks(consultation, payload.get("activities"), errors)
         section = text.get("section", "")
         if len(section) > LIMITS["title"]:
@@ -124,6 +139,9 @@ def submission_from_payload(
         submission = _checked(form, errors, common, kind=Response.Kind.QUESTIONNAIRE)
         if submission:
             submission.fields.update(comments=form.cleaned_data["comments"])
+            submission.fields.update(
+                unmatched_ideas=[{"idea": name, **s} for name, s in unmatched_ideas.items()] or None
+            )
             submission.scores, submission.ticks = scores, ticks
             return submission
     raise PayloadError(errors)
@@ -167,9 +185,12 @@ def _checked(
 
 def _scores(
     consultation: Consultation, payload: Mapping[str, Any], errors: dict[str, list[str]]
-) -> list[Score]:
+) -> tuple[list[Score], dict[str, dict[str, int | None]]]:
+    """The scores of the consultation's ideas, and those of names that match none of them
+    (`{name as sent: {"usefulness": score or None, "likelihood": ...}}`)."""
     matcher = _matcher(consultation)
     by_idea: dict[str, dict[str, int]] = {}
+    unmatched: dict[str, dict[str, int | None]] = {}
     for measure in ("usefulness", "likelihood"):
         name = f"rank_{measure}"
         given = payload.get(name)
@@ -187,10 +208,25 @@ def _scores(
                 errors.setdefault(name, []).append(f"{SCORE_MESSAGE} (“{idea_name}”)")
                 continue
             idea = matcher.idea(str(idea_name))
-            # An idea that cannot be matched is kept under the name it was sent with.
-            key = idea.name if idea else clean_text(str(idea_name))[: LIMITS["option"]]
-            by_idea.setdefault(key, {})[measure] = score
-    return [Score(idea, s.get("usefulness"), s.get("likelihood")) for idea, s in by_idea.items()]
+            if idea is not None:
+                by_idea.setdefault(idea.name, {})[measure] = score
+                continue
+            sent = clean_text(str(idea_name))
+            if len(sent) > MAX_UNMATCHED_IDEA_NAME:
+                _add_once(errors, name, UNMATCHED_TOO_LONG)
+            elif sent not in unmatched and len(unmatched) >= MAX_UNMATCHED_IDEAS:
+                _add_once(errors, name, TOO_MANY_UNMATCHED)
+            else:
+                unmatched.setdefault(sent, {"usefulness": None, "likelihood": None})[measure] = (
+                    score
+                )
+    scores = [Score(idea, s.get("usefulness"), s.get("likelihood")) for idea, s in by_idea.items()]
+    return scores, unmatched
+
+
+def _add_once(errors: dict[str, list[str]], name: str, message: str) -> None:
+    if message not in errors.setdefault(name, []):
+        errors[name].append(message)
 
 
 def _score(value: Any) -> int | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MinLengthValidator
 
-from .text import clean_text
+from .text import clean_text, visible_length
 
 
 class GovukForm(forms.Form):
@@ -39,8 +40,23 @@ class GovukForm(forms.Form):
         return links
 
 
+class VisibleMinLengthValidator(MinLengthValidator):
+    """A minimum length that counts only the characters that show (`visible_length`)."""
+
+    def clean(self, x: str) -> int:
+        return visible_length(x)
+
+
 class TextField(forms.CharField):
-    """A CharField that removes control characters before checking lengths."""
+    """A CharField that removes control characters before checking lengths; its minimum
+    length, if any, counts only the characters that show."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.validators = [
+            VisibleMinLengthValidator(v.limit_value) if type(v) is MinLengthValidator else v
+            for v in self.validators
+        ]
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
         return clean_text(super().to_python(value))

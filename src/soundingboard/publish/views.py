@@ -88,6 +88,8 @@ def accessibility(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
     consultation = get_consultation(slug)
+    if "\x00" in file_path:  # no file has one, and the operating system refuses to look
+        raise Http404("No such file")
     target = (consultation.docs_dir / file_path).resolve()
     if (
         not target.is_relative_to(consultation.docs_dir)
