@@ -773,8 +773,10 @@ def _themes(args: argparse.Namespace) -> int:
     if consultation is None:
         return 1
     from .analyse.filters import ResponseFilter
-    from .analyse.themes import representations
-    from .analyse.themes.selection import SelectionError, select_texts
+    from .analyse.themes import embedding
+    from .analyse.themes.engine import representations
+    from .analyse.themes.engine.fields import SelectionError
+    from .analyse.themes.selection import select_texts
 
     if args.representation not in representations.NAMES:
         print(
@@ -783,7 +785,7 @@ def _themes(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    reason = representations.availability().get(args.representation)
+    reason = embedding.availability().get(args.representation)
     if reason:
         print(f"soundingboard: {reason}", file=sys.stderr)
         return 1
@@ -823,7 +825,7 @@ def _find_themes_with_progress(items: list[tuple[int, str]], args: argparse.Name
     from tqdm import tqdm
 
     from .analyse.themes import store
-    from .analyse.themes.candidates import find_themes
+    from .analyse.themes.engine.candidates import find_themes
 
     quiet = len(items) < THEMES_PROGRESS_FROM
     with tqdm(
@@ -900,8 +902,8 @@ def _build_static_embedding(args: argparse.Namespace) -> int:
     from django.conf import settings
     from tqdm import tqdm
 
-    from .analyse.themes.representations import RepresentationUnavailable
-    from .analyse.themes.static_embedding import build_static_embedding
+    from .analyse.themes.engine.sentence_model import RepresentationUnavailable
+    from .analyse.themes.engine.static_embedding import build_static_embedding
 
     print("Distilling the static embedding from the sentence model (about a minute)…")
     with tqdm(file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
@@ -928,7 +930,7 @@ def _embed(args: argparse.Namespace) -> int:
     consultation = _pick_consultation(args)
     if consultation is None:
         return 1
-    from .analyse.themes.representations import RepresentationUnavailable
+    from .analyse.themes.engine.sentence_model import RepresentationUnavailable
     from .analyse.themes.store import STORED, embed_pending
 
     if args.representation not in STORED:

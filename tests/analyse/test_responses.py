@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from soundingboard.analyse import stats, tagging
+from soundingboard.analyse import tagging
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import AuditEvent, ChangeRecord, Note, ResponseTag, Role, Tag
+from soundingboard.analyse.stats import overview as overview_stats
 from soundingboard.collect.models import Contact, Response
 
 from .conftest import SLUG
@@ -307,7 +308,7 @@ def test_tags_notes_and_status_from_the_response_page(analyst, analyst_user, rec
 def test_marking_spam_or_hidden_changes_the_overview_counts(served, analyst_user, records):
     user, _ = analyst_user
     flt = ResponseFilter.for_consultation(served)
-    before = stats.overview(served, flt)
+    before = overview_stats.overview(served, flt)
     accepted = newest_first(status="accepted")
     first, second, third = accepted[0], accepted[1], accepted[2]
     assert tagging.set_status(user, first, "hidden", "Duplicate")
@@ -315,7 +316,7 @@ def test_marking_spam_or_hidden_changes_the_overview_counts(served, analyst_user
     assert not tagging.set_status(user, second, "spam")  # already: nothing recorded
     tag = tagging.create_tag(user, SLUG, "Access")
     tagging.add_tag(user, [third], tag)
-    after = stats.overview(served, flt)
+    after = overview_stats.overview(served, flt)
     assert after.n == before.n - 2
     assert after.statuses.accepted == before.statuses.accepted - 2
     assert after.statuses.hidden == 1 == Response.objects.filter(status="hidden").count()
