@@ -35,7 +35,7 @@ _EXPORTS = {
     "RepresentationUnavailable": "engine.representations",
     "availability": "embedding",
     "describe": "engine.representations",
-    "embed": "embedding",
+    "embed": "engine.representations",
     "FIELDS": "engine.fields",
     "SelectionError": "engine.fields",
     "select_texts": "selection",

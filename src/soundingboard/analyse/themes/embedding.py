@@ -1,17 +1,13 @@
-"""The text representations as this server offers them: the engine's
-(`engine.representations`), with the static embedding looked for in the server's data
-directory (settings.DATA_DIR) unless another is given."""
+"""Where this server keeps the static embedding: in its data directory (settings.DATA_DIR)
+unless another is given. The engine (`engine.representations`) is told the folder."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 
 from .engine import representations
-from .engine.representations import Progress
 
 
 def folder(data_dir: Path | None = None) -> Path:
@@ -22,14 +18,3 @@ def folder(data_dir: Path | None = None) -> Path:
 def availability(data_dir: Path | None = None) -> dict[str, str | None]:
     """Each representation's name, with None if it can be used here, else why not and the fix."""
     return representations.availability(folder(data_dir))
-
-
-def embed(
-    texts: Sequence[str],
-    name: str = "tfidf",
-    *,
-    data_dir: Path | None = None,
-    progress: Progress | None = None,
-) -> np.ndarray:
-    """`engine.representations.embed`, with the server's data directory by default."""
-    return representations.embed(texts, name, data_dir=folder(data_dir), progress=progress)

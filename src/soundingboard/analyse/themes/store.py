@@ -90,17 +90,18 @@ def embed_items(
     data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """One unit-length row per item, as `embedding.embed` gives for the items' texts;
+    """One unit-length row per item, as `representations.embed` gives for the items' texts;
     for a stored representation, stored vectors are reused and new ones stored."""
+    data_dir = embedding.folder(data_dir)
     texts = [text for _, text in items]
     if representation not in STORED or not items:
-        return embedding.embed(texts, representation, data_dir=data_dir, progress=progress)
+        return representations.embed(texts, representation, data_dir=data_dir, progress=progress)
     found = stored_vectors(items, representation)
     missing = [i for i, (response_id, _) in enumerate(items) if response_id not in found]
     new = np.zeros((0, 0), dtype=np.float32)
     if missing:
         missing_items = [items[i] for i in missing]
-        new = embedding.embed(
+        new = representations.embed(
             [text for _, text in missing_items],
             representation,
             data_dir=data_dir,
@@ -112,7 +113,7 @@ def embed_items(
         dimensions[new.shape[1]] += len(missing)
     if len(dimensions) > 1:
         # Vectors of an older model (a static embedding built again, say): compute all anew.
-        vectors = embedding.embed(texts, representation, data_dir=data_dir, progress=progress)
+        vectors = representations.embed(texts, representation, data_dir=data_dir, progress=progress)
         ResponseEmbedding.objects.filter(
             representation=representation, response_id__in=[i for i, _ in items]
         ).delete()
@@ -159,7 +160,8 @@ def embed_pending(
         )
     if batch < 1:
         raise ValueError("batch must be 1 or more")
-    reason = embedding.availability(data_dir).get(representation)
+    data_dir = embedding.folder(data_dir)
+    reason = representations.availability(data_dir).get(representation)
     if reason:
         raise representations.RepresentationUnavailable(reason)
     pending = Response.objects.filter(status=Response.Status.ACCEPTED).filter(
@@ -176,7 +178,7 @@ def embed_pending(
         items = [item for item in select_texts(slug) if item[0] in pending_ids]
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
-            vectors = embedding.embed(
+            vectors = representations.embed(
                 [text for _, text in chunk], representation, data_dir=data_dir
             )
             stored += save_vectors(chunk, vectors, representation)
