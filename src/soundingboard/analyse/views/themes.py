@@ -7,7 +7,9 @@ every POST view is `min_role=Role.ANALYST`):
     themes/                                 the sets found so far; find themes (POST)
     themes/<run>/                           one set: its themes, duplicates, what was read
     themes/<run>/<theme>/                   one theme's answers; move ticked ones in bulk
-    themes/<run>/responses/<reference>/     one answer's themes, to correct
+
+One answer's themes, to correct (themes/<run>/responses/<reference>/), are
+`themes_responses`'s.
 
 The work is done by `themes.runs` (candidate themes) and `themes.assignment` (confirming,
 the machine's assignment and people's corrections), which record every change. Finding
