@@ -18,10 +18,9 @@ About one response in ten is the main questionnaire, with a score for each of 13
 about 10 ticked activities; 3% are spam; 1% of page feedback names a page the consultation
 does not have; dates spread over 90 days across the change to British Summer Time.
 
-`--indexes` chooses whether the indexes that `soundingboard.analyse` asks for
-(`stats.PROPOSED_INDEXES`) are made with raw SQL before timing: "yes", "no" or "both". On
-SQLite, with them, each page is timed twice: with its independent queries run one by one (the
-default), and side by side on a connection each (`stats.PARALLEL`).
+`--indexes` chooses whether the analysis indexes (read from the models' Meta by
+`soundingboard.analyse.stats.common`) are made with raw SQL before timing: "yes", "no" or
+"both".
 
 CPU time is of this process, all its threads: on SQLite it includes the database's work, on
 PostgreSQL it does not. On a machine others are using, it is the steadier figure.
@@ -328,15 +327,15 @@ def peak_memory(function) -> float:
     return peak / 2**20
 
 
-def measure(consultation, label: str, mode: str) -> list[tuple]:
-    """Time both pages for two filters. `mode`: "one by one" or "side by side" (the overview's
-    and the ideas' independent queries on a SQLite connection each: `stats.PARALLEL`)."""
+def measure(consultation, label: str) -> list[tuple]:
+    """Time both pages for two filters."""
     from django.db import reset_queries
 
-    from soundingboard.analyse import charts, stats
+    from soundingboard.analyse import charts
     from soundingboard.analyse.filters import ResponseFilter
+    from soundingboard.analyse.stats import ideas as ideas_stats
+    from soundingboard.analyse.stats import overview as overview_stats
 
-    stats.PARALLEL = mode == "side by side"
     # As the production server does once it has loaded (serving.py): what is loaded by now
     # lives on, and collections should not scan it again on every page.
     gc.collect()
@@ -352,7 +351,7 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
     )
 
     def overview_page(flt):
-        result = stats.overview(consultation, flt)
+        result = overview_stats.overview(consultation, flt)
         charts.time_series(result.over_time)
         charts.bar_chart(result.by_page)
         charts.bar_chart(result.by_role)
@@ -361,7 +360,7 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
         return result
 
     def ideas_page(flt):
-        result = stats.ideas(consultation, flt)
+        result = ideas_stats.ideas(consultation, flt)
         charts.scatter(result)
         charts.bar_chart(result.activities.table, unit="questionnaire responses")
         for idea in result.ideas:
@@ -389,7 +388,7 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
             first, best, cpu = timed(lambda f=function, x=flt: f(x))
             peak = peak_memory(lambda f=function, x=flt: f(x))
             reset_queries()
-            rows.append((label, mode, f"{page} ({filter_label})", first, best, cpu, peak))
+            rows.append((label, f"{page} ({filter_label})", first, best, cpu, peak))
         for page, address in (
             ("overview", f"/analyse/{consultation.slug}/"),
             ("ideas", f"/analyse/{consultation.slug}/ideas/"),
@@ -398,7 +397,7 @@ def measure(consultation, label: str, mode: str) -> list[tuple]:
             peak = peak_memory(lambda a=address, x=flt: whole_page(a, x))
             reset_queries()
             name = f"whole {page} page ({filter_label})"
-            rows.append((label, mode, name, first, best, cpu, peak))
+            rows.append((label, name, first, best, cpu, peak))
     return rows
 
 
@@ -441,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_django(data_dir)
         from django.db import connection
 
-        from soundingboard.analyse import stats
+        from soundingboard.analyse.stats.common import analysis_index_names, analysis_index_sql
         from soundingboard.publish.loader import load_consultation
 
         consultation = load_consultation(folder)
@@ -466,17 +465,15 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         rows = []
-        statements = stats.proposed_index_sql(connection)
-        modes = ["one by one", "side by side"] if vendor == "sqlite" else ["one by one"]
+        statements = analysis_index_sql(connection)
         if args.indexes in ("no", "both"):
-            drop_indexes(stats.PROPOSED_INDEX_NAMES)
-            rows += measure(consultation, "without", modes[0])
+            drop_indexes(analysis_index_names())
+            rows += measure(consultation, "without")
         if args.indexes in ("yes", "both"):
-            drop_indexes(stats.PROPOSED_INDEX_NAMES)  # a reused database may have them
+            drop_indexes(analysis_index_names())  # a reused database may have them
             took = make_indexes(statements)
-            print(f"Made the proposed indexes in {took:.1f} s", file=sys.stderr)
-            for mode in modes:
-                rows += measure(consultation, "with", mode)
+            print(f"Made the analysis indexes in {took:.1f} s", file=sys.stderr)
+            rows += measure(consultation, "with")
 
         print(
             f"\n{counts['collect_response']:,} responses, {counts['collect_ideascore']:,} scores, "
@@ -484,15 +481,12 @@ def main(argv: list[str] | None = None) -> int:
             f"SQLite {_sqlite_version()}, Python {sys.version.split()[0]})\n"
         )
         print(
-            "| proposed indexes | queries | page | first run (ms) | best of 3 (ms) "
+            "| analysis indexes | page | first run (ms) | best of 3 (ms) "
             "| CPU of best (ms) | peak Python memory (MiB) |"
         )
-        print("|---|---|---|--:|--:|--:|--:|")
-        for label, mode, page, first, best, cpu, peak in rows:
-            print(
-                f"| {label} | {mode} | {page} | {first:,.0f} | {best:,.0f} | {cpu:,.0f} "
-                f"| {peak:.1f} |"
-            )
+        print("|---|---|--:|--:|--:|--:|")
+        for label, page, first, best, cpu, peak in rows:
+            print(f"| {label} | {page} | {first:,.0f} | {best:,.0f} | {cpu:,.0f} | {peak:.1f} |")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\nPeak resident memory of the whole process (incl. generation): {rss:,.0f} MiB")
     finally:

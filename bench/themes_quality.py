@@ -145,7 +145,7 @@ def measure(
     name: str, data_dir: Path, rows: int, tries: int, banking77: Path, csvs: list[Path]
 ) -> dict:
     """In a process of its own: every figure for one representation."""
-    from soundingboard.analyse.themes import grouping, representations
+    from soundingboard.analyse.themes.engine import grouping, representations
 
     def embed(texts: list[str]):
         return representations.embed(texts, name, data_dir=data_dir)
@@ -163,7 +163,7 @@ def measure(
     result["k"] = found.k
     result["large"] = scores(labels, found.labels)
     try:
-        from soundingboard.analyse.themes.candidates import find_themes
+        from soundingboard.analyse.themes.engine.candidates import find_themes
     except ImportError:
         find_themes = None
     if find_themes:
@@ -207,7 +207,7 @@ def measure(
 
 def build(data_dir: Path) -> dict:
     """In a process of its own: distil the static embedding, timed."""
-    from soundingboard.analyse.themes.static_embedding import build_static_embedding
+    from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
 
     with Meter() as meter:
         build_static_embedding(data_dir)
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures))
         return 0
 
-    from soundingboard.analyse.themes import representations
+    from soundingboard.analyse.themes.engine import representations
 
     for path in (args.banking77 / "train.csv", args.banking77 / "test.csv"):
         if not path.is_file():

@@ -7,9 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from soundingboard.analyse import charts, stats
+from soundingboard.analyse import charts
 from soundingboard.analyse.filters import ResponseFilter
-from soundingboard.analyse.suppression import suppress
+from soundingboard.analyse.stats import ideas as ideas_stats
+from soundingboard.analyse.stats import overview as overview_stats
+from soundingboard.analyse.suppression import suppress, suppress_ideas
 from soundingboard.analyse.tables import count_table
 from soundingboard.publish.settings_schema import contrast_with_white
 
@@ -106,14 +108,14 @@ def test_the_colours_of_data_have_3_to_1_contrast_with_white():
 @pytest.mark.django_db
 def test_charts_of_real_results(consultation, records):
     flt = ResponseFilter.for_consultation(consultation)
-    overview = stats.overview(consultation, flt)
+    overview = overview_stats.overview(consultation, flt)
     root = check_chart(charts.time_series(overview.over_time), title="Responses per day")
     desc = list(root)[1].text
     assert f"{overview.n} responses in total" in desc
     assert "from 25 March 2026 to" in desc
     check_chart(charts.bar_chart(overview.by_page), title="Responses by page")
 
-    ideas = stats.ideas(consultation, flt)
+    ideas = ideas_stats.ideas(consultation, flt)
     scatter = charts.scatter(ideas)
     root = check_chart(scatter, title="Ideas by usefulness and likelihood of use")
     assert "A &lt;b&gt;bold&lt;/b&gt; idea &amp; more" in scatter
@@ -133,7 +135,7 @@ def test_charts_of_real_results(consultation, records):
     ids = [e.get("id") for e in root.iter() if e.get("id")]
     assert len(ids) == len(set(ids))
 
-    hidden = stats.suppress_ideas(ideas)
+    hidden = suppress_ideas(ideas)
     rows = [(g.label, g.summary) for g in hidden.ideas[0].usefulness.groups]
     root = check_chart(charts.distribution_chart(rows, title="Hidden"), title="Hidden")
     if any(r"[c]" in str(g.summary.n) for g in hidden.ideas[0].usefulness.groups):
@@ -144,11 +146,11 @@ def test_charts_of_real_results(consultation, records):
 @pytest.mark.django_db
 def test_charts_without_any_responses(consultation):
     flt = ResponseFilter.for_consultation(consultation)
-    overview = stats.overview(consultation, flt)
+    overview = overview_stats.overview(consultation, flt)
     root = check_chart(charts.time_series(overview.over_time), title="Responses per day")
     assert "No responses" in texts(root)
     check_chart(charts.bar_chart(overview.by_role), title="Responses by role")
-    ideas = stats.ideas(consultation, flt)
+    ideas = ideas_stats.ideas(consultation, flt)
     root = check_chart(charts.scatter(ideas), title="Ideas by usefulness and likelihood of use")
     assert root.findall(f"{SVG}circle") == []
     assert "3 ideas without enough scores" in list(root)[1].text

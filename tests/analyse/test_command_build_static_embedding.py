@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soundingboard.analyse.themes import static_embedding
-from soundingboard.analyse.themes.representations import RepresentationUnavailable
+from soundingboard.analyse.themes.engine import static_embedding
+from soundingboard.analyse.themes.engine.sentence_model import RepresentationUnavailable
 from soundingboard.cli import main
 
 

@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from soundingboard.analyse.themes import representations
+from soundingboard.analyse.themes import embedding
+from soundingboard.analyse.themes.engine import representations
 from soundingboard.cli import main
 from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
@@ -123,7 +124,7 @@ def test_an_unavailable_representation_says_how_to_make_it_available(
     folder, stored, capsys, settings, tmp_path
 ):
     settings.DATA_DIR = tmp_path / "empty"
-    reason = representations.availability()["static"]
+    reason = embedding.availability()["static"]
     assert reason
     status, out, err = run(capsys, "themes", folder, "--representation", "static")
     assert out == ""

@@ -15,7 +15,7 @@ from soundingboard.analyse.filters import (
     UNMATCHED_PAGES,
     ResponseFilter,
 )
-from soundingboard.analyse.stats import _cube
+from soundingboard.analyse.stats.overview import _cube
 from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
 

@@ -91,6 +91,27 @@ def test_the_fixed_addresses_still_win_over_a_slug(reader):
     assert b"Your account" in reader.get("/analyse/account/").content
 
 
+def test_every_analysis_page_links_every_tab_carrying_the_filter_where_it_applies(reader, records):
+    tabs = ["", "ideas/", "responses/", "codebook/", "themes/", "export/"]
+    # Whether the overview's tab and the export's keep ?kind=page: pages that read the filter
+    # carry it on (the ideas page ignores the kind, but passes its address to the export).
+    carried = {
+        "": (True, True),
+        "ideas/": (False, True),
+        "responses/": (True, True),
+        "codebook/": (False, False),
+        "themes/": (False, False),
+        "export/": (True, True),
+    }
+    for tab in tabs:
+        text = page(reader.get(f"/analyse/{SLUG}/{tab}?kind=page"))
+        nav = text.split('class="sb-subnav"', 1)[1].split("</nav>", 1)[0]
+        hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]*)"', nav)]
+        assert [h.split("?")[0] for h in hrefs] == [f"/analyse/{SLUG}/{t}" for t in tabs]
+        kept = (hrefs[0].endswith("?kind=page"), hrefs[-1].endswith("?kind=page"))
+        assert kept == carried[tab], tab
+
+
 def test_the_landing_page_links_to_the_overview(reader):
     assert f'href="{OVERVIEW}"' in page(reader.get("/analyse/"))
 

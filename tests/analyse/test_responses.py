@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 import pytest
 
 from soundingboard.accounts.models import AuditEvent, Role
-from soundingboard.analyse import stats, tagging
+from soundingboard.analyse import tagging
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import ChangeRecord, Note, ResponseTag, Tag
+from soundingboard.analyse.stats import overview as overview_stats
 from soundingboard.collect.models import Contact, Response
 from tests.accounts.test_accounts import make_account, sign_in_verified
 
@@ -203,46 +204,6 @@ def test_posts_need_a_csrf_token(analyst_user, served, records):
 # One response and personal data -------------------------------------------------------------
 
 
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-
-
-def test_bidirectional_controls_are_shown_not_obeyed(client, analyst_user, records):
-    """Characters that reorder text (U+202E, the right-to-left override, and the like) once
-    reached analysts' screens unmarked, so that a response could read as something else."""
-    sign_in_verified(client, *analyst_user)
-    response = newest_first(status="accepted").first()
-    response.summary = "Pay \u202egnp.exe\u202c now"
-    response.details = "Fine\n\u2067<b>x</b>\u2069 and \u200f"
-    response.section_title = "\u061cSection"
-    response.save()
-    contact = Contact.objects.create(organisation="Org \u202dname\u202c")
-    Response.objects.filter(pk=response.pk).update(contact=contact)
-    one_page = page(client.get(one(response.reference)))
-    list_page = page(client.get(LIST))
-    for text in (one_page, list_page):
-        assert not set(text) & set(BIDI)  # none reaches the screen to be obeyed
-        assert "⟨RLO⟩" in text and "⟨PDF⟩" in text
-    assert "(hidden right-to-left override character)" in one_page
-    for short in ("RLI", "PDI", "RLM", "ALM", "LRO"):
-        assert f"⟨{short}⟩" in one_page
-    assert "&lt;b&gt;x&lt;/b&gt;" in one_page and "<b>x</b>" not in one_page  # still escaped
-    assert "characters that change its reading direction" in one_page
-    response.refresh_from_db()
-    assert response.summary == "Pay \u202egnp.exe\u202c now"  # stored as sent
-    plain = newest_first(status="accepted")[1]
-    assert "reading direction" not in page(client.get(one(plain.reference)))
-
-
-def test_the_bidi_filter_escapes_and_marks():
-    from soundingboard.analyse.templatetags.analyse_text import has_bidi, mark_bidi
-
-    assert mark_bidi("<i>plain</i>") == "&lt;i&gt;plain&lt;/i&gt;"
-    marked = mark_bidi("a\u202e<i>b")
-    assert "\u202e" not in marked and "&lt;i&gt;b" in marked
-    assert '<span aria-hidden="true">⟨RLO⟩</span>' in marked
-    assert has_bidi("x\u2066y") and not has_bidi("abc") and not has_bidi(None)
-
-
 def test_a_reader_sees_no_contact_details_and_nothing_is_audited(reader, texts):
     third = texts[2]
     text = page(reader.get(one(third.reference)))
@@ -348,7 +309,7 @@ def test_tags_notes_and_status_from_the_response_page(analyst, analyst_user, rec
 def test_marking_spam_or_hidden_changes_the_overview_counts(served, analyst_user, records):
     user, _ = analyst_user
     flt = ResponseFilter.for_consultation(served)
-    before = stats.overview(served, flt)
+    before = overview_stats.overview(served, flt)
     accepted = newest_first(status="accepted")
     first, second, third = accepted[0], accepted[1], accepted[2]
     assert tagging.set_status(user, first, "hidden", "Duplicate")
@@ -356,7 +317,7 @@ def test_marking_spam_or_hidden_changes_the_overview_counts(served, analyst_user
     assert not tagging.set_status(user, second, "spam")  # already: nothing recorded
     tag = tagging.create_tag(user, SLUG, "Access")
     tagging.add_tag(user, [third], tag)
-    after = stats.overview(served, flt)
+    after = overview_stats.overview(served, flt)
     assert after.n == before.n - 2
     assert after.statuses.accepted == before.statuses.accepted - 2
     assert after.statuses.hidden == 1 == Response.objects.filter(status="hidden").count()

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import statistics
-import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
 
-from soundingboard.analyse import stats
 from soundingboard.analyse.filters import (
     NOT_GIVEN,
     QUESTIONNAIRE,
     UNMATCHED_PAGES,
     ResponseFilter,
 )
+from soundingboard.analyse.stats import ideas as ideas_stats
+from soundingboard.analyse.stats import overview as overview_stats
+from soundingboard.analyse.stats.common import analysis_index_names
 from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import (
     DEFAULT_NATURES,
@@ -88,7 +88,7 @@ def counts(table) -> dict[str, int]:
 
 
 def test_overview_counts_every_table_from_the_records(consultation, records):
-    result = stats.overview(consultation, ResponseFilter.for_consultation(consultation))
+    result = overview_stats.overview(consultation, ResponseFilter.for_consultation(consultation))
     kept = selected(records)
     assert result.n == len(kept) == 40 + 4 + 13
 
@@ -141,7 +141,7 @@ def test_status_counts_ignore_the_status_filter(consultation, records):
     ours = [r for r in records if r.consultation == SLUG]
     for statuses in (("accepted",), ("spam",), ("accepted", "spam")):
         flt = ResponseFilter.for_consultation(consultation, statuses=statuses)
-        result = stats.overview(consultation, flt)
+        result = overview_stats.overview(consultation, flt)
         assert result.statuses.accepted == sum(r.status == "accepted" for r in ours)
         assert result.statuses.spam == sum(r.status == "spam" for r in ours) == 5
         assert result.statuses.hidden == 0  # none hidden yet (see test_responses.py)
@@ -150,19 +150,19 @@ def test_status_counts_ignore_the_status_filter(consultation, records):
 
 
 def test_spam_is_left_out_unless_asked_for(consultation, records):
-    result = stats.overview(consultation, ResponseFilter.for_consultation(consultation))
+    result = overview_stats.overview(consultation, ResponseFilter.for_consultation(consultation))
     assert result.n == len(selected(records))
     assert result.by_role.value(DEFAULT_ROLES[1]) == sum(
         r.role == DEFAULT_ROLES[1] for r in selected(records)
     )
-    with_spam = stats.overview(
+    with_spam = overview_stats.overview(
         consultation, ResponseFilter.for_consultation(consultation, statuses=("accepted", "spam"))
     )
     assert with_spam.n == result.n + 5
 
 
 def test_responses_over_time_are_counted_by_day_in_london(consultation, records):
-    result = stats.overview(consultation, ResponseFilter.for_consultation(consultation))
+    result = overview_stats.overview(consultation, ResponseFilter.for_consultation(consultation))
     series = result.over_time
     kept = selected(records)
     days = Counter(r.local_date for r in kept)
@@ -209,7 +209,7 @@ def test_filters_change_the_numbers_as_plain_counting_does(consultation, records
         consultation, **{("role_groups" if k == "groups" else k): v for k, v in spec.items()}
     )
     expected = selected(records, **spec)
-    result = stats.overview(consultation, flt)
+    result = overview_stats.overview(consultation, flt)
     assert result.n == len(expected)
     assert flt.apply(Response.objects.all()).count() == len(expected)  # the SQL agrees
     assert counts(result.by_role_group) == {
@@ -227,7 +227,7 @@ def test_filters_change_the_numbers_as_plain_counting_does(consultation, records
 
 def test_date_range_includes_both_days_in_the_consultations_time_zone(consultation, records):
     def n(**dates):
-        return stats.overview(
+        return overview_stats.overview(
             consultation, ResponseFilter.for_consultation(consultation, **dates)
         ).n
 
@@ -249,17 +249,17 @@ def test_date_range_includes_both_days_in_the_consultations_time_zone(consultati
 
 
 def test_other_consultations_are_not_counted(consultation, records):
-    result = stats.overview(consultation, ResponseFilter.for_consultation(consultation))
+    result = overview_stats.overview(consultation, ResponseFilter.for_consultation(consultation))
     assert result.n == len(
         [r for r in records if r.consultation == SLUG and r.status == "accepted"]
     )
 
 
 def test_a_consultation_without_responses(consultation, db):
-    result = stats.overview(consultation, ResponseFilter.for_consultation(consultation))
+    result = overview_stats.overview(consultation, ResponseFilter.for_consultation(consultation))
     assert result.n == 0 and result.over_time.periods == () and result.over_time.n == 0
     assert all(row.total == 0 for row in result.by_page.rows)
-    ideas = stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
+    ideas = ideas_stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
     assert ideas.n == 0 and len(ideas.ideas) == 3
     assert all(i.usefulness.overall.mean is None for i in ideas.ideas)
     assert ideas.activities.table.total == 0 and ideas.activities.unmatched == 0
@@ -269,13 +269,13 @@ def test_a_date_range_without_responses_still_lists_its_days(consultation, recor
     flt = ResponseFilter.for_consultation(
         consultation, date_from=dt.date(2027, 1, 1), date_to=dt.date(2027, 1, 3)
     )
-    series = stats.overview(consultation, flt).over_time
+    series = overview_stats.overview(consultation, flt).over_time
     assert [row.total for row in series.table.rows] == [0, 0, 0]
 
 
 def test_a_filter_for_another_consultation_is_refused(consultation):
     with pytest.raises(ValueError, match="not for"):
-        stats.overview(consultation, ResponseFilter(consultation="someone-else"))
+        overview_stats.overview(consultation, ResponseFilter(consultation="someone-else"))
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_a_filter_for_another_consultation_is_refused(consultation):
     ],
 )
 def test_long_ranges_are_counted_by_week_or_month(first, last, interval, count):
-    found, periods = stats._periods(first, last)
+    found, periods = overview_stats._periods(first, last)
     assert (found, len(periods)) == (interval, count)
     assert periods[0][0] == first and periods[-1][1] == last
     for (_, end), (start, _) in itertools.pairwise(periods):
@@ -333,7 +333,7 @@ def test_ideas_scores_match_the_records(consultation, records, spec):
     flt = ResponseFilter.for_consultation(
         consultation, **{("role_groups" if k == "groups" else k): v for k, v in spec.items()}
     )
-    result = stats.ideas(consultation, flt)
+    result = ideas_stats.ideas(consultation, flt)
     chosen = selected(records, kind="questionnaire", **spec)
     assert result.n == len(chosen)
     respondents = Counter(group_of(r.role) for r in chosen)
@@ -354,16 +354,16 @@ def test_ideas_scores_match_the_records(consultation, records, spec):
 
 
 def test_spam_questionnaires_are_left_out_of_ideas(consultation, records):
-    result = stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
+    result = ideas_stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
     assert result.n == 13
-    with_spam = stats.ideas(
+    with_spam = ideas_stats.ideas(
         consultation, ResponseFilter.for_consultation(consultation, statuses=("accepted", "spam"))
     )
     assert with_spam.n == 14
 
 
 def test_activities_are_ranked_by_ticks_by_role_group(consultation, records):
-    result = stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
+    result = ideas_stats.ideas(consultation, ResponseFilter.for_consultation(consultation))
     chosen = selected(records, kind="questionnaire")
     ticks: Counter[tuple[str, str]] = Counter()
     by_group: Counter[tuple[str, str, str]] = Counter()
@@ -396,8 +396,8 @@ def test_activities_are_ranked_by_ticks_by_role_group(consultation, records):
 def test_the_sqlite_and_generic_ideas_queries_agree(consultation, records, spec):
     flt = ResponseFilter.for_consultation(consultation, **spec)
     context = flt.context
-    fast = stats._ideas_sqlite(flt, context, stats._all_groups(context))
-    plain = stats._ideas_generic(flt, context)
+    fast = ideas_stats._ideas_sqlite(flt, context, ideas_stats._all_groups(context))
+    plain = ideas_stats._ideas_generic(flt, context)
     assert fast[0] == plain[0]
     assert fast[1] == plain[1]
     assert {k: v for k, v in fast[2].items() if v} == {k: v for k, v in plain[2].items() if v}
@@ -416,37 +416,22 @@ def test_the_sqlite_and_generic_ideas_queries_agree(consultation, records, spec)
     ],
 )
 def test_medians_come_from_the_counts(distribution, median):
-    assert stats.median_of(distribution) == median
+    assert ideas_stats.median_of(distribution) == median
     if median is not None:
         scores = [v for v, c in zip(range(1, 6), distribution, strict=True) for _ in range(c)]
         assert statistics.median(scores) == median
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="queries run side by side on SQLite")
-@pytest.mark.django_db(transaction=True)
-def test_queries_run_side_by_side_give_the_same_numbers(consultation, records, monkeypatch):
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("one CPU: the queries run one after another")
-    threads = []
-    on_own_connection = stats._on_own_connection
-
-    def spy(task):
-        threads.append(threading.current_thread().name)
-        return on_own_connection(task)
-
-    monkeypatch.setattr(stats, "_on_own_connection", spy)
-    monkeypatch.setattr(stats, "PARALLEL", True)
-    flt = ResponseFilter.for_consultation(
-        consultation, role_groups=("Local authority", "Other"), date_from=dt.date(2026, 3, 27)
-    )
-    side_by_side = (stats.overview(consultation, flt), stats.ideas(consultation, flt))
-    assert len(threads) == 4 and all(name.startswith("analyse") for name in threads)
-    assert side_by_side[0].n == len(
-        selected(records, groups=flt.role_groups, date_from=flt.date_from)
-    )
-
-    monkeypatch.setattr(stats, "PARALLEL", False)
-    threads.clear()
-    one_by_one = (stats.overview(consultation, flt), stats.ideas(consultation, flt))
-    assert threads == []
-    assert side_by_side == one_by_one
+def test_the_analysis_indexes_are_read_from_the_models_and_are_in_the_database():
+    names = analysis_index_names()
+    assert sorted(names) == [
+        "ideascore_analysis_idx",
+        "response_analysis_cube_idx",
+        "response_analysis_time_idx",
+        "tick_analysis_idx",
+    ]
+    with connection.cursor() as cursor:
+        made = set()
+        for table in ("collect_response", "collect_ideascore", "collect_activitytick"):
+            made |= set(connection.introspection.get_constraints(cursor, table))
+    assert set(names) <= made  # the migrations made every one the statistics are written for

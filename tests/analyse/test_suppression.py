@@ -7,9 +7,15 @@ from collections import Counter
 
 import pytest
 
-from soundingboard.analyse import stats
 from soundingboard.analyse.filters import ResponseFilter
-from soundingboard.analyse.suppression import suppress, suppress_measure
+from soundingboard.analyse.stats import ideas as ideas_stats
+from soundingboard.analyse.stats import overview as overview_stats
+from soundingboard.analyse.suppression import (
+    suppress,
+    suppress_ideas,
+    suppress_measure,
+    suppress_overview,
+)
 from soundingboard.analyse.tables import (
     Suppressed,
     Table,
@@ -104,7 +110,7 @@ def test_a_table_is_suppressed_once():
 
 def test_mean_and_median_are_hidden_where_they_could_give_a_count_away():
     by_group = {"A": {1: 3, 4: 20, 5: 30}, "B": {2: 2}, "C": {}, "D": {3: 7}}
-    measure = stats._measure(
+    measure = ideas_stats._measure(
         "usefulness",
         "How useful?",
         {g: Counter(v) for g, v in by_group.items()},
@@ -126,7 +132,7 @@ def test_mean_and_median_are_hidden_where_they_could_give_a_count_away():
 @pytest.mark.django_db
 def test_whole_results_can_be_suppressed_for_publishing(consultation, records):
     flt = ResponseFilter.for_consultation(consultation)
-    overview = stats.suppress_overview(stats.overview(consultation, flt))
+    overview = suppress_overview(overview_stats.overview(consultation, flt))
     for table in (
         overview.by_page,
         overview.by_role,
@@ -139,7 +145,7 @@ def test_whole_results_can_be_suppressed_for_publishing(consultation, records):
         for line in lines_of(table):
             assert sum(is_suppressed(v) for v in line) != 1
             assert not any(isinstance(v, int) and 0 < v < 5 for v in line)
-    ideas = stats.suppress_ideas(stats.ideas(consultation, flt))
+    ideas = suppress_ideas(ideas_stats.ideas(consultation, flt))
     for idea in ideas.ideas:
         for group in idea.usefulness.groups:
             n = group.summary.n
@@ -154,10 +160,10 @@ def test_small_hidden_and_untagged_counts_are_suppressed_too(consultation, recor
     from dataclasses import replace
 
     flt = ResponseFilter.for_consultation(consultation)
-    overview = stats.overview(consultation, flt)
+    overview = overview_stats.overview(consultation, flt)
     small = replace(overview, statuses=replace(overview.statuses, untagged=3))
-    suppressed = stats.suppress_overview(small).statuses
+    suppressed = suppress_overview(small).statuses
     assert is_suppressed(suppressed.untagged)
     assert suppressed.hidden == 0 or is_suppressed(suppressed.hidden) or suppressed.hidden >= 5
     large = replace(overview, statuses=replace(overview.statuses, untagged=7))
-    assert stats.suppress_overview(large).statuses.untagged == 7
+    assert suppress_overview(large).statuses.untagged == 7

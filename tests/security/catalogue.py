@@ -257,7 +257,7 @@ def error_responses(site: Site, signed_in: Callable[..., Client], extra: dict) -
         url = f"/{site.slug}/search/?q=libraries"
         yield Fetched("500", "GET", url, broken.get(url, **extra))
     with mock.patch(
-        "soundingboard.analyse.views_responses.render", side_effect=RuntimeError(LEAKY_MESSAGE)
+        "soundingboard.analyse.views.responses.render", side_effect=RuntimeError(LEAKY_MESSAGE)
     ):
         url = f"/analyse/{site.slug}/responses/"
         broken = signed_in(raise_request_exception=False)

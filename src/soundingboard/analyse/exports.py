@@ -51,6 +51,7 @@ from typing import IO, Any
 from ..collect.models import ActivityTick, Contact, IdeaScore, Response
 from ..publish.consultation import Consultation
 from .filters import FilterContext, ResponseFilter
+from .tagging import tags_by_response
 
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -103,17 +104,6 @@ def is_formula_like(text: str) -> bool:
 def neutralise(text: str) -> str:
     """Text made inert for a CSV opened in a spreadsheet: "'" before a formula's start."""
     return "'" + text if is_formula_like(text) else text
-
-
-# Tags ---------------------------------------------------------------------------------------
-
-
-def tags_by_response(response_ids: list[int]) -> dict[int, list[str]]:
-    """The tags of each response, by id, sorted by name: the one place the `tags` column
-    comes from (`analyse.tagging`)."""
-    from .tagging import tags_by_response as tagged
-
-    return tagged(response_ids)
 
 
 # Rows ---------------------------------------------------------------------------------------
@@ -348,7 +338,7 @@ class Export:
         is flushed to a temporary file as soon as the next starts, so memory stays flat.
         (XLSX is a zip file whose parts are only complete at the end, so it cannot be sent
         while it is written: a web download writes it to a temporary file first.)"""
-        import xlsxwriter
+        import xlsxwriter  # loaded only when an XLSX is written
 
         workbook = xlsxwriter.Workbook(
             str(path),

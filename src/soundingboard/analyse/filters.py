@@ -36,13 +36,12 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from ..publish.consultation import Consultation
 from ..publish.settings_schema import DEFAULT_ROLE_GROUPS, UNGROUPED, ConsultationSettings
 from .tables import NOT_GIVEN_LABEL
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
-
-    from ..publish.consultation import Consultation
 
 # Filter values that are not option text. The brackets keep them apart from the options a
 # consultation lists (an option spelled exactly like one would be confused with it).

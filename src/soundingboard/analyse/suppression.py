@@ -24,12 +24,10 @@ What this does NOT protect against, and the analyst publishing must still consid
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from .tables import Count, Row, Suppressed, Table, is_suppressed
-
-if TYPE_CHECKING:
-    from .stats import IdeasResult, MeasureStats, Overview, Summary
+from .stats.ideas import IdeasResult, MeasureStats, Summary
+from .stats.overview import Overview
+from .tables import Column, Count, Row, Suppressed, Table, is_suppressed
 
 DEFAULT_THRESHOLD = 5
 
@@ -197,8 +195,6 @@ def suppress_ideas(result: IdeasResult, threshold: int = DEFAULT_THRESHOLD) -> I
 def suppress_measure(stats: MeasureStats, threshold: int = DEFAULT_THRESHOLD) -> MeasureStats:
     """One score of one idea: its 1 to 5 counts by group (rows) and overall (column totals)
     suppressed as one table, and each mean or median hidden where it could give a count away."""
-    from .tables import Column
-
     table = Table(
         title=stats.measure,
         row_heading="Role group",

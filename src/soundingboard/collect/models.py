@@ -96,7 +96,8 @@ class Response(models.Model):
     class Meta:
         indexes = [
             # The analysis reads these two covering indexes instead of the table
-            # (analyse/stats.py): one by what a response is about, one by time.
+            # (analyse/stats/overview.py): one by what a response is about, one by time.
+            # Named *_analysis_* so that analyse/stats/common.py finds them.
             models.Index(
                 fields=[
                     "consultation",

@@ -16,7 +16,8 @@ from soundingboard.analyse.models import (
     ThemeRun,
 )
 from soundingboard.analyse.themes import assignment
-from soundingboard.analyse.themes.runs import ThemeError
+from soundingboard.analyse.themes.common import ThemeError
+from soundingboard.analyse.themes.engine.assignment import SECOND_THEME_RATIO
 
 from .workspace_data import (  # noqa: F401
     ana_fixture,
@@ -79,7 +80,7 @@ def test_confirming_gives_every_answer_its_nearest_theme_and_a_close_second(conf
     for second in ThemeAssignment.objects.filter(run=run, rank=2):
         first = mains.get(response_id=second.response_id)
         assert second.theme_id != first.theme_id
-        assert second.score >= assignment.SECOND_THEME_RATIO * score[second.response_id]
+        assert second.score >= SECOND_THEME_RATIO * score[second.response_id]
     # Every theme is a tag on exactly the answers that have it.
     for theme in run.themes.exclude(key=Theme.OTHER):
         assert theme.tag.name == f"Theme: {theme.label}"

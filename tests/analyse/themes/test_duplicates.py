@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from soundingboard.analyse.themes.duplicates import (
+from soundingboard.analyse.themes.engine.duplicates import (
     MIN_WORDS,
     NEAR_MIN_WORDS,
     find_duplicates,

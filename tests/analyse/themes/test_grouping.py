@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from soundingboard.analyse.themes import grouping
-from soundingboard.analyse.themes.grouping import OTHER, group
+from soundingboard.analyse.themes.engine import grouping
+from soundingboard.analyse.themes.engine.grouping import OTHER, group
 
 
 def clusters(sizes: list[int], dims: int = 32, spread: float = 0.15, seed: int = 7):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundingboard.analyse.themes import representations
-from soundingboard.analyse.themes.labels import (
+from soundingboard.analyse.themes.engine import representations
+from soundingboard.analyse.themes.engine.labels import (
     LABEL_LENGTH,
     STOP_WORDS,
     distinctive_terms,

@@ -16,10 +16,11 @@ from soundingboard.analyse.themes import (
     RepresentationUnavailable,
     find_duplicates,
     find_themes,
-    representations,
 )
-from soundingboard.analyse.themes.candidates import STAGES
-from soundingboard.analyse.themes.selection import SelectionError, select_texts
+from soundingboard.analyse.themes.engine import representations
+from soundingboard.analyse.themes.engine.candidates import STAGES
+from soundingboard.analyse.themes.engine.fields import SelectionError
+from soundingboard.analyse.themes.selection import select_texts
 from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
 

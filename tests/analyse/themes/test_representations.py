@@ -12,12 +12,10 @@ import os
 import numpy as np
 import pytest
 
-from soundingboard.analyse.themes import representations
-from soundingboard.analyse.themes.representations import RepresentationUnavailable, embed
-from soundingboard.analyse.themes.static_embedding import (
-    build_static_embedding,
-    static_model_dir,
-)
+from soundingboard.analyse.themes.engine import representations
+from soundingboard.analyse.themes.engine.representations import RepresentationUnavailable, embed
+from soundingboard.analyse.themes.engine.sentence_model import static_model_dir
+from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
 
 TEXTS = [
     "The library should open on Sunday afternoons.",

@@ -8,7 +8,8 @@ import pytest
 
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import ResponseEmbedding
-from soundingboard.analyse.themes import representations, store
+from soundingboard.analyse.themes import store
+from soundingboard.analyse.themes.engine import representations
 from soundingboard.analyse.themes.runs import start_run
 from soundingboard.analyse.themes.selection import select_texts
 from soundingboard.collect.models import Response

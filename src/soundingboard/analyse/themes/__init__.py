@@ -1,9 +1,13 @@
-"""Candidate themes in free-text answers (issue 5).
+"""Candidate themes in free-text answers (issue 5): the engine, and the Django side.
 
-Which answers to read (`selection`), duplicates and campaigns (`duplicates`), text
-representations (`representations`), grouping (`grouping`), labels and quotes (`labels`),
-and the whole pipeline (`candidates`). The public API is re-exported here, imported when
-first used: importing the package is cheap, and the selection needs Django set up.
+The engine (`engine`, no Django in it) finds themes in texts: duplicates, representations,
+grouping, labels, the pipeline, and the assignment rule. The Django side, here, reads the
+answers from the database (`selection`), keeps vectors (`store`) with the server's data
+directory (`embedding`), and stores theme runs (`runs`), their assignment (`assignment`) and
+their tags in the codebook (`tags`).
+
+The public API is re-exported here, imported when first used: importing the package is
+cheap, and the selection needs Django set up.
 """
 
 from __future__ import annotations
@@ -12,32 +16,28 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .candidates import OTHER, OTHER_LABEL, CandidateTheme, ThemeResult, find_themes
-    from .duplicates import DuplicateGroup, find_duplicates
-    from .representations import (
-        NAMES,
-        RepresentationUnavailable,
-        availability,
-        describe,
-        embed,
-    )
-    from .selection import FIELDS, SelectionError, select_texts
+    from .embedding import availability
+    from .engine.candidates import OTHER, OTHER_LABEL, CandidateTheme, ThemeResult, find_themes
+    from .engine.duplicates import DuplicateGroup, find_duplicates
+    from .engine.fields import FIELDS, SelectionError
+    from .engine.representations import NAMES, RepresentationUnavailable, describe, embed
+    from .selection import select_texts
 
 _EXPORTS = {
-    "OTHER": "candidates",
-    "OTHER_LABEL": "candidates",
-    "CandidateTheme": "candidates",
-    "ThemeResult": "candidates",
-    "find_themes": "candidates",
-    "DuplicateGroup": "duplicates",
-    "find_duplicates": "duplicates",
-    "NAMES": "representations",
-    "RepresentationUnavailable": "representations",
-    "availability": "representations",
-    "describe": "representations",
-    "embed": "representations",
-    "FIELDS": "selection",
-    "SelectionError": "selection",
+    "OTHER": "engine.candidates",
+    "OTHER_LABEL": "engine.candidates",
+    "CandidateTheme": "engine.candidates",
+    "ThemeResult": "engine.candidates",
+    "find_themes": "engine.candidates",
+    "DuplicateGroup": "engine.duplicates",
+    "find_duplicates": "engine.duplicates",
+    "NAMES": "engine.representations",
+    "RepresentationUnavailable": "engine.representations",
+    "availability": "embedding",
+    "describe": "engine.representations",
+    "embed": "engine.representations",
+    "FIELDS": "engine.fields",
+    "SelectionError": "engine.fields",
     "select_texts": "selection",
 }
 __all__ = [

@@ -1,26 +1,22 @@
 """Assigning answers to confirmed themes: by the machine, and by people correcting it.
 
-    from soundingboard.analyse.themes import assignment
+    from . import assignment
 
     assignment.confirm(user, consultation, run)      # confirm the set, then assign
     assignment.assign(user, consultation, run)       # the machine assigns again
     assignment.correct(user, run, response, main, second)      # one response, by a person
     assignment.move(user, run, [response_id, ...], theme, from_theme=None)   # in bulk
 
-The machine's rule. Each confirmed theme's centre is the mean vector of its answers when the
-set was confirmed (its "anchors"). Every answer the run reads (its field and filter, new
-answers included) gets the theme whose centre is nearest (cosine similarity) as its main
-theme, and a second theme when that one is nearly as close: a similarity of at least
-`SECOND_THEME_RATIO` (90%) of the first's. An answer that shares nothing with any theme
-(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+The machine's rule is the engine's (`engine.assignment`). Each confirmed theme's centre is
+the mean vector of its answers when the set was confirmed (its "anchors"). Every answer the
+run reads (its field and filter, new answers included) gets the theme whose centre is
+nearest as its main theme, and a second theme when that one is nearly as close; an answer
+that shares nothing with any theme goes to Other / unclear.
 
 Learning from people. Once people have corrected at least `MIN_CORRECTIONS` (20) answers,
 across at least `MIN_CORRECTED_THEMES` (2) themes (Other / unclear counts as one), the
-machine uses a linear classifier instead: scikit-learn's LogisticRegression (fixed
-random_state), trained on the corrected answers (each weighing `CORRECTION_WEIGHT` times as
-much) and on up to `ANCHORS_PER_THEME` anchors of each theme (so that a theme nobody has
-corrected yet can still be chosen). Its second theme follows the same 90% rule, on the
-classifier's probabilities.
+machine uses a linear classifier instead, trained on the corrected answers and on the
+anchors of each theme (so that a theme nobody has corrected yet can still be chosen).
 
 People always win. A correction fixes a response's main theme and its second theme (or that
 it has none); it is stored as the person's, with the machine's theme and score of that moment
@@ -30,12 +26,11 @@ machine's own rows. After every change the themes' tags are brought in step (`ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,19 +39,12 @@ from ...publish.consultation import Consultation
 from .. import tagging
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
 from . import store, tags
-from .runs import CHUNK, ThemeError, other_theme, record, refresh_sizes, run_items
+from .common import CHUNK, ThemeError
+from .engine.assignment import Embed, by_centroid, by_classifier, distinct_vectors, uses_classifier
+from .runs import other_theme, record, refresh_sizes, run_items
 
 Action = ChangeRecord.Action
 Source = ThemeAssignment.Source
-Embed = Callable[[Sequence[tuple[int, str]], str], np.ndarray]
-
-SECOND_THEME_RATIO = 0.9
-MIN_SIMILARITY = 0.05
-MIN_CORRECTIONS = 20
-MIN_CORRECTED_THEMES = 2
-CORRECTION_WEIGHT = 5.0
-ANCHORS_PER_THEME = 500
-CLASSIFIER_C = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,14 +55,6 @@ class Outcome:
     method: str
     assigned: int
     kept: int
-
-
-@dataclass(frozen=True)
-class Choice:
-    theme_id: int
-    score: float
-    second_id: int | None = None
-    second_score: float | None = None
 
 
 # Confirming ----------------------------------------------------------------------------------
@@ -130,12 +110,6 @@ def corrections(run: ThemeRun) -> dict[int, int]:
     )
 
 
-def uses_classifier(corrected: dict[int, int]) -> bool:
-    return (
-        len(corrected) >= MIN_CORRECTIONS and len(set(corrected.values())) >= MIN_CORRECTED_THEMES
-    )
-
-
 def assign(
     user: Any,
     consultation: Consultation,
@@ -151,16 +125,19 @@ def assign(
     themes = list(run.themes.exclude(key=Theme.OTHER).order_by("position", "id"))
     other = other_theme(run)
     items = run_items(run, consultation)
-    vectors = _vectors(items, run.representation, embed or store.cached_embed(data_dir=data_dir))
+    embed = embed or store.cached_embed(data_dir=data_dir)
+    vectors = distinct_vectors(items, run.representation, embed)
     ids = [response_id for response_id, _ in items]
     row_of = {response_id: row for row, response_id in enumerate(ids)}
     corrected = {i: t for i, t in corrections(run).items() if i in row_of}
+    theme_ids = [t.pk for t in themes]
+    anchors = [t.anchor_ids for t in themes]
     if uses_classifier(corrected) and len(themes) > 1:
         method = ThemeRun.Method.CLASSIFIER
-        choices = _by_classifier(vectors, themes, other, corrected, row_of, run.seed)
+        choices = by_classifier(vectors, theme_ids, anchors, other.pk, corrected, row_of, run.seed)
     else:
         method = ThemeRun.Method.CENTROID
-        choices = _by_centroid(vectors, themes, other, row_of)
+        choices = by_centroid(vectors, theme_ids, anchors, other.pk, row_of)
     people = set(
         ThemeAssignment.objects.filter(run=run, source=Source.PERSON).values_list(
             "response_id", flat=True
@@ -199,20 +176,6 @@ def assign(
     return outcome
 
 
-def _vectors(items: Sequence[tuple[int, str]], representation: str, embed: Embed) -> np.ndarray:
-    """One vector per item, each distinct text read once: thousands of copies of a campaign's
-    text would otherwise weigh on TF-IDF's word weights (and cost time)."""
-    if not items:
-        return np.zeros((0, 1), dtype=np.float32)
-    first: dict[str, int] = {}
-    for row, (_, text) in enumerate(items):
-        first.setdefault(text, row)
-    distinct = [items[row] for row in first.values()]
-    vectors = np.asarray(embed(distinct, representation), dtype=np.float32)
-    position = {text: i for i, text in enumerate(first)}
-    return vectors[[position[text] for _, text in items]]
-
-
 def _machine_row(
     run: ThemeRun, response_id: int, rank: int, theme_id: int, score: float | None, now: Any
 ) -> ThemeAssignment:
@@ -227,86 +190,6 @@ def _machine_row(
         machine_score=None if score is None else round(float(score), 4),
         changed_at=now,
     )
-
-
-def _choose(scores: np.ndarray, theme_ids: list[int], floor: float, other_id: int) -> list[Choice]:
-    """For each row of scores (one column per theme): the best theme, and a second when it
-    scores at least SECOND_THEME_RATIO of the first; Other / unclear when the best is below
-    `floor`."""
-    if scores.shape[1] == 0:
-        return [Choice(other_id, 0.0) for _ in range(scores.shape[0])]
-    order = np.argsort(-scores, axis=1, kind="stable")
-    choices = []
-    for row, ranked in zip(scores, order, strict=True):
-        best = float(row[ranked[0]])
-        if best < floor:
-            choices.append(Choice(other_id, best))
-            continue
-        second_id = second_score = None
-        if len(ranked) > 1:
-            runner_up = float(row[ranked[1]])
-            if runner_up >= max(floor, SECOND_THEME_RATIO * best) and theme_ids[ranked[1]] != (
-                other_id
-            ):
-                second_id, second_score = theme_ids[ranked[1]], runner_up
-        choices.append(Choice(theme_ids[ranked[0]], best, second_id, second_score))
-    return choices
-
-
-def centres(vectors: np.ndarray, themes: list[Theme], row_of: dict[int, int]) -> np.ndarray:
-    """One unit-length centre per theme: the mean of its anchors' vectors (zeros if none of
-    its anchors can be read any more)."""
-    result = np.zeros((len(themes), vectors.shape[1]), dtype=np.float32)
-    for i, theme in enumerate(themes):
-        rows = [row_of[a] for a in theme.anchor_ids if a in row_of]
-        if rows:
-            mean = vectors[rows].mean(axis=0)
-            norm = float(np.linalg.norm(mean))
-            if norm > 0:
-                result[i] = mean / norm
-    return result
-
-
-def _by_centroid(
-    vectors: np.ndarray, themes: list[Theme], other: Theme, row_of: dict[int, int]
-) -> list[Choice]:
-    similarity = vectors @ centres(vectors, themes, row_of).T
-    return _choose(similarity, [t.pk for t in themes], MIN_SIMILARITY, other.pk)
-
-
-def _by_classifier(
-    vectors: np.ndarray,
-    themes: list[Theme],
-    other: Theme,
-    corrected: dict[int, int],
-    row_of: dict[int, int],
-    seed: int,
-) -> list[Choice]:
-    from sklearn.linear_model import LogisticRegression
-
-    rng = np.random.default_rng(seed)
-    rows, labels, weights = [], [], []
-    for theme in themes:
-        anchors = [row_of[a] for a in theme.anchor_ids if a in row_of and a not in corrected]
-        if len(anchors) > ANCHORS_PER_THEME:
-            anchors = sorted(rng.choice(anchors, ANCHORS_PER_THEME, replace=False).tolist())
-        rows.extend(anchors)
-        labels.extend([theme.pk] * len(anchors))
-        weights.extend([1.0] * len(anchors))
-    for response_id, theme_id in sorted(corrected.items()):
-        rows.append(row_of[response_id])
-        labels.append(theme_id)
-        weights.append(CORRECTION_WEIGHT)
-    if len(set(labels)) < 2:
-        return _by_centroid(vectors, themes, other, row_of)
-    model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000, random_state=0)
-    model.fit(vectors[rows], np.array(labels), sample_weight=np.array(weights))
-    probabilities = model.predict_proba(vectors)
-    classes = [int(c) for c in model.classes_]
-    choices = _choose(probabilities, classes, 0.0, other.pk)
-    # An answer with no usable words has no vector: nothing to learn from or about.
-    empty = np.linalg.norm(vectors, axis=1) == 0
-    return [Choice(other.pk, 0.0) if empty[i] else c for i, c in enumerate(choices)]
 
 
 # People's corrections -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Theme runs in the workspace: finding candidate themes and storing them, then renaming,
 merging, splitting and deleting them before the set is confirmed (`assignment.confirm`).
 
-    from soundingboard.analyse.themes import runs
+    from . import runs
 
     run = runs.start_run(user, consultation, response_filter=flt, field=None, k=None,
                          representation="tfidf")
@@ -32,11 +32,13 @@ from ...publish.consultation import Consultation
 from .. import tagging
 from ..filters import ResponseFilter
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
-from . import representations, store
+from . import embedding, store, tags
+from .common import CHUNK, ThemeError
+from .engine import representations
 from .selection import select_texts
 
 if TYPE_CHECKING:
-    from .candidates import ThemeResult
+    from .engine.candidates import ThemeResult
 
 Action = ChangeRecord.Action
 Progress = Callable[[int, int], None]
@@ -49,11 +51,6 @@ MAX_SPLIT = 10
 MIN_PER_SPLIT = 3  # answers per new theme, at least, when splitting
 MAX_QUOTES = 5
 MAX_TERMS = 10
-CHUNK = 500
-
-
-class ThemeError(ValueError):
-    """A change that cannot be made, with a message to show the analyst."""
 
 
 def record(
@@ -128,7 +125,7 @@ def start_run(
     check_k(k)
     if representation not in representations.NAMES:
         raise ThemeError("Choose how to read the answers")
-    reason = representations.availability(data_dir).get(representation)
+    reason = embedding.availability(data_dir).get(representation)
     if reason:
         raise ThemeError(reason)
     items = select_texts(consultation.slug, field=field, response_filter=response_filter)
@@ -214,7 +211,7 @@ def _find_themes(items: list[tuple[int, str]], **settings: Any) -> ThemeResult:
     """`candidates.find_themes`, with a representation that cannot be used a ThemeError.
     (Imported here, not above: it loads scikit-learn, which the workspace's other pages
     need not wait for.)"""
-    from .candidates import find_themes
+    from .engine.candidates import find_themes
 
     try:
         return find_themes(items, **settings)
@@ -300,8 +297,6 @@ def _label_taken(run: ThemeRun, label: str, *, other_than: Sequence[Theme] = ())
 
 def rename_theme(user: Any, theme: Theme, label: str) -> bool:
     """Rename a theme (and, once confirmed, its tag); False when the name is the same."""
-    from . import tags
-
     label = clean_label(label)
     if theme.is_other:
         raise ThemeError("The Other / unclear group cannot be renamed")

@@ -5,7 +5,7 @@ reading another field, or a changed text, gets a vector of its own). Only repres
 that turn each text into a vector on its own are stored (`STORED`): TF-IDF vectors depend on
 the whole set of texts they are computed with, so they are computed afresh every time.
 
-    from soundingboard.analyse.themes import store
+    from . import store
 
     vectors = store.embed_items(items, "static")     # stored ones read, missing ones stored
     result = find_themes(items, representation="static", embed=store.cached_embed())
@@ -28,7 +28,8 @@ from django.db.models import Exists, OuterRef
 
 from ...collect.models import Response
 from ..models import ResponseEmbedding
-from . import representations
+from . import embedding
+from .engine import representations
 from .selection import select_texts
 
 STORED = ("static", "sentence")
@@ -91,6 +92,7 @@ def embed_items(
 ) -> np.ndarray:
     """One unit-length row per item, as `representations.embed` gives for the items' texts;
     for a stored representation, stored vectors are reused and new ones stored."""
+    data_dir = embedding.folder(data_dir)
     texts = [text for _, text in items]
     if representation not in STORED or not items:
         return representations.embed(texts, representation, data_dir=data_dir, progress=progress)
@@ -158,6 +160,7 @@ def embed_pending(
         )
     if batch < 1:
         raise ValueError("batch must be 1 or more")
+    data_dir = embedding.folder(data_dir)
     reason = representations.availability(data_dir).get(representation)
     if reason:
         raise representations.RepresentationUnavailable(reason)

@@ -19,7 +19,7 @@ from django.db import transaction
 from ...collect.models import Response
 from .. import tagging
 from ..models import ResponseTag, Tag, Theme, ThemeAssignment, ThemeRun
-from .runs import CHUNK, ThemeError
+from .common import CHUNK, ThemeError
 
 PREFIX = "Theme: "
 

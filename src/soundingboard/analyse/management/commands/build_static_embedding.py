@@ -23,8 +23,8 @@ class Command(SoundingboardCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from django.conf import settings
 
-        from soundingboard.analyse.themes.representations import RepresentationUnavailable
-        from soundingboard.analyse.themes.static_embedding import build_static_embedding
+        from soundingboard.analyse.themes.engine.sentence_model import RepresentationUnavailable
+        from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
 
         self.stdout.write(
             "Distilling the static embedding from the sentence model (about a minute)…"

@@ -62,7 +62,7 @@ class Command(ConsultationCommand):
 
     def embed(self, slug: str, representation: str, options: dict[str, Any]) -> None:
         """Store the new answers' vectors; with --follow, again every --every seconds."""
-        from soundingboard.analyse.themes.representations import RepresentationUnavailable
+        from soundingboard.analyse.themes.engine.sentence_model import RepresentationUnavailable
         from soundingboard.analyse.themes.store import embed_pending
 
         while True:

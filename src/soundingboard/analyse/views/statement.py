@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ..accounts.access import public_page
+from ...accounts.access import public_page
 
 
 @require_safe

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -80,13 +81,15 @@ def find_themes(
     progress: Progress | None = None,
     embed: Embed | None = None,
     on_stage: Callable[[str], None] | None = None,
+    data_dir: Path | None = None,
 ) -> ThemeResult:
     """Candidate themes for (response id, text) items.
 
     `k` is the number of themes (None: chosen automatically). `embed(items, representation)`
-    returns one vector per item; by default `representations.embed` on their texts (pass a
-    caching one to reuse stored vectors). `progress(done, total)` counts the work of each
-    step in turn, and `on_stage` is told each step's name (a value of STAGES) as it starts.
+    returns one vector per item; by default `representations.embed` on their texts, with the
+    static embedding looked for in `data_dir` (pass a caching one to reuse stored vectors).
+    `progress(done, total)` counts the work of each step in turn, and `on_stage` is told each
+    step's name (a value of STAGES) as it starts.
 
     Raises ValueError for an unknown representation, a k below 1 or repeated response ids,
     and `representations.RepresentationUnavailable` (saying how to fix it) for one that
@@ -115,7 +118,7 @@ def find_themes(
     unit_items = [items[i] for i in units]
     if embed is None:
         vectors = representations.embed(
-            [text for _, text in unit_items], representation, progress=progress
+            [text for _, text in unit_items], representation, data_dir=data_dir, progress=progress
         )
     else:
         vectors = np.asarray(embed(unit_items, representation), dtype=np.float32)

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from ..accounts.access import analyst_view
-from ..collect.models import Response
-from ..publish.registry import get_registry
+from ...accounts.access import analyst_view
+from ...collect.models import Response
+from ...publish.registry import get_registry
 
 
 @analyst_view

@@ -1,4 +1,4 @@
-"""The export page of one consultation, its downloads, and the administrators' erasure page.
+"""The export page of one consultation, and its downloads.
 
 /analyse/<slug>/export/ (any role) shows the filters in force (read from the address, as on
 the overview), a choice of format, which statuses to include, and, only to those who may see
@@ -13,9 +13,6 @@ row count (as counted when the download starts) and `with_personal_data`.
 
 CSV and JSON stream (`StreamingHttpResponse`); XLSX is written to a temporary file first
 (a zip file is complete only at its end) and sent from there (`FileResponse`).
-
-/analyse/erasure/ (administrators): erase one person's contact details, and on request their
-responses, by email address; a confirmation step shows what will go before anything does.
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ import contextlib
 import os
 import tempfile
 
-from django import forms
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -32,17 +28,16 @@ from django.http import (
     HttpResponseNotAllowed,
     StreamingHttpResponse,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from ..accounts import audit
-from ..accounts.access import Role, analyst_view, can_see_personal_data, notify
-from ..collect.forms import EMAIL_FORMAT
-from ..publish.registry import get_consultation
-from . import erasure
-from .exports import CONTENT_TYPES, FORMATS, Export, describe_filter
-from .filters import STATUS_LABELS, STATUSES, ResponseFilter
+from ...accounts import audit
+from ...accounts.access import analyst_view, can_see_personal_data
+from ...publish.registry import get_consultation
+from ..exports import CONTENT_TYPES, FORMATS, Export, describe_filter
+from ..filters import STATUS_LABELS, STATUSES, ResponseFilter
+from ..presentation.workspace import tab_links, workspace_context
 
 FORMAT_LABELS = {
     "csv": "CSV (comma-separated values), for spreadsheets and analysis tools",
@@ -68,22 +63,20 @@ def export_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "analyse/export.html",
-        {
-            "nav": "consultations",
-            "consultation": consultation,
-            "current": "export",
-            "overview_url": reverse("analyse:overview", args=[slug]) + suffix,
-            "ideas_url": reverse("analyse:ideas", args=[slug]) + suffix,
-            "export_url": reverse("analyse:export", args=[slug]) + suffix,
-            "download_url": reverse("analyse:export-download", args=[slug]),
-            "filters": [words for _p, _v, words in flt.describe() if _p != "status"],
-            "problems": [p.message for p in problems],
-            "hidden": hidden,
-            "formats": [(f, FORMAT_LABELS[f]) for f in FORMATS],
-            "statuses": [(s, STATUS_LABELS.get(s, s), s in flt.statuses) for s in STATUSES],
-            "count": Export(consultation, flt).count(),
-            "may_see_personal_data": can_see_personal_data(request.user),
-        },
+        workspace_context(
+            request,
+            consultation,
+            current="export",
+            tabs=tab_links(slug, carried=suffix, export=suffix),
+            download_url=reverse("analyse:export-download", args=[slug]),
+            filters=[words for _p, _v, words in flt.describe() if _p != "status"],
+            problems=[p.message for p in problems],
+            hidden=hidden,
+            formats=[(f, FORMAT_LABELS[f]) for f in FORMATS],
+            statuses=[(s, STATUS_LABELS.get(s, s), s in flt.statuses) for s in STATUSES],
+            count=Export(consultation, flt).count(),
+            may_see_personal_data=can_see_personal_data(request.user),
+        ),
     )
 
 
@@ -146,44 +139,3 @@ def _xlsx_file(export: Export):  # type: ignore[no-untyped-def]
         with contextlib.suppress(OSError):
             os.unlink(named.name)
     return handle
-
-
-# Erasure ------------------------------------------------------------------------------------
-
-
-class ErasureForm(forms.Form):
-    email = forms.EmailField(
-        max_length=254,
-        error_messages={
-            "required": "Enter the email address of the person whose details to erase",
-            "invalid": EMAIL_FORMAT,
-            "null_characters_not_allowed": EMAIL_FORMAT,
-        },
-    )
-    with_responses = forms.BooleanField(required=False)
-
-
-@analyst_view(min_role=Role.ADMIN)
-def erasure_page(request: HttpRequest) -> HttpResponse:
-    """Step 1: the form. Step 2 (POST without `confirm`): what would be erased. Step 3 (POST
-    with `confirm`): erase, log, and come back here with a notice."""
-    form = ErasureForm(request.POST or None)
-    context = {"nav": "erasure", "form": form}
-    if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        with_responses = form.cleaned_data["with_responses"]
-        if request.POST.get("confirm") == "yes":
-            counts = erasure.erase_contact(
-                email, responses=with_responses, by=request, via="erasure page"
-            )
-            notify(request, counts.summary())
-            return redirect("analyse:erasure")
-        context.update(
-            {
-                "preview": erasure.preview(email, responses=with_responses),
-                "email": email,
-                "with_responses": with_responses,
-            }
-        )
-        return render(request, "analyse/erasure_confirm.html", context)
-    return render(request, "analyse/erasure.html", context)

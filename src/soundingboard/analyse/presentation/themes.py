@@ -1,0 +1,84 @@
+"""What the themes pages show around their content: labels of the representations and
+fields, each set's title, addresses, breadcrumbs, and the representation options offered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from ...publish.consultation import Consultation
+from ..models import Theme, ThemeRun
+from ..themes import embedding
+from ..themes.engine import representations
+from .workspace import workspace_context
+
+REPRESENTATION_LABELS = {
+    "tfidf": "Word and phrase counts (TF-IDF)",
+    "static": "Static embedding",
+    "sentence": "Sentence embeddings",
+}
+FIELD_LABELS = {
+    "": "All their free text",
+    "summary": "Summaries of page feedback",
+    "details": "Details of page feedback",
+    "comments": "Comments on the main questionnaire",
+}
+
+
+def themes_context(
+    request: HttpRequest, consultation: Consultation, trail: list[tuple[str, str]], **extra: Any
+) -> dict[str, Any]:
+    """A themes page's context: the workspace's, with the Themes tab current."""
+    return workspace_context(request, consultation, current="themes", trail=trail, **extra)
+
+
+def run_or_404(slug: str, run_id: int) -> ThemeRun:
+    return get_object_or_404(ThemeRun, consultation=slug, pk=run_id)
+
+
+def theme_or_404(run: ThemeRun, theme_id: int) -> Theme:
+    return get_object_or_404(Theme, run=run, pk=theme_id)
+
+
+def run_url(run: ThemeRun, anchor: str = "") -> str:
+    url = reverse("analyse:themes-run", args=[run.consultation, run.pk])
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def theme_url(theme: Theme) -> str:
+    return reverse("analyse:themes-theme", args=[theme.run.consultation, theme.run_id, theme.pk])
+
+
+def run_trail(run: ThemeRun, last: str = "") -> list[tuple[str, str]]:
+    """The breadcrumbs below the consultation: Themes, the set, and `last` (this page)."""
+    themes_list = ("Themes", reverse("analyse:themes", args=[run.consultation]))
+    if not last:
+        return [themes_list, (run_title(run), "")]
+    return [themes_list, (run_title(run), run_url(run)), (last, "")]
+
+
+def run_title(run: ThemeRun) -> str:
+    return f"Set {run.pk}"
+
+
+def representation_options(chosen: str = "") -> list[dict[str, Any]]:
+    reasons = embedding.availability()
+    return [
+        {
+            "value": name,
+            "label": REPRESENTATION_LABELS[name],
+            "hint": representations.describe(name),
+            "reason": reasons.get(name),
+            "checked": name == chosen,
+        }
+        for name in representations.NAMES
+    ]
+
+
+def default_representation() -> str:
+    reasons = embedding.availability()
+    return "static" if reasons.get("static") is None else "tfidf"

@@ -1,0 +1,153 @@
+"""The machine's rule for assigning answers to confirmed themes, on vectors alone.
+
+Each confirmed theme's centre is the mean vector of its anchors (its answers when the set was
+confirmed). Every answer gets the theme whose centre is nearest (cosine similarity) as its
+main theme, and a second theme when that one is nearly as close: a similarity of at least
+`SECOND_THEME_RATIO` (90%) of the first's. An answer that shares nothing with any theme
+(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+
+Once people have corrected at least `MIN_CORRECTIONS` (20) answers across at least
+`MIN_CORRECTED_THEMES` (2) themes, a linear classifier is used instead: scikit-learn's
+LogisticRegression (fixed random_state), trained on the corrected answers (each weighing
+`CORRECTION_WEIGHT` times as much) and on up to `ANCHORS_PER_THEME` anchors of each theme.
+Its second theme follows the same 90% rule, on the classifier's probabilities.
+
+Themes are given as ids with the response ids of their anchors, answers as rows of a matrix
+(`row_of`: response id -> row); storing the outcome is the Django side's
+(`themes.assignment`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Embed = Callable[[Sequence[tuple[int, str]], str], np.ndarray]
+Anchors = Sequence[Sequence[int]]  # response ids of each theme's anchors, in theme order
+
+SECOND_THEME_RATIO = 0.9
+MIN_SIMILARITY = 0.05
+MIN_CORRECTIONS = 20
+MIN_CORRECTED_THEMES = 2
+CORRECTION_WEIGHT = 5.0
+ANCHORS_PER_THEME = 500
+CLASSIFIER_C = 1.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    theme_id: int
+    score: float
+    second_id: int | None = None
+    second_score: float | None = None
+
+
+def uses_classifier(corrected: dict[int, int]) -> bool:
+    """Whether people's corrections (response id -> theme id) are enough to learn from."""
+    return (
+        len(corrected) >= MIN_CORRECTIONS and len(set(corrected.values())) >= MIN_CORRECTED_THEMES
+    )
+
+
+def distinct_vectors(
+    items: Sequence[tuple[int, str]], representation: str, embed: Embed
+) -> np.ndarray:
+    """One vector per item, each distinct text read once: thousands of copies of a campaign's
+    text would otherwise weigh on TF-IDF's word weights (and cost time)."""
+    if not items:
+        return np.zeros((0, 1), dtype=np.float32)
+    first: dict[str, int] = {}
+    for row, (_, text) in enumerate(items):
+        first.setdefault(text, row)
+    distinct = [items[row] for row in first.values()]
+    vectors = np.asarray(embed(distinct, representation), dtype=np.float32)
+    position = {text: i for i, text in enumerate(first)}
+    return vectors[[position[text] for _, text in items]]
+
+
+def choose(scores: np.ndarray, theme_ids: list[int], floor: float, other_id: int) -> list[Choice]:
+    """For each row of scores (one column per theme): the best theme, and a second when it
+    scores at least SECOND_THEME_RATIO of the first; Other / unclear when the best is below
+    `floor`."""
+    if scores.shape[1] == 0:
+        return [Choice(other_id, 0.0) for _ in range(scores.shape[0])]
+    order = np.argsort(-scores, axis=1, kind="stable")
+    choices = []
+    for row, ranked in zip(scores, order, strict=True):
+        best = float(row[ranked[0]])
+        if best < floor:
+            choices.append(Choice(other_id, best))
+            continue
+        second_id = second_score = None
+        if len(ranked) > 1:
+            runner_up = float(row[ranked[1]])
+            if runner_up >= max(floor, SECOND_THEME_RATIO * best) and theme_ids[ranked[1]] != (
+                other_id
+            ):
+                second_id, second_score = theme_ids[ranked[1]], runner_up
+        choices.append(Choice(theme_ids[ranked[0]], best, second_id, second_score))
+    return choices
+
+
+def centres(vectors: np.ndarray, anchors: Anchors, row_of: dict[int, int]) -> np.ndarray:
+    """One unit-length centre per theme: the mean of its anchors' vectors (zeros if none of
+    its anchors can be read any more)."""
+    result = np.zeros((len(anchors), vectors.shape[1]), dtype=np.float32)
+    for i, anchor_ids in enumerate(anchors):
+        rows = [row_of[a] for a in anchor_ids if a in row_of]
+        if rows:
+            mean = vectors[rows].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            if norm > 0:
+                result[i] = mean / norm
+    return result
+
+
+def by_centroid(
+    vectors: np.ndarray,
+    theme_ids: list[int],
+    anchors: Anchors,
+    other_id: int,
+    row_of: dict[int, int],
+) -> list[Choice]:
+    similarity = vectors @ centres(vectors, anchors, row_of).T
+    return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def by_classifier(
+    vectors: np.ndarray,
+    theme_ids: list[int],
+    anchors: Anchors,
+    other_id: int,
+    corrected: dict[int, int],
+    row_of: dict[int, int],
+    seed: int,
+) -> list[Choice]:
+    # scikit-learn's classifier is slow to import, and needed only once people correct.
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    rows, labels, weights = [], [], []
+    for theme_id, anchor_ids in zip(theme_ids, anchors, strict=True):
+        kept = [row_of[a] for a in anchor_ids if a in row_of and a not in corrected]
+        if len(kept) > ANCHORS_PER_THEME:
+            kept = sorted(rng.choice(kept, ANCHORS_PER_THEME, replace=False).tolist())
+        rows.extend(kept)
+        labels.extend([theme_id] * len(kept))
+        weights.extend([1.0] * len(kept))
+    for response_id, theme_id in sorted(corrected.items()):
+        rows.append(row_of[response_id])
+        labels.append(theme_id)
+        weights.append(CORRECTION_WEIGHT)
+    if len(set(labels)) < 2:
+        return by_centroid(vectors, theme_ids, anchors, other_id, row_of)
+    model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000, random_state=0)
+    model.fit(vectors[rows], np.array(labels), sample_weight=np.array(weights))
+    probabilities = model.predict_proba(vectors)
+    classes = [int(c) for c in model.classes_]
+    choices = choose(probabilities, classes, 0.0, other_id)
+    # An answer with no usable words has no vector: nothing to learn from or about.
+    empty = np.linalg.norm(vectors, axis=1) == 0
+    return [Choice(other_id, 0.0) if empty[i] else c for i, c in enumerate(choices)]

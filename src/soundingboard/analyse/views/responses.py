@@ -1,0 +1,125 @@
+"""The responses of one consultation, 50 a page, and tagging them in bulk.
+
+Anyone with a role may read the list; only analysts and admins may tag (`responses_bulk` is
+`min_role=Role.ANALYST`), through `tagging`, which records every change. The list's address
+(filter, words, tags, order) is read by `presentation.response_list`.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ...accounts.access import analyst_view, notify
+from ...accounts.models import Role
+from ...collect.models import Response
+from ...publish.registry import get_consultation
+from .. import tagging
+from ..models import ResponseTag, Tag
+from ..presentation.response_list import (
+    PER_PAGE,
+    UNTAGGED,
+    Row,
+    clean_query,
+    consultation_tags,
+    list_context,
+    list_tabs,
+    list_url,
+    page_links,
+    read_list_query,
+)
+from ..presentation.workspace import int_or_none, page_label, responses_count, workspace_context
+
+
+@analyst_view
+def responses(request: HttpRequest, slug: str) -> HttpResponse:
+    """The responses that pass the filter, 50 a page, newest first."""
+    consultation = get_consultation(slug)
+    tags = consultation_tags(slug)
+    query, problems = read_list_query(request.GET, consultation, tags)
+    selected = query.apply(Response.objects.filter(consultation=slug))
+    paginator = Paginator(selected, PER_PAGE)
+    page = paginator.get_page(request.GET.get("p"))
+    names = tagging.tags_by_response([r.pk for r in page.object_list])
+    rows = [Row(r, *page_label(consultation, r), names.get(r.pk, [])) for r in page.object_list]
+    return render(
+        request,
+        "analyse/responses.html",
+        {
+            **list_context(request, consultation, query, problems, tags),
+            "rows": rows,
+            "page": page,
+            "paginator": paginator,
+            "page_links": page_links(page, slug, query),
+        },
+    )
+
+
+# Bulk tagging -------------------------------------------------------------------------------
+
+
+@require_POST
+@analyst_view(min_role=Role.ANALYST)
+def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add or remove a tag on the responses ticked, or add one to every response that
+    matches the list's filter (after a page that says how many)."""
+    consultation = get_consultation(slug)
+    list_query = clean_query(request.POST.get("query", ""))
+    back = list_url(slug, list_query)
+    action = request.POST.get("action", "")
+    tag = Tag.objects.filter(consultation=slug, pk=int_or_none(request.POST.get("tag"))).first()
+    if tag is None:
+        notify(request, "Nothing was changed: choose a tag first.")
+        return redirect(back)
+
+    if action in ("add", "remove"):
+        field = "on_page" if request.POST.get("all_on_page") else "response"
+        references = request.POST.getlist(field)[:PER_PAGE]
+        chosen = Response.objects.filter(consultation=slug, reference__in=references)
+        if not references:
+            notify(request, "Nothing was changed: tick the responses to change first.")
+            return redirect(back)
+        if action == "add":
+            n = tagging.add_tag(request.user, chosen, tag)
+            notify(request, f"Tag “{tag.name}” added to {responses_count(n)}.")
+        else:
+            n = tagging.remove_tag(request.user, chosen, tag)
+            notify(request, f"Tag “{tag.name}” removed from {responses_count(n)}.")
+        return redirect(back)
+
+    if action in ("add-all", "add-all-confirmed"):
+        tags = consultation_tags(slug)
+        query, _ = read_list_query(QueryDict(list_query), consultation, tags)
+        matching = query.apply(Response.objects.filter(consultation=slug))
+        n = matching.count()
+        if action == "add-all-confirmed" and request.POST.get("expected") == str(n):
+            added = tagging.add_tag(request.user, matching, tag)
+            notify(
+                request,
+                f"Tag “{tag.name}” added to {responses_count(added)}"
+                + (f" ({n - added:,} already had it)." if n - added else "."),
+            )
+            return redirect(back)
+        return render(
+            request,
+            "analyse/responses_bulk_confirm.html",
+            workspace_context(
+                request,
+                consultation,
+                tabs=list_tabs(slug, query),
+                tag=tag,
+                n=n,
+                already=ResponseTag.objects.filter(tag=tag, response__in=matching).count(),
+                described=[words for _, _, words in query.filter.describe()],
+                search=query.search,
+                tag_filters=[t.name for t in tags if str(t.pk) in query.tags]
+                + (["No tags yet"] if UNTAGGED in query.tags else []),
+                query=list_query,
+                back=back,
+                changed=action == "add-all-confirmed",
+            ),
+        )
+    notify(request, "Nothing was changed.")
+    return redirect(back)
