@@ -17,9 +17,12 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core.data_dir import use_no_files, use_private_umask
+
+if TYPE_CHECKING:
+    from .publish.registry import Registry
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIR = PACKAGE_DIR / "example"
@@ -189,7 +192,7 @@ def _setup_django_only(data_dir: Path | None) -> None:
     django.setup()
 
 
-def _load_or_report(folders: Sequence[Path]):  # type: ignore[no-untyped-def]
+def _load_or_report(folders: Sequence[Path]) -> Registry | None:
     from .publish.errors import ConsultationError
     from .publish.registry import get_registry
 

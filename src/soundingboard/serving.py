@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import traceback
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -18,6 +20,9 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from .core.data_dir import keep_files_private
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 # The request line without its query string, and no client address: no personal data in logs.
 # Only these five values are filled in (`AccessLogger`).
@@ -53,7 +58,7 @@ class AccessLogger(glogging.Logger):
     response headers among them) and wraps them for case-insensitive look-up, whatever the
     format uses: about a twentieth of a worker's CPU per submission, measured under load."""
 
-    def access(self, resp, req, environ, request_time) -> None:  # type: ignore[no-untyped-def]
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not self.access_log_enabled:
             return
         status = resp.status
@@ -85,7 +90,7 @@ class _Gunicorn(BaseApplication):
             # ~/.gunicorn/) for every server the user runs; soundingboard does not use it.
             self.cfg.set("control_socket_disable", True)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self) -> WSGIApplication:
         from django.urls import get_resolver
 
         from .wsgi import application

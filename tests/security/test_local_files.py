@@ -168,7 +168,7 @@ def without_storage_settings() -> dict[str, str]:
     comes first on its path, and it writes no bytecode."""
     unset = ("SOUNDINGBOARD_DATA_DIR", "DATABASE_URL", "SOUNDINGBOARD_SECRET_KEY")
     environment = {k: v for k, v in os.environ.items() if k not in unset}
-    source = str(Path(data_dir.__file__).resolve().parents[1])
+    source = str(Path(data_dir.__file__).resolve().parents[2])
     path = os.pathsep.join([source, *filter(None, [environment.get("PYTHONPATH")])])
     return environment | {"PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
 

@@ -34,6 +34,7 @@ Inside a view, decide what to show with:
 - `can_admin(user) -> bool`: admins;
 - `has_role(user, min_role) -> bool`.
 These look at the role only; `analyst_view` has already checked two-factor authentication.
+`signed_in_user(request) -> User` is the account of a request `analyst_view` let through.
 Record personal-data views and exports with `soundingboard.accounts.audit.record`.
 
 `notify(request, text)` shows `text` once, in a green banner, on the next analyst page (say,
@@ -52,6 +53,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -111,6 +113,13 @@ def forbidden(request: HttpRequest, role: str | None = None) -> HttpResponse:
     )
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The account of a request that `analyst_view` let through: always a signed-in User."""
+    user = request.user
+    assert isinstance(user, User), "only for views wrapped in analyst_view"
+    return user
+
+
 def safe_next(request: HttpRequest, default: str = "analyse:home") -> str:
     """Where to go after a step of signing in: the `next` address if it is an analyst page
     of this site, or `default`."""
@@ -152,7 +161,7 @@ def gate(
         return redirect(with_next(step, request.get_full_path()))
     if not allow_password_change and must_change_password(user):
         return redirect(with_next("analyse:password", request.get_full_path()))
-    if RANK[role] < RANK[min_role]:  # type: ignore[index]
+    if RANK[role] < RANK[min_role]:
         return forbidden(request, role)
     return None
 
@@ -180,12 +189,12 @@ def analyst_view(
             )
             if refused is not None:
                 return private_page(refused)
-            request.analyst_notice = request.session.pop(NOTICE, "")  # type: ignore[attr-defined]
+            request.analyst_notice = request.session.pop(NOTICE, "")  # type: ignore[attr-defined]  # for the templates
             # The role, for the page's navigation: empty until every sign-in step is done.
             signed_in = not must_change_password(request.user) and (
                 is_two_factor_verified(request.user) or not needs_two_factor(request.user)
             )
-            request.analyst_role = role_of(request.user) if signed_in else ""  # type: ignore[attr-defined]
+            request.analyst_role = role_of(request.user) if signed_in else ""  # type: ignore[attr-defined]  # for the templates
             return private_page(function(request, *args, **kwargs))
 
         return wrapped
@@ -200,7 +209,7 @@ class AnalystViewMixin:
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponse]:
-        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        view = super().as_view(**initkwargs)  # type: ignore[misc]  # the View it is mixed into has it
         return analyst_view(view, min_role=cls.min_role)
 
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import HttpRequest
 
 from .models import AuditEvent
@@ -58,9 +58,9 @@ def record(
     throttling in `access`; other callers leave them out.)"""
     if action not in Action.values:
         raise ValueError(f"unknown audit action {action!r}; add it to AuditEvent.Action")
-    user = who.user if isinstance(who, HttpRequest) else who
-    if user is not None and not user.is_authenticated:
-        user = None
+    account = who.user if isinstance(who, HttpRequest) else who
+    # Only a User is ever authenticated; an AnonymousUser (nobody signed in) is recorded as None.
+    user = account if isinstance(account, User) and account.is_authenticated else None
     role = ""
     if user is not None:
         role = role_of(user) or ""

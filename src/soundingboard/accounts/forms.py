@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from ..core.forms import GovukForm
@@ -70,7 +71,7 @@ class ChangePasswordForm(NewPasswordMixin):
     )
     field_order = ["current_password", "new_password", "new_password_again"]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -81,7 +82,8 @@ class ChangePasswordForm(NewPasswordMixin):
         return password
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         new, again = data.get("new_password"), data.get("new_password_again")
         if new is None:
             return data

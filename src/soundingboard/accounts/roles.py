@@ -9,7 +9,7 @@ from typing import Any
 
 from .models import Role
 
-RANK = {Role.READER: 1, Role.ANALYST: 2, Role.ADMIN: 3}
+RANK: dict[str, int] = {Role.READER: 1, Role.ANALYST: 2, Role.ADMIN: 3}
 TWO_FACTOR_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
 
 
@@ -23,7 +23,7 @@ def role_of(user: Any) -> str | None:
 
 def has_role(user: Any, min_role: str) -> bool:
     role = role_of(user)
-    return role is not None and RANK[role] >= RANK[min_role]  # type: ignore[index]
+    return role is not None and RANK[role] >= RANK[min_role]
 
 
 def can_see_personal_data(user: Any) -> bool:

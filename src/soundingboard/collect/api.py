@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from csp.utils import build_policy
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -78,7 +80,7 @@ class IntakeCorsMiddleware(CorsMiddleware):
     receiver below is connected before the first request (the middleware runs before any
     URL is resolved, so before `urls` would import this module)."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         super().__init__(get_response)
         configured_limit()  # a mistyped SOUNDINGBOARD_RATE_LIMIT stops the start, not a post
 
@@ -91,7 +93,7 @@ class IntakeCSPMiddleware(CSPMiddleware):
     twentieth of a worker's CPU per submission, measured under load). A reply that already
     has the header, or is exempt, is left as it is, as django-csp would leave it."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         super().__init__(get_response)
         self.headers = {
             name: policy
@@ -104,7 +106,9 @@ class IntakeCSPMiddleware(CSPMiddleware):
 
     EXEMPT = {HEADER: "_csp_exempt", HEADER_REPORT_ONLY: "_csp_exempt_ro"}  # as django-csp
 
-    def process_response(self, request, response):  # type: ignore[no-untyped-def]
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         for name, policy in self.headers.items():
             if name not in response and not getattr(response, self.EXEMPT[name], False):
                 response[name] = policy
@@ -250,7 +254,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 def _check_body_headers(request: HttpRequest) -> JsonResponse | None:
     content_type = (request.content_type or "").lower()
-    charset = request.content_params.get("charset", "utf-8").lower()
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
     if content_type != "application/json" or charset not in ("utf-8", "utf8"):
         return errors(415, {"": ["Send the body as JSON, with Content-Type: application/json"]})
     try:

@@ -90,7 +90,10 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         return _form_page(request, consultation, page, context, http_status=400)
 
     answers = form.cleaned_data
-    role = answers["role"] if ask_about_you else respondent.role  # type: ignore[union-attr]
+    # Who was remembered, when the form did not ask about them again (it always asks when no
+    # one is remembered).
+    returning = None if ask_about_you else respondent
+    role = answers["role"] if returning is None else returning.role
     contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
     token = read_form_token(answers["token"])
     spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
@@ -114,7 +117,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
             },
             token=token.key,
             contact=contact if ask_about_you and contact else None,
-            contact_id=None if ask_about_you else respondent.contact_id,  # type: ignore[union-attr]
+            contact_id=None if returning is None else returning.contact_id,
         )
     except DatabaseError:
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)
@@ -126,7 +129,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         "collect/feedback_sent.html",
         {"consultation": consultation, "page": page, "response": response, "section": section},
     )
-    kept_contact = response.contact if ask_about_you else respondent.contact()  # type: ignore[union-attr]
+    kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
     return keep_out_of_caches(reply)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterator
+from typing import Any, cast
 
 from django import forms
 from django.utils.choices import BaseChoiceIterator
@@ -42,9 +43,10 @@ class OptionChoiceField(forms.ChoiceField):
     """A choice among a consultation's options that forgives how an apostrophe was typed.
     Its choices are `OptionChoices`, given by `fields_for`."""
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    def to_python(self, value: Any) -> str:
         text = super().to_python(value).strip()
-        return self.choices.by_key.get(_option_key(text), text)
+        choices = cast(OptionChoices, self.choices)  # what fields_for gives every such field
+        return choices.by_key.get(_option_key(text), text)
 
 
 def _option_key(text: str) -> str:
@@ -113,10 +115,14 @@ class AboutYouForm(GovukForm):
         },
     )
 
-    def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
+    def __init__(
+        self, *args: Any, consultation: Consultation, ask_about_you: bool = True, **kwargs: Any
+    ):
         options = consultation.settings.feedback
-        # Django makes self.fields from self.base_fields: this form's shared ones.
-        self.base_fields = fields_for(type(self), tuple(options.natures), tuple(options.roles))
+        # Django makes self.fields from self.base_fields: this form's shared ones, set on the
+        # instance (the stubs allow only the class's).
+        fields = fields_for(type(self), tuple(options.natures), tuple(options.roles))
+        self.base_fields = fields  # type: ignore[misc]  # the instance's own, as said above
         super().__init__(*args, **kwargs)
         self.ask_about_you = ask_about_you
         if not ask_about_you:

@@ -252,7 +252,7 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
     }
     allow = {"Allow": {"description": "The methods allowed.", "schema": {"type": "string"}}}
     accepted = {"application/json": {"schema": _ref("Accepted")}}
-    intake = {
+    intake: dict[str, Any] = {
         "summary": "Send feedback in the original site's JSON shape",
         "operationId": "sendFeedback",
         "parameters": [consultation_parameter, idempotency_parameter],

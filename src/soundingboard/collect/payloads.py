@@ -132,13 +132,13 @@ def submission_from_payload(
         section = text.get("section", "")
         if len(section) > LIMITS["title"]:
             errors["section"] = [f"section must be {LIMITS['title']} characters or fewer"]
-        form = OverallCommentsForm(_form_data(text), consultation=consultation)
+        comments_form = OverallCommentsForm(_form_data(text), consultation=consultation)
         common.update(kind=Response.Kind.QUESTIONNAIRE)
         if section and not common["section_title"]:
             common["section_title"] = section
-        submission = _checked(form, errors, common, kind=Response.Kind.QUESTIONNAIRE)
+        submission = _checked(comments_form, errors, common, kind=Response.Kind.QUESTIONNAIRE)
         if submission:
-            submission.fields.update(comments=form.cleaned_data["comments"])
+            submission.fields.update(comments=comments_form.cleaned_data["comments"])
             submission.fields.update(
                 unmatched_ideas=[{"idea": name, **s} for name, s in unmatched_ideas.items()] or None
             )
@@ -174,7 +174,8 @@ def _checked(
 ) -> Submission | None:
     valid = form.is_valid()
     for name, messages in form.errors.items():
-        errors.setdefault(PAYLOAD_NAMES.get(name, name), []).extend(messages)
+        # An ErrorList yields its messages as text; str() only tells the checker so.
+        errors.setdefault(PAYLOAD_NAMES.get(name, name), []).extend(str(m) for m in messages)
     if not valid or errors:
         return None
     data = form.cleaned_data

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.apps import AppConfig
 from django.core import checks
@@ -32,6 +32,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, signals
 
 _M = TypeVar("_M", bound=type[Model])
+_Row = TypeVar("_Row", bound=Model)
 
 _written: list[type[Model]] = []  # the models marked @written_without_save
 
@@ -64,8 +65,8 @@ def skipped_by_prepared_insert(model: type[Model]) -> list[str]:
     for signal, signal_name in ((signals.pre_save, "pre_save"), (signals.post_save, "post_save")):
         sync_receivers, async_receivers = signal._live_receivers(model)
         for receiver in (*sync_receivers, *async_receivers):
-            name = getattr(receiver, "__qualname__", None)
-            where = f"{receiver.__module__}.{name}" if name else repr(receiver)
+            qualname = getattr(receiver, "__qualname__", None)
+            where = f"{receiver.__module__}.{qualname}" if qualname else repr(receiver)
             skipped.append(f"the {signal_name} receiver {where}")
     meta = model._meta
     if meta.parents:
@@ -73,9 +74,9 @@ def skipped_by_prepared_insert(model: type[Model]) -> list[str]:
     for field in meta.local_concrete_fields:  # a parent's are reported above
         if field.generated:
             skipped.append(f"the GeneratedField {field.name}")
-        elif field.has_db_default():
+        elif field.has_db_default():  # type: ignore[attr-defined]  # Django 5.0+, not in the stubs
             skipped.append(f"the db_default of {field.name}")
-        elif field.db_returning and field is not meta.auto_field:
+        elif field.db_returning and field is not meta.auto_field:  # type: ignore[attr-defined]  # on every Field, stubs only on AutoField
             skipped.append(f"reading {field.name} back from the database (db_returning)")
     return skipped
 
@@ -100,8 +101,8 @@ def check_models_written(
 
 
 @dataclass
-class PreparedInsert:
-    instances: Sequence[Model]
+class PreparedInsert(Generic[_Row]):
+    instances: Sequence[_Row]
     sql: str  # one row's INSERT, with RETURNING the primary key when there is one row
     rows: list[list[Any]]
     positions: dict[str, int]  # attname -> index in each row, for the columns in `later`
@@ -126,8 +127,8 @@ class PreparedInsert:
 
 
 def prepare(
-    instances: Sequence[Model], *, later: Sequence[str] = (), using: str = DEFAULT_DB_ALIAS
-) -> PreparedInsert:
+    instances: Sequence[_Row], *, later: Sequence[str] = (), using: str = DEFAULT_DB_ALIAS
+) -> PreparedInsert[_Row]:
     """The INSERT of these instances (all of one model), with every value converted now.
 
     With one instance the statement returns the new primary key (SQLite 3.35 and later, and

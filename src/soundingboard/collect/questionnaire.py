@@ -86,12 +86,14 @@ def _send(
     respondent: Respondent | None,
 ) -> HttpResponse:
     answers = form.cleaned_data
-    if form.ask_about_you:
+    # Who was remembered, when the form did not ask about them again (it always asks when no
+    # one is remembered).
+    returning = None if form.ask_about_you else respondent
+    if returning is None:
         role, contact_id = answers["role"], None
         contact = form.contact() or None
     else:
-        assert respondent is not None  # the form asks about you whenever no one is remembered
-        role, contact_id, contact = respondent.role, respondent.contact_id, None
+        role, contact_id, contact = returning.role, returning.contact_id, None
     token = read_form_token(answers["token"])
     spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
     if blocked := rate_limited(request):
@@ -123,7 +125,7 @@ def _send(
         "collect/questionnaire_sent.html",
         {"consultation": consultation, "questionnaire": form.settings, "response": response},
     )
-    kept_contact = response.contact if form.ask_about_you else respondent.contact()  # type: ignore[union-attr]
+    kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
     return reply
 

@@ -9,6 +9,7 @@ remembered from earlier in their visit, the same "about you" fields as the per-p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 
@@ -57,7 +58,9 @@ class QuestionnaireForm(OverallCommentsForm):
 
     token = HiddenTextField(max_length=200)
 
-    def __init__(self, *args, consultation: Consultation, ask_about_you: bool = True, **kwargs):
+    def __init__(
+        self, *args: Any, consultation: Consultation, ask_about_you: bool = True, **kwargs: Any
+    ):
         super().__init__(*args, consultation=consultation, ask_about_you=ask_about_you, **kwargs)
         settings = consultation.settings.questionnaire
         if settings is None:

@@ -28,6 +28,7 @@ import math
 import threading
 import time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import caches
@@ -36,6 +37,10 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from ..core.client_address import client_id
+
+if TYPE_CHECKING:
+    from django.core.cache.backends.base import BaseCache
+    from django.core.cache.backends.db import DatabaseCache
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +106,7 @@ _table_made = False
 _purged_window: int | None = None
 
 
-def _prepare_database_store(cache, window: int) -> None:  # type: ignore[no-untyped-def]
+def _prepare_database_store(cache: BaseCache, window: int) -> None:
     """For the database store: make its table once per process, and delete expired
     counters once per window, so that no key outlives its window for long."""
     from django.core.cache.backends.db import DatabaseCache
@@ -120,13 +125,13 @@ def _prepare_database_store(cache, window: int) -> None:  # type: ignore[no-unty
             _purged_window = window
 
 
-def _delete_expired(cache) -> None:  # type: ignore[no-untyped-def]
+def _delete_expired(cache: DatabaseCache) -> None:
     from django.db import connections, router
     from django.utils import timezone
 
     db = router.db_for_write(cache.cache_model_class)
     connection = connections[db]
-    table = connection.ops.quote_name(cache._table)
+    table = connection.ops.quote_name(cache._table)  # type: ignore[attr-defined]  # set in __init__; not in the stubs
     now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])

@@ -17,6 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -87,7 +88,8 @@ def remembered(request: HttpRequest, consultation: Consultation) -> Respondent |
 
     A cookie in the format used before visit tokens (a contact id) remembers no one."""
     try:
-        value = request.get_signed_cookie(COOKIE_NAME, salt=SALT + consultation.slug)
+        # Without a default it returns the value or raises KeyError, never None.
+        value = cast(str, request.get_signed_cookie(COOKIE_NAME, salt=SALT + consultation.slug))
         data = json.loads(value)
     except (KeyError, signing.BadSignature, ValueError):
         return None
@@ -164,7 +166,7 @@ def _return_address(consultation: Consultation, given: str) -> str:
         or path.startswith("//")
         or any(c == "\\" or c.isspace() or not c.isprintable() for c in path)
     ):
-        path, query = consultation.url_prefix, QueryDict()
+        path, query = consultation.url_prefix, QueryDict(mutable=True)
     else:
         query = QueryDict(parts.query, mutable=True)
         for name in _DROPPED_ON_RETURN:

@@ -33,8 +33,12 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+if TYPE_CHECKING:
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 
 LOCK_SUFFIX = ".write-lock"
 SWITCH = "SOUNDINGBOARD_SQLITE_WRITE_LOCK"
@@ -52,7 +56,9 @@ def enabled() -> bool:
 def lock_file_for(using: str = DEFAULT_DB_ALIAS) -> str | None:
     """The lock file for a database: beside it, or None when no lock is needed."""
     connection = connections[using]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    # A connection whose vendor is "sqlite" is Django's SQLite wrapper.
+    sqlite = cast("SQLiteDatabaseWrapper", connection)
+    if connection.vendor != "sqlite" or sqlite.is_in_memory_db():
         return None
     return str(connection.settings_dict["NAME"]) + LOCK_SUFFIX
 
@@ -76,7 +82,7 @@ def sqlite_write_lock(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     path = lock_file_for(using)
     if (
         path is None
-        or getattr(_held, "depth", 0)
+        or getattr(_held, "depth", 0) > 0
         or connections[using].in_atomic_block
         or not enabled()
     ):

@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
@@ -90,7 +90,7 @@ class SoundingboardCommand(BaseCommand):
     def stream(output: OutputWrapper) -> TextIO:
         """The stream behind `self.stdout` or `self.stderr`, for what writes parts of lines
         (progress bars, an export's chunks): the wrapper would end each part with a newline."""
-        return output._out
+        return cast(TextIO, output._out)  # set by OutputWrapper.__init__; not in the stubs
 
     def warn(self, message: str) -> None:
         self.stderr.write(f"warning: {message}")

@@ -32,11 +32,12 @@ class GovukForm(forms.Form):
 
     def error_links(self) -> list[tuple[str, str]]:
         """(element id, message) for the error summary, in the order of the fields."""
-        links = [(f"id_{self.non_field_anchor}", m) for m in self.non_field_errors()]
+        # An ErrorList yields its messages as text; str() only tells the checker so.
+        links = [(f"id_{self.non_field_anchor}", str(m)) for m in self.non_field_errors()]
         for name, field in self.fields.items():
             for message in self.errors.get(name, []):
                 radios = isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
-                links.append((f"id_{name}_0" if radios else f"id_{name}", message))
+                links.append((f"id_{name}_0" if radios else f"id_{name}", str(message)))
         return links
 
 
@@ -58,8 +59,9 @@ class TextField(forms.CharField):
             for v in self.validators
         ]
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
-        return clean_text(super().to_python(value))
+    def to_python(self, value: Any) -> str | None:
+        text = super().to_python(value)
+        return None if text is None else clean_text(text)
 
 
 class HiddenTextField(forms.CharField):
@@ -67,10 +69,10 @@ class HiddenTextField(forms.CharField):
     tampered with is not the respondent's mistake, so it is never an error shown to them:
     text over `max_length`, or with control characters, counts as not sent."""
 
-    def __init__(self, *, max_length: int, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *, max_length: int, **kwargs: Any):
         super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
         self.limit = max_length
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any) -> str:
         text = value if isinstance(value, str) else ""
         return text if len(text) <= self.limit and clean_text(text) == text else ""

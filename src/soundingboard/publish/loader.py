@@ -254,9 +254,17 @@ class _Entry:
     trail: tuple[str, ...]
 
 
+@dataclass
+class _Section:
+    """A titled group of the navigation, before its pages are rendered (then a NavSection)."""
+
+    title: str
+    children: list[_Section | _Entry]
+
+
 def _nav_entries(
     settings: ConsultationSettings, sources: _Sources, folder: Path, docs_dir: Path
-) -> list[NavItem | _Entry]:
+) -> list[_Section | _Entry]:
     if settings.pages is None:
         files = _markdown_files(docs_dir)
         outside = [
@@ -301,7 +309,7 @@ def _parse_nav(
     document: YamlDocument,
     folders: tuple[Path, Path],
     problems: list[Problem],
-) -> Iterator[NavItem | _Entry]:
+) -> Iterator[_Section | _Entry]:
     """The pages and sections of a page list; `folders` are the consultation and pages folders."""
     folder, docs_dir = folders
     if not isinstance(items, list):
@@ -323,7 +331,7 @@ def _parse_nav(
             here = [*here, title]
         if isinstance(target, list) and title is not None:
             children = list(_parse_nav(target, (*trail, title), here, document, folders, problems))
-            yield NavSection(title=title, children=children)  # type: ignore[arg-type]
+            yield _Section(title=title, children=children)
         elif isinstance(target, str) and "://" in target:
             continue  # external links in an MkDocs nav are not pages
         elif isinstance(target, str):
@@ -387,10 +395,10 @@ def page_address(source: Path, docs_dir: Path) -> str:
     return "".join(f"{part}/" for part in parts)
 
 
-def _flatten(items: list[NavItem | _Entry]) -> Iterator[_Entry]:
+def _flatten(items: list[_Section | _Entry]) -> Iterator[_Entry]:
     for item in items:
-        if isinstance(item, NavSection):
-            yield from _flatten(item.children)  # type: ignore[arg-type]
+        if isinstance(item, _Section):
+            yield from _flatten(item.children)
         elif isinstance(item, _Entry):
             yield item
 
@@ -399,7 +407,7 @@ def _build(
     folder: Path,
     docs_dir: Path,
     settings: ConsultationSettings,
-    items: list[NavItem | _Entry],
+    items: list[_Section | _Entry],
     url_prefix: str,
     extensions: ExtensionSetting,
 ) -> Consultation:
@@ -485,11 +493,11 @@ def _build(
     )
 
 
-def _resolve_nav(items: list[NavItem | _Entry], pages: dict[Path, Page]) -> list[NavItem]:
+def _resolve_nav(items: list[_Section | _Entry], pages: dict[Path, Page]) -> list[NavItem]:
     resolved: list[NavItem] = []
     for item in items:
-        if isinstance(item, NavSection):
-            children = _resolve_nav(item.children, pages)  # type: ignore[arg-type]
+        if isinstance(item, _Section):
+            children = _resolve_nav(item.children, pages)
             if children:
                 resolved.append(NavSection(item.title, children))
         elif isinstance(item, _Entry):

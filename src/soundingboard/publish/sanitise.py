@@ -180,7 +180,7 @@ def strip_structure(soup: BeautifulSoup) -> None:
 def secure_link_targets(soup: BeautifulSoup) -> None:
     """Give every link that opens another browsing context `rel="noopener noreferrer"`."""
     for link in soup.find_all("a", target=True):
-        rel = link.get("rel") or []
+        rel: str | list[str] = link.get("rel") or []
         tokens = rel.split() if isinstance(rel, str) else list(rel)
         tokens += [token for token in _SAFE_REL if token not in tokens]
         link["rel"] = " ".join(tokens)

@@ -267,7 +267,9 @@ def describe_moment(value: dt.date | dt.datetime | None) -> str:
     return text
 
 
-def _moment(value: dt.date | dt.datetime | None, zone: ZoneInfo, *, end_of_day: bool):
+def _moment(
+    value: dt.date | dt.datetime | None, zone: ZoneInfo, *, end_of_day: bool
+) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):

@@ -38,7 +38,8 @@ def _plain_value(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> A
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    assert isinstance(node, yaml.MappingNode)  # YAML has no other kind of node
+    return loader.construct_mapping(node, deep=True)
 
 
 def _code_reference(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> CodeReference:

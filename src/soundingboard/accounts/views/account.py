@@ -11,6 +11,7 @@ from ..access import (
     analyst_view,
     notify,
     safe_next,
+    signed_in_user,
 )
 from ..forms import ChangePasswordForm
 from ..models import AuditEvent, Role
@@ -22,20 +23,23 @@ Action = AuditEvent.Action
 
 @analyst_view
 def account(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    role = role_of(user)
+    assert role is not None  # analyst_view lets through only accounts with a role
     return render(
         request,
         "accounts/account.html",
         {
             "nav": "account",
-            "role": Role(role_of(request.user)),
-            "two_factor": has_two_factor_device(request.user),
+            "role": Role(role),
+            "two_factor": has_two_factor_device(user),
         },
     )
 
 
 @analyst_view(allow_password_change=True)
 def change_password(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     profile = user.analyst_profile
     form = ChangePasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():

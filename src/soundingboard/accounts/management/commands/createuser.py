@@ -65,8 +65,9 @@ class Command(SoundingboardCommand):
         from soundingboard.accounts import services as accounts
 
         username = options["username"]
-        user = get_user_model().objects.filter(username=accounts.normalise_username(username))
-        user = user.first()
+        user = (
+            get_user_model().objects.filter(username=accounts.normalise_username(username)).first()
+        )
         if user is None:
             self.refuse(f"there is no account “{username}”")
         if options["reset_2fa"]:
