@@ -8,7 +8,7 @@ PYTHON ?= $(shell sh scripts/pick-python.sh)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints/cpu-torch.txt | sha1sum | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
-.PHONY: install assets browser nginx demo test test-sqlite test-postgres lint bench bench-themes clean
+.PHONY: install assets browser nginx demo test test-sqlite test-postgres lint bench bench-slow-clients bench-themes clean
 
 install: $(STAMP) $(CSS)
 
@@ -51,6 +51,11 @@ test: lint test-sqlite test-postgres
 bench: install nginx
 	$(BIN)/python bench/intake_load.py $(BENCH_ARGS)
 	bash scripts/with-postgres.sh $(BIN)/python bench/intake_load.py $(BENCH_ARGS)
+
+# Slow and idle clients against each way of serving, and throughput (bench/README.md; results
+# in docs/performance.md).
+bench-slow-clients: install nginx
+	$(BIN)/python bench/slow_clients.py $(BENCH_ARGS)
 
 # Candidate themes: speed on 100,000 responses and quality on Banking77, per representation
 # (bench/README.md; results in docs/performance.md). BENCH_ARGS="--csv FILE" adds a data set.

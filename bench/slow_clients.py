@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,7 +216,9 @@ def _gthread_main(folder: str, port: int, workers: int, threads: int) -> None:
 
 
 @contextlib.contextmanager
-def running(design: str, folder: Path, data_dir: Path, *, workers: int, threads: int):  # type: ignore[no-untyped-def]
+def running(
+    design: str, folder: Path, data_dir: Path, *, workers: int, threads: int
+) -> Iterator[intake_load.Server]:
     """`serve` (or the gthread server) on a free port; yields intake_load's Server."""
     port = intake_load.free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -279,10 +281,21 @@ class PageGet:
         return "ok" if status == 200 else None
 
 
-def throughput(server: intake_load.Server, path: str, connections: int, duration: float):  # type: ignore[no-untyped-def]
+def throughput(
+    server: intake_load.Server, path: str, connections: int, duration: float
+) -> intake_load.Phase:
     phase = intake_load.Phase(path, None, connections=connections, duration=duration)
     # A few hundred requests a second at most here: bound how many are prepared.
     return intake_load.run_phase(phase, PageGet(path), server, "tp", ceiling=3000)
+
+
+@dataclass
+class Rates:
+    """One throughput phase: requests a second, and CPU as % of one core."""
+
+    per_s: float
+    server_cpu_pct: float
+    other_cpu_pct: float
 
 
 # --- a run ----------------------------------------------------------------------------------
@@ -320,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     attacks: list[AttackResult] = []
-    rates: dict[tuple[str, str], list[float]] = {}
+    rows: dict[tuple[str, str], list[Rates]] = {}
     with tempfile.TemporaryDirectory(prefix="sb-slow-") as temp:
         folder = Path(temp) / "consultation"
         folder.mkdir()
@@ -328,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, text in intake_load.PAGES.items():
             (folder / name).write_text(text)
 
-        def serving(design: str):  # type: ignore[no-untyped-def]
+        def serving(design: str) -> contextlib.AbstractContextManager[intake_load.Server]:
             data_dir = Path(temp) / f"data-{design}-{secrets.token_hex(2)}"
             data_dir.mkdir()
             return running(design, folder, data_dir, workers=args.workers, threads=args.threads)
@@ -348,18 +361,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                             gc.collect()
                             phase = throughput(server, path, args.connections, args.duration)
                             row = phase.row()
-                            rates.setdefault((design, path), []).append(row["per_s"])
+                            rows.setdefault((design, path), []).append(
+                                Rates(
+                                    phase.confirmed / phase.wall,
+                                    100 * phase.server_cpu / phase.wall,
+                                    100 * phase.other_cpu / phase.wall,
+                                )
+                            )
                             print(
                                 f"  round {round_ + 1} {design} {path}: {row}",
                                 file=sys.stderr,
                                 flush=True,
                             )
-    print(markdown(attacks, rates, designs))
+    print(markdown(attacks, rows, designs))
     return 0
 
 
 def markdown(
-    attacks: Sequence[AttackResult], rates: dict[tuple[str, str], list[float]], designs: list[str]
+    attacks: Sequence[AttackResult],
+    rows: dict[tuple[str, str], list[Rates]],
+    designs: list[str],
 ) -> str:
     lines = []
     if attacks:
@@ -376,26 +397,31 @@ def markdown(
                 f"{r['attack_reopened']} |"
             )
         lines.append("")
-    if rates:
+    if rows:
         reference = designs[0]
         lines += [
-            f"| design | page, per s (median of rounds) | vs {reference} | /healthz, per s "
-            f"| vs {reference} |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            f"| design | path | per s (median of rounds, range) | vs {reference} (median of "
+            "rounds' ratios) | per second of server CPU | server CPU | others' CPU |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for design in designs:
-            cells = [design]
-            for path in (CONTENT_PATH, "/healthz"):
-                mine = rates.get((design, path), [])
-                ref = rates.get((reference, path), [])
+        for path in (CONTENT_PATH, "/healthz"):
+            ref = [r.per_s for r in rows.get((reference, path), [])]
+            for design in designs:
+                mine = rows.get((design, path), [])
                 if not mine:
-                    cells += ["", ""]
                     continue
-                spread = f" ({min(mine):.0f}–{max(mine):.0f})" if len(mine) > 1 else ""
-                cells.append(f"{statistics.median(mine):.0f}{spread}")
-                ratios = [m / r for m, r in zip(mine, ref, strict=False) if r]
-                cells.append(f"{statistics.median(ratios):.2f}" if ratios else "")
-            lines.append("| " + " | ".join(cells) + " |")
+                rates = [r.per_s for r in mine]
+                per_cpu = [r.per_s / r.server_cpu_pct * 100 for r in mine if r.server_cpu_pct]
+                ratios = [m / r for m, r in zip(rates, ref, strict=False) if r]
+                server = statistics.median(r.server_cpu_pct for r in mine)
+                others = statistics.median(r.other_cpu_pct for r in mine)
+                lines.append(
+                    f"| {design} | `{path}` | {statistics.median(rates):.0f} "
+                    f"({min(rates):.0f}–{max(rates):.0f}) | "
+                    f"{statistics.median(ratios):.2f} | "
+                    f"{statistics.median(per_cpu):.0f} ({min(per_cpu):.0f}–{max(per_cpu):.0f}) | "
+                    f"{server:.0f} % | {others:.0f} % |"
+                )
     return "\n".join(lines)
 
 
