@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -124,3 +126,25 @@ def test_the_production_guides_nginx_configuration_is_valid(tmp_path):
         text=True,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_when_nginx_dies_serve_stops_gunicorn_and_exits_1(tmp_path):
+    with running_server([EXAMPLE], tmp_path, workers=1) as server:
+        children = _children(server.process.pid)  # gunicorn's master and nginx's
+        nginx = int((tmp_path / "run" / "nginx.pid").read_text())
+        assert nginx in children and len(children) == 2
+        os.kill(nginx, signal.SIGKILL)
+        assert server.process.wait(timeout=30) == 1
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert "nginx stopped by itself" in (tmp_path / "server.log").read_text()
