@@ -86,6 +86,7 @@ def test_serve_without_nginx_says_how_to_install_it_and_does_nothing(tmp_path):
 
 
 def test_serve_refuses_https_behind_its_own_nginx(tmp_path):
+    ensure_nginx()
     done = _serve(data_dir=tmp_path / "data", SOUNDINGBOARD_HTTPS="1")
     assert done.returncode == 1
     assert "SOUNDINGBOARD_HTTPS=1" in done.stderr and "--no-proxy" in done.stderr

@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import gc
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -193,7 +194,7 @@ def serve(*, host: str, port: int, workers: int | None, proxy: bool) -> int:
     finally:
         socket_path.unlink(missing_ok=True)
         if spare_dir is not None:
-            spare_dir.rmdir()
+            shutil.rmtree(spare_dir, ignore_errors=True)
 
 
 def private_dir(path: Path) -> Path:
