@@ -8,7 +8,7 @@ PYTHON ?= $(shell sh scripts/pick-python.sh)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints/cpu-torch.txt | sha1sum | cut -c1-12)
 CSS := src/soundingboard/static/soundingboard/app.css
 
-.PHONY: install assets browser demo test test-sqlite test-postgres lint bench bench-themes clean
+.PHONY: install assets browser nginx demo test test-sqlite test-postgres lint bench bench-slow-clients bench-themes clean
 
 install: $(STAMP) $(CSS)
 
@@ -23,7 +23,11 @@ assets: $(CSS)
 $(CSS): package.json package-lock.json scripts/build-assets.sh $(wildcard src/soundingboard/assets/*.scss)
 	bash scripts/build-assets.sh
 
-demo: install
+# Debian's nginx, which `soundingboard serve` and `demo` start in front of gunicorn.
+nginx:
+	bash scripts/install-nginx.sh
+
+demo: install nginx
 	$(BIN)/soundingboard demo
 
 lint: install
@@ -34,19 +38,24 @@ lint: install
 browser:
 	bash scripts/install-chromium.sh
 
-test-sqlite: install browser
+test-sqlite: install browser nginx
 	$(BIN)/pytest
 
-test-postgres: install browser
+test-postgres: install browser nginx
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
 
 # Submissions through the production server, on SQLite then PostgreSQL (bench/README.md;
 # results in docs/performance.md). BENCH_ARGS="--submit api" benchmarks the JSON intake API.
-bench: install
+bench: install nginx
 	$(BIN)/python bench/intake_load.py $(BENCH_ARGS)
 	bash scripts/with-postgres.sh $(BIN)/python bench/intake_load.py $(BENCH_ARGS)
+
+# Slow and idle clients against each way of serving, and throughput (bench/README.md; results
+# in docs/performance.md).
+bench-slow-clients: install nginx
+	$(BIN)/python bench/slow_clients.py $(BENCH_ARGS)
 
 # Candidate themes: speed on 100,000 responses and quality on Banking77, per representation
 # (bench/README.md; results in docs/performance.md). BENCH_ARGS="--csv FILE" adds a data set.

@@ -1,4 +1,4 @@
-"""Start `soundingboard serve` in a real gunicorn process for end-to-end tests."""
+"""Start `soundingboard serve` (nginx in front of gunicorn) for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
+
+from soundingboard.nginx import find_nginx
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -66,7 +70,12 @@ def running_server(
     *,
     workers: int = 2,
     extra_env: dict[str, str] | None = None,
+    proxy: bool = True,
 ) -> Iterator[LiveServer]:
+    """`serve` on a free loopback port; `proxy=False` gives `--no-proxy` (gunicorn alone, as
+    behind an operator's own proxy)."""
+    if proxy:
+        ensure_nginx()
     port = free_port()
     env = {
         **os.environ,
@@ -77,6 +86,7 @@ def running_server(
     }
     command = [sys.executable, "-m", "soundingboard.cli", "serve", *map(str, folders)]
     command += ["--port", str(port), "--workers", str(workers)]
+    command += [] if proxy else ["--no-proxy"]
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     server = LiveServer(
@@ -95,6 +105,12 @@ def running_server(
             process.kill()
             process.wait()
         log.close()
+
+
+def ensure_nginx() -> None:
+    """Debian's nginx, installed by the project's own script when it is missing."""
+    if find_nginx() is None:
+        subprocess.run(["bash", str(REPO / "scripts" / "install-nginx.sh")], check=True)
 
 
 def _wait_until_up(server: LiveServer, log: Path, limit: float = 60) -> None:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from soundingboard.collect.models import Response
+from soundingboard.nginx import find_nginx
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
-from tests.live_server import hidden_fields, running_server
+from tests.conftest import EXAMPLE
+from tests.live_server import ensure_nginx, hidden_fields, running_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -56,3 +65,87 @@ def test_a_broken_folder_stops_the_server_with_the_message(tmp_path):
         running_server([folder], tmp_path),
     ):
         pass
+
+
+def _serve(*args: str, data_dir, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "soundingboard.cli", "serve", str(EXAMPLE), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir), **env},
+        timeout=120,
+    )
+
+
+def test_serve_without_nginx_says_how_to_install_it_and_does_nothing(tmp_path):
+    done = _serve(data_dir=tmp_path / "data", SOUNDINGBOARD_NGINX=str(tmp_path / "no-nginx"))
+    assert done.returncode == 1
+    assert "nginx is not installed" in done.stderr
+    assert "sudo apt-get install nginx" in done.stderr and "--no-proxy" in done.stderr
+    assert not (tmp_path / "data" / "soundingboard.sqlite3").exists()
+
+
+def test_serve_refuses_https_behind_its_own_nginx(tmp_path):
+    ensure_nginx()
+    done = _serve(data_dir=tmp_path / "data", SOUNDINGBOARD_HTTPS="1")
+    assert done.returncode == 1
+    assert "SOUNDINGBOARD_HTTPS=1" in done.stderr and "--no-proxy" in done.stderr
+
+
+def test_the_production_guides_nginx_configuration_is_valid(tmp_path):
+    """The guide's configuration, inside a minimal main configuration, passes `nginx -t`
+    (with a throwaway certificate, or without TLS where openssl is missing)."""
+    ensure_nginx()
+    guide = (Path(__file__).parent.parent / "docs" / "running-in-production.md").read_text()
+    site = re.search(r"```nginx\n(.*?)```", guide, re.S).group(1)
+    assert "proxy_request_buffering on;" in site and "proxy_buffering on;" in site
+    for directive in ("client_header_timeout", "client_body_timeout", "limit_conn "):
+        assert directive in site
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    if shutil.which("openssl"):
+        openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        openssl += ["-subj", "/CN=example.org", "-keyout", str(key), "-out", str(certificate)]
+        subprocess.run(
+            openssl,
+            check=True,
+            capture_output=True,
+        )
+        site = re.sub(r"ssl_certificate (\S+);", f"ssl_certificate {certificate};", site)
+        site = re.sub(r"ssl_certificate_key (\S+);", f"ssl_certificate_key {key};", site)
+    else:
+        site = re.sub(r"\n\s*ssl_[^\n]*", "", site).replace(" ssl http2;", ";")
+    temp = " ".join(
+        f"{kind}_temp_path {tmp_path / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = tmp_path / "nginx.conf"
+    config.write_text(f"pid {tmp_path / 'nginx.pid'};\nevents {{}}\nhttp {{\n{temp}\n{site}\n}}\n")
+    checked = subprocess.run(
+        [str(find_nginx()), "-t", "-p", str(tmp_path), "-e", "stderr", "-c", str(config)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_when_nginx_dies_serve_stops_gunicorn_and_exits_1(tmp_path):
+    with running_server([EXAMPLE], tmp_path, workers=1) as server:
+        children = _children(server.process.pid)  # gunicorn's master and nginx's
+        nginx = int((tmp_path / "run" / "nginx.pid").read_text())
+        assert nginx in children and len(children) == 2
+        os.kill(nginx, signal.SIGKILL)
+        assert server.process.wait(timeout=30) == 1
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert "nginx stopped by itself" in (tmp_path / "server.log").read_text()

@@ -132,6 +132,12 @@ def _serving_options(parser: argparse.ArgumentParser) -> None:
         help="gunicorn worker processes (default: one per CPU core, at least 2)",
     )
     parser.add_argument(
+        "--no-proxy",
+        action="store_true",
+        help="run gunicorn alone on the address, without nginx in front: only behind a "
+        "buffering proxy of your own (docs/running-in-production.md)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
@@ -227,9 +233,9 @@ def _serve(args: argparse.Namespace, folders: Sequence[Path] | None = None) -> i
     registry = _load_or_report(folders)
     if registry is None:
         return 1
-    from .serving import prepare_database_and_static, run_gunicorn
+    from .serving import prepare_database_and_static, proxy_problem, serve
 
-    problem = prepare_database_and_static()
+    problem = proxy_problem(proxy=not args.no_proxy) or prepare_database_and_static()
     if problem:
         print(f"soundingboard: {problem}", file=sys.stderr)
         return 1
@@ -237,8 +243,7 @@ def _serve(args: argparse.Namespace, folders: Sequence[Path] | None = None) -> i
         f"http://{args.host}:{args.port}{c.url_prefix}" for c in registry.consultations.values()
     ]
     print("Serving " + ", ".join(addresses), flush=True)
-    run_gunicorn(host=args.host, port=args.port, workers=args.workers)
-    return 0
+    return serve(host=args.host, port=args.port, workers=args.workers, proxy=not args.no_proxy)
 
 
 def _manage(args: argparse.Namespace) -> int:

@@ -1,16 +1,29 @@
-"""Running the site in production: database migrations, static files and gunicorn.
+"""Running the site in production: database migrations, static files, gunicorn and nginx.
 
 Gunicorn's sync workers serve Django fastest here; the consultations are loaded once in the
 master process (`preload_app`) so that every worker shares them and a broken folder stops
-the server before it listens.
+the server before it listens. A sync worker is held by one connection until its request has
+arrived whole, so the workers never face the network: `serve` starts nginx (soundingboard.nginx)
+on the address asked for, and gunicorn on a private unix socket behind it, and watches both.
+With `--no-proxy` gunicorn listens on the address itself, for use behind a buffering proxy the
+operator runs (docs/running-in-production.md).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -19,6 +32,7 @@ from django.db import connections
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
+from . import nginx
 from .core.data_dir import keep_files_private
 
 if TYPE_CHECKING:
@@ -33,6 +47,27 @@ def default_workers() -> int:
     """One sync worker per core (at least 2): measured here, more workers than cores only
     lengthened the tail latencies of durable submissions (docs/performance.md)."""
     return max(2, os.cpu_count() or 1)
+
+
+def proxy_problem(*, proxy: bool) -> str | None:
+    """Why `serve` cannot start its own nginx, if it cannot; checked before anything is done."""
+    if not proxy:
+        return None
+    if nginx.find_nginx() is None:
+        return (
+            "nginx is not installed, and `serve` runs it in front of gunicorn so that slow "
+            f"or idle clients cannot hold every worker. Install it with `{nginx.INSTALL_COMMAND}`"
+            " (in the soundingboard source folder: `bash scripts/install-nginx.sh`), or give "
+            "--no-proxy if a buffering proxy of your own stands in front "
+            "(docs/running-in-production.md)"
+        )
+    if settings.HTTPS:
+        return (
+            "SOUNDINGBOARD_HTTPS=1 says an HTTPS proxy stands in front, and `serve`'s own nginx "
+            "would hide from Django which clients came over HTTPS: give --no-proxy, and set "
+            "that proxy up as docs/running-in-production.md says"
+        )
+    return None
 
 
 def prepare_database_and_static() -> str | None:
@@ -78,8 +113,9 @@ class AccessLogger(glogging.Logger):
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, object]):
+    def __init__(self, options: dict[str, object], *, behind_own_proxy: bool = False):
         self.options = options
+        self.behind_own_proxy = behind_own_proxy
         super().__init__()
 
     def load_config(self) -> None:
@@ -102,22 +138,197 @@ class _Gunicorn(BaseApplication):
         # about 35 ms), and keep those pages shared between the workers.
         gc.collect()
         gc.freeze()
-        return application
+        return client_from_own_proxy(application) if self.behind_own_proxy else application
+
+
+def client_from_own_proxy(application: Callable) -> Callable:  # type: ignore[type-arg]
+    """The client's address as soundingboard's own nginx saw it, as REMOTE_ADDR.
+
+    Over the unix socket gunicorn has no peer address to give. Only that nginx can reach the
+    private socket, and it replaces any X-Real-IP a client sends, so the header is its word."""
+
+    def with_client(environ, start_response):  # type: ignore[no-untyped-def]
+        environ["REMOTE_ADDR"] = environ.get("HTTP_X_REAL_IP", "")
+        return application(environ, start_response)
+
+    return with_client
+
+
+def gunicorn_options(bind: str, workers: int | None) -> dict[str, object]:
+    return {
+        "bind": bind,
+        "workers": workers or default_workers(),
+        "worker_class": "sync",
+        "preload_app": True,
+        "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": AccessLogger,
+        # Long enough for a large export download to be written and sent.
+        "timeout": 300,
+        "graceful_timeout": 10,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
 
 
 def run_gunicorn(*, host: str, port: int, workers: int | None) -> None:
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers or default_workers(),
-            "worker_class": "sync",
-            "preload_app": True,
-            "accesslog": "-",
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "logger_class": AccessLogger,
-            # Long enough for a large export download to be written and sent.
-            "timeout": 300,
-            "graceful_timeout": 10,
-            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        }
-    ).run()
+    """gunicorn alone on the address (`--no-proxy`)."""
+    _Gunicorn(gunicorn_options(f"{host}:{port}", workers)).run()
+
+
+def serve(*, host: str, port: int, workers: int | None, proxy: bool) -> int:
+    """Serve until stopped; the exit status. With `proxy`, nginx on the address and gunicorn
+    behind it; if either stops by itself the other is stopped too and the status is 1."""
+    if not proxy:
+        run_gunicorn(host=host, port=port, workers=workers)
+        return 0
+    run_dir = private_dir(settings.DATA_DIR / "run")
+    socket_path = run_dir / "gunicorn.sock"
+    spare_dir = None
+    if len(os.fsencode(socket_path)) > 100:  # a unix socket's path has at most 107 bytes
+        spare_dir = Path(tempfile.mkdtemp(prefix="soundingboard-"))
+        socket_path = spare_dir / "gunicorn.sock"
+    socket_path.unlink(missing_ok=True)
+    config = nginx.write_config(
+        run_dir,
+        host=host,
+        port=port,
+        socket=socket_path,
+        max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    )
+    options = gunicorn_options(f"unix:{socket_path}", workers) | {"umask": 0o077}
+    try:
+        return _Supervisor().run(
+            lambda: _Gunicorn(options, behind_own_proxy=True).run(),
+            socket_path,
+            nginx.command(str(nginx.find_nginx()), config),
+        )
+    finally:
+        socket_path.unlink(missing_ok=True)
+        if spare_dir is not None:
+            shutil.rmtree(spare_dir, ignore_errors=True)
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only this user may enter (made, or mended, 0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+# How the supervisor stops each child gracefully: gunicorn finishes the requests it has
+# (graceful_timeout), nginx finishes sending answers (worker_shutdown_timeout).
+_GRACEFUL = {"gunicorn": signal.SIGTERM, "nginx": signal.SIGQUIT}
+_KILL_AFTER_SECONDS = 20
+
+
+class _Supervisor:
+    """gunicorn and nginx as this process's children: started in that order, stopped
+    together, and the first to stop by itself stops the other."""
+
+    def __init__(self) -> None:
+        self.children: dict[int, str] = {}
+        self.stopping = False
+        self.failed: str | None = None
+
+    def run(self, run_gunicorn: Callable[[], None], socket: Path, nginx_command: list[str]) -> int:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._on_stop_signal)
+        signal.signal(signal.SIGALRM, lambda *_: self._signal_all(signal.SIGKILL))
+        self.children[_fork(run_gunicorn)] = "gunicorn"
+        if self._wait_for(socket):
+            self.children[_fork(lambda: os.execv(nginx_command[0], nginx_command))] = "nginx"
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            name = self.children.pop(pid, None)
+            if name and not self.stopping:
+                self._fail(f"{name} stopped by itself ({_describe(status)})")
+        return 1 if self.failed else 0
+
+    def _wait_for(self, socket: Path) -> bool:
+        """Whether gunicorn is listening on its socket (not stopped, not asked to stop)."""
+        while not self.stopping:
+            if socket.exists():
+                return True
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid:
+                self.children.pop(pid, None)
+                self._fail(f"gunicorn stopped before it listened ({_describe(status)})")
+                return False
+            time.sleep(0.05)
+        return False
+
+    def _fail(self, reason: str) -> None:
+        self.failed = reason
+        rest = " and ".join(self.children.values())
+        print(
+            f"soundingboard: {reason}" + (f"; stopping {rest}" if rest else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+        self._stop()
+
+    def _on_stop_signal(self, number: int, frame: object) -> None:
+        if self.stopping:  # asked twice: do not wait for the children
+            self._signal_all(signal.SIGKILL)
+        self._stop()
+
+    def _stop(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        for pid, name in list(self.children.items()):
+            _send(pid, _GRACEFUL[name])
+        signal.alarm(_KILL_AFTER_SECONDS)
+
+    def _signal_all(self, number: int) -> None:
+        for pid in list(self.children):
+            _send(pid, number)
+
+
+def _fork(run: Callable[[], object]) -> int:
+    """A child process that runs `run`, and stops if this process dies."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+            signal.signal(number, signal.SIG_DFL)
+        _die_with_parent(parent)
+        run()
+        status = 0
+    except SystemExit as stop:
+        status = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(status)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux only: SIGTERM when the parent dies, so that a killed `serve` leaves nothing
+    behind (the signal survives nginx's exec)."""
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _send(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"

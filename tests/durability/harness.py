@@ -34,7 +34,7 @@ from django.core import signing
 
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.conftest import write_consultation
-from tests.live_server import free_port, hidden_fields, test_database_url
+from tests.live_server import ensure_nginx, free_port, hidden_fields, test_database_url
 
 SECRET_KEY = "durability-tests-" + "k" * 40  # given to the server, so tokens can be made here
 FORM_TOKEN_SALT = "soundingboard.form-token"  # as soundingboard.collect.spam
@@ -138,6 +138,7 @@ def _wait_for_group_to_go(group: int, limit: float = 10) -> None:
 
 @contextlib.contextmanager
 def killable_server(folder: Path, data_dir: Path, workers: int = 2) -> Iterator[KillableServer]:
+    ensure_nginx()
     server = KillableServer(folder, data_dir, workers)
     server.start()
     try:

@@ -1,0 +1,167 @@
+"""The nginx that `soundingboard serve` starts in front of gunicorn, and its configuration.
+
+gunicorn's sync workers serve Django fastest here, but each one is held by a single
+connection for as long as that connection takes to send its request: a few idle or slowly
+sending clients stop the site answering anyone. nginx reads every request whole (headers and
+body, with short timeouts) and takes every response whole before it hands either on, so a
+worker only ever sees complete requests on a private unix socket, and slow clients cost nginx
+a little memory each. See docs/running-in-production.md and docs/performance.md ("Slow
+clients").
+
+The configuration is written from `TEMPLATE` into the data directory on every start; the same
+settings, with TLS added, are the production guide's nginx configuration.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import resource
+import shutil
+from pathlib import Path
+from string import Template
+
+NGINX_ENV = "SOUNDINGBOARD_NGINX"
+DEFAULT_NGINX = "/usr/sbin/nginx"
+INSTALL_COMMAND = "sudo apt-get install nginx"
+# Connections with a request in progress (its headers read) from one client address. Generous,
+# since a whole council may share one address, and still far below what nginx holds.
+CONNECTIONS_PER_CLIENT = 50
+
+TEMPLATE = Template(
+    """\
+# Written by `soundingboard serve` on every start: edits here are lost.
+# See docs/running-in-production.md for the configuration to run nginx yourself.
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile $open_files;
+worker_shutdown_timeout 10s;
+pid $run_dir/nginx.pid;
+# Client addresses are personal data: nginx's error lines name them, so only critical ones.
+error_log stderr crit;
+$user
+
+events {
+    worker_connections $connections;
+}
+
+http {
+    access_log off;
+    server_tokens off;
+    client_body_temp_path $run_dir/client-body;
+    proxy_temp_path $run_dir/proxy;
+    fastcgi_temp_path $run_dir/fastcgi;
+    uwsgi_temp_path $run_dir/uwsgi;
+    scgi_temp_path $run_dir/scgi;
+
+    # Slow and idle clients: a request's headers must arrive within 10 s, its body must not
+    # stall for 10 s, and a client that stops reading an answer is dropped after 10 s.
+    client_header_timeout 10s;
+    client_body_timeout 10s;
+    send_timeout 10s;
+    keepalive_timeout 5s;
+    reset_timedout_connection on;
+    client_max_body_size $max_body;
+    limit_conn_zone $$binary_remote_addr zone=per_client:10m;
+    limit_conn per_client $per_client;
+    limit_conn_status 429;
+
+    upstream soundingboard {
+        server unix:$socket;
+    }
+
+    server {
+        listen $listen;
+
+        location / {
+            proxy_pass http://soundingboard;
+            # Whole requests in, whole answers out: a worker never waits on a client.
+            proxy_request_buffering on;
+            proxy_buffering on;
+            proxy_connect_timeout 5s;
+            # As long as gunicorn gives a request (a large export).
+            proxy_read_timeout 300s;
+            proxy_send_timeout 300s;
+            proxy_redirect off;
+            proxy_set_header Host $$http_host;
+            # The client as nginx saw it, replacing anything the client sent.
+            proxy_set_header X-Forwarded-For $$remote_addr;
+            proxy_set_header X-Real-IP $$remote_addr;
+            proxy_set_header X-Forwarded-Proto $$scheme;
+            proxy_set_header X-Forwarded-Ssl "";
+            proxy_set_header X-Forwarded-Protocol "";
+            proxy_set_header X-Forwarded-Host "";
+            proxy_set_header X-Forwarded-Port "";
+            proxy_set_header Forwarded "";
+        }
+    }
+}
+"""
+)
+
+
+def find_nginx() -> str | None:
+    """nginx's path: $SOUNDINGBOARD_NGINX, Debian's /usr/sbin/nginx, or on the PATH."""
+    named = os.environ.get(NGINX_ENV)
+    if named:
+        return named if os.access(named, os.X_OK) else None
+    if os.access(DEFAULT_NGINX, os.X_OK):
+        return DEFAULT_NGINX
+    return shutil.which("nginx")
+
+
+def listen_address(host: str, port: int) -> str:
+    if ":" in host and not host.startswith("["):
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def open_files_limit() -> int:
+    """Raise this process's open-file limit as far as allowed (nginx inherits it): every
+    held connection is a file, two while a request is passed on."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
+
+
+def write_config(run_dir: Path, *, host: str, port: int, socket: Path, max_body_bytes: int) -> Path:
+    """Write nginx.conf into `run_dir` (private: it also holds buffered requests and answers)."""
+    open_files = open_files_limit()
+    user = ""
+    if os.geteuid() == 0:
+        # Started as root, nginx would run its workers as `nobody`, who cannot reach the
+        # private socket: they run as the user soundingboard runs as.
+        entry = pwd.getpwuid(os.geteuid())
+        user = f"user {entry.pw_name} {_group_name(entry.pw_gid)};"
+    text = TEMPLATE.substitute(
+        run_dir=run_dir,
+        socket=socket,
+        listen=listen_address(host, port),
+        max_body=max_body_bytes,
+        open_files=open_files,
+        connections=max(512, min(16384, open_files // 2 - 64)),
+        per_client=CONNECTIONS_PER_CLIENT,
+        user=user,
+    )
+    config = run_dir / "nginx.conf"
+    config.write_text(text)
+    config.chmod(0o600)
+    return config
+
+
+def command(nginx: str, config: Path) -> list[str]:
+    # -p and -e keep nginx away from its compiled-in paths under /var and /etc, which only
+    # root may write.
+    return [nginx, "-p", str(config.parent), "-e", "stderr", "-c", str(config)]
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
