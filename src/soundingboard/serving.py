@@ -36,7 +36,8 @@ from . import nginx
 from .core.data_dir import keep_files_private
 
 if TYPE_CHECKING:
-    from wsgiref.types import WSGIApplication
+    from collections.abc import Iterable
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 # The request line without its query string, and no client address: no personal data in logs.
 # Only these five values are filled in (`AccessLogger`).
@@ -141,13 +142,13 @@ class _Gunicorn(BaseApplication):
         return client_from_own_proxy(application) if self.behind_own_proxy else application
 
 
-def client_from_own_proxy(application: Callable) -> Callable:  # type: ignore[type-arg]
+def client_from_own_proxy(application: WSGIApplication) -> WSGIApplication:
     """The client's address as soundingboard's own nginx saw it, as REMOTE_ADDR.
 
     Over the unix socket gunicorn has no peer address to give. Only that nginx can reach the
     private socket, and it replaces any X-Real-IP a client sends, so the header is its word."""
 
-    def with_client(environ, start_response):  # type: ignore[no-untyped-def]
+    def with_client(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ["REMOTE_ADDR"] = environ.get("HTTP_X_REAL_IP", "")
         return application(environ, start_response)
 

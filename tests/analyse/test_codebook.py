@@ -4,6 +4,7 @@ and after, through `tagging` and through the codebook page."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 
 from soundingboard.accounts.models import Role
 from soundingboard.analyse import tagging
@@ -170,6 +171,34 @@ def test_the_codebook_page_for_an_analyst(analyst, records):
     ]
     history = analyst.get(CODEBOOK).content.decode()
     assert "Tag deleted" in history and "Tag “Rural areas”" in history
+
+
+def test_an_error_is_shown_with_the_tag_it_is_about(analyst, ana, records):
+    """The rename and merge errors open that tag's own "Rename, merge or delete", not the
+    last one of the codebook; an error creating a tag opens none."""
+    user, _ = ana
+    access = tagging.create_tag(user, SLUG, "Access")
+    rural = tagging.create_tag(user, SLUG, "Rural")  # last, in the order of names
+
+    def opened(reply) -> dict[int, list[str]]:
+        """{tag id: its error messages} of each tag whose changes are shown open."""
+        page = BeautifulSoup(reply.content, "html.parser")
+        return {
+            tag.pk: [m.get_text(" ", strip=True) for m in row.select(".govuk-error-message")]
+            for tag in (access, rural)
+            if (row := page.find(id=f"tag-{tag.pk}")) and row.select_one("details[open]")
+        }
+
+    renamed = analyst.post(f"{CODEBOOK}{access.pk}/rename/", {"name": "rural"})
+    assert renamed.status_code == 400
+    [(pk, [message])] = opened(renamed).items()
+    assert pk == access.pk and "already a tag called" in message
+
+    merged = analyst.post(f"{CODEBOOK}{access.pk}/merge/", {"into": access.pk})
+    assert list(opened(merged)) == [access.pk]
+
+    created = analyst.post(f"{CODEBOOK}new/", {"name": "access"})
+    assert created.status_code == 400 and opened(created) == {}
 
 
 def test_a_reader_sees_the_codebook_read_only(client, served, ana, records):

@@ -17,14 +17,23 @@ data always gives the same SVG.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .tables import Count, Table, is_suppressed
+from .tables import Count, Row, Suppressed, Table, is_suppressed
+
+if TYPE_CHECKING:
+    from .stats.ideas import IdeasResult, IdeaStats, Summary
+    from .stats.overview import TimeSeries
+
+# A label's box on the scatter: left, top, right, bottom.
+_Box = tuple[float, float, float, float]
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 TEXT = "#0b0c0c"  # 19.6:1 with white
@@ -95,7 +104,7 @@ def bar_chart(
         if is_suppressed(value):
             parts.append(_text(6, y + 13, "[c] hidden", size=13, fill=SECONDARY_TEXT))
         else:
-            width = value * scale  # type: ignore[operator]
+            width = value * scale
             if value:
                 parts.append(
                     f'<rect x="0" y="{y}" width="{_f(max(width, 1))}" height="{bar_height}" '
@@ -109,7 +118,7 @@ def bar_chart(
     return _svg("bar", title, desc, parts, height, id_prefix)
 
 
-def _value(table: Table, row, column: str | None) -> Count:
+def _value(table: Table, row: Row, column: str | None) -> Count:
     if column is None:
         return row.total
     index = [c.key for c in table.columns].index(column)
@@ -120,16 +129,16 @@ def _bar_desc(table: Table, values: list[Count], title: str, unit: str) -> str:
     counted = [
         (row.label, v) for row, v in zip(table.rows, values, strict=True) if not is_suppressed(v)
     ]
-    total = sum(v for _, v in counted)  # type: ignore[misc]
-    ranked = sorted(counted, key=lambda pair: -pair[1])  # type: ignore[operator]
+    total = sum(v for _, v in counted)
+    ranked = sorted(counted, key=lambda pair: -pair[1])
     sentences = [f"Bar chart: {title}."]
     if is_suppressed(table.n):
-        sentences.append(f"Based on fewer than {table.n.threshold} {unit}.")  # type: ignore[union-attr]
+        sentences.append(f"Based on fewer than {table.n.threshold} {unit}.")
     else:
         sentences.append(f"Based on {number(table.n)} {unit}.")
     top = [(label, v) for label, v in ranked[:3] if v]
     if top:
-        listed = "; ".join(f"{label}: {number(v)} ({percent(v, total)})" for label, v in top)  # type: ignore[arg-type]
+        listed = "; ".join(f"{label}: {number(v)} ({percent(v, total)})" for label, v in top)
         sentences.append(f"Most: {listed}.")
     zero = sum(1 for _, v in counted if v == 0)
     if zero:
@@ -143,7 +152,9 @@ def _bar_desc(table: Table, values: list[Count], title: str, unit: str) -> str:
 # Time series --------------------------------------------------------------------------------
 
 
-def time_series(series, *, title: str | None = None, id_prefix: str | None = None) -> str:
+def time_series(
+    series: TimeSeries, *, title: str | None = None, id_prefix: str | None = None
+) -> str:
     """Responses per period (a `stats.TimeSeries`) as columns on a labelled axis."""
     table: Table = series.table
     title = title or f"Responses per {series.interval}"
@@ -170,7 +181,7 @@ def time_series(series, *, title: str | None = None, id_prefix: str | None = Non
     for i, value in enumerate(values):
         if is_suppressed(value) or not value:
             continue
-        column_height = plot_height * value / ceiling  # type: ignore[operator]
+        column_height = plot_height * value / ceiling
         parts.append(
             f'<rect x="{_f(left + i * slot + (slot - column_width) / 2)}" '
             f'y="{_f(base - column_height)}" width="{_f(column_width)}" '
@@ -197,17 +208,17 @@ def time_series(series, *, title: str | None = None, id_prefix: str | None = Non
     return _svg("time", title, _time_desc(series, title, values), parts, height, id_prefix)
 
 
-def _time_desc(series, title: str, values: list[Count]) -> str:
+def _time_desc(series: TimeSeries, title: str, values: list[Count]) -> str:
     table: Table = series.table
     first, last = series.periods[0][0], series.periods[-1][1]
     sentences = [
         f"Column chart: {title}, from {_day(first)} to {_day(last)}.",
         f"{number(table.n)} responses in total."
         if not is_suppressed(table.n)
-        else f"Fewer than {table.n.threshold} responses in total.",  # type: ignore[union-attr]
+        else f"Fewer than {table.n.threshold} responses in total.",
     ]
     shown = [(row, v) for row, v in zip(table.rows, values, strict=True) if not is_suppressed(v)]
-    if shown and max(v for _, v in shown):  # type: ignore[type-var]
+    if any(v for _, v in shown):  # counts are never negative: the same as max(...) > 0
         row, value = max(shown, key=lambda pair: (pair[1], -table.rows.index(pair[0])))
         sentences.append(f"Most in one {series.interval}: {number(value)}, {row.label}.")
     empty = sum(1 for _, v in shown if v == 0)
@@ -233,13 +244,13 @@ def _nice_scale(top: int) -> tuple[int, int]:
         magnitude *= 10
 
 
-def _short_period(interval: str, start) -> str:
+def _short_period(interval: str, start: dt.date) -> str:
     if interval == "month":
         return f"{start:%b %Y}"
     return f"{start.day} {start:%b}"
 
 
-def _day(value) -> str:
+def _day(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
@@ -247,7 +258,7 @@ def _day(value) -> str:
 
 
 def distribution_chart(
-    rows: Sequence[tuple[str, object]],
+    rows: Sequence[tuple[str, Summary]],
     *,
     title: str,
     low: str = "Not at all",
@@ -272,22 +283,22 @@ def distribution_chart(
             y += label_size + 2
             parts.append(_text(0, y, line, size=label_size))
         y += 4
-        n = summary.n  # type: ignore[attr-defined]
-        distribution = summary.distribution  # type: ignore[attr-defined]
-        if is_suppressed(n) or any(is_suppressed(c) for c in distribution):
+        counts = _shown_counts(summary)
+        if counts is None:
             parts.append(
                 _text(0, y + 15, "[c] hidden: too few to show", size=13, fill=SECONDARY_TEXT)
             )
-        elif not n:
+        elif not counts[0]:
             parts.append(_text(0, y + 15, "No scores", size=13, fill=SECONDARY_TEXT))
         else:
+            n, distribution = counts
             x = 0.0
             for value, count in enumerate(distribution, start=1):
                 width = bar_width * count / n
                 if width >= 0.5:
                     parts.append(_segment(x, y, max(width - 1.5, 0.5), bar_height, value, prefix))
                 x += width
-            mean = summary.mean  # type: ignore[attr-defined]
+            mean = summary.mean
             note = f"n {number(n)}" + ("" if is_suppressed(mean) else f", mean {number(mean, 1)}")
             parts.append(_text(bar_width + 8, y + 15, note, size=13))
         y += bar_height + 8
@@ -296,7 +307,7 @@ def distribution_chart(
 
 
 def distribution_bar(
-    summary,
+    summary: Summary,
     *,
     title: str,
     low: str = "Not at all",
@@ -309,19 +320,28 @@ def distribution_bar(
     )
 
 
-def _distribution_desc(rows, title: str, low: str, high: str) -> str:
+def _distribution_desc(rows: Sequence[tuple[str, Summary]], title: str, low: str, high: str) -> str:
     sentences = [f"Stacked bar chart: {title}. Scores from 1 ({low}) to 5 ({high})."]
     for label, summary in rows:
-        n, distribution = summary.n, summary.distribution
-        if is_suppressed(n) or any(is_suppressed(c) for c in distribution):
+        counts = _shown_counts(summary)
+        if counts is None:
             sentences.append(f"{label}: hidden, too few to show.")
-        elif not n:
+        elif not counts[0]:
             sentences.append(f"{label}: no scores.")
         else:
+            n, distribution = counts
             shares = ", ".join(f"{v}: {percent(c, n)}" for v, c in enumerate(distribution, start=1))
             mean = "" if is_suppressed(summary.mean) else f", mean {number(summary.mean, 1)}"
             sentences.append(f"{label} ({number(n)} scores{mean}): {shares}.")
     return " ".join(sentences)
+
+
+def _shown_counts(summary: Summary) -> tuple[int, tuple[int, ...]] | None:
+    """A summary's n and its counts of 1 to 5, or None when any of them is hidden."""
+    distribution = tuple(c for c in summary.distribution if not is_suppressed(c))
+    if is_suppressed(summary.n) or len(distribution) < len(summary.distribution):
+        return None
+    return summary.n, distribution
 
 
 def _defs(prefix: str) -> str:
@@ -378,7 +398,7 @@ class _Point:
 
 
 def scatter(
-    ideas,
+    ideas: IdeasResult | Sequence[IdeaStats],
     *,
     title: str = "Ideas by usefulness and likelihood of use",
     x_label: str = "Usefulness (mean score)",
@@ -390,7 +410,7 @@ def scatter(
     `ideas` is a `stats.IdeasResult` or a sequence of `stats.IdeaStats`. The axes span the
     means (to the nearest half point, at least one point wide) within the 1 to 5 scale.
     """
-    items = getattr(ideas, "ideas", ideas)
+    items = ideas if isinstance(ideas, Sequence) else ideas.ideas
     points = [
         _Point(
             i.number,
@@ -402,10 +422,10 @@ def scatter(
         )
         for i in items
     ]
-    placed = [p for p in points if p.x is not None and p.y is not None]
+    placed = [(p, p.x, p.y) for p in points if p.x is not None and p.y is not None]
     left, top, size = 60, 12, 360
-    low_x, high_x = _span([p.x for p in placed])  # type: ignore[misc]
-    low_y, high_y = _span([p.y for p in placed])  # type: ignore[misc]
+    low_x, high_x = _span([px for _, px, _ in placed])
+    low_y, high_y = _span([py for _, _, py in placed])
     parts: list[str] = []
 
     def sx(v: float) -> float:
@@ -434,12 +454,12 @@ def scatter(
         f'<text x="14" y="{_f(top + size / 2)}" font-size="13" fill="{TEXT}" text-anchor="middle" '
         f'transform="rotate(-90 14 {_f(top + size / 2)})">{esc(y_label)}</text>'
     )
-    taken: list[tuple[float, float, float, float]] = []
-    for p in placed:
-        cx, cy = sx(p.x), sy(p.y)  # type: ignore[arg-type]
+    taken: list[_Box] = []
+    for _, px, py in placed:
+        cx, cy = sx(px), sy(py)
         taken.append((cx - 5, cy - 5, cx + 5, cy + 5))
-    for p in placed:
-        cx, cy = sx(p.x), sy(p.y)  # type: ignore[arg-type]
+    for p, px, py in placed:
+        cx, cy = sx(px), sy(py)
         parts.append(
             f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="5" fill="{BAR}" stroke="#ffffff" '
             f'stroke-width="1.5" class="sb-chart__point"/>'
@@ -490,7 +510,7 @@ _LABEL_PLACES = (
 )
 
 
-def _mean(value) -> float | None:
+def _mean(value: float | Suppressed | None) -> float | None:
     return None if value is None or is_suppressed(value) else float(value)
 
 
@@ -513,7 +533,7 @@ def _half_points(low: float, high: float) -> list[float]:
     return ticks
 
 
-def _overlap(a, b) -> bool:
+def _overlap(a: _Box, b: _Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ..accounts import audit
 from ..collect.models import Contact, Response
@@ -75,7 +75,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def contacts_with_email(email: str):  # type: ignore[no-untyped-def]
+def contacts_with_email(email: str) -> QuerySet[Contact]:
     email = email.strip()
     if not email:
         raise ErasureError("give an email address")
@@ -142,7 +142,7 @@ def retention_cutoff(consultation: Consultation, before: dt.date | None, today: 
     return until + dt.timedelta(days=1)
 
 
-def purgeable(consultation: Consultation, before: dt.date):  # type: ignore[no-untyped-def]
+def purgeable(consultation: Consultation, before: dt.date) -> QuerySet[Contact]:
     """The contact records `purge_contacts` would delete."""
     start = dt.datetime.combine(before, dt.time(), consultation.settings.zone())
     mine = Q(responses__consultation=consultation.slug, responses__submitted_at__lt=start)

@@ -48,6 +48,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
+from django.db.models import QuerySet
+
 from ..collect.models import ActivityTick, Contact, IdeaScore, Response
 from ..publish.consultation import Consultation
 from .filters import FilterContext, ResponseFilter
@@ -141,7 +143,7 @@ class Export:
 
     # What is exported ---------------------------------------------------------------------
 
-    def queryset(self):  # type: ignore[no-untyped-def]
+    def queryset(self) -> QuerySet[Response]:
         return self.filter.apply(Response.objects.all())
 
     def count(self) -> int:

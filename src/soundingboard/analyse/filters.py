@@ -30,7 +30,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,8 @@ from .tables import NOT_GIVEN_LABEL
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+
+_QuerySet = TypeVar("_QuerySet", bound="QuerySet[Any, Any]")
 
 # Filter values that are not option text. The brackets keep them apart from the options a
 # consultation lists (an option spelled exactly like one would be confused with it).
@@ -258,7 +260,7 @@ class ResponseFilter:
                     FilterProblem("kind", "Kind must be page feedback or the main questionnaire")
                 )
 
-        statuses = []
+        statuses: list[str] = []
         for value in _values(query, "status"):
             if value == "all":
                 statuses.extend(STATUSES)
@@ -313,14 +315,21 @@ class ResponseFilter:
             return replace(self, date_to=None)
         if parameter == "kind":
             return replace(self, kind=None)
+
+        def kept(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(v for v in values if value is not None and v != value)
+
         if parameter == "status":
-            kept = tuple(s for s in self.statuses if value is not None and s != value)
-            return replace(self, statuses=kept or DEFAULT_STATUSES)
-        name = {"group": "role_groups", "role": "roles", "page": "pages", "nature": "natures"}[
-            parameter
-        ]
-        kept = tuple(v for v in getattr(self, name) if value is not None and v != value)
-        return replace(self, **{name: kept})
+            return replace(self, statuses=kept(self.statuses) or DEFAULT_STATUSES)
+        if parameter == "group":
+            return replace(self, role_groups=kept(self.role_groups))
+        if parameter == "role":
+            return replace(self, roles=kept(self.roles))
+        if parameter == "page":
+            return replace(self, pages=kept(self.pages))
+        if parameter == "nature":
+            return replace(self, natures=kept(self.natures))
+        raise KeyError(parameter)
 
     @property
     def is_filtered(self) -> bool:
@@ -391,7 +400,7 @@ class ResponseFilter:
             q &= either
         return q
 
-    def apply(self, queryset: QuerySet) -> QuerySet:
+    def apply(self, queryset: _QuerySet) -> _QuerySet:
         """The responses of a Response queryset that this filter counts."""
         return queryset.filter(self.q())
 

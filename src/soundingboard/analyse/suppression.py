@@ -44,18 +44,16 @@ def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD, *, secondary: boo
 
 def _matrix(table: Table) -> list[list[int]]:
     """Rows of [cells..., row total], then [column totals..., grand total]."""
-    if _has_hidden(table):
+    _unhidden(table.n)
+    matrix = [[_unhidden(v) for v in (*row.cells, row.total)] for row in table.rows]
+    matrix.append([_unhidden(v) for v in (*table.column_totals, table.total)])
+    return matrix
+
+
+def _unhidden(value: Count) -> int:
+    if is_suppressed(value):
         raise ValueError("this table has hidden counts already; suppress the original")
-    matrix = [[*row.cells, row.total] for row in table.rows]
-    matrix.append([*table.column_totals, table.total])
-    return matrix  # type: ignore[return-value]
-
-
-def _has_hidden(table: Table) -> bool:
-    values = [table.total, table.n, *table.column_totals]
-    for row in table.rows:
-        values += [*row.cells, row.total]
-    return any(is_suppressed(v) for v in values)
+    return value
 
 
 def _hide(
@@ -119,7 +117,7 @@ def _rebuild(
     if table.n == table.total:
         n: Count = total
     else:
-        n = _primary(table.n, threshold)  # type: ignore[arg-type]
+        n = _primary(_unhidden(table.n), threshold)
     return replace(
         table,
         rows=rows,
@@ -153,14 +151,19 @@ def suppress_overview(overview: Overview, threshold: int = DEFAULT_THRESHOLD) ->
         statuses=replace(
             overview.statuses,
             table=statuses,
-            accepted=statuses.value("accepted") if statuses.row("accepted") else 0,
-            spam=statuses.value("spam") if statuses.row("spam") else 0,
-            hidden=statuses.value("hidden") if statuses.row("hidden") else 0,
+            accepted=_row_total(statuses, "accepted"),
+            spam=_row_total(statuses, "spam"),
+            hidden=_row_total(statuses, "hidden"),
             untagged=_primary(overview.statuses.untagged, threshold)
             if isinstance(overview.statuses.untagged, int)
             else overview.statuses.untagged,
         ),
     )
+
+
+def _row_total(table: Table, key: str) -> Count:
+    row = table.row(key)
+    return row.total if row else 0
 
 
 def suppress_ideas(result: IdeasResult, threshold: int = DEFAULT_THRESHOLD) -> IdeasResult:
@@ -227,7 +230,7 @@ def _hidden_summary(
     mean = summary.mean
     median = summary.median
     if any_hidden and mean is not None:
-        mean = Suppressed(threshold, secondary=not (is_suppressed(n) and not n.secondary))  # type: ignore[union-attr]
+        mean = Suppressed(threshold, secondary=not (is_suppressed(n) and not n.secondary))
     if is_suppressed(n) and median is not None:
-        median = Suppressed(threshold, secondary=n.secondary)  # type: ignore[union-attr]
+        median = Suppressed(threshold, secondary=n.secondary)
     return replace(summary, n=n, distribution=distribution, mean=mean, median=median)

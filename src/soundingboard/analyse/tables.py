@@ -8,6 +8,10 @@ draw it. They hold data only: no HTML, no formatting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 NOT_GIVEN_LABEL = "Not given"
 
@@ -38,7 +42,7 @@ class Suppressed:
 Count = int | Suppressed
 
 
-def is_suppressed(value: object) -> bool:
+def is_suppressed(value: object) -> TypeIs[Suppressed]:
     return isinstance(value, Suppressed)
 
 
@@ -106,7 +110,7 @@ class Table:
         """`value` as a fraction of the table's total (None when it or the total is hidden)."""
         if is_suppressed(value) or is_suppressed(self.total) or not self.total:
             return None
-        return value / self.total  # type: ignore[operator]
+        return value / self.total
 
     def ranked(self, column_key: str | None = None) -> tuple[Row, ...]:
         """The rows from most to fewest (in one column, or by row total); hidden counts last."""
@@ -119,7 +123,7 @@ class Table:
                 value = row.cells[[c.key for c in self.columns].index(column_key)]
             if is_suppressed(value):
                 return (1, 0, position)
-            return (0, -value, position)  # type: ignore[operator]
+            return (0, -value, position)
 
         return tuple(row for _, row in sorted(enumerate(self.rows), key=order))
 

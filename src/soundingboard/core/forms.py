@@ -7,6 +7,7 @@ value the page fills in itself.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import Any
 
 from django import forms
@@ -44,15 +45,16 @@ class GovukForm(forms.Form):
 class VisibleMinLengthValidator(MinLengthValidator):
     """A minimum length that counts only the characters that show (`visible_length`)."""
 
-    def clean(self, x: str) -> int:
-        return visible_length(x)
+    def clean(self, x: Sized) -> int:
+        # A TextField's value is always text; anything else is counted as Django counts it.
+        return visible_length(x) if isinstance(x, str) else len(x)
 
 
 class TextField(forms.CharField):
     """A CharField that removes control characters before checking lengths; its minimum
     length, if any, counts only the characters that show."""
 
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.validators = [
             VisibleMinLengthValidator(v.limit_value) if type(v) is MinLengthValidator else v

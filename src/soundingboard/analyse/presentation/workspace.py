@@ -8,8 +8,9 @@ parts base.html, `_analysis_subnav.html` and the breadcrumbs read are made in on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -18,6 +19,8 @@ from ...accounts.models import Role
 from ...collect.models import Response
 from ...publish.consultation import Consultation
 from ..filters import QUESTIONNAIRE_LABEL
+
+_M = TypeVar("_M", bound=Model)
 
 
 def workspace_context(
@@ -91,3 +94,10 @@ def int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def by_posted_id(queryset: QuerySet[_M], value: Any) -> _M | None:
+    """The object of `queryset` with a posted id, or None when there is none (or the value
+    is not an id)."""
+    pk = int_or_none(value)
+    return None if pk is None else queryset.filter(pk=pk).first()

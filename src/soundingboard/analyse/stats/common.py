@@ -30,7 +30,7 @@ def analysis_index_names() -> list[str]:
 
 def analysis_index_sql(connection: BaseDatabaseWrapper) -> list[str]:
     """CREATE INDEX statements for the analysis indexes on a connection (for the benchmark)."""
-    statements = []
+    statements: list[str] = []
     with connection.schema_editor(collect_sql=True, atomic=False) as editor:
         for model, indexes in analysis_indexes().items():
             statements.extend(str(index.create_sql(model, editor)) for index in indexes)

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy
 from django.db import connections
-from django.db.models import CharField, F, Func, Q
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import CharField, F, Func, Model, Q
 from django.db.models import Count as CountOf
 
 from ...collect.models import ActivityTick, IdeaScore, Response
@@ -199,6 +201,7 @@ def _measure(
     for counts in by_group.values():
         overall.update(counts)
     summary = _summary(overall)
+    assert isinstance(summary.n, int)  # counted here, so nothing is hidden yet
     return MeasureStats(
         measure=measure,
         question=question,
@@ -206,7 +209,7 @@ def _measure(
         groups=tuple(
             GroupSummary(g, option_label(g), _summary(by_group.get(g, Counter()))) for g in groups
         ),
-        not_scored=respondents - summary.n,  # type: ignore[operator]
+        not_scored=respondents - summary.n,
     )
 
 
@@ -247,7 +250,11 @@ TickCounts = dict[tuple[str, str, bool], Counter[str]]  # (idea, activity, match
 
 
 def _add_scores(
-    scores: ScoreCounts, idea: str, usefulness, likelihood, by_group: Counter[str]
+    scores: ScoreCounts,
+    idea: str,
+    usefulness: int | None,
+    likelihood: int | None,
+    by_group: Counter[str],
 ) -> None:
     for measure, value in (("usefulness", usefulness), ("likelihood", likelihood)):
         if value in SCALE:
@@ -277,13 +284,13 @@ def _ideas_generic(
         _add_scores(scores, idea, usefulness, likelihood, Counter({context.group_of(role): count}))
 
     ticks: TickCounts = defaultdict(Counter)
-    rows = (
+    tick_rows = (
         ActivityTick.objects.filter(related)
         .order_by()
         .values_list("idea", "activity", "matched", "response__role")
         .annotate(n=CountOf("*"))
     )
-    for idea, activity, matched, role, count in rows:
+    for idea, activity, matched, role, count in tick_rows:
         ticks[(idea, activity, bool(matched))][context.group_of(role)] += count
     return respondents, scores, dict(ticks)
 
@@ -320,7 +327,7 @@ def _ideas_sqlite(
         counts = numpy.bincount(group_by_id[found], minlength=len(group_order) + 1)
         return Counter({group_order[i - 1]: int(c) for i, c in enumerate(counts) if i and c})
 
-    def counted(table: type, columns: str) -> list[tuple]:
+    def counted(table: type[Model], columns: str) -> list[tuple[Any, ...]]:
         # `+response_id`: keep the analysis index (ordered by the grouped columns) in use.
         with connections[Response.objects.db].cursor() as cursor:
             cursor.execute(
@@ -344,7 +351,9 @@ def _ideas_sqlite(
     return respondents, scores, ticks
 
 
-def _selected_ids_and_roles(flt: ResponseFilter, connection) -> list[tuple[int, str]]:
+def _selected_ids_and_roles(
+    flt: ResponseFilter, connection: BaseDatabaseWrapper
+) -> list[tuple[int, str]]:
     """(id, role) of the questionnaire responses that pass the filter."""
     # `+status`: without statistics SQLite would otherwise read the time index by
     # (consultation, status), all kinds, rather than the cube index by (consultation, kind).

@@ -19,6 +19,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from django.db import connections
 from django.db.models import Count as CountOf
@@ -196,7 +197,7 @@ def _cube(flt: ResponseFilter) -> dict[tuple[str, str, str, str, str], int]:
         # an index) never lead it away from reading the cube index in its own order.
         table = connection.ops.quote_name(Response._meta.db_table)
         where = ["consultation = %s"]
-        params: list[object] = [flt.consultation]
+        params: list[str | None] = [flt.consultation]
         start, end = flt.bounds()
         if start:
             where.append("+submitted_at >= %s")
@@ -260,7 +261,7 @@ def _ordered(labels: dict[str, str], counted: Counter[str]) -> list[str]:
 def _over_time(flt: ResponseFilter) -> TimeSeries:
     context = flt.context
     assert context is not None
-    first, last = _date_range(flt)
+    first, last = _date_range(flt, context.zone)
     interval, periods = _periods(first, last)
     counts = _period_counts(flt, periods, context.zone) if periods else []
     rows = [
@@ -274,9 +275,8 @@ def _over_time(flt: ResponseFilter) -> TimeSeries:
     )
 
 
-def _date_range(flt: ResponseFilter) -> tuple[dt.date | None, dt.date | None]:
+def _date_range(flt: ResponseFilter, zone: ZoneInfo) -> tuple[dt.date | None, dt.date | None]:
     """The days to chart: the filter's dates, else those of the first and last response."""
-    zone = flt.context.zone  # type: ignore[union-attr]
     first, last = flt.date_from, flt.date_to
     if first is None or last is None:
         base = Response.objects.filter(consultation=flt.consultation).order_by()
@@ -334,7 +334,9 @@ def _day(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _period_counts(flt: ResponseFilter, periods: list[tuple[dt.date, dt.date]], zone) -> list[int]:
+def _period_counts(
+    flt: ResponseFilter, periods: list[tuple[dt.date, dt.date]], zone: ZoneInfo
+) -> list[int]:
     """How many filtered responses fall in each period: one index range count per period."""
     connection = connections[Response.objects.db]
     # Without the filter's own dates (the periods lie within them): with two ranges on the
@@ -342,7 +344,8 @@ def _period_counts(flt: ResponseFilter, periods: list[tuple[dt.date, dt.date]], 
     undated = replace(flt, date_from=None, date_to=None)
     inner = undated.apply(Response.objects.order_by()).values("submitted_at")
     inner_sql, inner_params = inner.query.get_compiler(connection=connection).as_sql()
-    values, params = [], []
+    values: list[str] = []
+    params: list[int | str | None] = []
     for i, (start, end) in enumerate(periods):
         low = dt.datetime.combine(start, dt.time(), zone)
         high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)

@@ -16,7 +16,7 @@ import re
 
 from django import template
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 register = template.Library()
 
@@ -53,7 +53,8 @@ def _marker(found: re.Match[str]) -> str:
 def mark_bidi(value: object) -> SafeString:
     """The text, escaped (always: the markers make it HTML), with each bidirectional control
     shown as a marker."""
-    text = conditional_escape(value)
+    # Django escapes any value as its str(); text that is safe already is kept as it is.
+    text = conditional_escape(value if isinstance(value, SafeData) else str(value))
     if not _BIDI.search(text):
         return text
     return mark_safe(_BIDI.sub(_marker, str(text)))  # escaped above; markers are our own

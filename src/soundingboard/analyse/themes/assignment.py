@@ -209,11 +209,8 @@ def themes_of(run: ThemeRun, response_ids: Sequence[int]) -> dict[int, dict[int,
 
 
 def _labels(current: dict[int, ThemeAssignment]) -> list[str]:
-    return [
-        current[rank].theme.label
-        for rank in (1, 2)
-        if rank in current and current[rank].theme is not None
-    ]
+    themes = (current[rank].theme for rank in (1, 2) if rank in current)
+    return [theme.label for theme in themes if theme is not None]
 
 
 def _check(run: ThemeRun, *themes: Theme | None) -> None:

@@ -391,7 +391,7 @@ def split_theme(
     with transaction.atomic():
         other = other_theme(run)
         next_key = max(run.themes.values_list("key", flat=True)) + 1
-        made = []
+        made: list[Theme] = []
         for candidate in result.themes:
             if candidate.key == Theme.OTHER:
                 target = other
@@ -409,10 +409,10 @@ def split_theme(
                 )
                 next_key += 1
                 made.append(target)
-            ids = list(candidate.response_ids)
-            for start in range(0, len(ids), CHUNK):
+            moved = list(candidate.response_ids)
+            for start in range(0, len(moved), CHUNK):
                 ThemeAssignment.objects.filter(
-                    theme=theme, response_id__in=ids[start : start + CHUNK]
+                    theme=theme, response_id__in=moved[start : start + CHUNK]
                 ).update(theme=target)
         # Answers that could not be read again (marked spam since, say) fit none of them.
         ThemeAssignment.objects.filter(theme=theme).update(theme=other)

@@ -22,7 +22,7 @@ from ...publish.registry import get_consultation
 from .. import tagging
 from ..models import ResponseTag, Tag
 from ..presentation.response_list import list_url
-from ..presentation.workspace import int_or_none, responses_count, workspace_context
+from ..presentation.workspace import by_posted_id, responses_count, workspace_context
 
 
 @analyst_view
@@ -54,7 +54,7 @@ def _render_codebook(
     anchors = {"new_tag": "new-tag-name"}
     if tag is not None:
         anchors |= {"rename": f"rename-{tag.pk}", "merge": f"merge-{tag.pk}"}
-    tags = list(
+    tags = (
         Tag.objects.filter(consultation=slug)
         .annotate(
             n=Count("response_tags"),
@@ -62,8 +62,8 @@ def _render_codebook(
         )
         .order_by("name", "id")
     )
-    for tag in tags:
-        tag.list_url = list_url(slug, urlencode([("tag", tag.pk), ("status", "all")]))
+    # Each tag with the link to its responses. (A name of its own: `tag` is the one in error.)
+    codebook = [(t, list_url(slug, urlencode([("tag", t.pk), ("status", "all")]))) for t in tags]
     records = list(tagging.codebook_history(slug)[:50])
     return render(
         request,
@@ -72,7 +72,7 @@ def _render_codebook(
             request,
             consultation,
             current="codebook",
-            codebook=tags,
+            codebook=codebook,
             errors=errors,
             error_links=[(anchors[key], message) for key, message in errors.items()],
             error_tag_id=tag.pk if tag is not None else None,
@@ -106,7 +106,7 @@ def codebook_merge(request: HttpRequest, slug: str, tag_id: int) -> HttpResponse
     consultation = get_consultation(slug)
     source = get_object_or_404(Tag, consultation=slug, pk=tag_id)
     data = request.POST if request.method == "POST" else request.GET
-    target = Tag.objects.filter(consultation=slug, pk=int_or_none(data.get("into"))).first()
+    target = by_posted_id(Tag.objects.filter(consultation=slug), data.get("into"))
     if target is None or target.pk == source.pk:
         return _render_codebook(
             request, consultation, {"merge": "Choose a different tag to merge into"}, source

@@ -20,23 +20,27 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from typing import BinaryIO
 
 from django.http import (
     FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
+    QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from ...accounts import audit
 from ...accounts.access import analyst_view, can_see_personal_data
+from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from ..exports import CONTENT_TYPES, FORMATS, Export, describe_filter
-from ..filters import STATUS_LABELS, STATUSES, ResponseFilter
+from ..filters import STATUS_LABELS, STATUSES, FilterProblem, ResponseFilter
 from ..presentation.workspace import tab_links, workspace_context
 
 FORMAT_LABELS = {
@@ -47,7 +51,9 @@ FORMAT_LABELS = {
 TRUE = ("1", "on", "yes", "true")
 
 
-def _read(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+def _read(
+    request: HttpRequest, slug: str
+) -> tuple[Consultation, ResponseFilter, list[FilterProblem], QueryDict]:
     consultation = get_consultation(slug)
     query = request.POST if request.method == "POST" else request.GET
     flt, problems = ResponseFilter.from_query(query, consultation)
@@ -80,8 +86,8 @@ def export_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@analyst_view
-def export_download(request: HttpRequest, slug: str) -> HttpResponse:
+@analyst_view  # type: ignore[arg-type]  # it streams; analyst_view only sets headers, fine
+def export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     consultation, flt, _problems, query = _read(request, slug)
@@ -108,7 +114,7 @@ def export_download(request: HttpRequest, slug: str) -> HttpResponse:
 
     filename = export.filename(format, timezone.localdate())
     if format == "xlsx":
-        response: HttpResponse = FileResponse(
+        response: StreamingHttpResponse = FileResponse(
             _xlsx_file(export),
             as_attachment=True,
             filename=filename,
@@ -125,7 +131,7 @@ def export_download(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _xlsx_file(export: Export):  # type: ignore[no-untyped-def]
+def _xlsx_file(export: Export) -> BinaryIO:
     """The XLSX file, written to a temporary file and opened for reading. Its name is removed
     at once, so nothing is left on disk whatever happens to the download: the open file is
     read and then closed by FileResponse. (Where an open file cannot be removed, as on

@@ -21,7 +21,7 @@ from ...publish.registry import get_consultation
 from .. import tagging
 from ..models import Tag
 from ..presentation.response_list import consultation_tags, list_url
-from ..presentation.workspace import int_or_none, page_label, workspace_context
+from ..presentation.workspace import by_posted_id, int_or_none, page_label, workspace_context
 
 ERROR_ANCHORS = {"tag": "new-tag", "note": "note", "status": "status-accepted"}
 
@@ -114,11 +114,10 @@ def response_tags(request: HttpRequest, slug: str, reference: str) -> HttpRespon
         if name:
             tag, _ = tagging.get_or_create_tag(request.user, slug, name)
         else:
-            tag = Tag.objects.filter(
-                consultation=slug, pk=int_or_none(request.POST.get("tag"))
-            ).first()
-            if tag is None:
+            chosen = by_posted_id(Tag.objects.filter(consultation=slug), request.POST.get("tag"))
+            if chosen is None:
                 raise tagging.TaggingError("Choose a tag or enter a new tag's name")
+            tag = chosen
     except tagging.TaggingError as error:
         return _render_detail(request, consultation, response, {"tag": str(error)}, request.POST)
     if tagging.add_tag(request.user, [response], tag):

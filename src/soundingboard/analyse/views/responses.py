@@ -30,7 +30,12 @@ from ..presentation.response_list import (
     page_links,
     read_list_query,
 )
-from ..presentation.workspace import int_or_none, page_label, responses_count, workspace_context
+from ..presentation.workspace import (
+    by_posted_id,
+    page_label,
+    responses_count,
+    workspace_context,
+)
 
 
 @analyst_view
@@ -69,7 +74,7 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     list_query = clean_query(request.POST.get("query", ""))
     back = list_url(slug, list_query)
     action = request.POST.get("action", "")
-    tag = Tag.objects.filter(consultation=slug, pk=int_or_none(request.POST.get("tag"))).first()
+    tag = by_posted_id(Tag.objects.filter(consultation=slug), request.POST.get("tag"))
     if tag is None:
         notify(request, "Nothing was changed: choose a tag first.")
         return redirect(back)

@@ -49,7 +49,7 @@ from ..presentation.themes import (
     theme_url,
     themes_context,
 )
-from ..presentation.workspace import int_or_none, responses_count
+from ..presentation.workspace import by_posted_id, int_or_none, responses_count
 from ..themes import embedding
 from ..themes.assignment import assign, confirm, corrections, move, themes_of
 from ..themes.common import ThemeError
@@ -259,7 +259,9 @@ def _render_run(
                 (
                     g,
                     answer_text(g.representative, run.field) if g.representative else "",
-                    main_theme.get(g.representative_id, ""),
+                    main_theme.get(g.representative_id, "")
+                    if g.representative_id is not None
+                    else "",
                 )
                 for g in groups
             ],
@@ -455,8 +457,8 @@ def theme_page(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> H
 def themes_move(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     """Move the ticked answers of one theme's list to another theme."""
     run = run_or_404(slug, run_id)
-    source = run.themes.filter(pk=int_or_none(request.POST.get("from"))).first()
-    target = run.themes.filter(pk=int_or_none(request.POST.get("to"))).first()
+    source = by_posted_id(run.themes.all(), request.POST.get("from"))
+    target = by_posted_id(run.themes.all(), request.POST.get("to"))
     back = theme_url(source) if source else run_url(run)
     page = int_or_none(request.POST.get("p"))
     if page and page > 1:

@@ -17,7 +17,7 @@ from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from ..models import ThemeRun
 from ..presentation.themes import run_or_404, run_trail, themes_context
-from ..presentation.workspace import int_or_none, page_label
+from ..presentation.workspace import by_posted_id, page_label
 from ..themes.assignment import correct, themes_of
 from ..themes.common import ThemeError
 from ..themes.engine.fields import answer_text
@@ -41,8 +41,8 @@ def response_themes_correct(
     consultation = get_consultation(slug)
     run = run_or_404(slug, run_id)
     response = get_object_or_404(Response, consultation=slug, reference=reference)
-    main = run.themes.filter(pk=int_or_none(request.POST.get("main"))).first()
-    second = run.themes.filter(pk=int_or_none(request.POST.get("second"))).first()
+    main = by_posted_id(run.themes.all(), request.POST.get("main"))
+    second = by_posted_id(run.themes.all(), request.POST.get("second"))
     try:
         if main is None:
             raise ThemeError("Choose the answer's main theme")

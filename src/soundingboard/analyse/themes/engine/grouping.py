@@ -153,11 +153,14 @@ def spherical_kmeans(
     if restarts is None:
         restarts = RESTARTS if len(vectors) * k <= RESTART_LIMIT else 1
     rng = np.random.default_rng(seed)
-    best, best_total = None, -np.inf
+    best: tuple[np.ndarray, np.ndarray] | None = None
+    best_total = -np.inf
     for _ in range(restarts):
         centres, labels, total = _lloyd(vectors, _seed_centres(vectors, k, rng), iterations)
-        if total > best_total:
+        if best is None or total > best_total:
             best, best_total = (centres, labels), total
+    if best is None:
+        raise ValueError("restarts must be 1 or more")
     return best
 
 

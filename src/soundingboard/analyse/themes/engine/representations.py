@@ -18,6 +18,7 @@ import importlib.util
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,10 @@ from .sentence_model import (
     sentence_model,
     static_model_dir,
 )
+
+if TYPE_CHECKING:
+    from model2vec import StaticModel
+    from scipy import sparse
 
 NAMES = ("tfidf", "static", "sentence")
 
@@ -180,7 +185,7 @@ _PROBE = "Hello, world! It's fine... isn't it?  Café 3.5% (and\tso on)"
 
 
 @lru_cache(maxsize=2)
-def _static_model(path: str, _built: int):
+def _static_model(path: str, _built: int) -> tuple[StaticModel, np.ndarray, bool]:
     """The model, its vectors as float32, and whether its tokenizer splits on whitespace
     first (true of the WordPiece models that build_static_embedding makes). `_built` (the
     time its config was written) makes a rebuilt model load afresh."""
@@ -208,7 +213,7 @@ def _static(texts: list[str], model_dir: Path, progress: Progress | None) -> np.
     )
 
 
-def _mean_by_word(model, table: np.ndarray, texts: list[str]) -> np.ndarray:
+def _mean_by_word(model: StaticModel, table: np.ndarray, texts: list[str]) -> np.ndarray:
     """What model.encode gives (the mean of the text's token vectors), five times faster:
     each distinct word is tokenised once, and the means are two sparse products."""
     from scipy import sparse
@@ -224,7 +229,7 @@ def _mean_by_word(model, table: np.ndarray, texts: list[str]) -> np.ndarray:
     encodings = model.tokenizer.encode_batch_fast(list(index), add_special_tokens=False)
     tokens_of_word = [[t for t in encoding.ids if t != unknown] for encoding in encodings]
 
-    def incidence(rows: list[list[int]], width: int):
+    def incidence(rows: list[list[int]], width: int) -> sparse.csr_matrix:
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         columns = np.fromiter((c for row in rows for c in row), np.int64, int(lengths.sum()))
         pointers = np.concatenate([[0], np.cumsum(lengths)])

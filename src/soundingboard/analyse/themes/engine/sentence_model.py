@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 STATIC_MODEL_NAME = "static-minilm"
 INSTALL_EMBEDDINGS = "Install the embeddings extra: pip install 'soundingboard[embeddings]'"
@@ -63,7 +67,7 @@ def quiet_transformers() -> Iterator[None]:
 
 
 @lru_cache(maxsize=1)
-def sentence_model():
+def sentence_model() -> SentenceTransformer:
     """The sentence-transformers model, loaded once per process from the package's folder."""
     offline()
     from sentence_transformers import SentenceTransformer  # loads PyTorch: only when asked

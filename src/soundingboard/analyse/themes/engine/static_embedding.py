@@ -46,7 +46,7 @@ def build_static_embedding(
     offline()
     try:  # the embeddings extra (PyTorch): imported only to build
         from model2vec.distill import distill_from_model, inference
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
     except ImportError as error:
         raise RepresentationUnavailable(
             "Building the static embedding needs the embeddings extra: "
@@ -60,6 +60,8 @@ def build_static_embedding(
     with quiet_transformers():
         model = AutoModel.from_pretrained(str(source))
         tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True)
+    # MiniLM's folder has its tokenizer.json, so `use_fast` always gives the fast one.
+    assert isinstance(tokenizer, PreTrainedTokenizerFast)
 
     # Model2Vec reports its progress through a tqdm bar: ours replaces it.
     with mock.patch.object(inference, "tqdm", functools.partial(_Bar, progress)):
@@ -89,7 +91,9 @@ def build_static_embedding(
 class _Bar:
     """Stands in for Model2Vec's progress bar, passing its counts to `progress`."""
 
-    def __init__(self, progress: Callable[[int, int], None] | None, total: int, **_) -> None:
+    def __init__(
+        self, progress: Callable[[int, int], None] | None, total: int, **_: object
+    ) -> None:
         self.progress, self.total, self.done = progress, total, 0
         if progress:
             progress(0, total)
