@@ -9,7 +9,8 @@ a little memory each. See docs/running-in-production.md and docs/performance.md 
 clients").
 
 The configuration is written from `TEMPLATE` into the data directory on every start; the same
-settings, with TLS added, are the production guide's nginx configuration.
+settings, with TLS added, are the production guide's nginx configuration. The same template,
+with several servers in its upstream, is the load balancer of scripts/scale_out.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import pwd
 import resource
 import shutil
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from string import Template
 
@@ -31,7 +33,7 @@ CONNECTIONS_PER_CLIENT = 50
 
 TEMPLATE = Template(
     """\
-# Written by `soundingboard serve` on every start: edits here are lost.
+# Written by soundingboard on every start: edits here are lost.
 # See docs/running-in-production.md for the configuration to run nginx yourself.
 daemon off;
 master_process on;
@@ -69,8 +71,7 @@ http {
     limit_conn_status 429;
 
     upstream soundingboard {
-        server unix:$socket;
-    }
+$servers    }
 
     server {
         listen $listen;
@@ -81,7 +82,7 @@ http {
             proxy_request_buffering on;
             proxy_buffering on;
             proxy_connect_timeout 5s;
-            # As long as gunicorn gives a request (a large export).
+$retries            # As long as gunicorn gives a request (a large export).
             proxy_read_timeout 300s;
             proxy_send_timeout 300s;
             proxy_redirect off;
@@ -129,8 +130,45 @@ def open_files_limit() -> int:
     return soft
 
 
-def write_config(run_dir: Path, *, host: str, port: int, socket: Path, max_body_bytes: int) -> Path:
-    """Write nginx.conf into `run_dir` (private: it also holds buffered requests and answers)."""
+# Balancing between servers: a request that no server has received (the connection was
+# refused or timed out) goes to the next one, whatever its method; one that a server received
+# and then failed to answer is sent again only if it is idempotent (GET, HEAD and the like).
+# nginx never sends a POST twice unless told to (`non_idempotent`); a respondent whose server
+# stopped mid-request gets a 502 and sends the form again, and its token keeps that one
+# submission (docs/running-in-production.md, "Several machines").
+RETRIES = """\
+            # A request no server received goes to the next; a POST is never sent twice.
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 2;
+            proxy_next_upstream_timeout 10s;
+"""
+# A server that fails is left out for this long before it is tried again.
+FAIL_TIMEOUT_SECONDS = 5
+
+
+def write_config(
+    run_dir: Path,
+    *,
+    host: str,
+    port: int,
+    max_body_bytes: int,
+    socket: Path | None = None,
+    upstreams: Sequence[str] = (),
+    down: Collection[str] = (),
+) -> Path:
+    """Write nginx.conf into `run_dir` (private: it also holds buffered requests and answers),
+    passing requests on to gunicorn's `socket`, or balancing them between `upstreams`
+    (addresses such as "10.0.0.5:8000"), except those `down` (taken out to be stopped)."""
+    if socket is not None:
+        servers = f"        server unix:{socket};\n"
+    else:
+        servers = "".join(
+            f"        server {address} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s"
+            + (" down;\n" if address in down else ";\n")
+            for address in upstreams
+        )
+    if not servers:
+        raise ValueError("nginx needs a socket or at least one upstream address")
     open_files = open_files_limit()
     user = ""
     if os.geteuid() == 0:
@@ -140,7 +178,8 @@ def write_config(run_dir: Path, *, host: str, port: int, socket: Path, max_body_
         user = f"user {entry.pw_name} {_group_name(entry.pw_gid)};"
     text = TEMPLATE.substitute(
         run_dir=run_dir,
-        socket=socket,
+        servers=servers,
+        retries=RETRIES if socket is None else "",
         listen=listen_address(host, port),
         max_body=max_body_bytes,
         open_files=open_files,

@@ -27,15 +27,17 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from soundingboard.collect.models import Contact, Response
+from soundingboard.collect.models import Response
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
-from tests.durability import harness
 from tests.durability.harness import (
     PAGE,
     Ledger,
+    check_ledger,
     killable_server,
+    report,
     run_clients,
     tiny_consultation,
+    wait_for,
 )
 from tests.live_server import hidden_fields
 
@@ -46,76 +48,6 @@ CLIENTS = 8
 PER_CLIENT = 50  # 400 submissions
 KILLS = 3
 LIMIT = 60  # seconds for the clients, at most
-
-
-def wait_for(condition, limit: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def check_ledger(ledger: Ledger, run: str) -> tuple[list[str], Counter[str]]:
-    """Problems found (empty: the promise held) and counts for the report."""
-    connection.close()  # the database may have restarted under this connection
-    rows: dict[str, list[str]] = {}
-    stored_at: dict[str, float] = {}
-    for summary, reference, submitted_at in Response.objects.filter(
-        summary__startswith=f"durability {run} "
-    ).values_list("summary", "reference", "submitted_at"):
-        rows.setdefault(summary, []).append(reference)
-        stored_at[summary] = submitted_at.timestamp()
-    problems: list[str] = []
-    counts: Counter[str] = Counter(submissions=len(ledger.submissions))
-    known = set()
-    for submission in ledger.submissions:
-        known.add(submission.marker)
-        stored = rows.get(submission.marker, [])
-        if len(stored) > 1:
-            problems.append(f"{submission.marker!r} stored {len(stored)} times: {stored}")
-        if submission.reference:
-            counts["confirmed"] += 1
-            if len(submission.attempts) > 1:
-                counts["confirmed after sending again"] += 1
-                first_failure = submission.attempts[0].wall
-                if stored_at.get(submission.marker, first_failure) < first_failure:
-                    counts["... of which an unanswered attempt had already stored"] += 1
-            if stored != [submission.reference]:
-                problems.append(
-                    f"{submission.marker!r} confirmed as {submission.reference}, stored {stored}"
-                )
-        else:
-            counts["never confirmed, stored" if stored else "never confirmed, not stored"] += 1
-        for attempt in submission.attempts:
-            outcome = attempt.outcome
-            if outcome.status is None:
-                counts[f"no answer ({outcome.error})"] += 1
-            elif outcome.reference:
-                counts["confirmations"] += 1
-            elif outcome.status == 503:
-                counts["503 (answers kept, not saved)"] += 1
-                if harness.submit is harness.submit_form and submission.marker not in outcome.body:
-                    problems.append(f"503 for {submission.marker!r} without the answers")
-            else:
-                counts[f"HTTP {outcome.status}"] += 1
-                problems.append(
-                    f"{submission.marker!r} got HTTP {outcome.status} with no reference:\n"
-                    + outcome.body[:2000]
-                )
-    for marker in set(rows) - known:
-        problems.append(f"{marker!r} stored but never sent")
-    orphans = Contact.objects.filter(email__endswith=f"-{run}@example.org", responses=None)
-    if orphans.exists():
-        problems.append(f"{orphans.count()} contact records stored without their response")
-    return problems, counts
-
-
-def report(title: str, counts: Counter[str], **extra: object) -> None:
-    print(f"\n{title}:")
-    for key, value in {**counts, **extra}.items():
-        print(f"  {key}: {value}")
 
 
 def assert_sqlite_intact() -> None:
