@@ -221,9 +221,12 @@ CORS_PREFLIGHT_MAX_AGE = 600
 # "database" (one count shared by every worker and machine, in a table of the database).
 SOUNDINGBOARD_RATE_LIMIT = os.environ.get("SOUNDINGBOARD_RATE_LIMIT", "60/600")
 SOUNDINGBOARD_RATE_LIMIT_STORE = os.environ.get("SOUNDINGBOARD_RATE_LIMIT_STORE", "memory")
-# Proxies whose X-Forwarded-For names the client, as gunicorn's forwarded_allow_ips (which
-# trusts them for the scheme but leaves REMOTE_ADDR as the proxy's address).
-SOUNDINGBOARD_TRUSTED_PROXIES = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Proxies whose X-Forwarded-For names the client (soundingboard.core.client_address): only
+# those the operator names, by default none; `unix` names a proxy on a unix socket. Falls back
+# to gunicorn's FORWARDED_ALLOW_IPS when the operator set that and not this.
+SOUNDINGBOARD_TRUSTED_PROXIES = os.environ.get(
+    "SOUNDINGBOARD_TRUSTED_PROXIES", os.environ.get("FORWARDED_ALLOW_IPS", "")
+)
 if SOUNDINGBOARD_RATE_LIMIT_STORE not in ("memory", "database"):
     raise ImproperlyConfigured("SOUNDINGBOARD_RATE_LIMIT_STORE must be memory or database")
 CACHES = {
