@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The project's apps, in the order the data flows (docs/architecture.md).
     "soundingboard.core",
     "soundingboard.accounts",
@@ -171,11 +172,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "analyse:sign-in"
 LOGIN_REDIRECT_URL = "analyse:home"
 OTP_TOTP_ISSUER = "soundingboard"
-# Sign-in throttling (soundingboard.accounts.access): sign-in with a username is refused while
-# it has this many failed attempts (since its last success) in the last LOCK_SECONDS, and from
-# a client network with ten times as many, whatever the usernames.
-SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 5
-SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS = 15 * 60
+# Sign-in throttling (soundingboard.accounts.throttle): never a lock, only waits that grow.
+# After FREE_ATTEMPTS failed sign-ins with one username from one client (since that pair's last
+# success), each further try waits 2, 4, 8... seconds after the last failure, up to
+# MAX_WAIT_SECONDS. From one client, whatever the usernames, after CLIENT_FREE_ATTEMPTS
+# failures every try waits likewise, up to CLIENT_MAX_WAIT_SECONDS (short: colleagues behind
+# one address must still get in). Failures older than WINDOW_SECONDS are forgotten.
+SOUNDINGBOARD_SIGN_IN_FREE_ATTEMPTS = 3
+SOUNDINGBOARD_SIGN_IN_MAX_WAIT_SECONDS = 15 * 60
+SOUNDINGBOARD_SIGN_IN_CLIENT_FREE_ATTEMPTS = 50
+SOUNDINGBOARD_SIGN_IN_CLIENT_MAX_WAIT_SECONDS = 60
+SOUNDINGBOARD_SIGN_IN_WINDOW_SECONDS = 24 * 60 * 60
+# A one-time password an administrator sets stops working after this many hours.
+SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS = int(
+    os.environ.get("SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS", "72")
+)
+# Recovery codes shown to an analyst when they set up two-factor authentication.
+SOUNDINGBOARD_RECOVERY_CODES = 10
 SOUNDINGBOARD_SESSION_IDLE_SECONDS = int(os.environ.get("SOUNDINGBOARD_IDLE_MINUTES", "30")) * 60
 
 # Sessions are for analysts; respondents' details live in their own signed cookie. A session
