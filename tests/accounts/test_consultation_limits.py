@@ -131,6 +131,9 @@ def test_a_limited_administrator_cannot_use_the_pages_that_span_every_consultati
         reply = adam.get(address)
         assert reply.status_code == 403, address
         assert "Your account is limited to some consultations" in html(reply)
+    assert 'href="/analyse/users/"' in html(limited("ada", Role.ADMIN, []).get(HOME))
+    menu = html(adam.get(HOME))
+    assert 'href="/analyse/users/"' not in menu and 'href="/analyse/erasure/"' not in menu
     assert adam.get(f"/analyse/{A}/export/").status_code == 200
     assert adam.get(f"/analyse/{B}/export/").status_code == 404
 

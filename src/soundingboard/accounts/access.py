@@ -202,6 +202,8 @@ def analyst_view(
                 is_two_factor_verified(request.user) or not needs_two_factor(request.user)
             )
             request.analyst_role = role_of(request.user) if signed_in else ""  # type: ignore[attr-defined]
+            # Limited to some consultations: no links to the pages that span them all.
+            request.analyst_limited = bool(limits_of(request.user))  # type: ignore[attr-defined]
             return private_page(function(request, *args, **kwargs))
 
         return wrapped
