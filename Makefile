@@ -74,8 +74,8 @@ demo: install-serve nginx
 	$(BIN)/soundingboard demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	SOUNDINGBOARD_DATA_DIR=$$(mktemp -d) $(BIN)/mypy
 
 # Debian's Chromium, for tests/browser/ (Playwright drives it; it downloads no browser).

@@ -93,11 +93,14 @@ def test_serve_refuses_https_behind_its_own_nginx(tmp_path):
 
 
 def test_the_production_guides_nginx_configuration_is_valid(tmp_path):
-    """The guide's configuration, inside a minimal main configuration, passes `nginx -t`
-    (with a throwaway certificate, or without TLS where openssl is missing)."""
+    """The guide's complete configuration (its one nginx block with a whole `server`), inside
+    a minimal main configuration, passes `nginx -t` (with a throwaway certificate, or without
+    TLS where openssl is missing)."""
     ensure_nginx()
     guide = (Path(__file__).parent.parent / "docs" / "running-in-production.md").read_text()
-    site = re.search(r"```nginx\n(.*?)```", guide, re.S).group(1)
+    complete = [b for b in re.findall(r"```nginx\n(.*?)```", guide, re.S) if "server {" in b]
+    assert len(complete) == 1, "the guide has one complete nginx configuration"
+    site = complete[0]
     assert "proxy_request_buffering on;" in site and "proxy_buffering on;" in site
     for directive in ("client_header_timeout", "client_body_timeout", "limit_conn "):
         assert directive in site

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The project's apps, in the order the data flows (docs/architecture.md).
     "soundingboard.core",
     "soundingboard.accounts",
@@ -172,11 +173,23 @@ AUTH_PASSWORD_VALIDATORS: list[dict[str, Any]] = [
 LOGIN_URL = "analyse:sign-in"
 LOGIN_REDIRECT_URL = "analyse:home"
 OTP_TOTP_ISSUER = "soundingboard"
-# Sign-in throttling (soundingboard.accounts.access): sign-in with a username is refused while
-# it has this many failed attempts (since its last success) in the last LOCK_SECONDS, and from
-# a client network with ten times as many, whatever the usernames.
-SOUNDINGBOARD_SIGN_IN_ATTEMPTS = 5
-SOUNDINGBOARD_SIGN_IN_LOCK_SECONDS = 15 * 60
+# Sign-in throttling (soundingboard.accounts.throttle): never a lock, only waits that grow.
+# After FREE_ATTEMPTS failed sign-ins with one username from one client (since that pair's last
+# success), each further try waits 2, 4, 8... seconds after the last failure, up to
+# MAX_WAIT_SECONDS. From one client, whatever the usernames, after CLIENT_FREE_ATTEMPTS
+# failures every try waits likewise, up to CLIENT_MAX_WAIT_SECONDS (short: colleagues behind
+# one address must still get in). Failures older than WINDOW_SECONDS are forgotten.
+SOUNDINGBOARD_SIGN_IN_FREE_ATTEMPTS = 3
+SOUNDINGBOARD_SIGN_IN_MAX_WAIT_SECONDS = 15 * 60
+SOUNDINGBOARD_SIGN_IN_CLIENT_FREE_ATTEMPTS = 50
+SOUNDINGBOARD_SIGN_IN_CLIENT_MAX_WAIT_SECONDS = 60
+SOUNDINGBOARD_SIGN_IN_WINDOW_SECONDS = 24 * 60 * 60
+# A one-time password an administrator sets stops working after this many hours.
+SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS = int(
+    os.environ.get("SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS", "72")
+)
+# Recovery codes shown to an analyst when they set up two-factor authentication.
+SOUNDINGBOARD_RECOVERY_CODES = 10
 SOUNDINGBOARD_SESSION_IDLE_SECONDS = int(os.environ.get("SOUNDINGBOARD_IDLE_MINUTES", "30")) * 60
 
 # Sessions are for analysts; respondents' details live in their own signed cookie. A session
@@ -222,9 +235,12 @@ CORS_PREFLIGHT_MAX_AGE = 600
 # "database" (one count shared by every worker and machine, in a table of the database).
 SOUNDINGBOARD_RATE_LIMIT = os.environ.get("SOUNDINGBOARD_RATE_LIMIT", "60/600")
 SOUNDINGBOARD_RATE_LIMIT_STORE = os.environ.get("SOUNDINGBOARD_RATE_LIMIT_STORE", "memory")
-# Proxies whose X-Forwarded-For names the client, as gunicorn's forwarded_allow_ips (which
-# trusts them for the scheme but leaves REMOTE_ADDR as the proxy's address).
-SOUNDINGBOARD_TRUSTED_PROXIES = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Proxies whose X-Forwarded-For names the client (soundingboard.core.client_address): only
+# those the operator names, by default none; `unix` names a proxy on a unix socket. Falls back
+# to gunicorn's FORWARDED_ALLOW_IPS when the operator set that and not this.
+SOUNDINGBOARD_TRUSTED_PROXIES = os.environ.get(
+    "SOUNDINGBOARD_TRUSTED_PROXIES", os.environ.get("FORWARDED_ALLOW_IPS", "")
+)
 if SOUNDINGBOARD_RATE_LIMIT_STORE not in ("memory", "database"):
     raise ImproperlyConfigured("SOUNDINGBOARD_RATE_LIMIT_STORE must be memory or database")
 CACHES: dict[str, dict[str, Any]] = {

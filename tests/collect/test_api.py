@@ -362,6 +362,36 @@ def test_the_client_behind_trusted_proxies(rf, settings, peer, forwarded, counte
     assert ratelimit.client_id(request) == counted
 
 
+@pytest.mark.parametrize(
+    ("setting", "peer", "forwarded", "counted"),
+    [
+        ("", "127.0.0.1", "203.0.113.5", "127.0.0.1"),  # by default no proxy is trusted
+        ("", "", "203.0.113.5", ""),
+        ("unix", "", "203.0.113.5", "203.0.113.5"),  # a proxy on this machine's unix socket
+        ("unix", "", "192.0.2.66, 203.0.113.5", "203.0.113.5"),
+        ("unix", "", "", ""),
+        ("unix", "127.0.0.1", "203.0.113.5", "127.0.0.1"),  # unix trusts no address
+        ("unix, 10.0.0.2", "", "203.0.113.5, 10.0.0.2", "203.0.113.5"),
+    ],
+)
+def test_only_proxies_the_operator_names_are_trusted(
+    rf, settings, setting, peer, forwarded, counted
+):
+    settings.SOUNDINGBOARD_TRUSTED_PROXIES = setting
+    request = rf.post(URL, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    assert ratelimit.client_id(request) == counted
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_rate_limit(client, site, settings):
+    """A client that sends its own X-Forwarded-For (through a proxy that passes it on, or
+    straight to the server) is still counted by its own address."""
+    settings.SOUNDINGBOARD_RATE_LIMIT = "2/600"
+    replies = [
+        post(client, feedback(), X_Forwarded_For=f"203.0.113.{n}").status_code for n in range(4)
+    ]
+    assert replies == [201, 201, 429, 429]
+
+
 def test_the_rate_limiter_keeps_no_address(client, site, settings):
     settings.SOUNDINGBOARD_RATE_LIMIT = "5/600"
     post(client, feedback(), address="198.51.100.23")

@@ -23,7 +23,10 @@ Every analyst page is a view wrapped in `analyst_view`:
    it up or to enter a code, then back;
 4. they have replaced a one-time password an administrator gave them (otherwise: sent to
    choose a password);
-5. their role is `min_role` or above (otherwise: 403 with a plain page saying so).
+5. their role is `min_role` or above (otherwise: 403 with a plain page saying so), and, for
+   pages for administrators only, their account is not limited to some consultations;
+6. when the view is called with a `slug`, their account may see that consultation
+   (otherwise: 404, as for a consultation that does not exist).
 Every response it returns is marked `Cache-Control: no-store` (Django's `never_cache`) and
 `X-Robots-Tag: noindex, nofollow`. A class-based view gets the same with `AnalystViewMixin`
 and its `min_role` attribute.
@@ -32,7 +35,9 @@ Inside a view, decide what to show with:
 - `role_of(user) -> str | None`: "reader", "analyst", "admin", or None (no access);
 - `can_see_personal_data(user) -> bool`: analysts and admins;
 - `can_admin(user) -> bool`: admins;
-- `has_role(user, min_role) -> bool`.
+- `has_role(user, min_role) -> bool`;
+- `may_see_consultation(user, slug) -> bool` and `visible_consultations(user, slugs)`, for
+  lists that span consultations (the workspace's home page), see `consultations`.
 These look at the role only; `analyst_view` has already checked two-factor authentication.
 `signed_in_user(request) -> User` is the account of a request `analyst_view` let through.
 Record personal-data views and exports with `soundingboard.accounts.audit.record`.
@@ -40,7 +45,8 @@ Record personal-data views and exports with `soundingboard.accounts.audit.record
 `notify(request, text)` shows `text` once, in a green banner, on the next analyst page (say,
 after a redirect).
 
-Also here: `AnalystSessionMiddleware` (idle and absolute session time-outs). The role checks
+Also here: `AnalystSessionMiddleware` (idle and absolute session time-outs, and sessions
+ended by an administrator). The role checks
 live in `roles`, sign-in throttling in `throttle`.
 """
 
@@ -55,12 +61,13 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from . import audit
+from .consultations import limits_of, may_see_consultation, visible_consultations
 from .models import Role
 from .roles import (
     RANK,
@@ -82,8 +89,10 @@ __all__ = [
     "can_admin",
     "can_see_personal_data",
     "has_role",
+    "may_see_consultation",
     "notify",
     "role_of",
+    "visible_consultations",
 ]
 
 # Session keys.
@@ -91,6 +100,7 @@ SIGNED_IN_AT = "sb_signed_in_at"
 LAST_SEEN = "sb_last_seen"
 SIGNED_OUT_REASON = "sb_signed_out_reason"
 NOTICE = "sb_notice"
+SESSION_GENERATION = "sb_generation"
 LAST_SEEN_RESOLUTION = 60  # seconds: the session is saved at most once a minute for this
 
 
@@ -104,11 +114,13 @@ def private_page(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def forbidden(request: HttpRequest, role: str | None = None) -> HttpResponse:
+def forbidden(
+    request: HttpRequest, role: str | None = None, *, limited: bool = False
+) -> HttpResponse:
     return render(
         request,
         "accounts/forbidden.html",
-        {"role": Role(role).label.lower() if role else None},
+        {"role": Role(role).label.lower() if role else None, "limited": limited},
         status=403,
     )
 
@@ -163,6 +175,8 @@ def gate(
         return redirect(with_next("analyse:password", request.get_full_path()))
     if RANK[role] < RANK[min_role]:
         return forbidden(request, role)
+    if min_role == Role.ADMIN and limits_of(user):
+        return forbidden(request, role, limited=True)
     return None
 
 
@@ -189,12 +203,16 @@ def analyst_view(
             )
             if refused is not None:
                 return private_page(refused)
+            if "slug" in kwargs and not may_see_consultation(request.user, kwargs["slug"]):
+                raise Http404("No such consultation")  # as for one that does not exist
             request.analyst_notice = request.session.pop(NOTICE, "")  # type: ignore[attr-defined]  # for the templates
             # The role, for the page's navigation: empty until every sign-in step is done.
             signed_in = not must_change_password(request.user) and (
                 is_two_factor_verified(request.user) or not needs_two_factor(request.user)
             )
             request.analyst_role = role_of(request.user) if signed_in else ""  # type: ignore[attr-defined]  # for the templates
+            # Limited to some consultations: no links to the pages that span them all.
+            request.analyst_limited = bool(limits_of(request.user))  # type: ignore[attr-defined]  # for the templates
             return private_page(function(request, *args, **kwargs))
 
         return wrapped
@@ -236,11 +254,19 @@ def start_session(request: HttpRequest) -> None:
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
+    request.session[SESSION_GENERATION] = _generation(request.user)
+
+
+def _generation(user: Any) -> int:
+    profile = getattr(user, "analyst_profile", None)
+    return profile.session_generation if profile is not None else 0
 
 
 class AnalystSessionMiddleware:
     """Signs out an analyst after SOUNDINGBOARD_SESSION_IDLE_SECONDS without a request, and
-    SESSION_COOKIE_AGE after they signed in, whatever they have done since.
+    SESSION_COOKIE_AGE after they signed in, whatever they have done since; and at once when
+    their sessions were ended (`services.end_sessions`: say, the account was deactivated), so
+    that an old cookie does not work again when the account is reactivated.
 
     Django's own expiry slides with every save of the session, so it cannot end a session at
     a fixed time; this can. Goes after AuthenticationMiddleware (and OTPMiddleware).
@@ -269,7 +295,10 @@ class AnalystSessionMiddleware:
             # force_login, say): the session's time starts now.
             session[SIGNED_IN_AT] = started = now
         reason = ""
-        if now - started > settings.SESSION_COOKIE_AGE:
+        user = request.user
+        if user.is_authenticated and session.get(SESSION_GENERATION, 0) != _generation(user):
+            reason = "ended"
+        elif now - started > settings.SESSION_COOKIE_AGE:
             reason = "expired"
         elif (
             isinstance(last_seen, int | float)
@@ -277,7 +306,6 @@ class AnalystSessionMiddleware:
         ):
             reason = "idle"
         if reason:
-            user = request.user
             if user.is_authenticated:
                 audit.record(user, audit.Action.SESSION_EXPIRED, detail={"reason": reason})
             logout(request)

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from ..core.forms import GovukForm
+from .consultations import all_consultations
 from .models import ROLE_DESCRIPTIONS, AuditEvent, Role
-from .services import check_username, password_problems
+from .services import check_username, normalise_recovery_code, password_problems
 
 Action = AuditEvent.Action
 
@@ -47,6 +48,26 @@ class CodeForm(GovukForm):
         if not re.fullmatch(r"[0-9]{6}", code):
             raise ValidationError("The code must be 6 numbers")
         return code
+
+
+class SignInCodeForm(CodeForm):
+    """The code step of signing in: the app's code, or one of the account's recovery codes
+    (`is_recovery_code` says which was typed)."""
+
+    def clean_code(self) -> str:
+        text = self.cleaned_data["code"]
+        if re.fullmatch(r"[0-9]{6}", re.sub(r"[\s-]", "", text)):
+            return super().clean_code()
+        code = normalise_recovery_code(text)
+        if not re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", code):
+            raise ValidationError(
+                "Enter the 6 numbers your app shows, or a recovery code like abcd-efgh-jkmn"
+            )
+        return code
+
+    @property
+    def is_recovery_code(self) -> bool:
+        return "-" in self.cleaned_data.get("code", "")
 
 
 class NewPasswordMixin(GovukForm):
@@ -110,6 +131,23 @@ class RoleField(forms.ChoiceField):
         )
 
 
+class ConsultationsField(forms.MultipleChoiceField):
+    """The consultations an account may see, ticked; none ticked: every consultation."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(
+            choices=consultation_choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            error_messages={"invalid_choice": "Select consultations from the list"},
+            **kwargs,
+        )
+
+
+def consultation_choices() -> list[tuple[str, str]]:
+    return list(all_consultations().items())
+
+
 class NewUserForm(GovukForm):
     username = forms.CharField(max_length=150, error_messages={"required": "Enter a username"})
     email = forms.EmailField(
@@ -121,6 +159,7 @@ class NewUserForm(GovukForm):
         },
     )
     role = RoleField()
+    consultations = ConsultationsField()
 
     def clean_username(self) -> str:
         try:
@@ -131,6 +170,10 @@ class NewUserForm(GovukForm):
 
 class RoleForm(GovukForm):
     role = RoleField()
+
+
+class ConsultationsForm(GovukForm):
+    consultations = ConsultationsField()
 
 
 class AuditFilterForm(GovukForm):

@@ -41,6 +41,13 @@ class AnalystProfile(models.Model):
     # Set when an administrator gave the account a one-time password: the holder must choose
     # their own before they can open any other analyst page.
     must_change_password = models.BooleanField(default=False)
+    # When that one-time password stops working (null: it does not, or there is none).
+    one_time_password_expires = models.DateTimeField(null=True, blank=True)
+    # Raised to end every session of the account (say, when it is deactivated): a session
+    # remembers the number it started with, and one with an older number is signed out.
+    session_generation = models.PositiveIntegerField(default=0)
+    # The slugs of the consultations the account may see; empty: every consultation.
+    consultations = models.JSONField(default=list, blank=True)
 
     class Meta:
         # Made by the analyse app before accounts had an app of its own (migration 0001).
@@ -56,8 +63,10 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         SIGN_IN = "sign-in", "Signed in (password)"
         SIGN_IN_FAILED = "sign-in-failed", "Sign-in failed"
-        SIGN_IN_LOCKED = "sign-in-locked", "Sign-in refused: too many attempts"
+        SIGN_IN_LOCKED = "sign-in-locked", "Sign-in refused: wait before trying again"
         TWO_FACTOR_VERIFIED = "2fa-verified", "Two-factor code accepted"
+        RECOVERY_CODE_USED = "recovery-code-used", "Recovery code used"
+        RECOVERY_CODES_MADE = "recovery-codes-made", "Recovery codes made"
         TWO_FACTOR_FAILED = "2fa-failed", "Two-factor code refused"
         TWO_FACTOR_ENROLLED = "2fa-enrolled", "Two-factor authentication set up"
         TWO_FACTOR_RESET = "2fa-reset", "Two-factor authentication reset"
@@ -67,6 +76,7 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password-reset", "One-time password set"
         USER_CREATED = "user-created", "Account created"
         ROLE_CHANGED = "role-changed", "Role changed"
+        CONSULTATIONS_CHANGED = "consultations-changed", "Consultations the account may see changed"
         USER_DEACTIVATED = "user-deactivated", "Account deactivated"
         USER_REACTIVATED = "user-reactivated", "Account reactivated"
         PERSONAL_DATA_VIEW = "personal-data-view", "Personal data viewed"

@@ -1,10 +1,12 @@
-"""One's own account: the account page and changing one's password."""
+"""One's own account: the account page, changing one's password and making new recovery
+codes."""
 
 from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash as keep_session
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from .. import audit
 from ..access import (
@@ -13,10 +15,12 @@ from ..access import (
     safe_next,
     signed_in_user,
 )
+from ..consultations import all_consultations, limits_of
 from ..forms import ChangePasswordForm
 from ..models import AuditEvent, Role
 from ..roles import has_two_factor_device, role_of
-from ..services import min_password_length
+from ..services import min_password_length, recovery_codes_left
+from .sign_in import show_recovery_codes
 
 Action = AuditEvent.Action
 
@@ -33,8 +37,25 @@ def account(request: HttpRequest) -> HttpResponse:
             "nav": "account",
             "role": Role(role),
             "two_factor": has_two_factor_device(user),
+            "recovery_codes": recovery_codes_left(user),
+            "consultations": consultation_titles(limits_of(user)),
         },
     )
+
+
+def consultation_titles(slugs: list[str]) -> list[str]:
+    """The consultations' titles (their slugs where there is none now), for showing a limit."""
+    titles = all_consultations()
+    return [titles.get(slug, slug) for slug in slugs]
+
+
+@require_POST
+@analyst_view
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, replacing the old ones, shown this once."""
+    if not has_two_factor_device(request.user):
+        return redirect("analyse:account")
+    return show_recovery_codes(request)
 
 
 @analyst_view(allow_password_change=True)
@@ -46,7 +67,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
         user.set_password(form.cleaned_data["new_password"])
         user.save(update_fields=["password"])
         profile.must_change_password = False
-        profile.save(update_fields=["must_change_password"])
+        profile.one_time_password_expires = None
+        profile.save(update_fields=["must_change_password", "one_time_password_expires"])
         keep_session(request, user)  # other sessions of this account end; this one goes on
         audit.record(request, Action.PASSWORD_CHANGED)
         notify(request, "Your password has been changed.")

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit
@@ -24,11 +25,17 @@ from ..access import (
     start_session,
     with_next,
 )
-from ..forms import CodeForm, SignInForm
+from ..forms import CodeForm, SignInCodeForm, SignInForm
 from ..models import AuditEvent, Role
 from ..roles import has_two_factor_device, is_two_factor_verified, needs_two_factor, role_of
-from ..services import normalise_username
-from ..throttle import client_key, lock_minutes, sign_in_locked, throttle_key
+from ..services import (
+    ONE_TIME_PASSWORD_EXPIRED,
+    make_recovery_codes,
+    normalise_username,
+    one_time_password_expired,
+    use_recovery_code,
+)
+from ..throttle import client_key, sign_in_wait, throttle_key, wait_text
 
 User = get_user_model()
 Action = AuditEvent.Action
@@ -36,6 +43,7 @@ SIGNED_OUT_MESSAGES = {
     "signed-out": "You have signed out.",
     "idle": "You were signed out because you had done nothing for a while. Sign in again.",
     "expired": "You were signed out because you had been signed in for a long time. Sign in again.",
+    "ended": "You were signed out because an administrator changed your account. Sign in again.",
 }
 
 
@@ -64,17 +72,29 @@ def _check_password(request: HttpRequest, form: SignInForm) -> HttpResponse | No
     username = normalise_username(form.cleaned_data["username"])
     key, client = throttle_key(username), client_key(request)
     account = User.objects.filter(username=username).first()
-    if sign_in_locked(key, client):
+    wait = sign_in_wait(key, client)
+    if wait:
+        # Refused without checking the password: guessing gets nowhere during the wait.
         audit.record(
             account,
             Action.SIGN_IN_LOCKED,
-            detail=None if account else {"account": "no such account"},
+            detail={"wait_seconds": wait} | ({} if account else {"account": "no such account"}),
             throttle_key=key,
             client=client,
         )
-        form.add_error(None, _locked_message())
+        form.add_error(None, _wait_message(wait))
         return None
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
+    if user is not None and one_time_password_expired(user):
+        audit.record(
+            user,
+            Action.SIGN_IN_FAILED,
+            detail={"reason": "one-time password expired"},
+            throttle_key=key,
+            client=client,
+        )
+        form.add_error(None, ONE_TIME_PASSWORD_EXPIRED)
+        return None
     if user is None or role_of(user) is None:
         reason = "wrong password" if account else "no such account"
         if user is not None:
@@ -88,10 +108,9 @@ def _check_password(request: HttpRequest, form: SignInForm) -> HttpResponse | No
             throttle_key=key,
             client=client,
         )
-        if sign_in_locked(key, client):
-            form.add_error(None, _locked_message())
-        else:
-            form.add_error(None, "Your username or password is not right")
+        wait = sign_in_wait(key, client)
+        message = "Your username or password is not right"
+        form.add_error(None, f"{message}. {_wait_message(wait)}" if wait else message)
         return None
     login(request, user)  # a new session key: what was there before is not carried over
     start_session(request)
@@ -101,16 +120,14 @@ def _check_password(request: HttpRequest, form: SignInForm) -> HttpResponse | No
         step = "code next"
     else:
         step = "set up next"
-    audit.record(request, Action.SIGN_IN, detail={"two_factor": step}, throttle_key=key)
+    audit.record(
+        request, Action.SIGN_IN, detail={"two_factor": step}, throttle_key=key, client=client
+    )
     return redirect(safe_next(request))  # analyst_view sends them through the next steps
 
 
-def _locked_message() -> str:
-    minutes = lock_minutes()
-    return (
-        "You have tried to sign in too many times. Wait "
-        f"{minutes} minute{'s' if minutes != 1 else ''}, then try again"
-    )
+def _wait_message(seconds: int) -> str:
+    return f"You have tried to sign in too many times. Wait {wait_text(seconds)}, then try again"
 
 
 @analyst_view(allow_unverified=True, allow_password_change=True)
@@ -123,10 +140,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     if device is None:
         return redirect(with_next("analyse:two-factor-set-up", safe_next(request, "")))
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _accept_code(request, device, form):
-        audit.record(request, Action.TWO_FACTOR_VERIFIED)
-        return redirect(next_url)
+    form = SignInCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_recovery_code:
+            if _accept_recovery_code(request, form):
+                return redirect(next_url)
+        elif _accept_code(request, device, form):
+            audit.record(request, Action.TWO_FACTOR_VERIFIED)
+            return redirect(next_url)
     return render(
         request,
         "accounts/two_factor.html",
@@ -153,14 +174,35 @@ def _accept_code(request: HttpRequest, device: TOTPDevice, form: CodeForm) -> bo
     return True
 
 
+def _accept_recovery_code(request: HttpRequest, form: SignInCodeForm) -> bool:
+    """Use up a recovery code; on success mark the session as verified, as a code would."""
+    user = request.user
+    used = use_recovery_code(user, form.cleaned_data["code"])
+    if used is None:
+        audit.record(request, Action.TWO_FACTOR_FAILED, detail={"reason": "too many tries"})
+        form.add_error("code", _code_wait_message(None))
+        return False
+    if not used:
+        audit.record(request, Action.TWO_FACTOR_FAILED, detail={"reason": "wrong recovery code"})
+        form.add_error("code", "The recovery code is not right, or has been used already")
+        return False
+    device = StaticDevice.objects.get(user=user, confirmed=True)
+    otp_login(request, device)
+    request.session.cycle_key()
+    left = device.token_set.count()
+    audit.record(request, Action.RECOVERY_CODE_USED, detail={"unused left": left})
+    notify(
+        request,
+        f"You signed in with a recovery code, which cannot be used again. You have {left} "
+        f"left. If you have lost your authenticator app, ask an administrator to reset "
+        f"two-factor authentication for your account.",
+    )
+    return True
+
+
 def _code_wait_message(until: Any) -> str:
     seconds = max(1, int((until - timezone.now()).total_seconds())) if until else 60
-    if seconds < 90:
-        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
-    else:
-        minutes = round(seconds / 60)
-        wait = f"{minutes} minutes"
-    return f"You have entered too many wrong codes. Wait {wait}, then try again"
+    return f"You have entered too many wrong codes. Wait {wait_text(seconds)}, then try again"
 
 
 @analyst_view(allow_unverified=True, allow_password_change=True)
@@ -180,12 +222,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         otp_login(request, device)
         audit.record(request, Action.TWO_FACTOR_ENROLLED)
-        notify(
-            request,
-            "Two-factor authentication is set up. You will need a code from your "
-            "app each time you sign in.",
-        )
-        return redirect(safe_next(request))
+        return show_recovery_codes(request, set_up=True)
     return render(
         request,
         "accounts/two_factor_set_up.html",
@@ -195,6 +232,22 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
             "qr_code": _qr_svg(device.config_url),
             "secret": _grouped(base64.b32encode(device.bin_key).decode()),
             "required": role_of(user) in (Role.ANALYST, Role.ADMIN),
+        },
+    )
+
+
+def show_recovery_codes(request: HttpRequest, *, set_up: bool = False) -> HttpResponse:
+    """Make the account new recovery codes and show them, this once."""
+    codes = make_recovery_codes(request.user)
+    audit.record(request, Action.RECOVERY_CODES_MADE, detail={"count": len(codes)})
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {
+            "codes": codes,
+            "set_up": set_up,
+            "next": safe_next(request, "analyse:account" if not set_up else "analyse:home"),
+            "nav": "account",
         },
     )
 

@@ -1,10 +1,12 @@
-"""The administrators' pages for accounts: the list, a new account, one account's role,
-whether it is active, its two-factor authentication and a one-time password."""
+"""The administrators' pages for accounts: the list, a new account, one account's role, the
+consultations it may see, whether it is active, its two-factor authentication and a one-time
+password."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -16,9 +18,18 @@ from ..access import (
     analyst_view,
     notify,
 )
-from ..forms import NewUserForm, RoleForm, role_choices
+from ..consultations import all_consultations
+from ..forms import ConsultationsForm, NewUserForm, RoleForm, role_choices
 from ..models import AnalystProfile, AuditEvent, Role
-from ..services import active_admins, create_account, one_time_password, reset_two_factor
+from ..services import (
+    active_admins,
+    create_account,
+    end_sessions,
+    one_time_password,
+    one_time_password_expiry,
+    reset_two_factor,
+)
+from .account import consultation_titles
 
 User = get_user_model()
 Action = AuditEvent.Action
@@ -48,18 +59,42 @@ def user_new(request: HttpRequest) -> HttpResponse:
             password=password,
             email=form.cleaned_data["email"],
             must_change_password=True,
+            consultations=form.cleaned_data["consultations"],
             by=request,
         )
-        # Shown once, in this response only: it is not stored anywhere but as a hash.
-        return render(
-            request,
-            "accounts/one_time_password.html",
-            {"account": user, "password": password, "new": True, "nav": "users"},
-        )
+        return _one_time_password_page(request, user, password, new=True)
     return render(
         request,
         "accounts/user_new.html",
-        {"form": form, "roles": role_choices(), "nav": "users"},
+        {
+            "form": form,
+            "roles": role_choices(),
+            "consultations": list(all_consultations().items()),
+            "one_time_hours": settings.SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS,
+            "nav": "users",
+        },
+    )
+
+
+def _one_time_password_page(
+    request: HttpRequest, account: Any, password: str, *, new: bool
+) -> HttpResponse:
+    # Shown once, in this response only: it is not stored anywhere but as a hash.
+    expires = (
+        AnalystProfile.objects.filter(user=account)
+        .values_list("one_time_password_expires", flat=True)
+        .first()
+    )
+    return render(
+        request,
+        "accounts/one_time_password.html",
+        {
+            "account": account,
+            "password": password,
+            "expires": expires,
+            "new": new,
+            "nav": "users",
+        },
     )
 
 
@@ -68,11 +103,17 @@ def _account_or_404(pk: int) -> Any:
 
 
 def _user_page(
-    request: HttpRequest, account: Any, role_form: RoleForm | None = None, status: int = 200
+    request: HttpRequest,
+    account: Any,
+    role_form: RoleForm | None = None,
+    status: int = 200,
+    consultations_form: ConsultationsForm | None = None,
 ) -> HttpResponse:
     profile = getattr(account, "analyst_profile", None)
     role = profile.role if profile is not None else None
+    limits = list(profile.consultations) if profile is not None else []
     role_form = role_form or RoleForm(initial={"role": role})
+    consultations_form = consultations_form or ConsultationsForm(initial={"consultations": limits})
     return render(
         request,
         "accounts/user.html",
@@ -81,6 +122,9 @@ def _user_page(
             "role": Role(role) if role else None,
             "form": role_form,
             "roles": role_choices(),
+            "limits": consultation_titles(limits),
+            "consultations": list(all_consultations().items()),
+            "consultations_form": consultations_form,
             "is_self": account.pk == request.user.pk,
             "nav": "users",
         },
@@ -99,6 +143,7 @@ def _would_leave_no_admin(account: Any) -> bool:
         account.is_active
         and profile is not None
         and profile.role == Role.ADMIN
+        and not profile.consultations
         and active_admins() <= 1
     )
 
@@ -133,6 +178,35 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @analyst_view(min_role=Role.ADMIN)
+def user_consultations(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(pk)
+    form = ConsultationsForm(request.POST)
+    if not form.is_valid():
+        return _user_page(request, account, consultations_form=form)
+    new = sorted(set(form.cleaned_data["consultations"]))
+    profile, _ = AnalystProfile.objects.get_or_create(user=account)
+    old = list(profile.consultations)
+    if new and _would_leave_no_admin(account):
+        form.add_error(
+            "consultations",
+            "There must be at least one administrator who can see every consultation: "
+            "make another account one first",
+        )
+        return _user_page(request, account, consultations_form=form)
+    profile.consultations = new
+    profile.save(update_fields=["consultations"])
+    audit.record(
+        request,
+        Action.CONSULTATIONS_CHANGED,
+        detail={"account": account.username, "from": old or "all", "to": new or "all"},
+    )
+    seen = ", ".join(consultation_titles(new)) if new else "every consultation"
+    notify(request, f"{account.username} can now see {seen}.")
+    return redirect("analyse:user", pk=pk)
+
+
+@require_POST
+@analyst_view(min_role=Role.ADMIN)
 def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(pk)
     if account.is_active:
@@ -146,7 +220,11 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("analyse:user", pk=pk)
         account.is_active = False
-        action, done = Action.USER_DEACTIVATED, "deactivated: they can no longer sign in"
+        end_sessions(account)
+        action, done = (
+            Action.USER_DEACTIVATED,
+            "deactivated: they are signed out and can no longer sign in",
+        )
     else:
         account.is_active = True
         action, done = Action.USER_REACTIVATED, "reactivated"
@@ -182,10 +260,8 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     password = one_time_password()
     account.set_password(password)  # also ends their sessions: the session hash changes
     account.save(update_fields=["password"])
-    AnalystProfile.objects.filter(user=account).update(must_change_password=True)
-    audit.record(request, Action.PASSWORD_RESET, detail={"account": account.username})
-    return render(
-        request,
-        "accounts/one_time_password.html",
-        {"account": account, "password": password, "new": False, "nav": "users"},
+    AnalystProfile.objects.filter(user=account).update(
+        must_change_password=True, one_time_password_expires=one_time_password_expiry()
     )
+    audit.record(request, Action.PASSWORD_RESET, detail={"account": account.username})
+    return _one_time_password_page(request, account, password, new=False)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from ...accounts.access import analyst_view
+from ...accounts.access import analyst_view, may_see_consultation
 from ...collect.models import Response
 from ...publish.registry import get_registry
 
@@ -30,5 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "spam": counts.get((c.slug, Response.Status.SPAM), 0),
         }
         for c in sorted(get_registry().consultations.values(), key=lambda c: c.title.casefold())
+        if may_see_consultation(request.user, c.slug)
     ]
     return render(request, "analyse/home.html", {"consultations": rows, "nav": "consultations"})

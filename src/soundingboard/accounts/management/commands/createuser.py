@@ -1,5 +1,6 @@
 """`soundingboard createuser`: make an analyst account, or reset one's password or two-factor
-authentication.
+authentication. `--consultation SLUG` (repeatable) limits a new account to those
+consultations.
 
 Exit status: 0 done, 1 refused (a bad username, password or option).
 """
@@ -31,6 +32,14 @@ class Command(SoundingboardCommand):
             "personal data",
         )
         parser.add_argument("--email", default="", help="the account holder's email address")
+        parser.add_argument(
+            "--consultation",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="limit the account to this consultation (repeat for more); without it, the "
+            "account may see every consultation",
+        )
         parser.add_argument(
             "--password-stdin",
             action="store_true",
@@ -101,15 +110,33 @@ class Command(SoundingboardCommand):
         except ValueError as error:
             self.refuse(str(error))
         role, email = options["role"], options["email"]
+        limits = self.consultations(options["consultation"])
         password = self.new_password(options, get_user_model()(username=username, email=email))
-        accounts.create_account(username, role, password=password, email=email, via="command line")
+        accounts.create_account(
+            username, role, password=password, email=email, consultations=limits, via="command line"
+        )
         self.stdout.write(f"Made the {role} account “{username}”.")
+        if limits:
+            self.stdout.write(f"It may see only: {', '.join(limits)}.")
         self.stdout.write("Next: sign in at /analyse/sign-in/ on the site (for example")
         self.stdout.write("  http://127.0.0.1:8000/analyse/sign-in/ with `soundingboard serve`)")
         if role in ("admin", "analyst"):
             self.stdout.write(
                 "and set up two-factor authentication with an authenticator app when asked."
             )
+
+    def consultations(self, slugs: list[str]) -> list[str]:
+        """The consultations named, checked against those the instance serves."""
+        from soundingboard.accounts.consultations import all_consultations
+
+        known = all_consultations()
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            self.refuse(
+                f"there is no consultation “{unknown[0]}”; the consultations are: "
+                + (", ".join(known) or "none")
+            )
+        return sorted(set(slugs))
 
     def new_password(self, options: dict[str, Any], user: object) -> str:
         """The new password, asked for twice (or read from standard input) and checked; the
