@@ -164,3 +164,36 @@ def test_a_nul_in_an_address_is_not_found(client, tmp_path, use_consultations, a
     use_consultations(folder)
     client.raise_request_exception = False
     assert client.get(address).status_code == 404
+
+
+def mkdocs_without_index(folder):
+    """An MkDocs project whose navigation starts with a page other than index.md."""
+    folder.mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(
+        "site_name: No index\nnav:\n  - About: about.md\n  - Proposals: proposals.md\n",
+        encoding="utf-8",
+    )
+    (folder / "docs").mkdir()
+    (folder / "docs" / "proposals.md").write_text("# Proposals\n", encoding="utf-8")
+    (folder / "docs" / "about.md").write_text("# About\n", encoding="utf-8")
+    return folder
+
+
+def test_a_site_without_an_index_page_leads_from_its_root_to_the_first_page(
+    client, tmp_path, use_consultations
+):
+    use_consultations(mkdocs_without_index(tmp_path / "no-index"))
+    reply = client.get("/")
+    assert (reply.status_code, reply["Location"]) == (302, "/about/")
+    assert "About" in client.get("/", follow=True).content.decode()
+
+
+def test_each_consultation_without_an_index_page_leads_to_its_first_page(
+    client, tmp_path, use_consultations, seed_site
+):
+    registry = use_consultations(mkdocs_without_index(tmp_path / "no-index"), seed_site)
+    slugs = {c.root.name: c.slug for c in registry.consultations.values()}
+    reply = client.get(f"/{slugs['no-index']}/")
+    assert (reply.status_code, reply["Location"]) == (302, f"/{slugs['no-index']}/about/")
+    assert client.get(f"/{slugs[seed_site.name]}/").status_code == 200
+    assert client.get(f"/{slugs['no-index']}/retired/").status_code == 404

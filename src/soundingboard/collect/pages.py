@@ -7,7 +7,7 @@ view sits here, after both in the data's direction.
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
@@ -20,6 +20,10 @@ from .respondent import keep_out_of_caches
 def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
     consultation = get_consultation(slug)
     current = consultation.page(page_path)
+    if current is None and not page_path.strip("/") and consultation.pages:
+        # A folder without index.md: the root leads to the first page of the navigation.
+        # Found, not moved permanently, so adding an index.md later takes effect at once.
+        return redirect(consultation.pages[0].url)
     if current is None:
         raise Http404("No such page")
     context = {
