@@ -161,6 +161,46 @@ def test_an_unknown_page_is_kept_unmatched(client, site):
     assert (stored.page_matched, stored.page_path) == (False, address)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://example.org/retired-page/",
+        "https://example.org/feedback/",
+        "https://example.org/retired-page",
+        "https://example.org/retired-page/index.html",
+        "https://example.org/retired-page/?from=email#top",
+        "https://example.github.io/paper/retired/page/",
+    ],
+)
+def test_an_address_that_is_no_page_is_kept_as_sent_whatever_its_length(client, site, address):
+    assert post(client, feedback(page=address)).status_code == 201
+    stored = Response.objects.get()
+    assert (stored.page_matched, stored.page_path, stored.page_title) == (False, address, "")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "/",
+        "https://example.org/",
+        "https://example.org/index.html",
+        "https://example.github.io/paper/",
+        "https://example.github.io/paper",
+        "https://example.github.io/paper/index.html?from=email",
+    ],
+)
+def test_the_home_page_is_matched_at_the_root_and_at_the_site_url(
+    client, seed_site, reference_ideas, use_consultations, address
+):
+    settings = config(reference_ideas, site_url="https://example.github.io/paper/")
+    (seed_site / "consultation.yml").write_text(settings, encoding="utf-8")
+    use_consultations(seed_site)
+    assert post(client, feedback(page=address)).status_code == 201
+    stored = Response.objects.get()
+    assert (stored.page_matched, stored.page_path) == (True, "")
+
+
 def test_a_filled_honeypot_is_answered_as_usual_and_kept_aside(client, site):
     reply = post(client, feedback(hp_field="http://spam.example"))
     assert reply.status_code == 201

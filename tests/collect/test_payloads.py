@@ -23,7 +23,12 @@ from tests.conftest import write_consultation
 @pytest.fixture
 def consultation(tmp_path: Path, reference_ideas):
     config = yaml.safe_dump(
-        {"title": "Payloads", "questionnaire": {"ideas": reference_ideas}}, allow_unicode=True
+        {
+            "title": "Payloads",
+            "site_url": "https://example.github.io/paper/",
+            "questionnaire": {"ideas": reference_ideas},
+        },
+        allow_unicode=True,
     )
     pages = {
         "index.md": "# Home\n\n## Our invitation {#our-invitation}\n\nText.\n",
@@ -41,12 +46,52 @@ def consultation(tmp_path: Path, reference_ideas):
         ("https://example.github.io/paper/ideas/data-tools/#top", "ideas/data-tools/"),
         ("http://localhost:8000/ideas/data-tools.html", "ideas/data-tools/"),
         ("https://example.github.io/paper/", ""),
+        ("https://example.github.io/paper", ""),
+        ("https://example.github.io/paper/index.html", ""),
+        ("https://example.github.io/paper/?utm_source=email#our-invitation", ""),
+        ("https://example.github.io/", ""),
+        ("https://example.org", ""),
+        ("/", ""),
+        ("https://example.org/index.html", ""),
+        ("https://example.github.io/paper/models-for-delivery?x=1#top", "models-for-delivery/"),
         ("https://example.org/?page=/paper/models-for-delivery/", "models-for-delivery/"),
         ("/models-for-delivery", "models-for-delivery/"),
     ],
 )
 def test_page_addresses_are_matched_from_their_end(consultation, address, expected):
     assert match_page(consultation, address).page.path == expected
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://example.org/retired-page/",
+        "https://example.org/feedback/",
+        "https://example.org/retired-page",
+        "https://example.org/retired-page/index.html",
+        "https://example.org/retired-page.html",
+        "https://example.org/retired-page/?page=2#top",
+        "https://example.org/paper/no-such/page/",
+        "https://example.org/paper/no-such",
+        "https://example.org/elsewhere/",  # one segment, not the path of site_url
+        "https://example.org/?page=/paper/retired-page/",
+        "retired-page",
+    ],
+)
+def test_an_address_that_is_no_page_matches_nothing_and_is_kept(consultation, address):
+    match = match_page(consultation, address)
+    assert (match.page, match.address) == (None, address)
+
+
+def test_without_a_site_url_only_the_root_and_its_own_address_are_the_home_page(
+    tmp_path, reference_ideas
+):
+    config = yaml.safe_dump({"title": "Plain"}, allow_unicode=True)
+    folder = write_consultation(tmp_path / "p", config, {"index.md": "# Home\n"})
+    plain = load_consultation(folder, url_prefix="/plain/")
+    assert match_page(plain, "https://example.org/").page.path == ""
+    assert match_page(plain, "https://consult.example.org/plain/").page.path == ""
+    assert match_page(plain, "https://example.github.io/paper/").page is None
 
 
 def test_unknown_addresses_and_sections(consultation):

@@ -170,6 +170,16 @@ def test_consultation_yml_beside_mkdocs_adds_the_rest(seed_site):
     assert consultation.settings.organisation == "Example Consortium"
 
 
+def test_mkdocs_site_url_is_read_and_a_bad_one_named_with_its_line(seed_site):
+    mkdocs = (seed_site / "mkdocs.yml").read_text()
+    (seed_site / "mkdocs.yml").write_text(mkdocs + "site_url: https://example.github.io/paper/\n")
+    assert load_consultation(seed_site).settings.site_url == "https://example.github.io/paper/"
+    (seed_site / "consultation.yml").write_text("site_url: example.github.io/paper\n")
+    [problem] = problems_of(seed_site)
+    assert "consultation.yml:1:" in problem
+    assert "such as https://example.github.io/paper/" in problem
+
+
 def test_mkdocs_nav_problem_points_into_mkdocs_yml(seed_site):
     config = (seed_site / "mkdocs.yml").read_text().replace("models.md", "modles.md")
     (seed_site / "mkdocs.yml").write_text(config)

@@ -92,9 +92,9 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "The full address of the page in the respondent's browser (`location.href`), or "
             "its `?page=` parameter. It is matched to the consultation's pages from its end, "
             "so a site served under a path of its own matches too; an address that matches no "
-            "page is kept as sent (the first "
-            f"{LIMITS['page_path']} characters), marked as unmatched. Empty or absent: the "
-            "home page.",
+            "page, however many parts its path has, is kept as sent (the first "
+            f"{LIMITS['page_path']} characters), marked as unmatched. Empty, absent, the root "
+            "of a site or the path of the consultation's `site_url`: the home page.",
         ),
         "hp_field": {
             "description": "Hidden from people, who leave it empty. A submission with text in "

@@ -4,6 +4,11 @@ The original site sent the full address of the page in the reader's browser, suc
 `https://example.github.io/paper/models-for-delivery/#hub`, or a `?page=` value. Sites are
 often served under a path of their own (`/paper/` here), so the address is matched from its
 end: the longest tail of it that is a page's address wins.
+
+The home page has no tail to match, so only the addresses where the site is known to live lead
+to it: the root, the path of the consultation's `site_url`, and the consultation's own address
+on this instance. Any other address that is no page, `/retired-page/` as much as
+`/paper/retired/page/`, matches nothing and is kept as sent.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ def match_page(consultation: Consultation, address: str) -> PageMatch:
     address = address.strip()
     parts = urlsplit(address)
     given = parse_qs(parts.query).get("page")
+    named_elsewhere = False
     if given and given[0] != address:
+        named_elsewhere = True
         inner = match_page(consultation, given[0])
         if inner.page is not None:
             return PageMatch(inner.page, inner.section, address)
@@ -37,11 +44,19 @@ def match_page(consultation: Consultation, address: str) -> PageMatch:
     elif segments:
         for suffix in _DROPPED_SUFFIXES:
             segments[-1] = segments[-1].removesuffix(suffix)
-    page = _longest_tail(consultation, segments)
-    if page is None and len(segments) <= 1:
-        page = consultation.page("")  # the site's root, even when served under a path
+    if segments in _home_paths(consultation):
+        # Not when ?page= named a page that is not one: that page, not the home, was meant.
+        page = None if named_elsewhere else consultation.page("")
+    else:
+        page = _longest_tail(consultation, segments)
     section = page.heading(unquote(parts.fragment)) if page and parts.fragment else None
     return PageMatch(page, section, address)
+
+
+def _home_paths(consultation: Consultation) -> list[list[str]]:
+    """The paths, as segments, where the site's home page is published."""
+    addresses = ("/", consultation.url_prefix, urlsplit(consultation.settings.site_url).path)
+    return [[unquote(s) for s in address.split("/") if s] for address in addresses]
 
 
 def _longest_tail(consultation: Consultation, segments: list[str]) -> Page | None:

@@ -49,7 +49,12 @@ RESERVED_ADDRESSES = frozenset(
     }
 )
 # What an MkDocs setting is called in consultation.yml.
-MKDOCS_KEYS = {"site_name": "title", "nav": "pages", "docs_dir": "docs_dir"}
+MKDOCS_KEYS = {
+    "site_name": "title",
+    "nav": "pages",
+    "docs_dir": "docs_dir",
+    "site_url": "site_url",
+}
 
 FIXES = {
     "slug": "choose another, of lower-case letters, digits and hyphens, such as my-consultation",
@@ -61,6 +66,7 @@ FIXES = {
     "closes": "write a date as YYYY-MM-DD, such as 2027-03-31, or a date and time",
     "contact_email": "write a full email address, such as consultation@example.org",
     "allowed_origins": "write each origin as scheme and host only, such as https://example.org",
+    "site_url": "write the address of the site's home page, such as https://example.github.io/paper/",
 }
 
 

@@ -206,6 +206,9 @@ class ConsultationSettings(_Strict):
     allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
         default_factory=list
     )
+    site_url: Annotated[str, Field(pattern=r"^(https?://[^/\s]+(/\S*)?)?$")] = ""
+    """Where the site's own pages are published, as in MkDocs: its path tells the intake API
+    that an address such as https://example.github.io/paper/ is the home page."""
 
     @field_validator("slug")
     @classmethod
