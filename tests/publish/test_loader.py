@@ -235,3 +235,19 @@ def test_role_groups_default_and_custom(tmp_path):
     bad = config.replace("[A, B]\n", "[A, Z]\n")
     [problem] = problems_of(write_consultation(tmp_path / "b", bad, PAGES))
     assert "“Z”, which is not one of the roles" in problem
+
+
+def test_a_link_to_a_markdown_file_that_is_no_page_keeps_its_address(tmp_path):
+    folder = write_consultation(
+        tmp_path / "c",
+        "title: Links\npages:\n  - index.md\n",
+        {
+            "index.md": "# Home\n\nTell us on the [feedback page](feedback.md).\n",
+            "feedback.md": "# Feedback\n\nA pasted form.\n",
+        },
+    )
+    consultation = load_consultation(folder, url_prefix="/links/")
+    assert 'href="/links/feedback/"' in consultation.page("").html
+    [warning] = [w for w in consultation.warnings if "feedback.md" in w]
+    assert warning.startswith("index.md:3: link to “feedback.md”, which is not a page")
+    assert "leads to /links/feedback/" in warning

@@ -393,6 +393,20 @@ def test_md_link_to_missing_or_non_page(site: Site) -> None:
     assert any("“draft.md”" in w and "not a page" in w for w in page.warnings)
 
 
+def test_md_link_to_a_file_that_is_no_page_keeps_its_would_be_address(site: Site) -> None:
+    source = (
+        "Intro.\n\nSee the [draft](draft.md#costs).\n\n"
+        "Or [its folder](sub/page.md) and\nthe [draft again](draft.md).\n"
+    )
+    page = site.render(source, unpublished_page_url=lambda p: "/" + p.stem + "/")
+    hrefs = [a.get("href") for a in soup_of(page).find_all("a")]
+    assert hrefs == ["/draft/#costs", "/sub/page/", "/draft/"]
+    warned = [w for w in page.warnings if "draft.md" in w]
+    assert [w.split(": ", 1)[0] for w in warned] == ["index.md:3", "index.md:6"]
+    assert "which is not a page of this consultation, leads to /draft/" in warned[0]
+    assert "add the file to the pages" in warned[0]
+
+
 def test_file_links_rewritten_and_encoded(site: Site) -> None:
     report = site.docs_dir / "files" / "annual report.pdf"
     report.parent.mkdir()
@@ -422,10 +436,10 @@ def test_image_with_spaces_in_name(site: Site) -> None:
 
 
 def test_missing_image_warns_but_is_kept(site: Site) -> None:
-    page = site.render("![Chart](img/no such.png)\n", page="sub/page.md")
+    page = site.render("Intro.\n\n![Chart](img/no such.png)\n", page="sub/page.md")
     img = soup_of(page).find("img")
     assert img["src"] == "/files/sub/img/no%20such.png"
-    assert page.warnings == ["sub/page.md: image “img/no such.png” not found"]
+    assert page.warnings == ["sub/page.md:3: image “img/no such.png” not found"]
 
 
 def test_images_always_have_alt(site: Site) -> None:

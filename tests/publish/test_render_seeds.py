@@ -238,9 +238,9 @@ def test_004_images_rewritten_and_missing_ones_reported(render, docs_dir: Path) 
         assert img["loading"] == "lazy"
     image_warnings = [w for w in result.page.warnings if "image" in w]
     assert image_warnings == [
-        f"possible-mechanisms.md: image “assets/img/Picture{n}-Possible mechanisms for "
+        f"possible-mechanisms.md:{line}: image “assets/img/Picture{n}-Possible mechanisms for "
         f"change{i}.png” not found"
-        for n, i in ((10, 1), (11, 2), (12, 3))
+        for n, i, line in ((10, 1, 7), (11, 2, 15), (12, 3, 23))
     ]
 
 

@@ -446,6 +446,9 @@ def _build(
     def file_url(target: Path) -> str:
         return url_prefix + "files/" + quote(target.relative_to(docs_dir).as_posix())
 
+    def unpublished_page_url(target: Path) -> str:  # resolved, like every linked file
+        return url_prefix + page_address(target, docs_dir.resolve())
+
     for entry in entries:
         if entry.source in pages:
             continue
@@ -461,6 +464,7 @@ def _build(
             docs_dir=docs_dir,
             link_for_page=link_for_page,
             file_url=file_url,
+            unpublished_page_url=unpublished_page_url,
             extensions=extensions.names,
             extension_configs=extensions.configs,
         )

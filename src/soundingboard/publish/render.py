@@ -134,10 +134,13 @@ def render_markdown(
     file_url: Callable[[Path], str],
     extensions: Sequence[str | markdown.Extension] = (),
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
+    unpublished_page_url: Callable[[Path], str] | None = None,
 ) -> RenderedPage:
     """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
 
     `link_for_page` and `file_url` receive resolved absolute paths inside `docs_dir`.
+    `unpublished_page_url` gives the address a Markdown file that is not a page would have
+    as one; a link to such a file keeps that address (without it, the link is removed).
     `extensions` and `extension_configs` are a site's extra Markdown extensions; those that
     cannot be loaded are skipped with a warning.
     """
@@ -148,8 +151,8 @@ def render_markdown(
         if message not in warnings:
             warnings.append(message)
 
-    def warn(message: str) -> None:
-        note(f"{page_name}: {message}")
+    def warn(message: str, line: int | None = None) -> None:
+        note(f"{page_name}:{line}: {message}" if line else f"{page_name}: {message}")
 
     # Not about this page, so not named after it: the same text for every page can be merged.
     specs = _extension_specs(extensions, extension_configs or {}, docs_dir, note)
@@ -158,7 +161,10 @@ def render_markdown(
     soup = BeautifulSoup(raw_html, "html.parser")
     sanitise.strip_structure(soup)
     _warn_undefined_footnotes(soup, warn)
-    _rewrite_urls(soup, source_path, docs_dir, link_for_page, file_url, warn)
+    links = _Links(
+        source_path.parent, docs_dir.resolve(), link_for_page, file_url, unpublished_page_url
+    )
+    _rewrite_urls(soup, source, links, warn)
     for img in soup.find_all("img"):
         if not img.get("alt"):
             img["alt"] = ""
@@ -348,26 +354,48 @@ def _warn_undefined_footnotes(soup: BeautifulSoup, warn: Callable[[str], None]) 
             warn(f"footnote “{match.group(0)}” has no definition; shown as written")
 
 
+@dataclass
+class _Links:
+    """Where the relative addresses of one page lead: its folder and the address callbacks."""
+
+    base: Path  # the page's folder
+    docs_root: Path  # the pages folder, resolved
+    link_for_page: Callable[[Path], str | None]
+    file_url: Callable[[Path], str]
+    unpublished_page_url: Callable[[Path], str] | None
+
+
 def _rewrite_urls(
-    soup: BeautifulSoup,
-    source_path: Path,
-    docs_dir: Path,
-    link_for_page: Callable[[Path], str | None],
-    file_url: Callable[[Path], str],
-    warn: Callable[[str], None],
+    soup: BeautifulSoup, source: str, links: _Links, warn: Callable[[str, int | None], None]
 ) -> None:
-    docs_root = docs_dir.resolve()
+    lines = source.splitlines()
+    seen: dict[str, int] = {}
     for tag, attribute, kind in _url_attributes(soup):
         value = tag.get(attribute)
         if not isinstance(value, str):
             continue
-        new_value = _rewrite_url(
-            value, kind, source_path.parent, docs_root, link_for_page, file_url, warn
-        )
+        seen[value] = occurrence = seen.get(value, 0) + 1
+
+        def warn_here(message: str, value: str = value, occurrence: int = occurrence) -> None:
+            warn(message, _line_of(lines, value, occurrence))
+
+        new_value = _rewrite_url(value, kind, links, warn_here)
         if new_value is None:
             del tag[attribute]
         else:
             tag[attribute] = new_value
+
+
+def _line_of(lines: list[str], written: str, occurrence: int) -> int | None:
+    """The line of the source where `written` appears for the `occurrence`-th time, if it does."""
+    # Whole addresses only: "a.md" is not the start of "a.md#part" or "data.md".
+    pattern = re.compile(rf"(?<![\w./%-]){re.escape(written)}(?![\w./%#?-])")
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        count += len(pattern.findall(line))
+        if count >= occurrence:
+            return number
+    return None
 
 
 def _url_attributes(soup: BeautifulSoup) -> Iterator[tuple[Tag, str, str]]:
@@ -378,13 +406,7 @@ def _url_attributes(soup: BeautifulSoup) -> Iterator[tuple[Tag, str, str]]:
 
 
 def _rewrite_url(
-    url: str,
-    kind: str,
-    base: Path,
-    docs_root: Path,
-    link_for_page: Callable[[Path], str | None],
-    file_url: Callable[[Path], str],
-    warn: Callable[[str], None],
+    url: str, kind: str, links: _Links, warn_here: Callable[[str], None]
 ) -> str | None:
     """The URL to use instead of relative `url`; `url` itself if not relative; None to drop it."""
     stripped = url.strip()
@@ -397,31 +419,26 @@ def _rewrite_url(
     fragment = f"#{parts.fragment}" if parts.fragment else ""
     query = f"?{parts.query}" if parts.query else ""
     try:
-        return _rewrite_path(
-            written, kind, base, docs_root, query, fragment, link_for_page, file_url, warn
-        )
+        return _rewrite_path(written, kind, links, query, fragment, warn_here)
     except (OSError, ValueError) as error:  # e.g. a NUL byte or an over-long name
         reason = type(error).__name__
-        warn(f"{kind} “{_shorten(written)}” cannot be looked up ({reason}); {kind} removed")
+        warn_here(f"{kind} “{_shorten(written)}” cannot be looked up ({reason}); {kind} removed")
         return None
 
 
 def _rewrite_path(
     written: str,
     kind: str,
-    base: Path,
-    docs_root: Path,
+    links: _Links,
     query: str,
     fragment: str,
-    link_for_page: Callable[[Path], str | None],
-    file_url: Callable[[Path], str],
-    warn: Callable[[str], None],
+    warn_here: Callable[[str], None],
 ) -> str | None:
     # resolve() follows symlinks, so a link inside docs_dir to a file outside is caught too.
-    real = Path(os.path.normpath(base / written)).resolve()
+    real = Path(os.path.normpath(links.base / written)).resolve()
     shown = _shorten(written)
-    if not real.is_relative_to(docs_root):
-        warn(f"{kind} “{shown}” points outside the pages folder; {kind} removed")
+    if not real.is_relative_to(links.docs_root):
+        warn_here(f"{kind} “{shown}” points outside the pages folder; {kind} removed")
         return None
     page_file = real
     if real.is_dir():
@@ -429,21 +446,30 @@ def _rewrite_path(
             (real / n for n in ("index.md", "README.md") if (real / n).is_file()), real
         )
     if page_file.suffix.lower() in _PAGE_SUFFIXES:
-        page_url = link_for_page(page_file)
+        page_url = links.link_for_page(page_file)
         if page_url is not None:
             return _encode_url(page_url + fragment)
+        if page_file.is_file() and links.unpublished_page_url is not None:
+            # Kept where the page would be, so publishing the file mends the link.
+            address = links.unpublished_page_url(page_file)
+            warn_here(
+                f"link to “{shown}”, which is not a page of this consultation, leads to "
+                f"{address}, where no page is published; add the file to the pages (`pages`, "
+                "or `nav` in mkdocs.yml) or change the link"
+            )
+            return _encode_url(address + fragment)
         if page_file.is_file():
-            warn(f"link to “{shown}”, which is not a page of this consultation; link removed")
+            warn_here(f"link to “{shown}”, which is not a page of this consultation; link removed")
         else:
-            warn(f"link to “{shown}” not found; link removed")
+            warn_here(f"link to “{shown}” not found; link removed")
         return None
     if real.is_dir():
-        warn(f"link to folder “{shown}”, which has no page; link removed")
+        warn_here(f"link to folder “{shown}”, which has no page; link removed")
         return None
     if not real.is_file():
         # Still point at where the file would be served, so adding the file fixes the page.
-        warn(f"{kind} “{shown}” not found")
-    return _encode_url(file_url(real) + query + fragment)
+        warn_here(f"{kind} “{shown}” not found")
+    return _encode_url(links.file_url(real) + query + fragment)
 
 
 def _shorten(text: str, limit: int = 120) -> str:
