@@ -375,15 +375,19 @@ def _rewrite_urls(
         if not isinstance(value, str):
             continue
         seen[value] = occurrence = seen.get(value, 0) + 1
-
-        def warn_here(message: str, value: str = value, occurrence: int = occurrence) -> None:
-            warn(message, _line_of(lines, value, occurrence))
-
+        warn_here = _warner_at(warn, lines, value, occurrence)
         new_value = _rewrite_url(value, kind, links, warn_here)
         if new_value is None:
             del tag[attribute]
         else:
             tag[attribute] = new_value
+
+
+def _warner_at(
+    warn: Callable[[str, int | None], None], lines: list[str], written: str, occurrence: int
+) -> Callable[[str], None]:
+    """A warning function naming the line of a link, found only when there is a warning."""
+    return lambda message: warn(message, _line_of(lines, written, occurrence))
 
 
 def _line_of(lines: list[str], written: str, occurrence: int) -> int | None:
