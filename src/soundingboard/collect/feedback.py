@@ -2,7 +2,8 @@
 
 A form that fails its checks comes back on a page of its own with an error summary and the
 answers kept; a submission that cannot be stored comes back the same way with a message,
-never with a confirmation.
+never with a confirmation. One that is stored is sent on to the confirmation's own address
+(`receipts`), which this view also shows.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     page = consultation.page(page_path)
     if page is None:
         raise Http404("No such page")
-    if request.method != "POST" and (receipt := read_receipt(request, slug, page.feedback_url)):
+    receipt = read_receipt(request, slug, page.feedback_url) if request.method != "POST" else None
+    if receipt:
         return _sent_page(request, consultation, page, receipt)
     data = request.POST if request.method == "POST" else request.GET
     section = page.heading(data.get("section", ""))

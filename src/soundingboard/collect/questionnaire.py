@@ -4,7 +4,8 @@ Nothing is kept on the server between the steps and no JavaScript is needed: the
 carries every answer forward in hidden inputs, "Change your answers" sends them back to fill
 in the form again, and "Send your answers" checks them once more and stores them. The token
 made when the form was first shown travels with the answers, so a double click, a refresh or a
-retry stores one response, and the time trap measures from the first page.
+retry stores one response, and the time trap measures from the first page. Once stored, the
+browser is sent on to the confirmation's own address (`receipts`).
 """
 
 from __future__ import annotations
