@@ -79,7 +79,7 @@ class Intake(Protocol):
         """The complete HTTP/1.1 request for one submission whose summary holds `marker`."""
         ...
 
-    def reference(self, status: int, body: bytes) -> str | None:
+    def reference(self, status: int, head: bytes, body: bytes) -> str | None:
         """The reference when the response is a confirmation, else None."""
         ...
 
@@ -139,8 +139,10 @@ class FormIntake:
         }
         return _http_request("POST", f"/feedback/{self.page}", self._host, headers, body)
 
-    def reference(self, status: int, body: bytes) -> str | None:
-        found = REFERENCE.search(body) if status == 200 else None
+    def reference(self, status: int, head: bytes, body: bytes) -> str | None:
+        # 303 See Other to the confirmation, whose address starts with the reference.
+        location = re.search(rb"(?i)\r\nlocation:\s*([^\r]*)", head) if status == 303 else None
+        found = REFERENCE.search(location.group(1)) if location else None
         return found.group().decode() if found else None
 
 
@@ -173,7 +175,7 @@ class ApiIntake:
         headers = {"Content-Type": "application/json", "Idempotency-Key": secrets.token_hex(16)}
         return _http_request("POST", "/api/intake", self._host, headers, body)
 
-    def reference(self, status: int, body: bytes) -> str | None:
+    def reference(self, status: int, head: bytes, body: bytes) -> str | None:
         if status not in (200, 201):
             return None
         with contextlib.suppress(ValueError, AttributeError):
@@ -370,7 +372,7 @@ class Phase:
         }
 
 
-async def _exchange(raw: bytes, timeout: float) -> tuple[int, bytes]:
+async def _exchange(raw: bytes, timeout: float) -> tuple[int, bytes, bytes]:
     """Send one request on a new connection and read the whole response.
 
     gunicorn's sync workers answer every request with `Connection: close`, so there is no
@@ -400,7 +402,7 @@ async def _exchange(raw: bytes, timeout: float) -> tuple[int, bytes]:
                         break
                     raise asyncio.IncompleteReadError(body, int(length.group(1)))
                 body += chunk
-            return int(head[9:12]), body
+            return int(head[9:12]), head, body
 
 
 PORT = [0]  # the server's port, set before a run (one server at a time)
@@ -413,7 +415,7 @@ TRIES = [3]  # run again, up to this many times in all
 async def _one(phase: Phase, intake: Intake, marker: str, raw: bytes, start: float) -> None:
     phase.sent += 1
     try:
-        status, body = await _exchange(raw, timeout=30)
+        status, head, body = await _exchange(raw, timeout=30)
     except TimeoutError:
         phase.errors["timeout"] += 1
         phase.unconfirmed.append(marker)
@@ -423,7 +425,7 @@ async def _one(phase: Phase, intake: Intake, marker: str, raw: bytes, start: flo
         phase.unconfirmed.append(marker)
         return
     elapsed = time.perf_counter() - start
-    reference = intake.reference(status, body)
+    reference = intake.reference(status, head, body)
     if reference is None:
         phase.errors[f"HTTP {status}"] += 1
         phase.unconfirmed.append(marker)

@@ -156,7 +156,7 @@ async def _probe_once(port: int, path: str, timeout: float) -> tuple[float | Non
     start = time.perf_counter()
     try:
         intake_load.PORT[0] = port
-        status, _ = await intake_load._exchange(raw, timeout)
+        status, *_ = await intake_load._exchange(raw, timeout)
     except TimeoutError:
         return None, f"no answer in {timeout:g} s"
     except (OSError, asyncio.IncompleteReadError, ValueError) as error:
@@ -277,7 +277,7 @@ class PageGet:
     def request(self, marker: str) -> bytes:
         return f"GET {self.path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode()
 
-    def reference(self, status: int, body: bytes) -> str | None:
+    def reference(self, status: int, head: bytes, body: bytes) -> str | None:
         return "ok" if status == 200 else None
 
 

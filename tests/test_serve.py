@@ -37,6 +37,9 @@ def test_an_mkdocs_project_serves_and_stores_feedback(seed_site, tmp_path):
             assert "max-age=31536000" in reply.headers["Cache-Control"]
             assert reply.headers["Content-Encoding"] == "gzip"
             assert b"sb-header" in gzip.decompress(reply.read())
+        with urllib.request.urlopen(server.url + "/favicon.ico", timeout=10) as reply:
+            assert reply.url == server.url + "/favicon.ico"  # answered, not redirected
+            assert reply.headers["Content-Type"] == "image/x-icon"
 
         status, _, reply = server.post(
             "/feedback/models/",

@@ -14,6 +14,7 @@ from .collect.openapi import openapi_json
 from .collect.pages import page
 from .collect.questionnaire import questionnaire
 from .collect.respondent import FORGET_PATH, forget_details
+from .core.favicon import favicon
 from .core.health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
@@ -37,6 +38,7 @@ def consultation_patterns() -> list[URLPattern]:
 def build_urlpatterns() -> list[URLPattern | URLResolver]:
     patterns: list[URLPattern | URLResolver] = [
         path("healthz", healthz, name="healthz"),
+        path("favicon.ico", favicon, name="favicon"),
         path("api/intake", intake, name="api-intake"),
         path("api/openapi.json", openapi_json, name="api-openapi"),
         # The analyst workspace, before the consultations' own addresses.

@@ -1,10 +1,11 @@
 """Respondents' and analysts' journeys through the example consultation, in a real browser.
 
 A respondent reads pages, moves with the navigation and search, gives feedback on a page,
-sees the confirmation and reference, and gives feedback on a second page without saying
-who they are again; another completes the main questionnaire, meeting its error messages
-and changing an answer before sending. Both journeys run twice: with JavaScript, and in a
-browser with JavaScript turned off, where everything must work and be stored just the same.
+sees the confirmation and reference (a refresh or Back sends nothing again), and gives
+feedback on a second page without saying who they are again; another completes the main
+questionnaire, meeting its error messages and changing an answer before sending. Both
+journeys run twice: with JavaScript, and in a browser with JavaScript turned off, where
+everything must work and be stored just the same.
 
 An analyst signs in with a password and a code from an authenticator app, filters the
 responses, tags one and downloads a CSV export.
@@ -129,6 +130,17 @@ def test_reading_searching_and_giving_feedback_on_two_pages(
         "parent@example.org",
     )
 
+    # The confirmation has an address of its own: a refresh shows it again and sends nothing,
+    # and Back returns to the page without asking to resend the form.
+    assert "?sent=" in page.url
+    page.reload()
+    assert heading(page) == "Feedback received" and reference_shown(page) == first.reference
+    page.go_back()
+    assert heading(page) == "Opening hours"
+    page.go_forward()
+    assert reference_shown(page) == first.reference
+    assert Response.objects.count() == 1
+
     # On to the next page: the form remembers who is giving feedback.
     page.get_by_role("link", name=f"Next page: {opening_hours.next.title}").click()
     assert heading(page) == opening_hours.next.title
@@ -195,6 +207,8 @@ def test_the_main_questionnaire_with_errors_and_a_change(
     card = page.locator(".govuk-summary-card", has_text=IDEAS[2].name).inner_text()
     assert "3" in card and IDEAS[2].activities[0] not in card
     press_button(page, "Send your answers")
+    assert heading(page) == "Answers received"
+    page.reload()  # the confirmation's own address: nothing is sent again
     assert heading(page) == "Answers received"
 
     stored = Response.objects.get(reference=reference_shown(page))

@@ -63,7 +63,7 @@ def test_a_valid_post_stores_one_row_and_shows_a_reference(client, site):
             "email": "someone@example.org",
         },
     )
-    assert reply.status_code == 200
+    assert reply.status_code == 303
     stored = Response.objects.get()
     assert stored.consultation == site.slug
     assert stored.page_path == "models/"
@@ -74,8 +74,9 @@ def test_a_valid_post_stores_one_row_and_shows_a_reference(client, site):
     assert stored.contact.email == "someone@example.org"
     assert stored.contact.organisation == "Example Council"
     assert re.fullmatch(r"SB-[0-9A-Z]{4}-[0-9A-Z]{4}", stored.reference)
-    assert stored.reference in reply.content.decode()
-    assert "Feedback received" in reply.content.decode()
+    confirmation = client.get(reply["Location"]).content.decode()
+    assert stored.reference in confirmation
+    assert "Feedback received" in confirmation
 
 
 def test_contact_details_are_stored_apart_from_the_answers(client, site):
@@ -149,7 +150,7 @@ def test_second_page_does_not_ask_for_the_role_again(client, site):
     assert ROLE in html and "Example Council" in html
     hidden = form_fields(html)
     reply = client.post("/feedback/mechanisms/", {**hidden, "summary": "Second page feedback"})
-    assert reply.status_code == 200
+    assert reply.status_code == 303
     first, second = Response.objects.order_by("id")
     assert second.role == ROLE and second.page_path == "mechanisms/"
     assert second.contact_id == first.contact_id  # one person, one contact record
@@ -195,8 +196,8 @@ def test_section_feedback_records_the_heading(client, site):
 def test_the_same_form_sent_twice_stores_one_response(client, site):
     hidden = get_form(client, "/models/")
     answers = {**hidden, "about_you": "1", "summary": "Sent twice by mistake", "role": ROLE}
-    first = client.post("/feedback/models/", answers)
-    second = client.post("/feedback/models/", answers)
+    first = client.post("/feedback/models/", answers, follow=True)
+    second = client.post("/feedback/models/", answers, follow=True)
     reference = Response.objects.get().reference
     assert reference in first.content.decode() and reference in second.content.decode()
 
@@ -217,6 +218,78 @@ def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, site):
     assert 'value="Please keep this text"' in html
     assert "Feedback received" not in html
     assert Response.objects.count() == 0
+
+
+def send_feedback(client: Client, page: str = "models/", **more: str):
+    section = more.get("section")
+    hidden = get_form(client, f"/feedback/{page}" + (f"?section={section}" if section else ""))
+    answers = {
+        **hidden,
+        "about_you": "1",
+        "summary": "My private summary",
+        "details": "My private details",
+        "role": ROLE,
+        "organisation": "Secret Organisation Ltd",
+        "email": "private.person@example.org",
+    }
+    return client.post(f"/feedback/{page}", answers)
+
+
+def test_a_send_answers_see_other_to_a_confirmation_that_resends_nothing(client, site):
+    reply = send_feedback(client)
+    assert reply.status_code == 303
+    confirmation = reply["Location"]
+    assert confirmation.startswith("/feedback/models/?sent=")
+    reference = Response.objects.get().reference
+    for _refresh in range(2):
+        shown = client.get(confirmation)
+        html = shown.content.decode()
+        assert shown.status_code == 200
+        assert 'class="govuk-panel govuk-panel--confirmation"' in html
+        assert "Feedback received" in html and reference in html
+        assert "no-store" in shown["Cache-Control"]
+    assert Response.objects.count() == 1 and Contact.objects.count() == 1
+
+
+def test_the_confirmation_shows_nothing_sent_even_with_the_respondent_forgotten(client, site):
+    confirmation = send_feedback(client)["Location"]
+    stranger = Client()  # someone who found the address, without the respondent's cookie
+    html = stranger.get(confirmation).content.decode()
+    assert Response.objects.get().reference in html
+    for sent in ("My private", "Secret Organisation", "private.person@example.org"):
+        assert sent not in html
+
+
+def test_section_feedback_confirms_the_section(client, site):
+    reply = send_feedback(client, "", section="our-invitation")
+    assert reply.status_code == 303
+    html = client.get(reply["Location"]).content.decode()
+    assert "Feedback received" in html and "section “Our invitation”" in html
+
+
+@pytest.mark.parametrize(
+    "altered",
+    [
+        lambda address: address[:-1] + ("B" if address.endswith("A") else "A"),
+        lambda address: address.replace("/feedback/models/", "/feedback/mechanisms/"),
+        lambda address: "/feedback/models/?sent=SB-AAAA-AAAA",
+        lambda address: "/feedback/models/?sent=",
+    ],
+    ids=["tampered", "another page", "forged", "empty"],
+)
+def test_an_altered_or_forged_confirmation_address_shows_no_confirmation(client, site, altered):
+    confirmation = send_feedback(client)["Location"]
+    reply = client.get(altered(confirmation))
+    html = reply.content.decode()
+    assert reply.status_code == 200  # the plain form, as the address without `sent`
+    assert "govuk-panel--confirmation" not in html and "Feedback received" not in html
+    assert 'name="summary"' in html
+
+
+def test_an_expired_confirmation_address_shows_no_confirmation(client, site, monkeypatch):
+    confirmation = send_feedback(client)["Location"]
+    monkeypatch.setattr("soundingboard.collect.receipts.LIFETIME", -1)
+    assert "Feedback received" not in client.get(confirmation).content.decode()
 
 
 def closed_site(tmp_path: Path, dates: str) -> Path:
@@ -258,7 +331,8 @@ def spam_post(client, hidden, **extra):
 
 def test_a_filled_honeypot_is_kept_aside_as_spam(client, site):
     reply = spam_post(client, get_form(client, "/models/"), hp_field="http://spam.example")
-    assert reply.status_code == 200 and "Feedback received" in reply.content.decode()
+    assert reply.status_code == 303
+    assert "Feedback received" in client.get(reply["Location"]).content.decode()
     stored = Response.objects.get()
     assert stored.status == Response.Status.SPAM
     assert stored.spam_reason == "the hidden honeypot field was filled in"

@@ -281,6 +281,8 @@ def test_sending_stores_one_response_with_a_row_per_score_and_tick(client, refer
     ]
     _page, carried = check(client, answers)
     reply = post(client, carried, "send")
+    assert reply.status_code == 303
+    reply = client.get(reply["Location"])
     page = text(reply)
     assert reply.status_code == 200
     assert "Answers received" in page
@@ -313,8 +315,8 @@ def test_sending_stores_one_response_with_a_row_per_score_and_tick(client, refer
 
 def test_the_same_form_sent_twice_stores_one_response(client, small_site):
     _page, carried = check(client)
-    first = post(client, carried, "send")
-    second = post(client, carried, "send")
+    first = client.get(post(client, carried, "send")["Location"])
+    second = client.get(post(client, carried, "send")["Location"])
     reference = Response.objects.get().reference
     assert reference in first.content.decode() and reference in second.content.decode()
     assert IdeaScore.objects.count() == 2 and ActivityTick.objects.count() == 3
@@ -341,7 +343,7 @@ def test_a_remembered_role_is_not_asked_again_and_is_stored(client, small_site):
     assert ROLE in html_lib.unescape(check_page) and "Example Council" in check_page
     assert "about_you" not in dict(carried)
     reply = post(client, carried, "send")
-    assert reply.status_code == 200
+    assert reply.status_code == 303
     first, second = Response.objects.order_by("id")
     assert second.kind == Response.Kind.QUESTIONNAIRE and second.role == ROLE
     assert second.contact_id == first.contact_id and Contact.objects.count() == 1
@@ -394,7 +396,8 @@ def test_a_filled_honeypot_is_kept_aside_as_spam(client, small_site):
     _page, carried = check_from(client, data)
     assert ("hp_field", "http://spam.example") in carried  # carried through the check page
     reply = post(client, carried, "send")
-    assert reply.status_code == 200 and "Answers received" in reply.content.decode()
+    assert reply.status_code == 303
+    assert "Answers received" in client.get(reply["Location"]).content.decode()
     stored = Response.objects.get()
     assert stored.status == Response.Status.SPAM
     assert stored.spam_reason == "the hidden honeypot field was filled in"
@@ -433,3 +436,34 @@ def test_the_example_and_the_scaffold_have_questionnaires_of_the_right_shape():
     scaffold = load_consultation(SCAFFOLD).settings.questionnaire
     assert scaffold is not None and len(scaffold.ideas) == 2
     assert all(idea.activities for idea in scaffold.ideas)
+
+
+def test_sending_answers_see_other_to_a_confirmation_that_resends_nothing(client, small_site):
+    _page, carried = check(client)
+    reply = post(client, carried, "send")
+    assert reply.status_code == 303
+    confirmation = reply["Location"]
+    assert confirmation.startswith("/questionnaire/?sent=")
+    reference = Response.objects.get().reference
+    for _refresh in range(2):
+        shown = client.get(confirmation)
+        html = shown.content.decode()
+        assert 'class="govuk-panel govuk-panel--confirmation"' in html
+        assert "Answers received" in html and reference in html
+        assert "no-store" in shown["Cache-Control"]
+    assert Response.objects.count() == 1 and IdeaScore.objects.count() == 2
+    # Someone else with the address sees the reference, never the answers or contact details.
+    html = Client().get(confirmation).content.decode()
+    assert reference in html
+    assert "Line one" not in html and "someone@example.org" not in html
+    assert "Example Council" not in html
+
+
+def test_an_altered_questionnaire_confirmation_shows_the_questions(client, small_site):
+    _page, carried = check(client)
+    confirmation = post(client, carried, "send")["Location"]
+    html = client.get(
+        confirmation[:-1] + ("B" if confirmation.endswith("A") else "A")
+    ).content.decode()
+    assert "govuk-panel--confirmation" not in html and "Answers received" not in html
+    assert 'name="comments"' in html

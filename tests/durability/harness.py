@@ -159,6 +159,7 @@ class Reply:
     status: int
     cookies: list[str]  # the Set-Cookie headers
     body: str
+    location: str = ""  # where a redirect leads
 
     def cookie(self, name: str) -> str | None:
         """A cookie's value as it is to be sent back (still quoted, if the server quoted it)."""
@@ -184,7 +185,7 @@ def request(
         reply = connection.getresponse()
         text = reply.read().decode(errors="replace")
         cookies = [v for k, v in reply.getheaders() if k.lower() == "set-cookie"]
-        return Reply(reply.status, cookies, text)
+        return Reply(reply.status, cookies, text, reply.getheader("Location") or "")
     finally:
         connection.close()
 
@@ -238,7 +239,8 @@ def submit_form(client: Client, marker: str, token: str, email: str = "") -> Out
         )
     except (OSError, http.client.HTTPException) as error:
         return Outcome(None, None, type(error).__name__)
-    found = REFERENCE.search(reply.body) if reply.status == 200 else None
+    # A confirmation is a 303 See Other to its own address, which starts with the reference.
+    found = REFERENCE.search(reply.location) if reply.status == 303 else None
     if found and client.keeps_respondent_cookie:
         client.respondent_cookie = reply.cookie(RESPONDENT_COOKIE) or client.respondent_cookie
     return Outcome(reply.status, found.group() if found else None, body=reply.body)

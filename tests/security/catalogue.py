@@ -168,8 +168,9 @@ def _hidden(reply: HttpResponse) -> dict[str, str]:
 
 
 def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
-    """A respondent's visit: feedback with contact details, its confirmation, then the main
-    questionnaire's check page and confirmation, remembered."""
+    """A respondent's visit: feedback with contact details, the redirect to its confirmation
+    and the confirmation, then the main questionnaire's check page and confirmation,
+    remembered."""
     client = Client()
     page = f"/{site.slug}/feedback/proposals/opening-hours/"
     form = client.get(page, **extra)
@@ -183,7 +184,10 @@ def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
         "email": EMAIL,
         "organisation": ORGANISATION,
     }
-    yield Fetched("feedback sent", "POST", page, client.post(page, data, **extra))
+    sent = client.post(page, data, **extra)
+    yield Fetched("feedback sent", "POST", page, sent)
+    confirmation = sent["Location"]
+    yield Fetched("feedback confirmation", "GET", confirmation, client.get(confirmation, **extra))
     yield Fetched(
         "feedback, details changed",
         "GET",
@@ -207,7 +211,12 @@ def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
     check = fresh.post(url, answers, **extra)
     yield Fetched("questionnaire check page", "POST", url, check)
     sent = {**_hidden(check), "action": "send"}
-    yield Fetched("questionnaire sent", "POST", url, fresh.post(url, sent, **extra))
+    answered = fresh.post(url, sent, **extra)
+    yield Fetched("questionnaire sent", "POST", url, answered)
+    confirmation = answered["Location"]
+    yield Fetched(
+        "questionnaire confirmation", "GET", confirmation, fresh.get(confirmation, **extra)
+    )
 
 
 @contextmanager

@@ -113,8 +113,10 @@ def test_served_over_https_behind_a_proxy(tmp_path, settings):
         # Contact details in the address as well, to show the log leaves the query out.
         query = urlencode({"email": EMAIL})
         replies["feedback sent"] = sent = browser.post(f"{page}?{query}", fields)
-        assert sent.status_code == 200, sent.content.decode()[:2000]
+        assert sent.status_code == 303, sent.content.decode()[:2000]
         assert "sb_respondent" in sent.cookies
+        replies["confirmation"] = shown = browser.get(sent.get("Location"))
+        assert b"Feedback received" in shown.content
         payload = {"tab": "Feedback", "summary": "Sent by the API", "role": role.group(1)}
         payload |= {"email": EMAIL, "org": ORGANISATION}
         replies["API"] = api = browser.request(

@@ -2,7 +2,8 @@
 
 A form that fails its checks comes back on a page of its own with an error summary and the
 answers kept; a submission that cannot be stored comes back the same way with a message,
-never with a confirmation.
+never with a confirmation. One that is stored is sent on to the confirmation's own address
+(`receipts`), which this view also shows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..publish.settings_schema import describe_moment
 from .forms import PageFeedbackForm
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, rate_limited
+from .receipts import Receipt, read_receipt, to_confirmation
 from .respondent import keep_out_of_caches, remember, remembered, respondent_context
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import ContactDetails, store_response
@@ -74,6 +76,9 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     page = consultation.page(page_path)
     if page is None:
         raise Http404("No such page")
+    receipt = read_receipt(request, slug, page.feedback_url) if request.method != "POST" else None
+    if receipt:
+        return _sent_page(request, consultation, page, receipt)
     data = request.POST if request.method == "POST" else request.GET
     section = page.heading(data.get("section", ""))
     if request.method != "POST":
@@ -124,14 +129,25 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         context["not_saved"] = SERVICE_PROBLEM
         return _form_page(request, consultation, page, context, http_status=503)
 
-    reply = render(
-        request,
-        "collect/feedback_sent.html",
-        {"consultation": consultation, "page": page, "response": response, "section": section},
-    )
+    # Stored and committed: the confirmation has an address of its own (see `receipts`).
+    receipt = Receipt(response.reference, section.id if section else "")
+    reply = to_confirmation(page.feedback_url, consultation.slug, receipt)
     kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
     return keep_out_of_caches(reply)
+
+
+def _sent_page(
+    request: HttpRequest, consultation: Consultation, page: Page, receipt: Receipt
+) -> HttpResponse:
+    context = {
+        "consultation": consultation,
+        "page": page,
+        "reference": receipt.reference,
+        "section": page.heading(receipt.section_id),
+    }
+    # The reference is the respondent's own: kept out of shared caches.
+    return keep_out_of_caches(render(request, "collect/feedback_sent.html", context))
 
 
 def _form_page(

@@ -4,7 +4,8 @@ Nothing is kept on the server between the steps and no JavaScript is needed: the
 carries every answer forward in hidden inputs, "Change your answers" sends them back to fill
 in the form again, and "Send your answers" checks them once more and stores them. The token
 made when the form was first shown travels with the answers, so a double click, a refresh or a
-retry stores one response, and the time trap measures from the first page.
+retry stores one response, and the time trap measures from the first page. Once stored, the
+browser is sent on to the confirmation's own address (`receipts`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .feedback import CHANGE_DETAILS
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, NotSaved, rate_limited
 from .questionnaire_forms import QuestionnaireForm, score_label
+from .receipts import Receipt, read_receipt, to_confirmation
 from .respondent import Respondent, keep_out_of_caches, remember, remembered, respondent_context
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import store_response
@@ -45,6 +47,14 @@ def questionnaire(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("This consultation has no questionnaire")
     respondent = remembered(request, consultation)
 
+    form_url = consultation.url("questionnaire/")
+    if request.method != "POST" and (receipt := read_receipt(request, slug, form_url)):
+        context = {
+            "consultation": consultation,
+            "questionnaire": consultation.settings.questionnaire,
+            "reference": receipt.reference,
+        }
+        return _render(request, "collect/questionnaire_sent.html", context)
     if request.method != "POST":
         ask_about_you = respondent is None or CHANGE_DETAILS in request.GET
         initial: dict[str, Any] = {"token": new_form_token()}
@@ -120,14 +130,12 @@ def _send(
         logger.exception("Could not store questionnaire answers for %s", consultation.slug)
         return _check_page(request, consultation, form, respondent, not_saved=SERVICE_PROBLEM)
 
-    reply = _render(
-        request,
-        "collect/questionnaire_sent.html",
-        {"consultation": consultation, "questionnaire": form.settings, "response": response},
-    )
+    # Stored and committed: the confirmation has an address of its own (see `receipts`).
+    form_url = consultation.url("questionnaire/")
+    reply = to_confirmation(form_url, consultation.slug, Receipt(response.reference))
     kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
-    return reply
+    return keep_out_of_caches(reply)
 
 
 def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict[str, Any]:
