@@ -33,6 +33,12 @@ def all_consultations() -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
 
+def consultation_titles(slugs: list[str]) -> list[str]:
+    """The consultations' titles (their slugs where there is none now), for showing a limit."""
+    titles = all_consultations()
+    return [titles.get(slug, slug) for slug in slugs]
+
+
 def limits_of(user: Any) -> list[str]:
     """The slugs the account is limited to; empty when it may see every consultation."""
     profile = getattr(user, "analyst_profile", None)

@@ -15,7 +15,7 @@ from ..access import (
     safe_next,
     signed_in_user,
 )
-from ..consultations import all_consultations, limits_of
+from ..consultations import consultation_titles, limits_of
 from ..forms import ChangePasswordForm
 from ..models import AuditEvent, Role
 from ..roles import has_two_factor_device, role_of
@@ -41,12 +41,6 @@ def account(request: HttpRequest) -> HttpResponse:
             "consultations": consultation_titles(limits_of(user)),
         },
     )
-
-
-def consultation_titles(slugs: list[str]) -> list[str]:
-    """The consultations' titles (their slugs where there is none now), for showing a limit."""
-    titles = all_consultations()
-    return [titles.get(slug, slug) for slug in slugs]
 
 
 @require_POST

@@ -18,8 +18,8 @@ from ..access import (
     analyst_view,
     notify,
 )
-from ..consultations import all_consultations
-from ..forms import ConsultationsForm, NewUserForm, RoleForm, role_choices
+from ..consultations import consultation_titles
+from ..forms import ConsultationsForm, NewUserForm, RoleForm, consultation_choices, role_choices
 from ..models import AnalystProfile, AuditEvent, Role
 from ..services import (
     active_admins,
@@ -29,7 +29,6 @@ from ..services import (
     one_time_password_expiry,
     reset_two_factor,
 )
-from .account import consultation_titles
 
 User = get_user_model()
 Action = AuditEvent.Action
@@ -69,7 +68,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "roles": role_choices(),
-            "consultations": list(all_consultations().items()),
+            "consultations": consultation_choices(),
             "one_time_hours": settings.SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS,
             "nav": "users",
         },
@@ -123,7 +122,7 @@ def _user_page(
             "form": role_form,
             "roles": role_choices(),
             "limits": consultation_titles(limits),
-            "consultations": list(all_consultations().items()),
+            "consultations": consultation_choices(),
             "consultations_form": consultations_form,
             "is_self": account.pk == request.user.pk,
             "nav": "users",
