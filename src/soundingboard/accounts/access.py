@@ -39,7 +39,7 @@ Inside a view, decide what to show with:
 - `may_see_consultation(user, slug) -> bool` and `visible_consultations(user, slugs)`, for
   lists that span consultations (the workspace's home page), see `consultations`.
 These look at the role only; `analyst_view` has already checked two-factor authentication.
-`signed_in_user(request) -> User` is the account of a request `analyst_view` let through.
+`account_of(request) -> User` is the account of a request `analyst_view` let through.
 Record personal-data views and exports with `soundingboard.accounts.audit.record`.
 
 `notify(request, text)` shows `text` once, in a green banner, on the next analyst page (say,
@@ -125,7 +125,7 @@ def forbidden(
     )
 
 
-def signed_in_user(request: HttpRequest) -> User:
+def account_of(request: HttpRequest) -> User:
     """The account of a request that `analyst_view` let through: always a signed-in User."""
     user = request.user
     assert isinstance(user, User), "only for views wrapped in analyst_view"

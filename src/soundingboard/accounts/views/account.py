@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from .. import audit
 from ..access import (
+    account_of,
     analyst_view,
     notify,
     safe_next,
-    signed_in_user,
 )
 from ..consultations import consultation_titles, limits_of
 from ..forms import ChangePasswordForm
@@ -27,7 +27,7 @@ Action = AuditEvent.Action
 
 @analyst_view
 def account(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
+    user = account_of(request)
     role = role_of(user)
     assert role is not None  # analyst_view lets through only accounts with a role
     return render(
@@ -54,7 +54,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @analyst_view(allow_password_change=True)
 def change_password(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
+    user = account_of(request)
     profile = user.analyst_profile
     form = ChangePasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
