@@ -390,8 +390,8 @@ def measure(consultation, label: str) -> list[tuple]:
             reset_queries()
             rows.append((label, f"{page} ({filter_label})", first, best, cpu, peak))
         for page, address in (
-            ("overview", f"/analyse/{consultation.slug}/"),
-            ("ideas", f"/analyse/{consultation.slug}/ideas/"),
+            ("overview", f"/-/analyse/{consultation.slug}/"),
+            ("ideas", f"/-/analyse/{consultation.slug}/ideas/"),
         ):
             first, best, cpu = timed(lambda a=address, x=flt: whole_page(a, x))
             peak = peak_memory(lambda a=address, x=flt: whole_page(a, x))

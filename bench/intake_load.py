@@ -92,7 +92,7 @@ def _http_request(method: str, path: str, host: str, headers: dict[str, str], bo
 
 @dataclass
 class FormIntake:
-    """The HTML feedback form: POST /feedback/<page>/ with a fresh signed form token each time.
+    """The HTML feedback form: POST /-/feedback/<page>/ with a fresh signed form token each time.
 
     The CSRF cookie and token come from one GET of the form; the form token (what makes each
     submission distinct) is signed here with the server's secret key, as the form would be.
@@ -107,11 +107,11 @@ class FormIntake:
 
     def prepare(self, host: str, port: int) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=30)
-        connection.request("GET", f"/feedback/{self.page}")
+        connection.request("GET", f"/-/feedback/{self.page}")
         reply = connection.getresponse()
         html = reply.read().decode()
         if reply.status != 200:
-            raise RuntimeError(f"GET /feedback/{self.page} answered {reply.status}")
+            raise RuntimeError(f"GET /-/feedback/{self.page} answered {reply.status}")
         cookie = re.search(r"csrftoken=([^;]+)", reply.getheader("Set-Cookie") or "")
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         if not cookie or not csrf:
@@ -137,7 +137,7 @@ class FormIntake:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={self._cookie}",
         }
-        return _http_request("POST", f"/feedback/{self.page}", self._host, headers, body)
+        return _http_request("POST", f"/-/feedback/{self.page}", self._host, headers, body)
 
     def reference(self, status: int, head: bytes, body: bytes) -> str | None:
         # 303 See Other to the confirmation, whose address starts with the reference.
@@ -148,7 +148,7 @@ class FormIntake:
 
 @dataclass
 class ApiIntake:
-    """The JSON intake API: POST /api/intake, 201 {"reference": ...}; no cookies, no CSRF.
+    """The JSON intake API: POST /-/api/intake, 201 {"reference": ...}; no cookies, no CSRF.
     Each submission has its own Idempotency-Key (200 answers a repeat of a stored one)."""
 
     page: str = "/intake/"
@@ -173,7 +173,7 @@ class ApiIntake:
             }
         ).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": secrets.token_hex(16)}
-        return _http_request("POST", "/api/intake", self._host, headers, body)
+        return _http_request("POST", "/-/api/intake", self._host, headers, body)
 
     def reference(self, status: int, head: bytes, body: bytes) -> str | None:
         if status not in (200, 201):
@@ -303,7 +303,7 @@ def running_server(
                 raise RuntimeError((data_dir / "server.log").read_text()[-3000:])
             with contextlib.suppress(OSError):
                 connection = http.client.HTTPConnection(HOST, port, timeout=5)
-                connection.request("GET", "/healthz")
+                connection.request("GET", "/-/healthz")
                 if connection.getresponse().status == 200:
                     break
             if time.monotonic() > deadline:

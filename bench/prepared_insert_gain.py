@@ -149,7 +149,7 @@ def api_submitter() -> Callable[[], None]:
         status: list[str] = []
         environ = {
             "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/api/intake",
+            "PATH_INFO": "/-/api/intake",
             "SCRIPT_NAME": "",
             "QUERY_STRING": "",
             "CONTENT_TYPE": "application/json",

@@ -9,7 +9,7 @@ per client address does not decide the result; the probe comes from 127.0.0.1 an
 page once a second on a new connection. The attack has failed if every probe is answered,
 200, within 1 s.
 
-Throughput: K clients each asking for a page (or /healthz) on a new connection as soon as the
+Throughput: K clients each asking for a page (or /-/healthz) on a new connection as soon as the
 last one was answered (bench/intake_load.py's generator), for each design in turn, in rounds,
 so that every design is measured beside the others while the machine is in the same state.
 
@@ -117,7 +117,7 @@ async def _hold(kind: str, port: int, source: str, attack: Attack, result: Attac
         "idle": b"",
         "header": b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow\r\n",
         "body": (
-            b"POST /api/intake HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+            b"POST /-/api/intake HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
             b"\r\nContent-Length: 100000\r\n\r\n{"
         ),
     }[kind]
@@ -205,7 +205,8 @@ def _gthread_main(folder: str, port: int, workers: int, threads: int) -> None:
 
     django.setup()
     from soundingboard.publish.registry import get_registry
-    from soundingboard.serving import _Gunicorn, gunicorn_options, prepare_database_and_static
+    from soundingboard.serving import _Gunicorn, gunicorn_options
+    from soundingboard.startup import prepare_database_and_static
 
     get_registry()
     problem = prepare_database_and_static()
@@ -254,7 +255,7 @@ def _wait_until_up(server: intake_load.Server, log: Path, limit: float = 60) -> 
             raise RuntimeError(log.read_text()[-3000:])
         with contextlib.suppress(OSError):
             connection = http.client.HTTPConnection(HOST, server.port, timeout=5)
-            connection.request("GET", "/healthz")
+            connection.request("GET", "/-/healthz")
             if connection.getresponse().status == 200:
                 return
         time.sleep(0.1)
@@ -357,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for round_ in range(args.rounds):
                 for design in designs:
                     with serving(design) as server:
-                        for path in (CONTENT_PATH, "/healthz"):
+                        for path in (CONTENT_PATH, "/-/healthz"):
                             gc.collect()
                             phase = throughput(server, path, args.connections, args.duration)
                             row = phase.row()
@@ -404,7 +405,7 @@ def markdown(
             "rounds' ratios) | per second of server CPU | server CPU | others' CPU |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for path in (CONTENT_PATH, "/healthz"):
+        for path in (CONTENT_PATH, "/-/healthz"):
             ref = [r.per_s for r in rows.get((reference, path), [])]
             for design in designs:
                 mine = rows.get((design, path), [])

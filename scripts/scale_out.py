@@ -65,10 +65,10 @@ def free_port() -> int:
 
 
 def healthy(port: int) -> bool:
-    """Whether GET /healthz on the port answers 200 (the process and the database answer)."""
+    """Whether GET /-/healthz on the port answers 200 (the process and the database answer)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=5)
     try:
-        connection.request("GET", "/healthz")
+        connection.request("GET", "/-/healthz")
         return connection.getresponse().status == 200
     except (OSError, http.client.HTTPException):
         return False
@@ -115,7 +115,7 @@ class AppServer:
         return self.data_dir.parent / f"{self.name}.log"
 
     def start(self, limit: float = 60) -> None:
-        """Start the server and wait until it answers /healthz."""
+        """Start the server and wait until it answers /-/healthz."""
         command = [sys.executable, "-m", "soundingboard.cli", "serve", *map(str, self.folders)]
         command += ["--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
         command += ["--no-proxy"]  # the balancer in front does nginx's work

@@ -119,7 +119,7 @@ def _wait_until_up(server: LiveServer, log: Path, limit: float = 60) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"the server stopped:\n{log.read_text()}")
         with contextlib.suppress(OSError):
-            if server.get("/healthz")[0] == 200:
+            if server.get("/-/healthz")[0] == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {limit} s:\n{log.read_text()}")

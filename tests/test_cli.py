@@ -39,10 +39,10 @@ def test_init_makes_a_folder_that_loads_at_once(tmp_path):
     assert "warning" not in checked.stderr
 
 
-def test_init_in_a_folder_named_like_an_address_soundingboard_uses(tmp_path):
+def test_init_in_a_folder_named_like_a_former_address_of_soundingboard_keeps_the_name(tmp_path):
     folder = tmp_path / "users"
     assert soundingboard("init", str(folder), data_dir=tmp_path / "data").returncode == 0
-    assert yaml.safe_load((folder / "consultation.yml").read_text())["slug"] == "users-consultation"
+    assert yaml.safe_load((folder / "consultation.yml").read_text())["slug"] == "users"
     checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert checked.returncode == 0, checked.stderr
 

@@ -30,7 +30,7 @@ def test_favicon_ico_is_an_image_without_a_redirect(client, tmp_path, use_consul
 def test_pages_link_the_icon_by_its_static_address(client, tmp_path, use_consultations):
     use_consultations(_folder(tmp_path, "one"))
     html = client.get("/").content.decode()
-    assert '<link rel="icon" href="/static/soundingboard/favicon.ico" sizes="32x32">' in html
-    assert 'href="/static/soundingboard/favicon.svg" type="image/svg+xml"' in html
-    sign_in = client.get("/analyse/sign-in/").content.decode()
-    assert 'rel="icon" href="/static/soundingboard/favicon.svg"' in sign_in
+    assert '<link rel="icon" href="/-/static/soundingboard/favicon.ico" sizes="32x32">' in html
+    assert 'href="/-/static/soundingboard/favicon.svg" type="image/svg+xml"' in html
+    sign_in = client.get("/-/sign-in/").content.decode()
+    assert 'rel="icon" href="/-/static/soundingboard/favicon.svg"' in sign_in

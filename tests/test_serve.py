@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from soundingboard.collect.models import Response
 from soundingboard.nginx import find_nginx
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.conftest import EXAMPLE
-from tests.live_server import ensure_nginx, hidden_fields, running_server
+from tests.live_server import ensure_nginx, hidden_fields, running_server, test_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -31,7 +32,7 @@ def test_an_mkdocs_project_serves_and_stores_feedback(seed_site, tmp_path):
         assert "Models for delivery" in page
         assert "gs-form" not in page and 'id="feedback"' in page
 
-        css = re.search(r'href="(/static/soundingboard/app\.[0-9a-f]+\.css)"', page).group(1)
+        css = re.search(r'href="(/-/static/soundingboard/app\.[0-9a-f]+\.css)"', page).group(1)
         request = urllib.request.Request(server.url + css, headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as reply:
             assert "max-age=31536000" in reply.headers["Cache-Control"]
@@ -42,7 +43,7 @@ def test_an_mkdocs_project_serves_and_stores_feedback(seed_site, tmp_path):
             assert reply.headers["Content-Type"] == "image/x-icon"
 
         status, _, reply = server.post(
-            "/feedback/models/",
+            "/-/feedback/models/",
             {
                 **hidden_fields(page),
                 "about_you": "1",
@@ -68,6 +69,45 @@ def test_a_broken_folder_stops_the_server_with_the_message(tmp_path):
         running_server([folder], tmp_path),
     ):
         pass
+
+
+def _log_once_it_says(log: Path, text: str, limit: float = 30) -> str:
+    deadline = time.monotonic() + limit
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return log.read_text()
+
+
+def test_serve_says_where_it_answers_and_how_to_make_the_first_account(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with running_server([EXAMPLE], data) as server:
+        said = _log_once_it_says(data / "server.log", "Serving at")
+        assert f"Serving at {server.url}/" in said
+        assert f"The analyst workspace is at {server.url}/-/analyse/" in said
+        assert "soundingboard createuser NAME --role admin" in said
+        made = _createuser("first", data)
+        assert f"Next: sign in at {server.url}/-/sign-in/" in made.stdout, made.stdout
+    made = _createuser("second", data)  # nothing answers now: no address is named
+    assert "Next: sign in at /-/sign-in/ on the site, once it is served" in made.stdout
+    with running_server([EXAMPLE], data) as server:
+        said = _log_once_it_says(data / "server.log", "The analyst workspace")
+        assert "createuser NAME" not in said  # accounts exist now
+
+
+def _createuser(name: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "soundingboard.cli", "createuser", name, "--role", "admin"]
+    env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
+    env["DATABASE_URL"] = test_database_url()
+    return subprocess.run(
+        [*command, "--password-stdin"],
+        input="correct horse battery staple 42\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
 
 
 def _serve(*args: str, data_dir, **env: str) -> subprocess.CompletedProcess[str]:

@@ -1,46 +1,84 @@
-"""Slugs never take an address soundingboard answers itself (publish.settings_schema)."""
+"""No page name or slug is kept from a consultation: soundingboard's own addresses are
+under /-/ (core.addresses), apart from a few first addresses that no page can have."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import pytest
+from django.urls import URLPattern, URLResolver, resolve
 
-from django.conf import settings
-from django.urls import URLPattern, URLResolver
-
-from soundingboard.analyse import urls as analyse_urls
-from soundingboard.publish.settings_schema import RESERVED_SLUGS, SLUG_PATTERN
+from soundingboard.analyse.views.overview import overview
+from soundingboard.collect.pages import page
+from soundingboard.core.addresses import PLATFORM
+from soundingboard.publish.settings_schema import slugify_folder_name
 from soundingboard.urls import build_urlpatterns
 
+# Addresses other systems were given before /-/: none ends with "/", as every page does.
+FIRST_ADDRESSES = {"favicon.ico", "healthz", "api/intake", "api/openapi.json"}
+# Names soundingboard once kept for itself, as page names or slugs.
+ONCE_RESERVED = [
+    "search",
+    "feedback",
+    "privacy",
+    "accessibility",
+    "questionnaire",
+    "api",
+    "static",
+    "files",
+    "analyse",
+    "admin",
+    "accounts",
+    "account",
+    "audit",
+    "erasure",
+    "healthz",
+    "sign-in",
+    "sign-out",
+    "two-factor",
+    "users",
+]
 
-def _fixed_first_parts(
-    patterns: list[URLPattern | URLResolver], *, into_includes: bool = False
-) -> set[str]:
-    """The first part of every address that does not start with a parameter; with
-    `into_includes`, also of the addresses included at the same level."""
-    parts = set()
-    for pattern in patterns:
-        first = str(pattern.pattern).split("/", 1)[0]
-        if not first and into_includes and isinstance(pattern, URLResolver):
-            parts |= _fixed_first_parts(pattern.url_patterns)
-        elif first and "<" not in first:
-            parts.add(first)
-    return parts
+
+def _root_addresses(patterns: list[URLPattern | URLResolver]) -> list[str]:
+    return [str(pattern.pattern) for pattern in patterns]
 
 
-def test_reserved_slugs_are_exactly_the_addresses_a_slug_could_collide_with():
-    at_the_root = _fixed_first_parts(build_urlpatterns()) | {settings.STATIC_URL.strip("/")}
-    # An address no slug could match (favicon.ico has a dot) cannot collide with one.
-    at_the_root = {part for part in at_the_root if re.fullmatch(SLUG_PATTERN, part)}
-    # The accounts pages are included in the workspace at its own level.
-    in_the_workspace = _fixed_first_parts(analyse_urls.urlpatterns, into_includes=True)
-    assert at_the_root | in_the_workspace == RESERVED_SLUGS
+def test_every_address_of_soundingboard_is_under_the_prefix_or_cannot_be_a_page():
+    consultation = {"", "<path:page_path>/", "<slug:slug>/"}
+    own = [
+        address for address in _root_addresses(build_urlpatterns()) if address not in consultation
+    ]
+    assert set(own) - {PLATFORM} == FIRST_ADDRESSES
+    assert not any(address.endswith("/") for address in FIRST_ADDRESSES)
 
 
-def test_the_docs_list_every_reserved_slug():
-    docs = Path(__file__).parents[1] / "docs" / "writing-a-consultation.md"
-    text = docs.read_text(encoding="utf-8")
-    listed = text.split("A slug cannot be one of the addresses", 1)[1].split(
-        "soundingboard check", 1
-    )[0]
-    assert set(re.findall(r"`([a-z-]+)`", listed)) == RESERVED_SLUGS
+@pytest.mark.parametrize("name", ONCE_RESERVED)
+def test_a_page_with_any_name_is_the_consultations(name):
+    match = resolve(f"/{name}/")
+    assert match.func is page
+    assert match.kwargs["page_path"] == name
+
+
+@pytest.mark.parametrize("name", ONCE_RESERVED)
+def test_a_slug_with_any_name_has_its_analysis(name):
+    match = resolve(f"/-/analyse/{name}/")
+    assert match.func is overview
+    assert match.kwargs["slug"] == name
+
+
+@pytest.mark.parametrize("name", ONCE_RESERVED)
+def test_a_folder_with_any_name_keeps_it_as_its_slug(name):
+    assert slugify_folder_name(name) == name
+
+
+@pytest.mark.django_db
+def test_the_first_addresses_of_the_api_and_health_check_still_answer(client):
+    assert client.get("/healthz").status_code == client.get("/-/healthz").status_code == 200
+    assert resolve("/api/intake").func is resolve("/-/api/intake").func
+
+
+@pytest.mark.django_db
+def test_only_the_apis_addresses_answer_errors_in_json(client):
+    assert client.get("/-/api/no-such/").headers["Content-Type"] == "application/json"
+    page = client.get("/api/no-such-page/")  # could be a page of the consultation
+    assert page.status_code == 404
+    assert page.headers["Content-Type"].startswith("text/html")

@@ -233,17 +233,46 @@ def _serve(args: argparse.Namespace, folders: Sequence[Path] | None = None) -> i
     registry = _load_or_report(folders)
     if registry is None:
         return 1
-    from .serving import prepare_database_and_static, proxy_problem, serve
+    from django.db import connections
+
+    from .core.served_address import address_file
+    from .serving import proxy_problem, serve
+    from .startup import Announcement, prepare_database_and_static
 
     problem = proxy_problem(proxy=not args.no_proxy) or prepare_database_and_static()
     if problem:
         print(f"soundingboard: {problem}", file=sys.stderr)
         return 1
-    addresses = [
-        f"http://{args.host}:{args.port}{c.url_prefix}" for c in registry.consultations.values()
-    ]
-    print("Serving " + ", ".join(addresses), flush=True)
-    return serve(host=args.host, port=args.port, workers=args.workers, proxy=not args.no_proxy)
+    base = f"http://{args.host}:{args.port}"
+    announcement = Announcement(base, _serving_message(base, registry, args.data_dir))
+    connections.close_all()  # the message read the database: no connection crosses a fork
+    try:
+        return serve(
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy=not args.no_proxy,
+            announcement=announcement,
+        )
+    finally:
+        address_file().unlink(missing_ok=True)
+
+
+def _serving_message(base: str, registry: Registry, data_dir: Path | None) -> str:
+    """What `serve` says once it answers: where, and how to reach the analyst workspace."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    homes = [base + consultation.url_prefix for consultation in registry.consultations.values()]
+    lines = ["Serving at " + ", ".join(homes)]
+    lines.append(f"The analyst workspace is at {base}{reverse('analyse:home')}")
+    if not get_user_model().objects.exists():
+        data = f" --data-dir {data_dir}" if data_dir is not None else ""
+        lines.append(
+            "There is no analyst account yet: make the first with "
+            f"`soundingboard createuser NAME --role admin{data}`"
+        )
+    return "\n".join(lines)
 
 
 def _manage(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Running the site in production: database migrations, static files, gunicorn and nginx.
+"""Running the site in production: gunicorn and nginx (what comes before: `startup`).
 
 Gunicorn's sync workers serve Django fastest here; the consultations are loaded once in the
 master process (`preload_app`) so that every worker shares them and a broken folder stops
@@ -27,17 +27,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connections
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from . import nginx
-from .core.data_dir import keep_files_private
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .startup import Announcement
 
 # The request line without its query string, and no client address: no personal data in logs.
 # Only these five values are filled in (`AccessLogger`).
@@ -68,22 +68,6 @@ def proxy_problem(*, proxy: bool) -> str | None:
             "would hide from Django which clients came over HTTPS: give --no-proxy, and set "
             "that proxy up as docs/running-in-production.md says"
         )
-    return None
-
-
-def prepare_database_and_static() -> str | None:
-    """Migrate the database and collect static files; a message if that cannot be done."""
-    built_css = settings.PACKAGE_DIR / "static" / "soundingboard" / "app.css"
-    if not built_css.exists():
-        return (
-            "the front-end files have not been built; run `make assets` (needs npm) "
-            "in the soundingboard source folder"
-        )
-    keep_files_private()  # before the database is opened: an older version left it 0644
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    keep_files_private()  # and whatever those two made, were the umask not 077
-    connections.close_all()  # never share a database connection across fork
     return None
 
 
@@ -171,16 +155,29 @@ def gunicorn_options(bind: str, workers: int | None) -> dict[str, object]:
     }
 
 
-def run_gunicorn(*, host: str, port: int, workers: int | None) -> None:
+def run_gunicorn(
+    *, host: str, port: int, workers: int | None, announcement: Announcement | None = None
+) -> None:
     """gunicorn alone on the address (`--no-proxy`)."""
-    _Gunicorn(gunicorn_options(f"{host}:{port}", workers)).run()
+    options = gunicorn_options(f"{host}:{port}", workers)
+    if announcement is not None:  # once it listens, before it forks its workers
+        options["when_ready"] = lambda server: announcement.now()
+    _Gunicorn(options).run()
 
 
-def serve(*, host: str, port: int, workers: int | None, proxy: bool) -> int:
+def serve(
+    *,
+    host: str,
+    port: int,
+    workers: int | None,
+    proxy: bool,
+    announcement: Announcement | None = None,
+) -> int:
     """Serve until stopped; the exit status. With `proxy`, nginx on the address and gunicorn
-    behind it; if either stops by itself the other is stopped too and the status is 1."""
+    behind it; if either stops by itself the other is stopped too and the status is 1.
+    `announcement` is made once the site answers."""
     if not proxy:
-        run_gunicorn(host=host, port=port, workers=workers)
+        run_gunicorn(host=host, port=port, workers=workers, announcement=announcement)
         return 0
     run_dir = private_dir(settings.DATA_DIR / "run")
     socket_path = run_dir / "gunicorn.sock"
@@ -202,6 +199,7 @@ def serve(*, host: str, port: int, workers: int | None, proxy: bool) -> int:
             lambda: _Gunicorn(options, behind_own_proxy=True).run(),
             socket_path,
             nginx.command(str(nginx.find_nginx()), config),
+            announcement.when_answering if announcement is not None else None,
         )
     finally:
         socket_path.unlink(missing_ok=True)
@@ -231,13 +229,21 @@ class _Supervisor:
         self.stopping = False
         self.failed: str | None = None
 
-    def run(self, run_gunicorn: Callable[[], None], socket: Path, nginx_command: list[str]) -> int:
+    def run(
+        self,
+        run_gunicorn: Callable[[], None],
+        socket: Path,
+        nginx_command: list[str],
+        when_both_run: Callable[[], object] | None = None,
+    ) -> int:
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, self._on_stop_signal)
         signal.signal(signal.SIGALRM, lambda *_: self._signal_all(signal.SIGKILL))
         self.children[_fork(run_gunicorn)] = "gunicorn"
         if self._wait_for(socket):
             self.children[_fork(lambda: os.execv(nginx_command[0], nginx_command))] = "nginx"
+            if when_both_run is not None:  # after the last fork
+                when_both_run()
         while self.children:
             try:
                 pid, status = os.waitpid(-1, 0)

@@ -145,7 +145,7 @@ TIME_ZONE = "Europe/London"
 USE_I18N = False
 USE_TZ = True
 
-STATIC_URL = "/static/"
+STATIC_URL = "/-/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
@@ -222,7 +222,7 @@ SOUNDINGBOARD_FORM_MAX_AGE = 7 * 24 * 60 * 60
 # The intake API (/api/intake, see docs/intake-api.md). Cross-origin posts are allowed only
 # there, and only from the origins each consultation lists in `allowed_origins` (read by
 # soundingboard.collect.api.allow_consultation_origins), so no origin is listed here.
-CORS_URLS_REGEX = r"^/api/intake$"
+CORS_URLS_REGEX = r"^(/-)?/api/intake$"
 CORS_ALLOWED_ORIGINS: list[str] = []
 CORS_ALLOW_METHODS = ["POST", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key"]

@@ -1,5 +1,12 @@
 """Addresses: one consultation at the root, or several each under its slug.
 
+Everything soundingboard answers for itself lives under `/-/` (`core.addresses.PLATFORM`):
+the workspace, the API, static files and the health check at `/-/`, and each consultation's
+forms, search, privacy and accessibility pages at `<consultation>/-/`. No Markdown page or
+slug can start with `-`, so every page name and slug is free for the consultation's own use.
+The API's and the health check's first addresses (`/api/intake`, `/healthz`) still answer,
+since other systems were told to call them.
+
 The address scheme depends on which consultations are loaded, so it is built from the
 registry when this module is first imported.
 """
@@ -14,15 +21,15 @@ from .collect.openapi import openapi_json
 from .collect.pages import page
 from .collect.questionnaire import questionnaire
 from .collect.respondent import FORGET_PATH, forget_details
+from .core.addresses import PLATFORM
 from .core.favicon import favicon
 from .core.health import healthz
 from .publish import views as publish
 from .publish.registry import get_registry
 
 
-def consultation_patterns() -> list[URLPattern]:
-    return [
-        path("", page, name="home"),
+def consultation_patterns() -> list[URLPattern | URLResolver]:
+    own = [
         path("search/", publish.search_view, name="search"),
         path("privacy/", publish.privacy, name="privacy"),
         path(FORGET_PATH, forget_details, name="forget-details"),
@@ -31,18 +38,29 @@ def consultation_patterns() -> list[URLPattern]:
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
         path("questionnaire/", questionnaire, name="questionnaire"),
         path("files/<path:file_path>", publish.file, name="file"),
+    ]
+    return [
+        path("", page, name="home"),
+        path(PLATFORM, include(own)),
         path("<path:page_path>/", page, name="page"),
     ]
 
 
 def build_urlpatterns() -> list[URLPattern | URLResolver]:
-    patterns: list[URLPattern | URLResolver] = [
+    platform: list[URLPattern | URLResolver] = [
         path("healthz", healthz, name="healthz"),
-        path("favicon.ico", favicon, name="favicon"),
         path("api/intake", intake, name="api-intake"),
         path("api/openapi.json", openapi_json, name="api-openapi"),
-        # The analyst workspace, before the consultations' own addresses.
-        path("analyse/", include("soundingboard.analyse.urls")),
+        # The analyst workspace, before any consultation's own addresses.
+        path("", include("soundingboard.analyse.urls")),
+    ]
+    patterns: list[URLPattern | URLResolver] = [
+        path("favicon.ico", favicon, name="favicon"),
+        path(PLATFORM, include(platform)),
+        # The first addresses of the health check and the API, which other systems call.
+        path("healthz", healthz),
+        path("api/intake", intake),
+        path("api/openapi.json", openapi_json),
     ]
     registry = get_registry()
     single = registry.single

@@ -45,10 +45,10 @@ def intake_handler() -> WSGIHandler:
 intake_application = intake_handler()
 
 # Only once Django is set up (above) can the app's modules be imported.
-from .collect.api import INTAKE_PATH  # noqa: E402
+from .collect.api import INTAKE_PATHS  # noqa: E402
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    if environ.get("PATH_INFO") == INTAKE_PATH:
+    if environ.get("PATH_INFO") in INTAKE_PATHS:
         return intake_application(environ, start_response)
     return full_application(environ, start_response)

@@ -28,8 +28,8 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 Action = AuditEvent.Action
 PASSWORD = "a long and unguessable passphrase"
-SIGN_IN = "/analyse/sign-in/"
-HOME = "/analyse/"
+SIGN_IN = "/-/sign-in/"
+HOME = "/-/analyse/"
 
 
 # Helpers -----------------------------------------------------------------------------------
@@ -124,30 +124,28 @@ def test_an_analyst_signs_in_with_a_password_then_a_code(client):
     user, device = make_account("ana", Role.ANALYST, two_factor=True)
     first = client.get(HOME)
     assert first.status_code == 302
-    assert first["Location"] == f"{SIGN_IN}?next=/analyse/"
+    assert first["Location"] == f"{SIGN_IN}?next=/-/analyse/"
 
-    password = post_password(client, "ana", next="/analyse/")
+    password = post_password(client, "ana", next="/-/analyse/")
     assert password.status_code == 302
     assert password["Location"] == HOME
     # The password alone opens no analyst page: every one sends them for the code.
-    for address in (HOME, "/analyse/account/"):
+    for address in (HOME, "/-/account/"):
         held = client.get(address)
         assert held.status_code == 302
-        assert held["Location"].startswith("/analyse/sign-in/two-factor/?next=")
+        assert held["Location"].startswith("/-/sign-in/two-factor/?next=")
 
-    form = client.get("/analyse/sign-in/two-factor/?next=/analyse/")
+    form = client.get("/-/sign-in/two-factor/?next=/-/analyse/")
     page = html(form)
     assert 'autocomplete="one-time-code"' in page
     assert "enter one of your recovery codes instead" in page  # so not inputmode="numeric"
-    wrong = client.post("/analyse/sign-in/two-factor/", {"code": "000000", "next": HOME})
+    wrong = client.post("/-/sign-in/two-factor/", {"code": "000000", "next": HOME})
     if totp_code(device) != "000000":
         assert "The code is not right" in html(wrong)
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code makes the next try wait a second
 
-    verified = client.post(
-        "/analyse/sign-in/two-factor/", {"code": totp_code(device), "next": HOME}
-    )
+    verified = client.post("/-/sign-in/two-factor/", {"code": totp_code(device), "next": HOME})
     assert verified.status_code == 302
     assert verified["Location"] == HOME
     home = client.get(HOME)
@@ -167,7 +165,7 @@ def test_the_session_key_changes_at_each_step_of_signing_in(client):
     keys = [client.session.session_key]
     post_password(client, "ana")
     keys.append(client.session.session_key)
-    client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    client.post("/-/sign-in/two-factor/", {"code": totp_code(device)})
     keys.append(client.session.session_key)
     assert len(set(keys)) == 3
 
@@ -175,11 +173,11 @@ def test_the_session_key_changes_at_each_step_of_signing_in(client):
 def test_an_analyst_without_two_factor_must_set_it_up_before_any_analyst_page(client):
     make_account("ana", Role.ANALYST)
     post_password(client, "ana")
-    for address in (HOME, "/analyse/account/", "/analyse/sign-in/two-factor/"):
+    for address in (HOME, "/-/account/", "/-/sign-in/two-factor/"):
         reply = client.get(address)
         assert reply.status_code == 302
-        assert reply["Location"].startswith("/analyse/two-factor/set-up/")
-    page = client.get("/analyse/two-factor/set-up/")
+        assert reply["Location"].startswith("/-/two-factor/set-up/")
+    page = client.get("/-/two-factor/set-up/")
     text = html(page)
     assert page.status_code == 200
     assert '<svg role="img"' in text
@@ -191,14 +189,14 @@ def test_an_analyst_without_two_factor_must_set_it_up_before_any_analyst_page(cl
 
     assert base64.b32decode(secret.replace(" ", "")) == device.bin_key
     # Reloading the page keeps the same key: the app scanned it already.
-    client.get("/analyse/two-factor/set-up/")
+    client.get("/-/two-factor/set-up/")
     assert TOTPDevice.objects.get(user__username="ana").key == device.key
 
-    wrong = client.post("/analyse/two-factor/set-up/", {"code": "12 34"})
+    wrong = client.post("/-/two-factor/set-up/", {"code": "12 34"})
     assert "The code must be 6 numbers" in html(wrong)
     assert client.get(HOME).status_code == 302
 
-    done = client.post("/analyse/two-factor/set-up/", {"code": totp_code(device)})
+    done = client.post("/-/two-factor/set-up/", {"code": totp_code(device)})
     assert done.status_code == 200
     assert "Two-factor authentication is set up" in html(done)
     assert "Your recovery codes" in html(done)  # shown once, with the set-up (see
@@ -210,9 +208,9 @@ def test_an_analyst_without_two_factor_must_set_it_up_before_any_analyst_page(cl
     assert [e.username for e in events(Action.TWO_FACTOR_ENROLLED)] == ["ana"]
 
     # Next time, the code is asked for, not a new set-up.
-    client.post("/analyse/sign-out/")
+    client.post("/-/sign-out/")
     post_password(client, "ana")
-    assert client.get(HOME)["Location"].startswith("/analyse/sign-in/two-factor/")
+    assert client.get(HOME)["Location"].startswith("/-/sign-in/two-factor/")
 
 
 def test_a_reader_signs_in_with_a_password_alone(client):
@@ -224,13 +222,13 @@ def test_a_reader_signs_in_with_a_password_alone(client):
     assert "Signed in as <strong>rhea</strong> (reader)" in html(home)
     assert events(Action.SIGN_IN)[0].detail == {"two_factor": "not needed"}
     # Readers may set it up; once they have, they must use it.
-    assert client.get("/analyse/two-factor/set-up/").status_code == 200
+    assert client.get("/-/two-factor/set-up/").status_code == 200
 
 
 def test_a_reader_who_set_up_two_factor_must_use_it(client):
     make_account("rhea", Role.READER, two_factor=True)
     post_password(client, "rhea")
-    assert client.get(HOME)["Location"].startswith("/analyse/sign-in/two-factor/")
+    assert client.get(HOME)["Location"].startswith("/-/sign-in/two-factor/")
 
 
 def test_after_signing_in_only_analyst_pages_of_this_site_are_followed(client):
@@ -238,9 +236,9 @@ def test_after_signing_in_only_analyst_pages_of_this_site_are_followed(client):
     for target in ("https://elsewhere.example/analyse/", "//elsewhere.example/", "/admin/"):
         reply = post_password(client, "rhea", next=target)
         assert reply["Location"] == HOME
-        client.post("/analyse/sign-out/")
-    reply = post_password(client, "rhea", next="/analyse/account/")
-    assert reply["Location"] == "/analyse/account/"
+        client.post("/-/sign-out/")
+    reply = post_password(client, "rhea", next="/-/account/")
+    assert reply["Location"] == "/-/account/"
 
 
 def test_a_deactivated_account_or_one_without_a_role_cannot_sign_in(client):
@@ -267,9 +265,9 @@ def test_a_deactivated_account_or_one_without_a_role_cannot_sign_in(client):
 def test_too_many_wrong_codes_make_the_next_try_wait(client):
     _user, device = make_account("ana", Role.ANALYST, two_factor=True)
     post_password(client, "ana")
-    client.post("/analyse/sign-in/two-factor/", {"code": "000001"})
-    client.post("/analyse/sign-in/two-factor/", {"code": "000002"})
-    reply = client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    client.post("/-/sign-in/two-factor/", {"code": "000001"})
+    client.post("/-/sign-in/two-factor/", {"code": "000002"})
+    reply = client.post("/-/sign-in/two-factor/", {"code": totp_code(device)})
     assert "You have entered too many wrong codes" in html(reply)
     assert client.get(HOME).status_code == 302
     assert {e.detail["reason"] for e in events(Action.TWO_FACTOR_FAILED)} >= {"too many tries"}
@@ -282,10 +280,10 @@ def test_sign_in_sign_out_and_failures_are_logged(client):
     make_account("rhea", Role.READER)
     post_password(client, "rhea", "this is not the password")
     post_password(client, "rhea")
-    asked = client.get("/analyse/sign-out/")
+    asked = client.get("/-/sign-out/")
     assert asked.status_code == 200  # a GET only asks
     assert "_auth_user_id" in client.session
-    out = client.post("/analyse/sign-out/")
+    out = client.post("/-/sign-out/")
     assert out["Location"] == SIGN_IN
     assert "_auth_user_id" not in client.session
     assert "You have signed out" in html(client.get(SIGN_IN))
@@ -303,19 +301,19 @@ def test_sign_out_needs_the_csrf_token():
     make_account("rhea", Role.READER)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(User.objects.get(username="rhea"))
-    assert strict.post("/analyse/sign-out/").status_code == 403
+    assert strict.post("/-/sign-out/").status_code == 403
     assert strict.get(HOME).status_code == 200
 
 
 def test_an_idle_session_is_signed_out(client):
     _user, device = make_account("ana", Role.ANALYST, two_factor=True)
     post_password(client, "ana")
-    client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device)})
+    client.post("/-/sign-in/two-factor/", {"code": totp_code(device)})
     assert client.get(HOME).status_code == 200
     session = client.session
     session[access.LAST_SEEN] = time.time() - 31 * 60
     session.save()
-    reply = client.get("/analyse/account/")
+    reply = client.get("/-/account/")
     assert reply.status_code == 302
     assert reply["Location"].startswith(SIGN_IN)
     assert "_auth_user_id" not in client.session
@@ -354,7 +352,7 @@ def test_analyst_pages_are_never_cached_nor_indexed(client):
         assert "no-store" in reply["Cache-Control"], address
         assert reply["X-Robots-Tag"] == "noindex, nofollow"
     sign_in_verified(client, user, device)
-    for address in (HOME, "/analyse/users/", "/analyse/audit/", "/analyse/account/"):
+    for address in (HOME, "/-/users/", "/-/audit/", "/-/account/"):
         reply = client.get(address)
         assert reply.status_code == 200, address
         assert "no-store" in reply["Cache-Control"], address
@@ -370,14 +368,14 @@ def test_analyst_pages_are_never_cached_nor_indexed(client):
 def test_only_admins_can_open_the_accounts_and_audit_pages(client, role):
     user, device = make_account("someone", role, two_factor=True)
     sign_in_verified(client, user, device)
-    for address in ("/analyse/users/", "/analyse/users/new/", "/analyse/audit/"):
+    for address in ("/-/users/", "/-/users/new/", "/-/audit/"):
         reply = client.get(address)
         assert reply.status_code == 403, address
         assert "You cannot open this page" in html(reply)
         assert f"Your account has the {role.label.lower()} role" in html(reply)
         assert "no-store" in reply["Cache-Control"]
     other, _ = make_account("other", Role.READER)
-    assert client.post(f"/analyse/users/{other.pk}/role/", {"role": "admin"}).status_code == 403
+    assert client.post(f"/-/users/{other.pk}/role/", {"role": "admin"}).status_code == 403
     assert AnalystProfile.objects.get(user=other).role == Role.READER
     assert "Accounts</a>" not in html(client.get(HOME))
 
@@ -396,7 +394,7 @@ def test_the_analyst_view_decorator_checks_the_minimum_role(rf):
     analyst, _ = make_account("ana", Role.ANALYST)
 
     def call(user, verified=True):
-        request = rf.get("/analyse/x/")
+        request = rf.get("/-/analyse/x/")
         request.session = SessionStore()
         request.user = user
         user.is_verified = lambda: verified
@@ -407,11 +405,11 @@ def test_the_analyst_view_decorator_checks_the_minimum_role(rf):
     assert call(analyst)["Cache-Control"].count("no-store") == 1
     unverified = call(analyst, verified=False)
     assert unverified.status_code == 302
-    assert unverified["Location"].startswith("/analyse/two-factor/set-up/")
-    request = rf.get("/analyse/x/")
+    assert unverified["Location"].startswith("/-/two-factor/set-up/")
+    request = rf.get("/-/analyse/x/")
     request.session = SessionStore()
     request.user = AnonymousUser()
-    assert personal(request)["Location"] == "/analyse/sign-in/?next=/analyse/x/"
+    assert personal(request)["Location"] == "/-/sign-in/?next=/-/analyse/x/"
     with pytest.raises(ValueError):
         access.analyst_view(min_role="superuser")
 
@@ -424,7 +422,7 @@ def test_the_analyst_view_decorator_checks_the_minimum_role(rf):
         def get(self, request):
             return HttpResponse("settings")
 
-    request = rf.get("/analyse/y/")
+    request = rf.get("/-/analyse/y/")
     request.session = SessionStore()
     request.user = analyst
     analyst.is_verified = lambda: True
@@ -439,9 +437,9 @@ def test_the_landing_page_lists_each_consultation_with_its_counts(client, use_co
     user, _ = make_account("rhea", Role.READER)
     sign_in_verified(client, user, None)
     page = html(client.get(HOME))
-    assert f'<a class="govuk-link" href="/analyse/{site.slug}/">' in page
+    assert f'<a class="govuk-link" href="/-/analyse/{site.slug}/">' in page
     assert site.title in page
-    row = page.split(f'href="/analyse/{site.slug}/"')[1].split("</tr>")[0]
+    row = page.split(f'href="/-/analyse/{site.slug}/"')[1].split("</tr>")[0]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">2</td>' in row
 
@@ -452,15 +450,15 @@ def test_the_landing_page_lists_each_consultation_with_its_counts(client, use_co
 def test_an_admin_creates_an_account_and_changes_its_role_and_both_are_audited(client):
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     sign_in_verified(client, admin, device)
-    form = html(client.get("/analyse/users/new/"))
+    form = html(client.get("/-/users/new/"))
     assert "Administrator" in form and "Reader" in form
 
-    bad = client.post("/analyse/users/new/", {"username": "Has Spaces", "role": ""})
+    bad = client.post("/-/users/new/", {"username": "Has Spaces", "role": ""})
     assert "Username must start with a letter or number" in html(bad)
     assert "Select a role" in html(bad)
 
     made = client.post(
-        "/analyse/users/new/", {"username": "Rhea", "email": "rhea@example.org", "role": "reader"}
+        "/-/users/new/", {"username": "Rhea", "email": "rhea@example.org", "role": "reader"}
     )
     assert made.status_code == 200
     assert "no-store" in made["Cache-Control"]
@@ -474,41 +472,41 @@ def test_an_admin_creates_an_account_and_changes_its_role_and_both_are_audited(c
     assert (created.username, created.detail) == ("adam", {"account": "rhea", "role": "reader"})
     assert password not in str(created.detail)
 
-    taken = client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    taken = client.post("/-/users/new/", {"username": "rhea", "role": "reader"})
     assert "There is already an account with this username" in html(taken)
 
-    changed = client.post(f"/analyse/users/{rhea.pk}/role/", {"role": "analyst"})
+    changed = client.post(f"/-/users/{rhea.pk}/role/", {"role": "analyst"})
     assert changed.status_code == 302
     rhea.analyst_profile.refresh_from_db()
     assert rhea.analyst_profile.role == Role.ANALYST
     (role_changed,) = events(Action.ROLE_CHANGED)
     assert role_changed.username == "adam"
     assert role_changed.detail == {"account": "rhea", "from": "reader", "to": "analyst"}
-    assert "The role of rhea is now analyst." in html(client.get(f"/analyse/users/{rhea.pk}/"))
-    listed = html(client.get("/analyse/users/"))
+    assert "The role of rhea is now analyst." in html(client.get(f"/-/users/{rhea.pk}/"))
+    listed = html(client.get("/-/users/"))
     assert "rhea" in listed and "Analyst" in listed
 
 
 def test_a_one_time_password_must_be_replaced_at_first_sign_in(client):
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     sign_in_verified(client, admin, device)
-    made = client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    made = client.post("/-/users/new/", {"username": "rhea", "role": "reader"})
     password = html(made).split('id="one-time-password"><code>')[1].split("</code>")[0]
 
     newcomer = Client()
     assert post_password(newcomer, "rhea", password)["Location"] == HOME
     sent = newcomer.get(HOME)
-    assert sent["Location"] == "/analyse/account/password/?next=%2Fanalyse%2F"
+    assert sent["Location"] == "/-/account/password/?next=%2F-%2Fanalyse%2F"
     page = html(newcomer.get(sent["Location"]))
     assert "Choose your password" in page
     assert 'autocomplete="new-password"' in page
     short = newcomer.post(
-        "/analyse/account/password/",
+        "/-/account/password/",
         {"current_password": password, "new_password": "short", "new_password_again": "short"},
     )
     assert "Password must be 12 characters or more" in html(short)
     mismatch = newcomer.post(
-        "/analyse/account/password/",
+        "/-/account/password/",
         {
             "current_password": password,
             "new_password": PASSWORD,
@@ -517,7 +515,7 @@ def test_a_one_time_password_must_be_replaced_at_first_sign_in(client):
     )
     assert "The passwords do not match" in html(mismatch)
     done = newcomer.post(
-        "/analyse/account/password/",
+        "/-/account/password/",
         {
             "current_password": password,
             "new_password": PASSWORD,
@@ -541,12 +539,12 @@ def test_an_admin_resets_two_factor_and_the_account_must_set_it_up_again(client)
     assert analyst_client.get(HOME).status_code == 200
 
     sign_in_verified(client, admin, admin_device)
-    reply = client.post(f"/analyse/users/{ana.pk}/two-factor/")
+    reply = client.post(f"/-/users/{ana.pk}/two-factor/")
     assert reply.status_code == 302
     assert not TOTPDevice.objects.filter(user=ana).exists()
     (reset,) = events(Action.TWO_FACTOR_RESET)
     assert (reset.username, reset.detail) == ("adam", {"account": "ana"})
-    assert analyst_client.get(HOME)["Location"].startswith("/analyse/two-factor/set-up/")
+    assert analyst_client.get(HOME)["Location"].startswith("/-/two-factor/set-up/")
 
 
 def test_an_admin_deactivates_an_account_which_is_then_signed_out(client):
@@ -555,11 +553,11 @@ def test_an_admin_deactivates_an_account_which_is_then_signed_out(client):
     reader_client = Client()
     sign_in_verified(reader_client, rhea, None)
     sign_in_verified(client, admin, admin_device)
-    client.post(f"/analyse/users/{rhea.pk}/active/")
+    client.post(f"/-/users/{rhea.pk}/active/")
     rhea.refresh_from_db()
     assert rhea.is_active is False
     assert reader_client.get(HOME)["Location"].startswith(SIGN_IN)
-    client.post(f"/analyse/users/{rhea.pk}/active/")
+    client.post(f"/-/users/{rhea.pk}/active/")
     rhea.refresh_from_db()
     assert rhea.is_active is True
     assert [e.action for e in AuditEvent.objects.order_by("at", "id")] == [
@@ -571,10 +569,10 @@ def test_an_admin_deactivates_an_account_which_is_then_signed_out(client):
 def test_the_last_admin_cannot_be_demoted_nor_deactivate_themselves(client):
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     sign_in_verified(client, admin, device)
-    demoted = client.post(f"/analyse/users/{admin.pk}/role/", {"role": "reader"})
+    demoted = client.post(f"/-/users/{admin.pk}/role/", {"role": "reader"})
     assert demoted.status_code == 200
     assert "There must be at least one administrator" in html(demoted)
-    client.post(f"/analyse/users/{admin.pk}/active/")
+    client.post(f"/-/users/{admin.pk}/active/")
     admin.refresh_from_db()
     assert admin.is_active is True
     assert admin.analyst_profile.role == Role.ADMIN
@@ -587,7 +585,7 @@ def test_an_admin_sets_a_one_time_password_which_ends_the_holders_sessions(clien
     reader_client = Client()
     sign_in_verified(reader_client, rhea, None)
     sign_in_verified(client, admin, device)
-    reply = client.post(f"/analyse/users/{rhea.pk}/password/")
+    reply = client.post(f"/-/users/{rhea.pk}/password/")
     password = html(reply).split('id="one-time-password"><code>')[1].split("</code>")[0]
     rhea.refresh_from_db()
     assert rhea.check_password(password)
@@ -646,16 +644,16 @@ def test_the_audit_log_page_lists_newest_first_filters_and_pages(client):
     audit.record(admin, Action.EXPORT, consultation="roads", detail={"rows": 3})
     sign_in_verified(client, admin, device)
 
-    first = html(client.get("/analyse/audit/"))
+    first = html(client.get("/-/audit/"))
     assert "Events 1 to 50 of 61" in first
     assert first.index("rows: 3") < first.index("response: SB-059") < first.index("SB-020")
     assert "SB-009" not in first
-    second = html(client.get("/analyse/audit/?page=2"))
+    second = html(client.get("/-/audit/?page=2"))
     assert "SB-009" in second and "SB-000" in second
 
-    exports = html(client.get("/analyse/audit/", {"action": "export"}))
+    exports = html(client.get("/-/audit/", {"action": "export"}))
     assert "Events 1 to 1 of 1" in exports
-    by_user = html(client.get("/analyse/audit/", {"user": "ANA", "action": ""}))
+    by_user = html(client.get("/-/audit/", {"user": "ANA", "action": ""}))
     assert "of 60" in by_user
-    paged = html(client.get("/analyse/audit/", {"user": "ana"}))
+    paged = html(client.get("/-/audit/", {"user": "ana"}))
     assert 'href="?user=ana&amp;page=2"' in paged

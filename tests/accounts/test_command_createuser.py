@@ -21,7 +21,7 @@ def test_createuser_makes_an_account_with_its_role_and_an_argon2_hash(tmp_path):
         "--password-stdin", data_dir=data, stdin=PASSWORD + "\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert "/analyse/sign-in/" in made.stdout
+    assert "/-/sign-in/" in made.stdout
     assert "two-factor" in made.stdout
     assert PASSWORD not in made.stdout + made.stderr
 

@@ -61,7 +61,7 @@ def limited(username: str, role: str, slugs: list[str]) -> Client:
 
 
 def addresses(slug: str) -> list[str]:
-    base = f"/analyse/{slug}"
+    base = f"/-/analyse/{slug}"
     return [
         f"{base}/",
         f"{base}/ideas/",
@@ -92,23 +92,26 @@ def test_an_account_limited_to_one_consultation_cannot_open_another(two):
         reply = fetch(ana, address)
         assert reply.status_code == 404, address
         assert "SB-RIVERS-B" not in html(reply)
-    for address in (f"/analyse/{B}/responses/SB-RIVERS-B/status/", f"/analyse/{B}/codebook/new/"):
+    for address in (
+        f"/-/analyse/{B}/responses/SB-RIVERS-B/status/",
+        f"/-/analyse/{B}/codebook/new/",
+    ):
         assert ana.post(address, {"status": "spam", "name": "x"}).status_code == 404
     assert Response.objects.get(reference="SB-RIVERS-B").status == Response.Status.ACCEPTED
     # Refused like a consultation that does not exist: nothing says B is there.
-    assert ana.get("/analyse/no-such-consultation/").status_code == 404
+    assert ana.get("/-/analyse/no-such-consultation/").status_code == 404
     assert not [e for e in events(Action.EXPORT) if e.username == "ana"]
     # Their own consultation opens as ever.
-    assert ana.get(f"/analyse/{A}/").status_code == 200
-    assert ana.get(f"/analyse/{A}/responses/SB-ROADS-A/").status_code == 200
+    assert ana.get(f"/-/analyse/{A}/").status_code == 200
+    assert ana.get(f"/-/analyse/{A}/responses/SB-ROADS-A/").status_code == 200
 
 
 def test_the_home_page_lists_only_the_consultations_the_account_may_see(two):
     page = html(limited("rhea", Role.READER, [A]).get(HOME))
-    assert f'href="/analyse/{A}/"' in page
-    assert f'href="/analyse/{B}/"' not in page and "Rivers" not in page
+    assert f'href="/-/analyse/{A}/"' in page
+    assert f'href="/-/analyse/{B}/"' not in page and "Rivers" not in page
     everything = html(limited("rob", Role.READER, []).get(HOME))
-    assert f'href="/analyse/{A}/"' in everything and f'href="/analyse/{B}/"' in everything
+    assert f'href="/-/analyse/{A}/"' in everything and f'href="/-/analyse/{B}/"' in everything
 
 
 def test_the_helpers_for_lists_that_span_consultations(two):
@@ -123,49 +126,49 @@ def test_the_helpers_for_lists_that_span_consultations(two):
 def test_a_limited_administrator_cannot_use_the_pages_that_span_every_consultation(two):
     adam = limited("adam", Role.ADMIN, [A])
     for address in (
-        "/analyse/users/",
-        "/analyse/users/new/",
-        "/analyse/audit/",
-        "/analyse/erasure/",
+        "/-/users/",
+        "/-/users/new/",
+        "/-/audit/",
+        "/-/erasure/",
     ):
         reply = adam.get(address)
         assert reply.status_code == 403, address
         assert "Your account is limited to some consultations" in html(reply)
-    assert 'href="/analyse/users/"' in html(limited("ada", Role.ADMIN, []).get(HOME))
+    assert 'href="/-/users/"' in html(limited("ada", Role.ADMIN, []).get(HOME))
     menu = html(adam.get(HOME))
-    assert 'href="/analyse/users/"' not in menu and 'href="/analyse/erasure/"' not in menu
-    assert adam.get(f"/analyse/{A}/export/").status_code == 200
-    assert adam.get(f"/analyse/{B}/export/").status_code == 404
+    assert 'href="/-/users/"' not in menu and 'href="/-/erasure/"' not in menu
+    assert adam.get(f"/-/analyse/{A}/export/").status_code == 200
+    assert adam.get(f"/-/analyse/{B}/export/").status_code == 404
 
 
 def test_an_admin_limits_an_account_on_the_users_pages_and_the_limit_is_shown(two):
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     client = Client()
     sign_in_verified(client, admin, device)
-    form = html(client.get("/analyse/users/new/"))
+    form = html(client.get("/-/users/new/"))
     assert 'name="consultations" type="checkbox" value="roads-a"' in form
-    client.post("/analyse/users/new/", {"username": "rhea", "role": "reader", "consultations": [A]})
+    client.post("/-/users/new/", {"username": "rhea", "role": "reader", "consultations": [A]})
     rhea = User.objects.get(username="rhea")
     assert rhea.analyst_profile.consultations == [A]
     created = events(Action.USER_CREATED)[-1]
     assert created.detail["consultations"] == [A]
-    shown = html(client.get(f"/analyse/users/{rhea.pk}/"))
+    shown = html(client.get(f"/-/users/{rhea.pk}/"))
     assert (
         '<dd class="govuk-summary-list__value" id="account-consultations">Only Roads</dd>' in shown
     )
 
-    client.post(f"/analyse/users/{rhea.pk}/consultations/", {"consultations": [A, B]})
+    client.post(f"/-/users/{rhea.pk}/consultations/", {"consultations": [A, B]})
     assert User.objects.get(pk=rhea.pk).analyst_profile.consultations == [B, A]
-    client.post(f"/analyse/users/{rhea.pk}/consultations/", {})
+    client.post(f"/-/users/{rhea.pk}/consultations/", {})
     assert User.objects.get(pk=rhea.pk).analyst_profile.consultations == []
-    assert "Every consultation" in html(client.get(f"/analyse/users/{rhea.pk}/"))
+    assert "Every consultation" in html(client.get(f"/-/users/{rhea.pk}/"))
     changed = events(Action.CONSULTATIONS_CHANGED)
     assert [e.detail["to"] for e in changed] == [[B, A], "all"]
-    refused = client.post(f"/analyse/users/{rhea.pk}/consultations/", {"consultations": ["nope"]})
+    refused = client.post(f"/-/users/{rhea.pk}/consultations/", {"consultations": ["nope"]})
     assert "Select consultations from the list" in html(refused)
 
     # The last administrator who sees everything cannot limit themselves.
-    mine = client.post(f"/analyse/users/{admin.pk}/consultations/", {"consultations": [A]})
+    mine = client.post(f"/-/users/{admin.pk}/consultations/", {"consultations": [A]})
     assert "at least one administrator who can see every consultation" in html(mine)
     assert User.objects.get(pk=admin.pk).analyst_profile.consultations == []
 

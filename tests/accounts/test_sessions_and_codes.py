@@ -29,7 +29,7 @@ from tests.accounts.test_accounts import (
 pytestmark = pytest.mark.django_db
 
 Action = AuditEvent.Action
-CODE_STEP = "/analyse/sign-in/two-factor/"
+CODE_STEP = "/-/sign-in/two-factor/"
 
 
 # Deactivating ends sessions ----------------------------------------------------------------
@@ -46,8 +46,8 @@ def test_a_reactivated_accounts_old_cookie_is_signed_out(client):
 
     sign_in_verified(client, admin, admin_device)
     ana = User.objects.get(username="ana")
-    client.post(f"/analyse/users/{ana.pk}/active/")  # deactivated
-    client.post(f"/analyse/users/{ana.pk}/active/")  # and reactivated
+    client.post(f"/-/users/{ana.pk}/active/")  # deactivated
+    client.post(f"/-/users/{ana.pk}/active/")  # and reactivated
     assert User.objects.get(username="ana").is_active is True
 
     stolen = Client()
@@ -69,8 +69,8 @@ def test_sessions_of_other_accounts_go_on(client):
     robs = Client()
     sign_in_verified(robs, rob, None)
     sign_in_verified(client, admin, admin_device)
-    client.post(f"/analyse/users/{rhea.pk}/active/")
-    client.post(f"/analyse/users/{rhea.pk}/active/")
+    client.post(f"/-/users/{rhea.pk}/active/")
+    client.post(f"/-/users/{rhea.pk}/active/")
     assert robs.get(HOME).status_code == 200
     assert client.get(HOME).status_code == 200
 
@@ -86,7 +86,7 @@ def test_a_one_time_password_says_when_it_runs_out_and_then_does_not_work(client
     settings.SOUNDINGBOARD_ONE_TIME_PASSWORD_HOURS = 72
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     sign_in_verified(client, admin, device)
-    made = client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    made = client.post("/-/users/new/", {"username": "rhea", "role": "reader"})
     password = one_time_password_of(made)
     expires = AnalystProfile.objects.get(user__username="rhea").one_time_password_expires
     assert abs(expires - (timezone.now() + dt.timedelta(hours=72))) < dt.timedelta(minutes=1)
@@ -110,10 +110,10 @@ def test_a_one_time_password_says_when_it_runs_out_and_then_does_not_work(client
 
     # A new one from an administrator works, and once replaced the password never runs out.
     rhea = User.objects.get(username="rhea")
-    again = one_time_password_of(client.post(f"/analyse/users/{rhea.pk}/password/"))
+    again = one_time_password_of(client.post(f"/-/users/{rhea.pk}/password/"))
     assert post_password(late, "rhea", again)["Location"] == HOME
     late.post(
-        "/analyse/account/password/",
+        "/-/account/password/",
         {
             "current_password": again,
             "new_password": "my very own passphrase",
@@ -127,7 +127,7 @@ def test_a_one_time_password_says_when_it_runs_out_and_then_does_not_work(client
 def test_a_wrong_password_says_nothing_of_expiry(client):
     admin, device = make_account("adam", Role.ADMIN, two_factor=True)
     sign_in_verified(client, admin, device)
-    client.post("/analyse/users/new/", {"username": "rhea", "role": "reader"})
+    client.post("/-/users/new/", {"username": "rhea", "role": "reader"})
     AnalystProfile.objects.filter(user__username="rhea").update(
         one_time_password_expires=timezone.now() - dt.timedelta(seconds=1)
     )
@@ -150,9 +150,9 @@ def set_up_two_factor(client: Client, username: str) -> tuple[list[str], object]
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     post_password(client, username)
-    client.get("/analyse/two-factor/set-up/")
+    client.get("/-/two-factor/set-up/")
     device = TOTPDevice.objects.get(user__username=username)
-    done = client.post("/analyse/two-factor/set-up/", {"code": totp_code(device)})
+    done = client.post("/-/two-factor/set-up/", {"code": totp_code(device)})
     assert done.status_code == 200
     return codes_on(done), device
 
@@ -163,17 +163,17 @@ def test_setting_up_two_factor_shows_recovery_codes_once(client):
     assert len(codes) == 10 == len(set(codes))
     assert all(re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", c) for c in codes)
     assert StaticToken.objects.filter(device__user__username="ana").count() == 10
-    for address in (HOME, "/analyse/account/"):
+    for address in (HOME, "/-/account/"):
         page = html(client.get(address))
         assert not any(code in page for code in codes)
-    assert "10 unused" in html(client.get("/analyse/account/"))
+    assert "10 unused" in html(client.get("/-/account/"))
     assert events(Action.RECOVERY_CODES_MADE)[-1].detail == {"count": 10}
 
 
 def test_a_recovery_code_signs_in_once_and_never_again(client):
     make_account("ana", Role.ANALYST)
     codes, _device = set_up_two_factor(client, "ana")
-    client.post("/analyse/sign-out/")
+    client.post("/-/sign-out/")
 
     lost_phone = Client()
     post_password(lost_phone, "ana")
@@ -185,7 +185,7 @@ def test_a_recovery_code_signs_in_once_and_never_again(client):
     (event,) = events(Action.RECOVERY_CODE_USED)
     assert (event.username, event.detail) == ("ana", {"unused left": 9})
     assert codes[3] not in str([e.detail for e in AuditEvent.objects.all()])
-    lost_phone.post("/analyse/sign-out/")
+    lost_phone.post("/-/sign-out/")
 
     again = Client()
     post_password(again, "ana")
@@ -199,17 +199,17 @@ def test_new_recovery_codes_replace_the_old_and_a_reset_removes_them(client):
     admin, admin_device = make_account("adam", Role.ADMIN, two_factor=True)
     make_account("ana", Role.ANALYST)
     old, _device = set_up_two_factor(client, "ana")
-    made = client.post("/analyse/account/recovery-codes/")
+    made = client.post("/-/account/recovery-codes/")
     new = codes_on(made)
     assert len(new) == 10 and not set(new) & set(old)
     assert "Any recovery codes you had before no longer work" in html(made)
-    client.post("/analyse/sign-out/")
+    client.post("/-/sign-out/")
     post_password(client, "ana")
     assert "not right" in html(client.post(CODE_STEP, {"code": old[0]}))
 
     ana = User.objects.get(username="ana")
     admins = Client()
     sign_in_verified(admins, admin, admin_device)
-    admins.post(f"/analyse/users/{ana.pk}/two-factor/")
+    admins.post(f"/-/users/{ana.pk}/two-factor/")
     assert not StaticDevice.objects.filter(user=ana).exists()
     assert not StaticToken.objects.filter(device__user=ana).exists()

@@ -36,7 +36,7 @@ def time_passes(seconds: float) -> None:
 
 def sign_in_with_code(client: Client, username: str, device) -> None:  # type: ignore[no-untyped-def]
     assert post_password(client, username)["Location"] == HOME
-    done = client.post("/analyse/sign-in/two-factor/", {"code": totp_code(device), "next": HOME})
+    done = client.post("/-/sign-in/two-factor/", {"code": totp_code(device), "next": HOME})
     assert done["Location"] == HOME
 
 
@@ -138,7 +138,7 @@ def test_a_successful_sign_in_clears_the_count_of_its_pair(client, settings):
     for _ in range(2):
         post_password(client, "rhea", "not my password at all")
     assert post_password(client, "rhea")["Location"] == HOME
-    client.post("/analyse/sign-out/")
+    client.post("/-/sign-out/")
     for _ in range(2):
         post_password(client, "rhea", "not my password at all")
     assert post_password(client, "rhea")["Location"] == HOME
@@ -179,12 +179,12 @@ def test_a_forged_forwarded_address_does_not_escape_the_waits(settings):
     attacker = Client(REMOTE_ADDR="127.0.0.1")  # say, through a proxy that passes it on
     for n in range(3):
         attacker.post(
-            "/analyse/sign-in/",
+            "/-/sign-in/",
             {"username": "ana", "password": f"guess {n}"},
             headers={"X-Forwarded-For": f"198.51.100.{n}"},
         )
     forged = attacker.post(
-        "/analyse/sign-in/",
+        "/-/sign-in/",
         {"username": "ana", "password": PASSWORD},
         headers={"X-Forwarded-For": "198.51.100.200"},
     )

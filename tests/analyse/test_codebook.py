@@ -16,7 +16,7 @@ from .conftest import SLUG
 
 pytestmark = pytest.mark.django_db
 
-CODEBOOK = f"/analyse/{SLUG}/codebook/"
+CODEBOOK = f"/-/analyse/{SLUG}/codebook/"
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_the_codebook_page_for_an_analyst(analyst, records):
 
     text = analyst.get(CODEBOOK).content.decode()
     assert "Access" in text and "Rename" in text and "Create a tag" in text
-    assert f'href="/analyse/{SLUG}/responses/?tag={rural.pk}&amp;status=all"' in text
+    assert f'href="/-/analyse/{SLUG}/responses/?tag={rural.pk}&amp;status=all"' in text
 
     reply = analyst.post(f"{CODEBOOK}{rural.pk}/rename/", {"name": "Rural areas"})
     assert reply.status_code == 302

@@ -17,7 +17,7 @@ from .conftest import SLUG
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-ERASURE = "/analyse/erasure/"
+ERASURE = "/-/erasure/"
 
 
 def respond(

@@ -21,8 +21,8 @@ from .conftest import IDEAS, SLUG
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_PAGE = f"/analyse/{SLUG}/export/"
-DOWNLOAD = f"/analyse/{SLUG}/export/download/"
+EXPORT_PAGE = f"/-/analyse/{SLUG}/export/"
+DOWNLOAD = f"/-/analyse/{SLUG}/export/download/"
 NASTY = ['=HYPERLINK("http://evil.example/","Click")', "+1", "-1", "@x", "\tcmd", "=1+2"]
 # Full-width and small forms (＝ ＋ － ＠ ﹦) once passed the guard: NFKC makes them = + - @.
 NASTY += ['＝HYPERLINK("http://evil.example/","Click")', "＋1", "－1", "＠x", "﹦1+2"]
@@ -306,5 +306,5 @@ def test_download_is_post_only_and_needs_an_account(client, served, records):
 
 def test_export_tab_on_the_overview(client, served, records):
     client_as(client, Role.READER, "rhea")
-    text = client.get(f"/analyse/{SLUG}/?kind=page").content.decode()
-    assert f'href="/analyse/{SLUG}/export/?kind=page"' in text
+    text = client.get(f"/-/analyse/{SLUG}/?kind=page").content.decode()
+    assert f'href="/-/analyse/{SLUG}/export/?kind=page"' in text

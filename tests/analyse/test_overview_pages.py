@@ -19,8 +19,8 @@ from .conftest import CONFIG, IDEAS, PAGES, SLUG
 
 pytestmark = pytest.mark.django_db
 
-OVERVIEW = f"/analyse/{SLUG}/"
-IDEAS_PAGE = f"/analyse/{SLUG}/ideas/"
+OVERVIEW = f"/-/analyse/{SLUG}/"
+IDEAS_PAGE = f"/-/analyse/{SLUG}/ideas/"
 
 
 @pytest.fixture
@@ -77,18 +77,18 @@ def test_anyone_not_signed_in_is_sent_to_sign_in(client, served):
     for address in (OVERVIEW, IDEAS_PAGE):
         reply = client.get(address)
         assert reply.status_code == 302
-        assert reply["Location"].startswith("/analyse/sign-in/")
+        assert reply["Location"].startswith("/-/sign-in/")
         assert "next=" in reply["Location"]
 
 
 def test_an_unknown_consultation_is_not_found(reader):
-    assert reader.get("/analyse/no-such-consultation/").status_code == 404
-    assert reader.get("/analyse/no-such-consultation/ideas/").status_code == 404
+    assert reader.get("/-/analyse/no-such-consultation/").status_code == 404
+    assert reader.get("/-/analyse/no-such-consultation/ideas/").status_code == 404
 
 
 def test_the_fixed_addresses_still_win_over_a_slug(reader):
-    assert reader.get("/analyse/account/").status_code == 200
-    assert b"Your account" in reader.get("/analyse/account/").content
+    assert reader.get("/-/account/").status_code == 200
+    assert b"Your account" in reader.get("/-/account/").content
 
 
 def test_every_analysis_page_links_every_tab_carrying_the_filter_where_it_applies(reader, records):
@@ -104,16 +104,16 @@ def test_every_analysis_page_links_every_tab_carrying_the_filter_where_it_applie
         "export/": (True, True),
     }
     for tab in tabs:
-        text = page(reader.get(f"/analyse/{SLUG}/{tab}?kind=page"))
+        text = page(reader.get(f"/-/analyse/{SLUG}/{tab}?kind=page"))
         nav = text.split('class="sb-subnav"', 1)[1].split("</nav>", 1)[0]
         hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]*)"', nav)]
-        assert [h.split("?")[0] for h in hrefs] == [f"/analyse/{SLUG}/{t}" for t in tabs]
+        assert [h.split("?")[0] for h in hrefs] == [f"/-/analyse/{SLUG}/{t}" for t in tabs]
         kept = (hrefs[0].endswith("?kind=page"), hrefs[-1].endswith("?kind=page"))
         assert kept == carried[tab], tab
 
 
 def test_the_landing_page_links_to_the_overview(reader):
-    assert f'href="{OVERVIEW}"' in page(reader.get("/analyse/"))
+    assert f'href="{OVERVIEW}"' in page(reader.get("/-/analyse/"))
 
 
 # Overview ----------------------------------------------------------------------------------
@@ -306,10 +306,10 @@ def test_the_ideas_page_says_when_there_is_no_questionnaire(client, tmp_path, us
     use_consultations(write_consultation(tmp_path / "nq", config, {"index.md": "# Home\n"}))
     user, _ = make_account("rhea", Role.READER)
     sign_in_verified(client, user, None)
-    text = page(client.get("/analyse/no-questions/ideas/"))
+    text = page(client.get("/-/analyse/no-questions/ideas/"))
     assert "This consultation has no questionnaire" in text
     assert "<svg" not in text
-    assert page(client.get("/analyse/no-questions/")).count("<svg") == 5
+    assert page(client.get("/-/analyse/no-questions/")).count("<svg") == 5
 
 
 def test_script_like_names_are_escaped(client, tmp_path, use_consultations):

@@ -21,8 +21,8 @@ from .conftest import SLUG
 
 pytestmark = pytest.mark.django_db
 
-LIST = f"/analyse/{SLUG}/responses/"
-BULK = f"/analyse/{SLUG}/responses/bulk/"
+LIST = f"/-/analyse/{SLUG}/responses/"
+BULK = f"/-/analyse/{SLUG}/responses/bulk/"
 EMAIL = "pat@example.org"
 
 
@@ -79,7 +79,7 @@ def page(reply) -> str:
 
 def listed(text: str) -> list[str]:
     """References in the list, in order."""
-    return re.findall(r'<a class="govuk-link" href="/analyse/[^"]+/responses/([^/"]+)/">', text)
+    return re.findall(r'<a class="govuk-link" href="/-/analyse/[^"]+/responses/([^/"]+)/">', text)
 
 
 def count_shown(text: str) -> int:
@@ -157,7 +157,7 @@ def test_hostile_text_is_escaped_everywhere(reader, analyst_user, records):
     tag = tagging.create_tag(user, SLUG, "<b>bold</b> tag")
     tagging.add_tag(user, [response], tag)
     tagging.add_note(user, response, "<iframe src=evil>")
-    for address in (LIST, one(response.reference), f"/analyse/{SLUG}/codebook/"):
+    for address in (LIST, one(response.reference), f"/-/analyse/{SLUG}/codebook/"):
         text = page(reader.get(address))
         assert "<script>alert" not in text and "<img src=x" not in text
         assert "<b>bold</b>" not in text and "<iframe" not in text
@@ -179,9 +179,9 @@ def test_readers_see_no_bulk_form_and_cannot_post(reader, analyst_user, records)
         (one(response.reference) + "tags/", {"tag": tag.pk}),
         (one(response.reference) + "notes/", {"text": "hello"}),
         (one(response.reference) + "status/", {"status": "spam"}),
-        (f"/analyse/{SLUG}/codebook/new/", {"name": "New"}),
-        (f"/analyse/{SLUG}/codebook/{tag.pk}/rename/", {"name": "Renamed"}),
-        (f"/analyse/{SLUG}/codebook/{tag.pk}/delete/", {}),
+        (f"/-/analyse/{SLUG}/codebook/new/", {"name": "New"}),
+        (f"/-/analyse/{SLUG}/codebook/{tag.pk}/rename/", {"name": "Renamed"}),
+        (f"/-/analyse/{SLUG}/codebook/{tag.pk}/delete/", {}),
     ]
     for address, data in posts:
         assert reader.post(address, data).status_code == 403, address

@@ -12,7 +12,7 @@ from tests.accounts.test_accounts import SIGN_IN, html, make_account, sign_in_ve
 
 pytestmark = pytest.mark.django_db
 
-STATEMENT = "/analyse/accessibility/"
+STATEMENT = "/-/workspace-accessibility/"
 
 
 def _footer_links(page: str) -> list[str]:
@@ -36,5 +36,5 @@ def test_every_workspace_page_links_to_it_signed_in_or_not(client):
     assert _footer_links(html(client.get(SIGN_IN))) == [STATEMENT]
     user, device = make_account("ada", Role.ADMIN, two_factor=True)
     sign_in_verified(client, user, device)
-    for address in ("/analyse/", "/analyse/users/", STATEMENT):
+    for address in ("/-/analyse/", "/-/users/", STATEMENT):
         assert _footer_links(html(client.get(address))) == [STATEMENT], address

@@ -173,7 +173,7 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
     analyst, _ = make_account("alan", Role.ANALYST)  # no authenticator app set up yet
     responses = store_example_responses(site.example_slug)
 
-    page.goto(site.url + "/analyse/sign-in/")
+    page.goto(site.url + "/-/sign-in/")
     check_here(page, "sign in", problems, "analyse-sign-in")
     press_button(page, "Continue")
     check_here(page, "sign in with errors", problems)
@@ -234,7 +234,7 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
 
     # Setting up two-factor authentication, for an account without it.
     newcomer = new_context().new_page()
-    newcomer.goto(site.url + "/analyse/sign-in/")
+    newcomer.goto(site.url + "/-/sign-in/")
     newcomer.locator("#id_username").fill("alan")
     newcomer.locator("#id_password").fill(PASSWORD)
     press_button(newcomer, "Continue")

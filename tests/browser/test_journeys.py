@@ -232,7 +232,7 @@ def test_an_analyst_signs_in_filters_tags_and_exports(site: Site, page: Page, tm
 
     # Signing in, on the way to the list of responses.
     page.goto(responses)
-    assert "/analyse/sign-in/" in page.url
+    assert "/-/sign-in/" in page.url
     page.locator("#id_username").fill("ana")
     page.locator("#id_password").fill(PASSWORD)
     press_button(page, "Continue")

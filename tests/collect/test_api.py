@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 ORIGIN = "https://original.example.org"
 OTHER_ORIGIN = "https://elsewhere.example.com"
-URL = "/api/intake"
+URL = "/-/api/intake"
 
 
 @pytest.fixture(autouse=True)
@@ -526,7 +526,7 @@ def test_a_refused_origin_gets_no_cors_headers_and_its_post_403(client, site):
 
 
 def test_cors_is_only_for_the_intake_api(client, site):
-    for url in ("/", "/api/openapi.json", "/feedback/models/"):
+    for url in ("/", "/-/api/openapi.json", "/-/feedback/models/"):
         assert "Access-Control-Allow-Origin" not in preflight(client, ORIGIN, url)
 
 
@@ -605,7 +605,7 @@ def test_a_database_failure_answers_503_and_stores_nothing(client, site):
 
 
 def openapi(client: Client) -> dict:
-    reply = client.get("/api/openapi.json")
+    reply = client.get("/-/api/openapi.json")
     assert reply.status_code == 200
     assert reply["Content-Type"] == "application/json"
     assert reply["Cache-Control"] == "public, max-age=300"
@@ -622,7 +622,7 @@ def test_the_openapi_description_is_valid_and_specific(client, site):
     document = openapi(client)
     validate_openapi(document)
     assert document["openapi"].startswith("3.1")
-    operation = document["paths"]["/api/intake"]["post"]
+    operation = document["paths"]["/-/api/intake"]["post"]
     assert set(operation["responses"]) >= {
         "200",
         "201",
@@ -662,23 +662,25 @@ def test_the_openapi_description_is_valid_and_specific(client, site):
 def test_the_openapi_description_names_the_consultations(client, two_sites):
     document = openapi(client)
     validate_openapi(document)
-    operation = document["paths"]["/api/intake"]["post"]
+    operation = document["paths"]["/-/api/intake"]["post"]
     parameter = next(p for p in operation["parameters"] if p["name"] == "consultation")
     assert parameter["required"] is True
     assert parameter["schema"]["enum"] == ["first", "second"]
     # Neither has a main questionnaire, so only page feedback is described.
     assert "MainFeedback" not in document["components"]["schemas"]
     # One consultation's own description, for an instance serving several.
-    reply = client.get("/api/openapi.json?consultation=second")
+    reply = client.get("/-/api/openapi.json?consultation=second")
     assert reply.status_code == 200
     one = json.loads(reply.content)
     validate_openapi(one)
     parameter = next(
-        p for p in one["paths"]["/api/intake"]["post"]["parameters"] if p["name"] == "consultation"
+        p
+        for p in one["paths"]["/-/api/intake"]["post"]["parameters"]
+        if p["name"] == "consultation"
     )
     assert (parameter["required"], parameter["schema"]["enum"]) == (True, ["second"])
     assert one["info"]["title"].startswith("Second")
-    assert client.get("/api/openapi.json?consultation=third").status_code == 404
+    assert client.get("/-/api/openapi.json?consultation=third").status_code == 404
 
 
 def test_the_summary_pattern_counts_as_the_form_does(client, site):

@@ -92,7 +92,7 @@ def test_the_intake_middleware_is_the_full_list_less_what_it_has_no_use_for():
 
 
 def test_a_submission_takes_the_intake_path_and_gets_every_security_header(site):
-    status, headers, body = call(wsgi.application, "/api/intake", body=payload("Via the path"))
+    status, headers, body = call(wsgi.application, "/-/api/intake", body=payload("Via the path"))
     assert status == 201, body
     reference = json.loads(body)["reference"]
     assert Response.objects.get(reference=reference).summary == "Via the path"
@@ -103,8 +103,8 @@ def test_a_submission_takes_the_intake_path_and_gets_every_security_header(site)
 
 
 def test_both_paths_answer_with_the_same_headers(site):
-    _, lean, _ = call(wsgi.intake_application, "/api/intake", body=payload("Lean path"))
-    _, full, _ = call(wsgi.full_application, "/api/intake", body=payload("Full path"))
+    _, lean, _ = call(wsgi.intake_application, "/-/api/intake", body=payload("Lean path"))
+    _, full, _ = call(wsgi.full_application, "/-/api/intake", body=payload("Full path"))
     assert set(lean) == set(full)
     policy = "Content-Security-Policy"
     assert lean[policy] == full[policy] and "nonce" not in lean[policy]
@@ -113,7 +113,7 @@ def test_both_paths_answer_with_the_same_headers(site):
 def test_an_unknown_host_is_refused_and_nothing_is_stored(site, settings):
     settings.ALLOWED_HOSTS = ["localhost"]
     status, _, _ = call(
-        wsgi.application, "/api/intake", body=payload("Wrong host"), HOST="evil.example.com"
+        wsgi.application, "/-/api/intake", body=payload("Wrong host"), HOST="evil.example.com"
     )
     assert status == 400
     assert not Response.objects.filter(summary="Wrong host").exists()
@@ -122,7 +122,7 @@ def test_an_unknown_host_is_refused_and_nothing_is_stored(site, settings):
 def test_a_cors_preflight_is_answered_on_the_intake_path(site):
     status, headers, _ = call(
         wsgi.application,
-        "/api/intake",
+        "/-/api/intake",
         method="OPTIONS",
         ORIGIN=ORIGIN,
         ACCESS_CONTROL_REQUEST_METHOD="POST",

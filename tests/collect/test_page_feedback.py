@@ -40,7 +40,7 @@ def test_page_shows_the_platform_form_with_the_seed_options(client, site):
     html = client.get("/models/").content.decode()
     assert 'id="feedback"' in html
     assert "novalidate" in html
-    assert 'action="/feedback/models/"' in html
+    assert 'action="/-/feedback/models/"' in html
     for option in DEFAULT_ROLES + DEFAULT_NATURES:
         assert f'value="{option}"' in html.replace("&#x27;", "'")
     assert 'autocomplete="email"' in html and 'autocomplete="organization"' in html
@@ -51,7 +51,7 @@ def test_page_shows_the_platform_form_with_the_seed_options(client, site):
 def test_a_valid_post_stores_one_row_and_shows_a_reference(client, site):
     hidden = get_form(client, "/models/")
     reply = client.post(
-        "/feedback/models/",
+        "/-/feedback/models/",
         {
             **hidden,
             "about_you": "1",
@@ -82,7 +82,7 @@ def test_a_valid_post_stores_one_row_and_shows_a_reference(client, site):
 def test_contact_details_are_stored_apart_from_the_answers(client, site):
     hidden = get_form(client, "/models/")
     client.post(
-        "/feedback/models/",
+        "/-/feedback/models/",
         {
             **hidden,
             "about_you": "1",
@@ -98,7 +98,7 @@ def test_contact_details_are_stored_apart_from_the_answers(client, site):
 
 def test_short_summary_and_no_role_show_both_errors_and_keep_the_summary(client, site):
     hidden = get_form(client, "/models/")
-    reply = client.post("/feedback/models/", {**hidden, "about_you": "1", "summary": "abc"})
+    reply = client.post("/-/feedback/models/", {**hidden, "about_you": "1", "summary": "abc"})
     html = reply.content.decode()
     assert reply.status_code == 400
     assert "There is a problem" in html
@@ -124,7 +124,7 @@ def test_short_summary_and_no_role_show_both_errors_and_keep_the_summary(client,
 def test_each_rule_has_a_clear_message(client, site, field, value, message):
     hidden = get_form(client, "/models/")
     answers = {**hidden, "about_you": "1", "summary": "Valid summary", "role": ROLE, field: value}
-    reply = client.post("/feedback/models/", answers)
+    reply = client.post("/-/feedback/models/", answers)
     assert reply.status_code == 400
     assert message in reply.content.decode()
     assert Response.objects.count() == 0
@@ -133,7 +133,7 @@ def test_each_rule_has_a_clear_message(client, site, field, value, message):
 def test_second_page_does_not_ask_for_the_role_again(client, site):
     hidden = get_form(client, "/models/")
     client.post(
-        "/feedback/models/",
+        "/-/feedback/models/",
         {
             **hidden,
             "about_you": "1",
@@ -149,7 +149,7 @@ def test_second_page_does_not_ask_for_the_role_again(client, site):
     assert "You are giving feedback as" in html
     assert ROLE in html and "Example Council" in html
     hidden = form_fields(html)
-    reply = client.post("/feedback/mechanisms/", {**hidden, "summary": "Second page feedback"})
+    reply = client.post("/-/feedback/mechanisms/", {**hidden, "summary": "Second page feedback"})
     assert reply.status_code == 303
     first, second = Response.objects.order_by("id")
     assert second.role == ROLE and second.page_path == "mechanisms/"
@@ -160,16 +160,16 @@ def test_second_page_does_not_ask_for_the_role_again(client, site):
 def test_remembered_details_can_be_changed(client, site):
     hidden = get_form(client, "/models/")
     client.post(
-        "/feedback/models/",
+        "/-/feedback/models/",
         {**hidden, "about_you": "1", "summary": "First page feedback", "role": ROLE},
     )
-    html = client.get("/feedback/mechanisms/?change-details=1").content.decode()
+    html = client.get("/-/feedback/mechanisms/?change-details=1").content.decode()
     assert 'name="role"' in html
     assert f'value="{ROLE}" checked' in html.replace("&#x27;", "'")
     hidden = form_fields(html)
     other_role = DEFAULT_ROLES[5]
     client.post(
-        "/feedback/mechanisms/",
+        "/-/feedback/mechanisms/",
         {**hidden, "summary": "Changed my role", "role": other_role},
     )
     assert Response.objects.order_by("id").last().role == other_role
@@ -177,13 +177,13 @@ def test_remembered_details_can_be_changed(client, site):
 
 def test_section_feedback_records_the_heading(client, site):
     html = client.get("/").content.decode()
-    assert 'href="/feedback/?section=our-invitation"' in html
-    form = client.get("/feedback/?section=our-invitation").content.decode()
+    assert 'href="/-/feedback/?section=our-invitation"' in html
+    form = client.get("/-/feedback/?section=our-invitation").content.decode()
     assert "Our invitation" in form
     hidden = form_fields(form)
     assert hidden["section"] == "our-invitation"
     client.post(
-        "/feedback/", {**hidden, "about_you": "1", "summary": "About this section", "role": ROLE}
+        "/-/feedback/", {**hidden, "about_you": "1", "summary": "About this section", "role": ROLE}
     )
     stored = Response.objects.get()
     assert (stored.page_path, stored.section_id, stored.section_title) == (
@@ -196,8 +196,8 @@ def test_section_feedback_records_the_heading(client, site):
 def test_the_same_form_sent_twice_stores_one_response(client, site):
     hidden = get_form(client, "/models/")
     answers = {**hidden, "about_you": "1", "summary": "Sent twice by mistake", "role": ROLE}
-    first = client.post("/feedback/models/", answers, follow=True)
-    second = client.post("/feedback/models/", answers, follow=True)
+    first = client.post("/-/feedback/models/", answers, follow=True)
+    second = client.post("/-/feedback/models/", answers, follow=True)
     reference = Response.objects.get().reference
     assert reference in first.content.decode() and reference in second.content.decode()
 
@@ -209,7 +209,7 @@ def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, site):
         side_effect=DatabaseError("disk full"),
     ):
         reply = client.post(
-            "/feedback/models/",
+            "/-/feedback/models/",
             {**hidden, "about_you": "1", "summary": "Please keep this text", "role": ROLE},
         )
     html = reply.content.decode()
@@ -222,7 +222,7 @@ def test_a_storage_failure_keeps_the_answers_and_never_confirms(client, site):
 
 def send_feedback(client: Client, page: str = "models/", **more: str):
     section = more.get("section")
-    hidden = get_form(client, f"/feedback/{page}" + (f"?section={section}" if section else ""))
+    hidden = get_form(client, f"/-/feedback/{page}" + (f"?section={section}" if section else ""))
     answers = {
         **hidden,
         "about_you": "1",
@@ -232,14 +232,14 @@ def send_feedback(client: Client, page: str = "models/", **more: str):
         "organisation": "Secret Organisation Ltd",
         "email": "private.person@example.org",
     }
-    return client.post(f"/feedback/{page}", answers)
+    return client.post(f"/-/feedback/{page}", answers)
 
 
 def test_a_send_answers_see_other_to_a_confirmation_that_resends_nothing(client, site):
     reply = send_feedback(client)
     assert reply.status_code == 303
     confirmation = reply["Location"]
-    assert confirmation.startswith("/feedback/models/?sent=")
+    assert confirmation.startswith("/-/feedback/models/?sent=")
     reference = Response.objects.get().reference
     for _refresh in range(2):
         shown = client.get(confirmation)
@@ -271,9 +271,9 @@ def test_section_feedback_confirms_the_section(client, site):
     "altered",
     [
         lambda address: address[:-1] + ("B" if address.endswith("A") else "A"),
-        lambda address: address.replace("/feedback/models/", "/feedback/mechanisms/"),
-        lambda address: "/feedback/models/?sent=SB-AAAA-AAAA",
-        lambda address: "/feedback/models/?sent=",
+        lambda address: address.replace("/-/feedback/models/", "/-/feedback/mechanisms/"),
+        lambda address: "/-/feedback/models/?sent=SB-AAAA-AAAA",
+        lambda address: "/-/feedback/models/?sent=",
     ],
     ids=["tampered", "another page", "forged", "empty"],
 )
@@ -307,7 +307,7 @@ def test_after_the_closing_date_the_form_is_replaced_and_feedback_refused(
     html = client.get("/").content.decode()
     assert "This consultation closed on 31 March 2020" in html
     assert 'name="summary"' not in html
-    reply = client.post("/feedback/", {"about_you": "1", "summary": "Too late now", "role": ROLE})
+    reply = client.post("/-/feedback/", {"about_you": "1", "summary": "Too late now", "role": ROLE})
     assert reply.status_code == 403
     assert "Too late now" in reply.content.decode()  # shown back so it is not lost
     assert Response.objects.count() == 0
@@ -321,12 +321,12 @@ def test_before_the_opening_date_the_form_is_replaced(client, tmp_path, use_cons
 
 
 def test_feedback_on_an_unknown_page_is_not_found(client, site):
-    assert client.post("/feedback/no-such-page/", {"summary": "hello"}).status_code == 404
+    assert client.post("/-/feedback/no-such-page/", {"summary": "hello"}).status_code == 404
 
 
 def spam_post(client, hidden, **extra):
     answers = {**hidden, "about_you": "1", "summary": "Buy cheap things now", "role": ROLE}
-    return client.post("/feedback/models/", {**answers, **extra})
+    return client.post("/-/feedback/models/", {**answers, **extra})
 
 
 def test_a_filled_honeypot_is_kept_aside_as_spam(client, site):
@@ -379,7 +379,7 @@ def test_too_many_submissions_are_held_back_with_the_answers_kept(client, site, 
     for number in range(3):
         hidden = get_form(client, "/models/")
         reply = client.post(
-            "/feedback/models/",
+            "/-/feedback/models/",
             {**hidden, "about_you": "1", "summary": f"Submission number {number}", "role": ROLE},
         )
     html = reply.content.decode()

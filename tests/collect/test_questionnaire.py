@@ -80,7 +80,7 @@ def hidden_fields(page: str) -> list[tuple[str, str]]:
 
 def start(client: Client) -> list[tuple[str, str]]:
     """Open the questionnaire and return its hidden fields (csrf, token, about_you)."""
-    reply = client.get("/questionnaire/")
+    reply = client.get("/-/questionnaire/")
     assert reply.status_code == 200
     return hidden_fields(reply.content.decode())
 
@@ -109,7 +109,7 @@ GOOD_ANSWERS = [
 def check(client: Client, answers=GOOD_ANSWERS) -> tuple[str, list[tuple[str, str]]]:
     """Fill in the form and press Continue: the check page, and what it carries forward."""
     data = [*start(client), *answers, ("action", "check")]
-    reply = client.post("/questionnaire/", _encode(data))
+    reply = client.post("/-/questionnaire/", _encode(data))
     assert reply.status_code == 200, text(reply)
     page = reply.content.decode()
     return page, hidden_fields(page)
@@ -124,12 +124,12 @@ def _encode(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 def post(client: Client, pairs: list[tuple[str, str]], action: str):
     kept = [(n, v) for n, v in pairs if n != "action"]
-    return client.post("/questionnaire/", _encode([*kept, ("action", action)]))
+    return client.post("/-/questionnaire/", _encode([*kept, ("action", action)]))
 
 
 def test_the_page_shows_every_idea_and_activity_of_the_reference(client, reference_site):
     ideas = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))["ideas"]
-    reply = client.get("/questionnaire/")
+    reply = client.get("/-/questionnaire/")
     assert reply.status_code == 200
     page = reply.content.decode()
     shown = html_lib.unescape(page)
@@ -154,17 +154,19 @@ def test_the_page_shows_every_idea_and_activity_of_the_reference(client, referen
 
 
 def test_the_introduction_is_markdown_and_the_nav_links_the_questionnaire(client, small_site):
-    page = client.get("/questionnaire/").content.decode()
+    page = client.get("/-/questionnaire/").content.decode()
     assert "<strong>our ideas</strong>" in page
-    assert '<a class="govuk-link sb-nav__link" href="/questionnaire/" aria-current="page">' in page
+    assert (
+        '<a class="govuk-link sb-nav__link" href="/-/questionnaire/" aria-current="page">' in page
+    )
     home = client.get("/").content.decode()
-    assert 'href="/questionnaire/">Our ideas</a>' in home
+    assert 'href="/-/questionnaire/">Our ideas</a>' in home
 
 
 def test_no_questionnaire_means_no_page_and_no_link(client, tmp_path, use_consultations):
     use_consultations(write_consultation(tmp_path / "none", consultation_yml(None), PAGES))
-    assert client.get("/questionnaire/").status_code == 404
-    assert client.post("/questionnaire/", {"role": ROLE}).status_code == 404
+    assert client.get("/-/questionnaire/").status_code == 404
+    assert client.post("/-/questionnaire/", {"role": ROLE}).status_code == 404
     assert "questionnaire/" not in client.get("/").content.decode()
 
 
@@ -178,7 +180,9 @@ def test_errors_keep_every_answer_and_say_what_to_fix(client, small_site):
         ("comments", "Please keep these words"),
         ("organisation", "Example Council"),
     ]
-    reply = client.post("/questionnaire/", _encode([*start(client), *answers, ("action", "check")]))
+    reply = client.post(
+        "/-/questionnaire/", _encode([*start(client), *answers, ("action", "check")])
+    )
     page = reply.content.decode()
     shown = html_lib.unescape(page)
     assert reply.status_code == 400
@@ -326,7 +330,7 @@ def test_a_remembered_role_is_not_asked_again_and_is_stored(client, small_site):
     feedback = client.get("/").content.decode()
     hidden = dict(hidden_fields(feedback))
     client.post(
-        "/feedback/",
+        "/-/feedback/",
         {
             **hidden,
             "about_you": "1",
@@ -335,7 +339,7 @@ def test_a_remembered_role_is_not_asked_again_and_is_stored(client, small_site):
             "organisation": "Example Council",
         },
     )
-    page = client.get("/questionnaire/").content.decode()
+    page = client.get("/-/questionnaire/").content.decode()
     assert 'name="role"' not in page and 'name="about_you"' not in page
     assert "You are giving feedback as" in page
     assert ROLE in html_lib.unescape(page) and "Example Council" in page
@@ -379,11 +383,11 @@ def test_after_the_closing_date_the_form_is_replaced_and_answers_refused(
 ):
     config = consultation_yml(SMALL, "opens: 2020-01-01\ncloses: 2020-03-31\n")
     use_consultations(write_consultation(tmp_path / "closed", config, PAGES))
-    page = client.get("/questionnaire/").content.decode()
+    page = client.get("/-/questionnaire/").content.decode()
     assert "This consultation closed on 31 March 2020" in page
     assert 'name="usefulness-1"' not in page and '<form method="post"' not in page
     answers = {"usefulness-1": "4", "comments": "Too late now", "role": ROLE, "action": "send"}
-    reply = client.post("/questionnaire/", answers)
+    reply = client.post("/-/questionnaire/", answers)
     assert reply.status_code == 403
     shown = text(reply)
     assert "Too late now" in shown and "not saved" in shown  # shown back so it is not lost
@@ -443,7 +447,7 @@ def test_sending_answers_see_other_to_a_confirmation_that_resends_nothing(client
     reply = post(client, carried, "send")
     assert reply.status_code == 303
     confirmation = reply["Location"]
-    assert confirmation.startswith("/questionnaire/?sent=")
+    assert confirmation.startswith("/-/questionnaire/?sent=")
     reference = Response.objects.get().reference
     for _refresh in range(2):
         shown = client.get(confirmation)

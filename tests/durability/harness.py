@@ -7,7 +7,7 @@ and its own form token, and a client whose request fails sends the same form aga
 token) as a respondent pressing the button again would.
 
 `submit()` is the one function that knows what a submission looks like on the wire: the
-HTML form at /feedback/<page>/ (`submit_form`), or the JSON intake API (`submit_api`, chosen
+HTML form at /-/feedback/<page>/ (`submit_form`), or the JSON intake API (`submit_api`, chosen
 with SOUNDINGBOARD_DURABILITY_SUBMIT=api). `check_ledger()` compares the ledger with what the
 database holds.
 """
@@ -102,7 +102,7 @@ class KillableServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server stopped:\n{self.log.read_text()[-3000:]}")
             with contextlib.suppress(OSError):
-                if request(self.port, "GET", "/healthz").status == 200:
+                if request(self.port, "GET", "/-/healthz").status == 200:
                     return
             time.sleep(0.05)
         raise RuntimeError(f"the server did not answer within {limit} s")
@@ -202,7 +202,7 @@ class Client:
     keeps_respondent_cookie: bool = False
 
     def prepare(self) -> None:
-        reply = request(self.port, "GET", f"/feedback/{PAGE}")
+        reply = request(self.port, "GET", f"/-/feedback/{PAGE}")
         assert reply.status == 200, reply.body[:500]
         self.csrf_cookie = reply.cookie("csrftoken") or ""
         self.csrf_token = hidden_fields(reply.body)["csrfmiddlewaretoken"]
@@ -233,7 +233,7 @@ def submit_form(client: Client, marker: str, token: str, email: str = "") -> Out
         reply = request(
             client.port,
             "POST",
-            f"/feedback/{PAGE}",
+            f"/-/feedback/{PAGE}",
             urllib.parse.urlencode(fields).encode(),
             {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
         )
@@ -247,7 +247,7 @@ def submit_form(client: Client, marker: str, token: str, email: str = "") -> Out
 
 
 def submit_api(client: Client, marker: str, token: str, email: str = "") -> Outcome:
-    """Send one submission through the JSON intake API (POST /api/intake, 201 + reference;
+    """Send one submission through the JSON intake API (POST /-/api/intake, 201 + reference;
     200 + the same reference for a repeat of the same Idempotency-Key)."""
     body = json.dumps(
         {
@@ -264,7 +264,7 @@ def submit_api(client: Client, marker: str, token: str, email: str = "") -> Outc
     ).encode()
     try:
         headers = {"Content-Type": "application/json", "Idempotency-Key": token}
-        reply = request(client.port, "POST", "/api/intake", body, headers)
+        reply = request(client.port, "POST", "/-/api/intake", body, headers)
     except (OSError, http.client.HTTPException) as error:
         return Outcome(None, None, type(error).__name__)
     reference = None

@@ -109,7 +109,7 @@ def test_a_full_disk_gives_the_answers_back_and_no_confirmation(
 ):
     use_consultations(tiny_consultation(tmp_path / "consultation"))
     fields = {
-        **hidden_fields(client.get(f"/feedback/{PAGE}").content.decode()),
+        **hidden_fields(client.get(f"/-/feedback/{PAGE}").content.decode()),
         "about_you": "1",
         "role": DEFAULT_ROLES[0],
         "summary": "Sent when the disk was full",
@@ -133,7 +133,7 @@ def test_a_full_disk_gives_the_answers_back_and_no_confirmation(
                 pytest.fail("the database never filled up")
 
             with caplog.at_level(logging.ERROR, logger="soundingboard.collect.feedback"):
-                reply = client.post(f"/feedback/{PAGE}", fields)
+                reply = client.post(f"/-/feedback/{PAGE}", fields)
             html = reply.content.decode()
             assert reply.status_code == 503
             assert "Feedback received" not in html and "SB-" not in html
@@ -145,7 +145,7 @@ def test_a_full_disk_gives_the_answers_back_and_no_confirmation(
         finally:
             cursor.execute("PRAGMA max_page_count = 1073741823")
 
-    reply = client.post(f"/feedback/{PAGE}", fields)  # sent again from the page kept
+    reply = client.post(f"/-/feedback/{PAGE}", fields)  # sent again from the page kept
     assert reply.status_code == 303
     stored = Response.objects.get(summary="Sent when the disk was full")
     assert stored.reference in client.get(reply["Location"]).content.decode()

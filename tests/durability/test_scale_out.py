@@ -48,7 +48,7 @@ pytestmark = [
 
 CLIENTS = 6
 LIMIT = 60  # seconds for the clients, at most (they are stopped sooner)
-CONFIRMED_POST = '"POST /feedback/intake/" 303'  # a confirmation, in a server's access log
+CONFIRMED_POST = '"POST /-/feedback/intake/" 303'  # a confirmation, in a server's access log
 
 
 @dataclass

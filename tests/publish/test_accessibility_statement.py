@@ -20,13 +20,20 @@ def test_the_statement_gives_the_contact_address_and_every_page_links_to_it(
         PAGES,
     )
     use_consultations(folder)
-    for address in ("/", "/more/", "/search/", "/privacy/", "/feedback/more/", "/no-such-page/"):
+    for address in (
+        "/",
+        "/more/",
+        "/-/search/",
+        "/-/privacy/",
+        "/-/feedback/more/",
+        "/no-such-page/",
+    ):
         html = client.get(address).content.decode()
         assert (
-            '<a class="govuk-footer__link" href="/accessibility/">Accessibility statement</a>'
+            '<a class="govuk-footer__link" href="/-/accessibility/">Accessibility statement</a>'
             in (html)
         ), address
-    reply = client.get("/accessibility/")
+    reply = client.get("/-/accessibility/")
     html = reply.content.decode()
     assert reply.status_code == 200
     assert "<title>Accessibility statement – Parks plan</title>" in html
@@ -47,11 +54,11 @@ def test_without_a_contact_address_it_points_to_the_feedback_form_while_open(
         tmp_path / "closed", "title: Closed\nslug: closed\ncloses: 2020-01-01\n", PAGES
     )
     use_consultations(open_one, closed)
-    html = client.get("/open/accessibility/").content.decode()
+    html = client.get("/open/-/accessibility/").content.decode()
     assert "contact the organisation running this consultation, or tell us using the feedback" in (
         " ".join(html.split())
     )
     assert "mailto:" not in html
-    closed_html = " ".join(client.get("/closed/accessibility/").content.decode().split())
+    closed_html = " ".join(client.get("/closed/-/accessibility/").content.decode().split())
     assert "contact the organisation running this consultation." in closed_html
-    assert 'href="/closed/accessibility/">Accessibility statement<' in closed_html
+    assert 'href="/closed/-/accessibility/">Accessibility statement<' in closed_html

@@ -130,12 +130,22 @@ def test_closing_before_opening_is_refused(tmp_path):
     assert "closes must be after opens" in problem
 
 
-def test_reserved_addresses_are_refused(tmp_path):
+def test_pages_named_like_soundingboards_own_pages_keep_their_addresses(tmp_path):
+    names = ("search", "feedback", "questionnaire", "privacy", "files", "analyse", "api")
+    pages = {"index.md": "# Hi\n"} | {f"{name}.md": f"# {name}\n" for name in names}
+    consultation = load_consultation(write_consultation(tmp_path / "c", "title: C\n", pages))
+    assert sorted(page.path for page in consultation.pages) == sorted(
+        ["", *(f"{name}/" for name in names)]
+    )
+
+
+def test_a_page_at_soundingboards_own_prefix_is_refused(tmp_path):
     folder = write_consultation(
-        tmp_path / "c", "title: Reserved\n", {"index.md": "# Hi\n", "search.md": "# Search\n"}
+        tmp_path / "c", "title: C\n", {"index.md": "# Hi\n", "-/x.md": "# X\n"}
     )
     [problem] = problems_of(folder)
-    assert "search.md" in problem and "rename the file" in problem
+    assert "x.md" in problem and "where soundingboard keeps its own pages" in problem
+    assert "rename the file or its folder" in problem
 
 
 def test_folder_without_settings_says_how_to_start(tmp_path):
@@ -205,17 +215,12 @@ def test_duplicate_slugs_are_refused(tmp_path):
         load_registry([tmp_path / "a", tmp_path / "b"])
 
 
-def test_a_slug_that_soundingboard_uses_itself_is_refused_with_its_line(tmp_path):
-    folder = write_consultation(tmp_path / "c", "title: C\nslug: users\n", {"index.md": "# C\n"})
-    [problem] = problems_of(folder)
-    assert "consultation.yml:2:" in problem
-    assert "“users” is an address soundingboard uses itself" in problem
-    assert "How to fix it: choose another" in problem
-
-
-def test_a_folder_named_like_an_address_soundingboard_uses_gets_another_slug(tmp_path):
-    folder = write_consultation(tmp_path / "audit", "title: Audit\n", {"index.md": "# A\n"})
-    assert load_consultation(folder).slug == "audit-consultation"
+@pytest.mark.parametrize("name", ["users", "audit", "analyse", "api", "static"])
+def test_any_slug_and_folder_name_is_the_consultations(tmp_path, name):
+    folder = write_consultation(tmp_path / name, "title: C\n", {"index.md": "# C\n"})
+    assert load_consultation(folder).slug == name
+    write_consultation(folder, f"title: C\nslug: {name}\n", {"index.md": "# C\n"})
+    assert load_consultation(folder).slug == name
 
 
 def test_the_bundled_example_loads_without_warnings():

@@ -51,16 +51,16 @@ def test_heading_ids_and_permalinks_survive(client, site):
 
 
 def test_search_works_without_javascript(client, site):
-    html = client.get("/search/", {"q": "Systemantics"}).content.decode()
+    html = client.get("/-/search/", {"q": "Systemantics"}).content.decode()
     assert "1 page found" in html
     assert 'href="/models/"' in html
     assert "<mark>Systemantics</mark>" in html
-    none = client.get("/search/", {"q": "zzzznotaword"}).content.decode()
+    none = client.get("/-/search/", {"q": "zzzznotaword"}).content.decode()
     assert "No pages found" in none
 
 
 def test_search_query_is_escaped(client, site):
-    html = client.get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
+    html = client.get("/-/search/", {"q": "<script>alert(1)</script>"}).content.decode()
     assert "<script>alert(1)" not in html
 
 
@@ -83,15 +83,15 @@ def test_files_beside_pages_are_served_with_spaces_in_names(client, tmp_path, us
     (folder / "secret.yml").write_text("password: hunter2\n")
     use_consultations(folder)
     html = client.get("/").content.decode()
-    assert 'src="/files/images/my%20chart.svg"' in html
-    reply = client.get("/files/images/my%20chart.svg")
+    assert 'src="/-/files/images/my%20chart.svg"' in html
+    reply = client.get("/-/files/images/my%20chart.svg")
     assert reply.status_code == 200
     assert reply["Content-Type"] == "image/svg+xml"
     assert "sandbox" in reply["Content-Security-Policy"]
-    assert client.get("/files/consultation.yml").status_code == 404
-    assert client.get("/files/secret.yml").status_code == 404
-    assert client.get("/files/index.md").status_code == 404
-    assert client.get("/files/../../etc/passwd").status_code == 404
+    assert client.get("/-/files/consultation.yml").status_code == 404
+    assert client.get("/-/files/secret.yml").status_code == 404
+    assert client.get("/-/files/index.md").status_code == 404
+    assert client.get("/-/files/../../etc/passwd").status_code == 404
 
 
 def test_accent_colour_and_organisation_come_from_the_settings(client, tmp_path, use_consultations):
@@ -118,7 +118,7 @@ def test_privacy_notice_comes_from_the_settings(client, tmp_path, use_consultati
             {"index.md": "# Home\n"},
         )
     )
-    html = client.get("/privacy/").content.decode()
+    html = client.get("/-/privacy/").content.decode()
     assert "We keep <strong>answers</strong> for two years." in html
 
 
@@ -129,8 +129,8 @@ def test_several_consultations_are_listed_at_the_root(client, tmp_path, use_cons
     root = client.get("/").content.decode()
     assert 'href="/one/"' in root and "Second one" in root
     page = client.get("/two/").content.decode()
-    assert 'action="/two/feedback/"' in page
-    assert client.get("/two/search/", {"q": "two"}).status_code == 200
+    assert 'action="/two/-/feedback/"' in page
+    assert client.get("/two/-/search/", {"q": "two"}).status_code == 200
 
 
 def test_security_headers_are_set(client, site):
@@ -142,18 +142,18 @@ def test_security_headers_are_set(client, site):
 
 
 def test_health_check_answers(client, site):
-    assert client.get("/healthz").content == b"ok\n"
+    assert client.get("/-/healthz").content == b"ok\n"
 
 
 @pytest.mark.parametrize(
     "address",
     [
-        "/files/%00",
-        "/files/images/chart.svg%00",
-        "/files/images/chart.svg%00.png",
-        "/files/%00/../consultation.yml",
+        "/-/files/%00",
+        "/-/files/images/chart.svg%00",
+        "/-/files/images/chart.svg%00.png",
+        "/-/files/%00/../consultation.yml",
         "/%00/",
-        "/feedback/%00/",
+        "/-/feedback/%00/",
     ],
 )
 def test_a_nul_in_an_address_is_not_found(client, tmp_path, use_consultations, address):

@@ -39,7 +39,7 @@ class Site:
 
     def file_url(self, path: Path) -> str:
         self.file_calls.append(path)
-        return "/files/" + path.relative_to(self.docs_dir).as_posix()
+        return "/-/files/" + path.relative_to(self.docs_dir).as_posix()
 
     def render(self, source: str, page: str = "index.md", **kwargs: object) -> RenderedPage:
         return render_markdown(
@@ -414,8 +414,8 @@ def test_file_links_rewritten_and_encoded(site: Site) -> None:
     page = site.render("[r](<files/annual report.pdf#page=2>) [r2](files/annual%20report.pdf)\n")
     hrefs = [a["href"] for a in soup_of(page).find_all("a")]
     assert hrefs == [
-        "/files/files/annual%20report.pdf#page=2",
-        "/files/files/annual%20report.pdf",
+        "/-/files/files/annual%20report.pdf#page=2",
+        "/-/files/files/annual%20report.pdf",
     ]
     assert site.file_calls == [report, report]
     assert page.warnings == []
@@ -427,7 +427,7 @@ def test_image_with_spaces_in_name(site: Site) -> None:
     image.write_bytes(b"png")
     page = site.render('![A picture](img/a picture 1.png "The title")\n')
     img = soup_of(page).find("img")
-    assert img["src"] == "/files/img/a%20picture%201.png"
+    assert img["src"] == "/-/files/img/a%20picture%201.png"
     assert img["alt"] == "A picture"
     assert img["title"] == "The title"
     assert img["loading"] == "lazy"
@@ -438,7 +438,7 @@ def test_image_with_spaces_in_name(site: Site) -> None:
 def test_missing_image_warns_but_is_kept(site: Site) -> None:
     page = site.render("Intro.\n\n![Chart](img/no such.png)\n", page="sub/page.md")
     img = soup_of(page).find("img")
-    assert img["src"] == "/files/sub/img/no%20such.png"
+    assert img["src"] == "/-/files/sub/img/no%20such.png"
     assert page.warnings == ["sub/page.md:3: image “img/no such.png” not found"]
 
 

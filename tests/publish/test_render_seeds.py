@@ -63,7 +63,7 @@ def render_seed(seed: str, docs_dir: Path) -> Rendering:
 
     def file_url(path: Path) -> str:
         file_calls.append(path)
-        return "/files/" + path.relative_to(docs_dir).as_posix()
+        return "/-/files/" + path.relative_to(docs_dir).as_posix()
 
     page = render_markdown(
         (SEEDS / seed).read_text(encoding="utf-8"),
@@ -225,7 +225,7 @@ def test_004_images_rewritten_and_missing_ones_reported(render, docs_dir: Path) 
     result = render("004_832c7b34b5ff61f2.txt")
     imgs = result.soup.find_all("img")
     assert [img["src"] for img in imgs] == [
-        f"/files/assets/img/Picture{n}-Possible%20mechanisms%20for%20change{i}.png"
+        f"/-/files/assets/img/Picture{n}-Possible%20mechanisms%20for%20change{i}.png"
         for n, i in ((10, 1), (11, 2), (12, 3))
     ]
     assert result.file_calls == [

@@ -420,14 +420,14 @@ def test_nothing_outside_is_served(
     hrefs = [a.get("href") for a in soup.select("main a") if a.get_text() in {"key", "linked"}]
     assert hrefs == [None, None]
     for address in [
-        "/files/images/chart.png",
-        "/files/linked.txt",
-        "/files/data/secret.txt",
-        "/files/data/secret.png",
-        "/files/../data/secret.txt",
-        "/files/%2E%2E/data/secret.txt",
+        "/-/files/images/chart.png",
+        "/-/files/linked.txt",
+        "/-/files/data/secret.txt",
+        "/-/files/data/secret.png",
+        "/-/files/../data/secret.txt",
+        "/-/files/%2E%2E/data/secret.txt",
     ]:
         reply = client.get(address)
         assert reply.status_code == 404, address
         assert SECRET.encode() not in b"".join(getattr(reply, "streaming_content", [reply.content]))
-    assert SECRET not in client.get("/search/", {"q": "SECRET"}).content.decode()
+    assert SECRET not in client.get("/-/search/", {"q": "SECRET"}).content.decode()

@@ -46,7 +46,7 @@ def workspace(example):
     client = Client()
     sign_in_verified(client, analyst, device)
     tag = Tag.objects.create(consultation=example.slug, name="Opening hours")
-    return client, f"/analyse/{example.slug}", response.reference, tag
+    return client, f"/-/analyse/{example.slug}", response.reference, tag
 
 
 def _post(client: Client, url: str, pairs: list[tuple[str, str]]):
@@ -56,9 +56,7 @@ def _post(client: Client, url: str, pairs: list[tuple[str, str]]):
 @given(username=field_values("hypothesis-analyst"), password=field_values(PASSWORD))
 def test_sign_in(example, workspace, username, password):
     with rolled_back():
-        reply = _post(
-            Client(), "/analyse/sign-in/", [("username", username), ("password", password)]
-        )
+        reply = _post(Client(), "/-/sign-in/", [("username", username), ("password", password)])
         assert reply.status_code in (200, 302), reply.status_code
         if reply.status_code == 200:
             assert_fields_named(reply, {"username": "", "password": ""})
@@ -71,7 +69,7 @@ def test_two_factor_code(example, code):
         user, _device = make_account("two-factor-test", Role.ANALYST, two_factor=True)
         client = Client()
         client.force_login(user)
-        reply = _post(client, "/analyse/sign-in/two-factor/", [("code", code)])
+        reply = _post(client, "/-/sign-in/two-factor/", [("code", code)])
         assert reply.status_code == 200, reply.status_code
         assert_fields_named(reply, {"code": "code"})
 
@@ -149,12 +147,12 @@ def test_lists_and_exports_take_any_filter(example, workspace, pairs):
             reply = client.get(f"{base}/{page}?{query}")
             assert reply.status_code in (200, 400), (page, reply.status_code)
             assert_no_injected_markup(reply)
-        for address in ("/analyse/audit/", "/analyse/users/"):
+        for address in ("/-/audit/", "/-/users/"):
             reply = client.get(f"{address}?{query}")
             assert reply.status_code in (200, 400), (address, reply.status_code)
         reply = _post(client, f"{base}/export/download/", pairs)
         assert reply.status_code in (200, 400), reply.status_code
-        reply = _post(client, "/analyse/erasure/", [("email", query), *pairs])
+        reply = _post(client, "/-/erasure/", [("email", query), *pairs])
         assert reply.status_code in (200, 400), reply.status_code
         if reply.status_code == 400:
             assert_fields_named(reply, {"email": "email"})
@@ -169,7 +167,5 @@ def test_every_filter_takes_text_no_database_stores(example, workspace, value):
     for page in ("", "responses/", "ideas/", "export/", "codebook/"):
         reply = client.get(f"{base}/{page}?{urlencoded(pairs).decode()}")
         assert reply.status_code in (200, 400), (page, reply.status_code)
-    reply = client.get(
-        f"/analyse/audit/?{urlencoded([('user', value), ('action', value)]).decode()}"
-    )
+    reply = client.get(f"/-/audit/?{urlencoded([('user', value), ('action', value)]).decode()}")
     assert reply.status_code in (200, 400)

@@ -21,7 +21,7 @@ from .checks import assert_nothing_unchecked_stored
 from .hostile import field_values, hostile_text
 from .stored import rolled_back
 
-URL = "/api/intake"
+URL = "/-/api/intake"
 JSON = "application/json"
 PAGE_FIELDS = ("tab", "page", "summary", "details", "role", "org", "email", "nature", "hp_field")
 QUESTIONNAIRE_FIELDS = (

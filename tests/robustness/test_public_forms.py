@@ -18,8 +18,8 @@ from .checks import assert_fields_named, assert_no_injected_markup, assert_nothi
 from .hostile import FORM, content_types, hostile_text, spoilt_form, urlencoded
 from .stored import rolled_back
 
-FEEDBACK = "/feedback/proposals/opening-hours/"
-QUESTIONNAIRE = "/questionnaire/"
+FEEDBACK = "/-/feedback/proposals/opening-hours/"
+QUESTIONNAIRE = "/-/questionnaire/"
 # Words each field's messages must use, so that the person knows which answer to change.
 ABOUT_YOU = {
     "nature": "kind of feedback",
@@ -141,7 +141,7 @@ def test_pages_take_any_address_and_cookie(example, query, cookie, section):
         client = Client()
         client.cookies[COOKIE_NAME] = cookie.encode("utf-8", "surrogatepass").decode("latin-1")
         addresses = [
-            "/search/?" + urlencoded([("q", query)]).decode(),
+            "/-/search/?" + urlencoded([("q", query)]).decode(),
             f"{FEEDBACK}?" + urlencoded([("section", section), ("change-details", "")]).decode(),
             f"{QUESTIONNAIRE}?change-details&" + urlencoded([("x", query)]).decode(),
         ]

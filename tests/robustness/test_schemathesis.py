@@ -1,4 +1,4 @@
-"""Schemathesis against the intake API's own OpenAPI description (/api/openapi.json), in
+"""Schemathesis against the intake API's own OpenAPI description (/-/api/openapi.json), in
 process through the WSGI application: requests made from the description, valid and not,
 must never meet a server error, and every answer must be one the description documents, in
 the shape and with the headers it documents; valid data is accepted and invalid refused.
@@ -65,7 +65,7 @@ def application():
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_keeps_to_its_description(example, application, mode):
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    schema = schemathesis.openapi.from_wsgi("/-/api/openapi.json", application)
 
     @given(case=schema.as_strategy(generation_mode=mode))
     def call(case):

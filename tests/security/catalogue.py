@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import Client, override_settings
+from django.urls import resolve
 
 from soundingboard.collect import ratelimit
 from soundingboard.collect.api import MAX_BODY_BYTES
@@ -125,7 +126,7 @@ def every_route(site: Site, signed_in: Callable[..., Client], extra: dict) -> It
                     f"GET {route.name} (signed out)", "GET", url, Client().get(url, **extra)
                 )
     for name in ("dot.png", "notes.txt"):
-        url = f"/{site.other}/files/{name}"
+        url = f"/{site.other}/-/files/{name}"
         yield Fetched(f"file {name}", "GET", url, anonymous.get(url, **extra))
 
 
@@ -143,9 +144,8 @@ def every_form(
                 if key in seen:
                     continue
                 seen.add(key)
-                client = (
-                    signed_in() if urlsplit(form.action).path.startswith("/analyse/") else Client()
-                )
+                in_workspace = resolve(urlsplit(form.action).path).namespace == "analyse"
+                client = signed_in() if in_workspace else Client()
                 body = as_multi(data)
                 reply = client.post(form.action, body, **extra)
                 yield Fetched(f"form on {page.url}", "POST", form.action, reply)
@@ -172,7 +172,7 @@ def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
     and the confirmation, then the main questionnaire's check page and confirmation,
     remembered."""
     client = Client()
-    page = f"/{site.slug}/feedback/proposals/opening-hours/"
+    page = f"/{site.slug}/-/feedback/proposals/opening-hours/"
     form = client.get(page, **extra)
     yield Fetched("feedback form", "GET", page, form)
     role = site.roles[0]
@@ -196,14 +196,14 @@ def journeys(site: Site, extra: dict) -> Iterator[Fetched]:
     )
     invalid = {**data, "summary": "", "email": "not an email"}
     yield Fetched("feedback, errors", "POST", page, client.post(page, invalid, **extra))
-    forget = f"/{site.slug}/privacy/forget-details/"
+    forget = f"/{site.slug}/-/privacy/forget-details/"
     remembered = client.get(page, **extra)
     forgotten = client.post(forget, {**_hidden(remembered), "next": page}, **extra)
     yield Fetched("details forgotten", "POST", forget, forgotten)
     back = forgotten["Location"]
     yield Fetched("page after forgetting", "GET", back, client.get(back, **extra))
 
-    url = f"/{site.slug}/questionnaire/"
+    url = f"/{site.slug}/-/questionnaire/"
     fresh = Client()
     shown = fresh.get(url, **extra)
     answers = {**_hidden(shown), "about_you": "1", "role": role, "email": EMAIL}
@@ -229,15 +229,15 @@ def _rate_limit(limit: str) -> Iterator[None]:
 
 def error_responses(site: Site, signed_in: Callable[..., Client], extra: dict) -> Iterator[Fetched]:
     client = Client()
-    page = f"/{site.slug}/feedback/proposals/opening-hours/"
+    page = f"/{site.slug}/-/feedback/proposals/opening-hours/"
     valid = {"about_you": "1", "summary": "Keep the Saturday hours", "role": site.roles[0]}
     valid |= {"email": EMAIL, "organisation": ORGANISATION}
 
     yield Fetched("404", "GET", "/no/such/page/", client.get("/no/such/page/", **extra))
-    missing = f"/analyse/{site.slug}/responses/SB-0000-0000/"
+    missing = f"/-/analyse/{site.slug}/responses/SB-0000-0000/"
     yield Fetched("404 analyst", "GET", missing, signed_in().get(missing, **extra))
     yield Fetched(
-        "405", "POST", f"/{site.slug}/search/", client.post(f"/{site.slug}/search/", **extra)
+        "405", "POST", f"/{site.slug}/-/search/", client.post(f"/{site.slug}/-/search/", **extra)
     )
     strict = Client(enforce_csrf_checks=True)
     yield Fetched("403 CSRF", "POST", page, strict.post(page, valid, **extra))
@@ -263,18 +263,18 @@ def error_responses(site: Site, signed_in: Callable[..., Client], extra: dict) -
         yield Fetched("503 form", "POST", page, client.post(page, valid, **extra))
     broken = Client(raise_request_exception=False)
     with mock.patch("soundingboard.publish.views.search", side_effect=RuntimeError(LEAKY_MESSAGE)):
-        url = f"/{site.slug}/search/?q=libraries"
+        url = f"/{site.slug}/-/search/?q=libraries"
         yield Fetched("500", "GET", url, broken.get(url, **extra))
     with mock.patch(
         "soundingboard.analyse.views.responses.render", side_effect=RuntimeError(LEAKY_MESSAGE)
     ):
-        url = f"/analyse/{site.slug}/responses/"
+        url = f"/-/analyse/{site.slug}/responses/"
         broken = signed_in(raise_request_exception=False)
         yield Fetched("500 analyst", "GET", url, broken.get(url, **extra))
 
 
 def intake_api_responses(site: Site, extra: dict) -> Iterator[Fetched]:
-    url = f"/api/intake?consultation={site.other}"
+    url = f"/-/api/intake?consultation={site.other}"
     payload = {"tab": "Feedback", "summary": "Keep the Saturday hours", "role": DEFAULT_ROLES[0]}
     payload |= {"email": EMAIL, "org": ORGANISATION}
     client = Client()
@@ -304,7 +304,7 @@ def intake_api_responses(site: Site, extra: dict) -> Iterator[Fetched]:
         broken = Client(raise_request_exception=False)
         reply = broken.post(url, json.dumps(payload), content_type="application/json", **extra)
         yield Fetched("API 500", "POST", url, reply)
-    missing = "/api/no-such-thing/"
+    missing = "/-/api/no-such-thing/"
     yield Fetched("API 404", "GET", missing, client.get(missing, **extra))
     for origin, label in ((ORIGIN, "allowed"), (OTHER_ORIGIN, "refused")):
         reply = client.options(
@@ -315,11 +315,13 @@ def intake_api_responses(site: Site, extra: dict) -> Iterator[Fetched]:
             **extra,
         )
         yield Fetched(f"CORS preflight, {label} origin", "OPTIONS", url, reply)
-    yield Fetched("OpenAPI", "GET", "/api/openapi.json", client.get("/api/openapi.json", **extra))
+    yield Fetched(
+        "OpenAPI", "GET", "/-/api/openapi.json", client.get("/-/api/openapi.json", **extra)
+    )
 
 
 def _downloads(site: Site, signed_in: Callable[..., Client], extra: dict) -> Iterator[Fetched]:
-    url = f"/analyse/{site.slug}/export/download/"
+    url = f"/-/analyse/{site.slug}/export/download/"
     for format in ("csv", "xlsx", "json"):
         data = {"format": format, "personal": "1", "status": "all"}
         reply = signed_in().post(url, data, **extra)

@@ -32,8 +32,9 @@ COOKIES = ("csrftoken", "sessionid", "sb_respondent")
 class Route:
     """One URL pattern, its template including the prefixes of the patterns above it."""
 
-    template: str  # "analyse/<slug:slug>/responses/<str:reference>/"
+    template: str  # "-/analyse/<slug:slug>/responses/<str:reference>/"
     name: str
+    namespace: str = ""  # "analyse" for the analyst workspace (accounts pages included)
 
     @property
     def parameters(self) -> list[str]:
@@ -41,22 +42,22 @@ class Route:
 
     @property
     def is_analyst(self) -> bool:
-        return self.template.startswith("analyse/")
+        return self.namespace == "analyse"
 
 
 def routes() -> list[Route]:
     """Every URL pattern the site serves now (the address table depends on the consultations
     loaded: see soundingboard.urls)."""
-    return list(_walk(get_resolver().url_patterns, ""))
+    return list(_walk(get_resolver().url_patterns, "", ""))
 
 
-def _walk(patterns: list[URLPattern | URLResolver], prefix: str) -> Iterator[Route]:
+def _walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str) -> Iterator[Route]:
     for pattern in patterns:
         template = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, template)
+            yield from _walk(pattern.url_patterns, template, pattern.namespace or namespace)
         else:
-            yield Route(template, pattern.name or "")
+            yield Route(template, pattern.name or "", namespace)
 
 
 def url_for(route: Route, samples: dict[str, list[str]]) -> list[str]:

@@ -32,7 +32,7 @@ def test_every_post_form_has_a_csrf_token_and_is_refused_without_it(site, signed
         assert tokens and all(tokens), (
             f"no CSRF token in the form on {form.page}: {form.html[:200]}"
         )
-        if form.action.startswith("/analyse/"):
+        if form.action.startswith("/-/analyse/"):
             strict = signed_in(enforce_csrf_checks=True)
         else:
             strict = Client(enforce_csrf_checks=True)

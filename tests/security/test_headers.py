@@ -27,7 +27,7 @@ def test_every_route_is_fetched(site):
     samples = site.samples()
     fetched = [url for route in routes() for url in url_for(route, samples)]
     assert len(fetched) >= len(routes())
-    assert any(url.startswith("/analyse/") for url in fetched)
+    assert any(url.startswith("/-/analyse/") for url in fetched)
 
 
 def test_every_response_is_hardened(site, signed_in, scheme):
@@ -52,7 +52,7 @@ def test_every_response_is_hardened(site, signed_in, scheme):
 def _private_problems(item: Fetched) -> list[str]:
     """Analyst pages and downloads, whatever their status, are never kept by a cache."""
     cache = item.response.get("Cache-Control", "")
-    if item.url.startswith("/analyse/") and "no-store" not in cache:
+    if item.url.startswith("/-/analyse/") and "no-store" not in cache:
         return [f"an analyst page without Cache-Control: no-store ({cache!r})"]
     return []
 

@@ -91,15 +91,15 @@ def test_served_over_https_behind_a_proxy(tmp_path, settings):
         browser = Browser(server.url, https=True)
         home = browser.get("/")
         assert home.status_code == 200
-        css = re.search(rb'href="(/static/soundingboard/app\.[0-9a-f]+\.css)"', home.content)
+        css = re.search(rb'href="(/-/static/soundingboard/app\.[0-9a-f]+\.css)"', home.content)
         replies = {
             "home": home,
             "static": browser.get(css.group(1).decode()),
-            "healthz": browser.get("/healthz"),
+            "healthz": browser.get("/-/healthz"),
             "404": browser.get("/no/such/page/"),
         }
 
-        page = "/feedback/proposals/opening-hours/"
+        page = "/-/feedback/proposals/opening-hours/"
         form = browser.get(page)
         role = re.search(r'name="role" type="radio" value="([^"]+)"', form.content.decode())
         fields = {
@@ -120,15 +120,15 @@ def test_served_over_https_behind_a_proxy(tmp_path, settings):
         payload = {"tab": "Feedback", "summary": "Sent by the API", "role": role.group(1)}
         payload |= {"email": EMAIL, "org": ORGANISATION}
         replies["API"] = api = browser.request(
-            "POST", f"/api/intake?{query}", json.dumps(payload).encode(), **_json()
+            "POST", f"/-/api/intake?{query}", json.dumps(payload).encode(), **_json()
         )
         assert api.status_code == 201, api.content
 
         analyst = Browser(server.url, https=True)
-        sign_in = analyst.get("/analyse/sign-in/")
+        sign_in = analyst.get("/-/sign-in/")
         credentials = {**hidden_fields(sign_in.content.decode())}
         credentials |= {"username": "live-analyst", "password": PASSWORD}
-        replies["signed in"] = signed_in = analyst.post("/analyse/sign-in/", credentials)
+        replies["signed in"] = signed_in = analyst.post("/-/sign-in/", credentials)
         assert signed_in.status_code == 302 and "sessionid" in signed_in.cookies
 
         for label, reply in replies.items():
@@ -147,13 +147,13 @@ def _json() -> dict[str, str]:
 
 def _log_holds_nothing_personal(log: str) -> None:
     access = [line for line in log.splitlines() if re.match(r'"(GET|POST|HEAD) ', line)]
-    assert any(line.startswith('"POST /feedback/') for line in access), log[-2000:]
-    assert any(line.startswith('"POST /api/intake') for line in access), log[-2000:]
+    assert any(line.startswith('"POST /-/feedback/') for line in access), log[-2000:]
+    assert any(line.startswith('"POST /-/api/intake') for line in access), log[-2000:]
     for line in access:
         assert "?" not in line and "127.0.0.1" not in line, line
         # The whole line is the request's method and path, status, size and time.
         assert re.fullmatch(r'"[A-Z]+ /[^ ?]*" \d{3} (\d+|None) bytes \d+ ms', line), line
-    assert any(re.match(r'"POST /api/intake" 201 \d+ bytes', line) for line in access)
+    assert any(re.match(r'"POST /-/api/intake" 201 \d+ bytes', line) for line in access)
     for text in (EMAIL, EMAIL.replace("@", "%40"), ORGANISATION, "pat.respondent"):
         assert text not in log, f"{text!r} is in the server's log"
     assert project_settings.SECRET_KEY not in log

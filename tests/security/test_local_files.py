@@ -69,7 +69,7 @@ def test_a_running_servers_data_directory_is_private(tmp_path):
         "XDG_RUNTIME_DIR": "",  # so that gunicorn's control socket would go under HOME
     }
     with running_server([EXAMPLE], tmp_path, extra_env=environment) as server:
-        page = "/feedback/proposals/opening-hours/"
+        page = "/-/feedback/proposals/opening-hours/"
         _status, _, form = server.get(page)
         status, _, _ = server.post(
             page,

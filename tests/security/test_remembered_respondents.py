@@ -26,7 +26,7 @@ from .site import EMAIL, ORGANISATION, Site
 
 pytestmark = pytest.mark.django_db
 
-FORGET = "privacy/forget-details/"
+FORGET = "-/privacy/forget-details/"
 
 
 def forged_cookie(slug: str, data: dict) -> str:
@@ -53,14 +53,14 @@ def test_a_cookie_naming_another_consultations_contact_shows_nothing(site: Site)
     assert shows_details(own.get(f"/{site.slug}/proposals/opening-hours/").content.decode())
     # ...but signed for the second consultation it shows nothing there.
     other = visitor(site.other, {"role": DEFAULT_ROLES[0], "visit": token})
-    for address in ("", "feedback/", "feedback/?change-details=1"):
+    for address in ("", "-/feedback/", "-/feedback/?change-details=1"):
         page = other.get(f"/{site.other}/{address}")
         assert page.status_code == 200
         assert not shows_details(page.content.decode()), address
     # Nor is the stranger's contact record linked to feedback sent with it.
-    form = other.get(f"/{site.other}/feedback/")
+    form = other.get(f"/{site.other}/-/feedback/")
     sent = other.post(
-        f"/{site.other}/feedback/", {**hidden(form), "summary": "Feedback with a forged cookie"}
+        f"/{site.other}/-/feedback/", {**hidden(form), "summary": "Feedback with a forged cookie"}
     )
     assert sent.status_code == 303
     assert Response.objects.get(consultation=site.other).contact_id is None
@@ -83,7 +83,7 @@ def test_a_cookie_naming_a_sequential_id_shows_nothing(site: Site, cookie):
 def remember_details(site: Site) -> Client:
     """A respondent who has sent feedback with their email and organisation."""
     client = Client()
-    address = f"/{site.slug}/feedback/proposals/opening-hours/"
+    address = f"/{site.slug}/-/feedback/proposals/opening-hours/"
     data = {**hidden(client.get(address)), "about_you": "1", "summary": "Keep Saturdays"}
     data |= {"role": site.roles[0], "email": EMAIL, "organisation": ORGANISATION}
     assert client.post(address, data).status_code == 303
@@ -103,10 +103,10 @@ def test_pages_showing_remembered_details_are_never_cached(site: Site):
     for address in (
         page,
         f"/{site.slug}/",
-        f"/{site.slug}/feedback/proposals/opening-hours/",
-        f"/{site.slug}/feedback/proposals/opening-hours/?change-details=1",
-        f"/{site.slug}/questionnaire/",
-        f"/{site.slug}/questionnaire/?change-details=1",
+        f"/{site.slug}/-/feedback/proposals/opening-hours/",
+        f"/{site.slug}/-/feedback/proposals/opening-hours/?change-details=1",
+        f"/{site.slug}/-/questionnaire/",
+        f"/{site.slug}/-/questionnaire/?change-details=1",
     ):
         reply = client.get(address)
         assert shows_details(reply.content.decode()), address
@@ -114,7 +114,7 @@ def test_pages_showing_remembered_details_are_never_cached(site: Site):
         assert "no-store" in cache and "private" in cache, (address, cache)
 
 
-@pytest.mark.parametrize("where", ["proposals/opening-hours/", "questionnaire/"])
+@pytest.mark.parametrize("where", ["proposals/opening-hours/", "-/questionnaire/"])
 def test_forget_these_details_works_without_javascript(site: Site, where: str):
     client = Client(enforce_csrf_checks=True)  # as a browser: CSRF checked
     client.cookies = remember_details(site).cookies
@@ -174,10 +174,10 @@ def test_any_return_address_stays_on_the_consultations_pages(given: str):
 
 
 def test_forgetting_keeps_the_page_and_its_section(site: Site):
-    given = f"/{site.slug}/feedback/proposals/opening-hours/?section=a%20b&change-details=1"
+    given = f"/{site.slug}/-/feedback/proposals/opening-hours/?section=a%20b&change-details=1"
     reply = Client().post(f"/{site.slug}/{FORGET}", {"next": given})
     assert reply["Location"] == (
-        f"/{site.slug}/feedback/proposals/opening-hours/?section=a+b&details-forgotten=1"
+        f"/{site.slug}/-/feedback/proposals/opening-hours/?section=a+b&details-forgotten=1"
         "#details-forgotten"
     )
 

@@ -33,7 +33,7 @@ def _post_from(port: int, source: str, forged: str) -> int:
         "X-Real-IP": forged,
         "Forwarded": f"for={forged}",
     }
-    connection.request("POST", "/api/intake", body=json.dumps({}), headers=headers)
+    connection.request("POST", "/-/api/intake", body=json.dumps({}), headers=headers)
     status = connection.getresponse().status
     connection.close()
     return status

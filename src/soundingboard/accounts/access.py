@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
@@ -63,6 +64,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
@@ -136,16 +138,22 @@ def safe_next(request: HttpRequest, default: str = "analyse:home") -> str:
     """Where to go after a step of signing in: the `next` address if it is an analyst page
     of this site, or `default`."""
     target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
-    home = resolve_url("analyse:home")
     if (
-        target
-        and target.startswith(home)
+        target.startswith("/")
         and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
+        and _is_analyst_page(urlsplit(target).path)
     ):
         return target
     return resolve_url(default) if default else ""
+
+
+def _is_analyst_page(path: str) -> bool:
+    try:
+        return resolve(path).namespace == "analyse"
+    except Resolver404:
+        return False
 
 
 def with_next(url_name: str, next_url: str) -> str:

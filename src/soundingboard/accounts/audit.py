@@ -23,7 +23,7 @@ Record an event with `record`:
 An event is written in the caller's database transaction, if one is open: an export that fails
 and is rolled back leaves no event saying it happened.
 
-The log is shown to administrators at /analyse/audit/.
+The log is shown to administrators at /-/audit/.
 """
 
 from __future__ import annotations

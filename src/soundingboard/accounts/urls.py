@@ -1,5 +1,5 @@
 """The accounts pages' addresses. The analyst workspace (`soundingboard.analyse.urls`)
-includes them under /analyse/, in its own `analyse` namespace, before any consultation's."""
+includes them under /-/, in its own `analyse` namespace."""
 
 from __future__ import annotations
 

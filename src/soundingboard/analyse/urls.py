@@ -1,7 +1,9 @@
-"""The analyst workspace's addresses, under /analyse/ (see soundingboard.urls).
+"""The analyst workspace's addresses, under /-/ (see soundingboard.urls).
 
-Addresses of one consultation's analysis go under `<slug:slug>/`, after the fixed ones here,
-so that no consultation's slug can take an address of the accounts pages.
+The workspace's home is /-/analyse/ and one consultation's analysis is under
+/-/analyse/<slug>/; the pages that belong to no consultation (signing in, accounts, users,
+the audit log, erasure, the workspace's accessibility statement) are directly under /-/, so
+that no slug is kept from a consultation.
 """
 
 from __future__ import annotations
@@ -25,94 +27,100 @@ from .views import (
 app_name = "analyse"
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("analyse/", home.home, name="home"),
     # The accounts pages: sign-in, one's own account, users, the audit log.
     path("", include("soundingboard.accounts.urls")),
     path("erasure/", erasure.erasure_page, name="erasure"),
-    path("accessibility/", statement.accessibility, name="accessibility"),
+    path("workspace-accessibility/", statement.accessibility, name="accessibility"),
     # One consultation's analysis: after every fixed address above.
-    path("<slug:slug>/", overview.overview, name="overview"),
-    path("<slug:slug>/ideas/", ideas.ideas, name="ideas"),
-    path("<slug:slug>/responses/", responses.responses, name="responses"),
-    path("<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
+    path("analyse/<slug:slug>/", overview.overview, name="overview"),
+    path("analyse/<slug:slug>/ideas/", ideas.ideas, name="ideas"),
+    path("analyse/<slug:slug>/responses/", responses.responses, name="responses"),
+    path("analyse/<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
     path(
-        "<slug:slug>/responses/<str:reference>/",
+        "analyse/<slug:slug>/responses/<str:reference>/",
         response.response_detail,
         name="response",
     ),
     path(
-        "<slug:slug>/responses/<str:reference>/tags/",
+        "analyse/<slug:slug>/responses/<str:reference>/tags/",
         response.response_tags,
         name="response-tags",
     ),
     path(
-        "<slug:slug>/responses/<str:reference>/notes/",
+        "analyse/<slug:slug>/responses/<str:reference>/notes/",
         response.response_note,
         name="response-notes",
     ),
     path(
-        "<slug:slug>/responses/<str:reference>/status/",
+        "analyse/<slug:slug>/responses/<str:reference>/status/",
         response.response_status,
         name="response-status",
     ),
-    path("<slug:slug>/codebook/", codebook.codebook, name="codebook"),
-    path("<slug:slug>/codebook/new/", codebook.codebook_create, name="codebook-create"),
+    path("analyse/<slug:slug>/codebook/", codebook.codebook, name="codebook"),
+    path("analyse/<slug:slug>/codebook/new/", codebook.codebook_create, name="codebook-create"),
     path(
-        "<slug:slug>/codebook/<int:tag_id>/rename/",
+        "analyse/<slug:slug>/codebook/<int:tag_id>/rename/",
         codebook.codebook_rename,
         name="codebook-rename",
     ),
     path(
-        "<slug:slug>/codebook/<int:tag_id>/merge/",
+        "analyse/<slug:slug>/codebook/<int:tag_id>/merge/",
         codebook.codebook_merge,
         name="codebook-merge",
     ),
     path(
-        "<slug:slug>/codebook/<int:tag_id>/delete/",
+        "analyse/<slug:slug>/codebook/<int:tag_id>/delete/",
         codebook.codebook_delete,
         name="codebook-delete",
     ),
-    path("<slug:slug>/themes/", themes.themes, name="themes"),
-    path("<slug:slug>/themes/new/", themes.themes_start, name="themes-start"),
-    path("<slug:slug>/themes/<int:run_id>/", themes.run_page, name="themes-run"),
-    path("<slug:slug>/themes/<int:run_id>/merge/", themes.themes_merge, name="themes-merge"),
+    path("analyse/<slug:slug>/themes/", themes.themes, name="themes"),
+    path("analyse/<slug:slug>/themes/new/", themes.themes_start, name="themes-start"),
+    path("analyse/<slug:slug>/themes/<int:run_id>/", themes.run_page, name="themes-run"),
     path(
-        "<slug:slug>/themes/<int:run_id>/confirm/",
+        "analyse/<slug:slug>/themes/<int:run_id>/merge/", themes.themes_merge, name="themes-merge"
+    ),
+    path(
+        "analyse/<slug:slug>/themes/<int:run_id>/confirm/",
         themes.themes_confirm,
         name="themes-confirm",
     ),
-    path("<slug:slug>/themes/<int:run_id>/assign/", themes.themes_assign, name="themes-assign"),
-    path("<slug:slug>/themes/<int:run_id>/move/", themes.themes_move, name="themes-move"),
     path(
-        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/",
+        "analyse/<slug:slug>/themes/<int:run_id>/assign/",
+        themes.themes_assign,
+        name="themes-assign",
+    ),
+    path("analyse/<slug:slug>/themes/<int:run_id>/move/", themes.themes_move, name="themes-move"),
+    path(
+        "analyse/<slug:slug>/themes/<int:run_id>/<int:theme_id>/",
         themes.theme_page,
         name="themes-theme",
     ),
     path(
-        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/rename/",
+        "analyse/<slug:slug>/themes/<int:run_id>/<int:theme_id>/rename/",
         themes.theme_rename,
         name="themes-rename",
     ),
     path(
-        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/split/",
+        "analyse/<slug:slug>/themes/<int:run_id>/<int:theme_id>/split/",
         themes.theme_split,
         name="themes-split",
     ),
     path(
-        "<slug:slug>/themes/<int:run_id>/<int:theme_id>/delete/",
+        "analyse/<slug:slug>/themes/<int:run_id>/<int:theme_id>/delete/",
         themes.theme_delete,
         name="themes-delete",
     ),
     path(
-        "<slug:slug>/themes/<int:run_id>/responses/<str:reference>/",
+        "analyse/<slug:slug>/themes/<int:run_id>/responses/<str:reference>/",
         themes_responses.response_themes,
         name="themes-response",
     ),
     path(
-        "<slug:slug>/themes/<int:run_id>/responses/<str:reference>/correct/",
+        "analyse/<slug:slug>/themes/<int:run_id>/responses/<str:reference>/correct/",
         themes_responses.response_themes_correct,
         name="themes-correct",
     ),
-    path("<slug:slug>/export/", exports.export_page, name="export"),
-    path("<slug:slug>/export/download/", exports.export_download, name="export-download"),
+    path("analyse/<slug:slug>/export/", exports.export_page, name="export"),
+    path("analyse/<slug:slug>/export/download/", exports.export_download, name="export-download"),
 ]

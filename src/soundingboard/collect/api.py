@@ -1,4 +1,5 @@
-"""The intake API: `POST /api/intake` takes the original site's JSON payloads.
+"""The intake API: `POST /-/api/intake` takes the original site's JSON payloads (its first
+address, `/api/intake`, still answers).
 
 The original site's form scripts posted `{"tab": "Feedback", ...}` and
 `{"tab": "MainFeedback", ...}` with `fetch(..., {mode: "cors"})` from their own origin; with
@@ -39,6 +40,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from ..core.addresses import PLATFORM
 from ..core.errors import API_MAX_BODY_BYTES as MAX_BODY_BYTES
 from ..core.errors import json_errors as errors
 from ..core.errors import too_large
@@ -52,7 +54,9 @@ from .ratelimit import check_rate, configured_limit
 
 logger = logging.getLogger(__name__)
 
-INTAKE_PATH = "/api/intake"
+INTAKE_PATH = f"/{PLATFORM}api/intake"
+# With the address the original site's scripts were first given, which answers the same.
+INTAKE_PATHS = frozenset({INTAKE_PATH, "/api/intake"})
 MAX_IDEMPOTENCY_KEY = 200
 MAX_PAGE_ADDRESS = 2048
 # The longest text, as sent, of each text field: (its name in messages, its limit).
@@ -159,7 +163,7 @@ def _same_origin(request: HttpRequest, origin: str) -> bool:
 def allow_consultation_origins(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
     """Tell django-cors-headers to allow this request's origin: only for the intake API, and
     only an origin the consultation lists in `allowed_origins`."""
-    if request.path_info != INTAKE_PATH:
+    if request.path_info not in INTAKE_PATHS:
         return False
     origin = request.headers.get("Origin")
     if not origin:

@@ -2,7 +2,7 @@
 
 The option lists (roles, natures, the main questionnaire's ideas) are those of the loaded
 consultations, and every length limit comes from `limits`, so the description always says
-what this instance accepts. Served at `/api/openapi.json`.
+what this instance accepts. Served at `/-/api/openapi.json`.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
     ]
     per_consultation = (
         " The options listed are those of every consultation served here together; each "
-        "consultation accepts its own, which /api/openapi.json?consultation=SLUG lists."
+        "consultation accepts its own, which /-/api/openapi.json?consultation=SLUG lists."
         if len(consultations) > 1
         else ""
     )
@@ -332,8 +332,8 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
             "answered like any submission and kept aside." + per_consultation,
         },
         "paths": {
-            "/api/intake": {"post": intake},
-            "/api/openapi.json": {
+            "/-/api/intake": {"post": intake},
+            "/-/api/openapi.json": {
                 "get": {
                     "summary": "This description",
                     "operationId": "getOpenAPI",

@@ -47,7 +47,7 @@ def questionnaire(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("This consultation has no questionnaire")
     respondent = remembered(request, consultation)
 
-    form_url = consultation.url("questionnaire/")
+    form_url = consultation.questionnaire_url
     if request.method != "POST" and (receipt := read_receipt(request, slug, form_url)):
         context = {
             "consultation": consultation,
@@ -131,7 +131,7 @@ def _send(
         return _check_page(request, consultation, form, respondent, not_saved=SERVICE_PROBLEM)
 
     # Stored and committed: the confirmation has an address of its own (see `receipts`).
-    form_url = consultation.url("questionnaire/")
+    form_url = consultation.questionnaire_url
     reply = to_confirmation(form_url, consultation.slug, Receipt(response.reference))
     kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
@@ -143,7 +143,7 @@ def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict
         "consultation": consultation,
         "questionnaire": form.settings,
         "form": form,
-        "form_url": consultation.url("questionnaire/"),
+        "form_url": consultation.questionnaire_url,
         "on_questionnaire": True,  # marks the questionnaire's link in the side navigation
     }
 

@@ -1,6 +1,6 @@
 """Error pages that say what happened in plain words and leak nothing about the server.
 
-Under `/api/` the same errors are answered in JSON, in the intake API's shape
+Under `/-/api/` the same errors are answered in JSON, in the intake API's shape
 (`{"errors": {"": ["..."]}}`, made by `json_errors`), since what reads them there is a script,
 not a person.
 
@@ -18,8 +18,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-API_PREFIX = "/api/"
-# The most a request to an address under /api/ may carry.
+from .addresses import is_api_address
+
+# The most a request to an address of the API may carry.
 API_MAX_BODY_BYTES = 64 * 1024
 SERVER_ERROR = (
     "Sorry, there is a problem with the service. Your feedback may not have been saved: "
@@ -53,8 +54,8 @@ def too_large() -> JsonResponse:
 
 
 def _api_error(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
-    """The error in JSON for an address under /api/, else None."""
-    if not request.path.startswith(API_PREFIX):
+    """The error in JSON for an address of the API, else None."""
+    if not is_api_address(request.path):
         return None
     return json_errors(status, {"": [message]})
 
@@ -63,7 +64,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """A request Django could not read: a form far over the size limit (413), too many
     fields, an unknown host name and the like (400)."""
     if isinstance(exception, RequestDataTooBig):
-        if request.path.startswith(API_PREFIX):
+        if is_api_address(request.path):
             return too_large()
         return render(request, "errors/413.html", status=413)
     return _api_error(request, 400, "The request could not be read") or render(

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.addresses import PLATFORM
 from .settings_schema import ConsultationSettings
 
 
@@ -34,7 +35,7 @@ class Page:
     headings: list[Heading] = field(default_factory=list)
     section_trail: tuple[str, ...] = ()  # titles of the nav sections above the page
     url: str = ""  # where it is served, e.g. "/a/b/"
-    feedback_url: str = ""  # where its feedback form posts, e.g. "/feedback/a/b/"
+    feedback_url: str = ""  # where its feedback form posts, e.g. "/-/feedback/a/b/"
     previous: Page | None = field(default=None, repr=False)
     next: Page | None = field(default=None, repr=False)
 
@@ -79,8 +80,9 @@ class Consultation:
         self._pages_by_path = {p.path: p for p in self.pages}
 
     def url(self, relative: str = "") -> str:
-        """An address inside this consultation, e.g. url("search/")."""
-        return self.url_prefix + relative
+        """The address of one of soundingboard's own pages for this consultation, under
+        `-/` where no page can be: url("search/") is "/-/search/" or "/<slug>/-/search/"."""
+        return self.url_prefix + PLATFORM + relative
 
     @property
     def home_url(self) -> str:
@@ -97,6 +99,10 @@ class Consultation:
     @property
     def accessibility_url(self) -> str:
         return self.url("accessibility/")
+
+    @property
+    def questionnaire_url(self) -> str:
+        return self.url("questionnaire/")
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
+from ..core.addresses import PLATFORM
 from .consultation import Consultation, NavItem, NavSection, Page
 from .errors import ConsultationError, Problem
 from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
@@ -32,22 +33,6 @@ from .yaml_source import YamlDocument, read_yaml
 
 CONFIG_FILE = "consultation.yml"
 MKDOCS_FILES = ("mkdocs.yml", "mkdocs.yaml")
-# First parts of an address that the platform itself uses; no page may take them.
-RESERVED_ADDRESSES = frozenset(
-    {
-        "search",
-        "feedback",
-        "privacy",
-        "accessibility",
-        "questionnaire",
-        "api",
-        "static",
-        "files",
-        "analyse",
-        "admin",
-        "accounts",
-    }
-)
 # What an MkDocs setting is called in consultation.yml.
 MKDOCS_KEYS = {
     "site_name": "title",
@@ -422,13 +407,12 @@ def _build(
     addresses: dict[Path, str] = {}
     for entry in entries:
         address = page_address(entry.source, docs_dir)
-        first = address.split("/", 1)[0]
-        if first in RESERVED_ADDRESSES:
+        if address.startswith(PLATFORM):
             problems.append(
                 Problem(
                     entry.source,
-                    f"its address /{address} starts with “{first}”, which soundingboard uses",
-                    "rename the file or its folder",
+                    f"its address /{address} is where soundingboard keeps its own pages",
+                    "rename the file or its folder so that it is not called “-”",
                 )
             )
         addresses.setdefault(entry.source, address)
@@ -444,7 +428,7 @@ def _build(
         return None if address is None else url_prefix + address
 
     def file_url(target: Path) -> str:
-        return url_prefix + "files/" + quote(target.relative_to(docs_dir).as_posix())
+        return url_prefix + PLATFORM + "files/" + quote(target.relative_to(docs_dir).as_posix())
 
     def unpublished_page_url(target: Path) -> str:  # resolved, like every linked file
         return url_prefix + page_address(target, docs_dir.resolve())
@@ -482,7 +466,7 @@ def _build(
             headings=rendered.headings,
             section_trail=entry.trail,
             url=url_prefix + address,
-            feedback_url=f"{url_prefix}feedback/{address}",
+            feedback_url=f"{url_prefix}{PLATFORM}feedback/{address}",
         )
         page.html = _add_section_links(rendered.html, page)
         pages[entry.source] = page

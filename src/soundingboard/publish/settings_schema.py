@@ -47,25 +47,6 @@ DEFAULT_ROLES = [
 ]
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
-# Addresses soundingboard answers itself where a slug goes: at the root when it serves several
-# consultations (/SLUG/), and in the analyst workspace (/analyse/SLUG/). A consultation with
-# one of these slugs could not be reached there. tests/test_urls.py keeps this list whole.
-RESERVED_SLUGS = frozenset(
-    {
-        "analyse",
-        "api",
-        "healthz",
-        "static",
-        "accessibility",
-        "account",
-        "audit",
-        "erasure",
-        "sign-in",
-        "sign-out",
-        "two-factor",
-        "users",
-    }
-)
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -210,13 +191,6 @@ class ConsultationSettings(_Strict):
     """Where the site's own pages are published, as in MkDocs: its path tells the intake API
     that an address such as https://example.github.io/paper/ is the home page."""
 
-    @field_validator("slug")
-    @classmethod
-    def _slug_not_reserved(cls, value: str | None) -> str | None:
-        if value in RESERVED_SLUGS:
-            raise ValueError(f"“{value}” is an address soundingboard uses itself")
-        return value
-
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -283,9 +257,6 @@ def _moment(
 
 
 def slugify_folder_name(name: str) -> str:
-    """A usable slug from a folder name: lower case, hyphens, at most 64 characters, and
-    never one of the RESERVED_SLUGS (a folder called `audit` gives `audit-consultation`)."""
+    """A usable slug from a folder name: lower case, hyphens, at most 64 characters."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
-    if slug in RESERVED_SLUGS:
-        return f"{slug}-consultation"
     return slug or "consultation"

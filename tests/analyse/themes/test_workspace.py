@@ -33,7 +33,7 @@ from .workspace_data import (  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-THEMES = f"/analyse/{SLUG}/themes/"
+THEMES = f"/-/analyse/{SLUG}/themes/"
 
 
 def html(reply) -> str:
@@ -89,7 +89,7 @@ def test_finding_themes_on_the_page_counts_a_campaign_once(analyst, answers):
         assert theme.label in page
         for quote in theme.quote_ids[:1]:
             reference = answers_reference(answers, quote)
-            assert f'/analyse/{SLUG}/responses/{reference}/"' in page
+            assert f'/-/analyse/{SLUG}/responses/{reference}/"' in page
 
     campaign = {r.pk for r in answers["campaign"]}
     [group] = run.duplicate_groups.filter(count=CAMPAIGN_COPIES)
@@ -196,7 +196,7 @@ def test_rename_merge_split_and_delete_work_and_are_recorded(analyst, answers, a
         "Other / unclear",
     }
     # The changes are listed with the codebook's.
-    page = html(analyst.get(f"/analyse/{SLUG}/codebook/"))
+    page = html(analyst.get(f"/-/analyse/{SLUG}/codebook/"))
     for words in ("Theme renamed", "Themes merged", "Theme split", "Theme deleted"):
         assert words in page
 
@@ -211,8 +211,8 @@ def test_confirmed_themes_are_tags_in_the_filters_and_exports(analyst, answers, 
     assert "confirmed themes" in page and "Assign again" in page
     assert "Confirm these themes" not in page and "Split" not in page
 
-    responses_page = html(analyst.get(f"/analyse/{SLUG}/responses/"))
-    export = analyst.post(f"/analyse/{SLUG}/export/download/", {"format": "csv"})
+    responses_page = html(analyst.get(f"/-/analyse/{SLUG}/responses/"))
+    export = analyst.post(f"/-/analyse/{SLUG}/export/download/", {"format": "csv"})
     assert isinstance(export, StreamingHttpResponse)
     data = b"".join(export.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data, newline="")))
@@ -220,7 +220,7 @@ def test_confirmed_themes_are_tags_in_the_filters_and_exports(analyst, answers, 
         tag = Tag.objects.get(pk=theme.tag_id)
         assert tag.name == f"Theme: {theme.label}"
         assert f'value="{tag.pk}"' in responses_page  # a choice in the tag filter
-        listed = html(analyst.get(f"/analyse/{SLUG}/responses/?tag={tag.pk}"))
+        listed = html(analyst.get(f"/-/analyse/{SLUG}/responses/?tag={tag.pk}"))
         count = re.search(r'id="responses-count"><strong>(\d+)</strong>', listed)[1]
         assert int(count) == len(members(theme))
         exported = {int(r["id"]) for r in rows if tag.name in r["tags"].split("; ")}
@@ -232,15 +232,15 @@ def test_correcting_answers_one_by_one_and_in_bulk(analyst, answers, ana, served
     assignment.confirm(ana[0], served, run)
     first, second, *_ = themes_of(run)
     response = ThemeAssignment.objects.filter(theme=first, rank=1).first().response
-    page = html(analyst.get(f"/analyse/{SLUG}/responses/{response.reference}/"))
+    page = html(analyst.get(f"/-/analyse/{SLUG}/responses/{response.reference}/"))
     assert f"Set {run.pk}" in page and first.label in page and "Correct its themes" in page
 
     correct = f"{THEMES}{run.pk}/responses/{response.reference}/correct/"
     reply = analyst.post(correct, {"main": "", "second": ""})
     assert reply.status_code == 400 and "Choose the answer&#x27;s main theme" in html(reply)
     reply = analyst.post(correct, {"main": second.pk, "second": "", "back": "response"})
-    assert reply["Location"] == f"/analyse/{SLUG}/responses/{response.reference}/#themes"
-    page = html(analyst.get(f"/analyse/{SLUG}/responses/{response.reference}/"))
+    assert reply["Location"] == f"/-/analyse/{SLUG}/responses/{response.reference}/#themes"
+    page = html(analyst.get(f"/-/analyse/{SLUG}/responses/{response.reference}/"))
     assert "by ana" in page and f"the machine said “{first.label}”" in page
     assert f"Theme: {second.label}" in page  # its tag, in the tags and the history
 
@@ -286,7 +286,7 @@ def test_a_reader_may_look_but_not_change_themes(reader, answers, ana, served):
         assert reader.post(url, data).status_code == 403, url
     assignment.confirm(ana[0], served, run)
     response = answers["books"][0]
-    page = html(reader.get(f"/analyse/{SLUG}/responses/{response.reference}/"))
+    page = html(reader.get(f"/-/analyse/{SLUG}/responses/{response.reference}/"))
     assert f"Set {run.pk}" in page and "Correct its themes" not in page
     for url, data in (
         (run_url(run, "assign/"), {}),

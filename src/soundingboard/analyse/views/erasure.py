@@ -1,4 +1,4 @@
-"""The administrators' erasure page, /analyse/erasure/: erase one person's contact details,
+"""The administrators' erasure page, /-/erasure/: erase one person's contact details,
 and on request their responses, by email address (`analyse.erasure`); a confirmation step
 shows what will go before anything does.
 """

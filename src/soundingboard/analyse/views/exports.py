@@ -1,9 +1,9 @@
 """The export page of one consultation, and its downloads.
 
-/analyse/<slug>/export/ (any role) shows the filters in force (read from the address, as on
+/-/analyse/<slug>/export/ (any role) shows the filters in force (read from the address, as on
 the overview), a choice of format, which statuses to include, and, only to those who may see
 personal data, "Include contact details". The form is sent by POST (with its CSRF token) to
-/analyse/<slug>/export/download/, so that an export, and its line in the audit log, is
+/-/analyse/<slug>/export/download/, so that an export, and its line in the audit log, is
 always something the user chose to do, never a link followed from elsewhere.
 
 Contact details are exported only when asked for (`personal=1`) AND the user may see them

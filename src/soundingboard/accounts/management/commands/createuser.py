@@ -11,14 +11,16 @@ import sys
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.urls import reverse
 
 from soundingboard.core.commands import SoundingboardCommand, migrate_database
+from soundingboard.core.served_address import address_in_use
 
 
 class Command(SoundingboardCommand):
     help = "make an analyst account (or reset one's password or two-factor authentication)"
     description = (
-        "Make an account for the analyst workspace at /analyse/. The password is asked for "
+        "Make an account for the analyst workspace at /-/analyse/. The password is asked for "
         "twice, unless --password-stdin is given."
     )
 
@@ -118,8 +120,12 @@ class Command(SoundingboardCommand):
         self.stdout.write(f"Made the {role} account “{username}”.")
         if limits:
             self.stdout.write(f"It may see only: {', '.join(limits)}.")
-        self.stdout.write("Next: sign in at /analyse/sign-in/ on the site (for example")
-        self.stdout.write("  http://127.0.0.1:8000/analyse/sign-in/ with `soundingboard serve`)")
+        sign_in = reverse("analyse:sign-in")
+        served_at = address_in_use()
+        if served_at:
+            self.stdout.write(f"Next: sign in at {served_at}{sign_in}")
+        else:
+            self.stdout.write(f"Next: sign in at {sign_in} on the site, once it is served")
         if role in ("admin", "analyst"):
             self.stdout.write(
                 "and set up two-factor authentication with an authenticator app when asked."
