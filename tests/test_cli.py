@@ -13,6 +13,7 @@ from tests.command_line import soundingboard
 from tests.conftest import EXAMPLE, write_consultation
 
 OPERATIONS = {
+    "adopt": "publish",
     "import-sheet": "collect",
     "createuser": "accounts",
     "export": "analyse",

@@ -67,6 +67,8 @@ def _run_operation(module: str, name: str, argv: list[str]) -> int:
     command = _command_class(module)()
     command._called_from_command_line = True  # as Django's own: bad arguments exit with 2
     options = vars(command.create_parser("soundingboard", name).parse_args(argv))
+    if getattr(command, "needs_no_data", False):
+        use_no_files()  # e.g. `adopt`: it reads and writes only the folder it is given
     _setup_django_only(options["data_dir"])
     from django.core.management.base import CommandError
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from ..publish.consultation import Consultation
@@ -41,13 +42,25 @@ NOT_ANSWERED = "Not answered"
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def questionnaire(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET: the questions. POST: check them, go back to change them, or send them."""
+    """GET: the questions. POST: check them, go back to change them, or send them.
+
+    When the questionnaire replaces a form pasted into a page of the navigation
+    (`questionnaire.page`), it lives at that page's address (see `questionnaire_at_page`)
+    and this address leads there."""
     consultation = get_consultation(slug)
     if consultation.settings.questionnaire is None:
         raise Http404("This consultation has no questionnaire")
+    if consultation.questionnaire_in_nav:
+        return redirect(consultation.questionnaire_url)
+    return questionnaire_at_page(request, consultation)
+
+
+def questionnaire_at_page(request: HttpRequest, consultation: Consultation) -> HttpResponse:
+    """The questionnaire, at whichever address `consultation.questionnaire_url` gives."""
+    slug = consultation.slug
     respondent = remembered(request, consultation)
 
-    form_url = consultation.url("questionnaire/")
+    form_url = consultation.questionnaire_url
     if request.method != "POST" and (receipt := read_receipt(request, slug, form_url)):
         context = {
             "consultation": consultation,
@@ -131,7 +144,7 @@ def _send(
         return _check_page(request, consultation, form, respondent, not_saved=SERVICE_PROBLEM)
 
     # Stored and committed: the confirmation has an address of its own (see `receipts`).
-    form_url = consultation.url("questionnaire/")
+    form_url = consultation.questionnaire_url
     reply = to_confirmation(form_url, consultation.slug, Receipt(response.reference))
     kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
@@ -143,8 +156,10 @@ def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict
         "consultation": consultation,
         "questionnaire": form.settings,
         "form": form,
-        "form_url": consultation.url("questionnaire/"),
+        "form_url": consultation.questionnaire_url,
         "on_questionnaire": True,  # marks the questionnaire's link in the side navigation
+        # Marks its page in the side navigation, when the questionnaire has one.
+        "page": consultation.questionnaire_page,
     }
 
 
@@ -164,6 +179,10 @@ def _form_page(
         "closes_on": describe_moment(consultation.settings.closes),
         "introduction": render_plain_markdown(settings.introduction)
         if settings.introduction.strip()
+        else "",
+        # The words of the page the questionnaire replaces a pasted form on, if it does.
+        "page_content": mark_safe(consultation.questionnaire_page.html)  # sanitised at load
+        if consultation.questionnaire_page
         else "",
         **respondent_context(request, consultation, respondent),
         "respondent": shown_respondent,

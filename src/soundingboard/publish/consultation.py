@@ -65,6 +65,9 @@ class Consultation:
     pages: list[Page]  # in reading order
     warnings: list[str] = field(default_factory=list)
     url_prefix: str = "/"  # "/" when it is the only consultation, else "/<slug>/"
+    # The page whose words the questionnaire shows above its questions (`questionnaire.page`):
+    # one of `pages` when the navigation lists it, else rendered for the questionnaire alone.
+    questionnaire_page: Page | None = None
 
     @property
     def title(self) -> str:
@@ -81,6 +84,19 @@ class Consultation:
     def url(self, relative: str = "") -> str:
         """An address inside this consultation, e.g. url("search/")."""
         return self.url_prefix + relative
+
+    @property
+    def questionnaire_in_nav(self) -> bool:
+        """Whether the questionnaire is served at one of the pages' own addresses."""
+        return self.questionnaire_page is not None and self.questionnaire_page in self.pages
+
+    @property
+    def questionnaire_url(self) -> str:
+        """Where the questionnaire is: its page's address when the navigation lists the page
+        it replaces a pasted form on, else the platform's own questionnaire address."""
+        if self.questionnaire_page is not None and self.questionnaire_in_nav:
+            return self.questionnaire_page.url
+        return self.url("questionnaire/")
 
     @property
     def home_url(self) -> str:

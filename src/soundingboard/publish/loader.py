@@ -48,6 +48,8 @@ RESERVED_ADDRESSES = frozenset(
         "accounts",
     }
 )
+# Where links to the questionnaire's page lead when it is not a page of its own.
+_PLATFORM_QUESTIONNAIRE = "questionnaire/"
 # What an MkDocs setting is called in consultation.yml.
 MKDOCS_KEYS = {
     "site_name": "title",
@@ -113,8 +115,9 @@ def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
             ]
         )
     entries = _nav_entries(settings, sources, folder, docs_dir)
+    questionnaire_source = _questionnaire_source(settings, sources, folder, docs_dir)
     extensions = raw.get("_extensions") or ExtensionSetting()
-    return _build(folder, docs_dir, settings, entries, url_prefix, extensions)
+    return _build(folder, docs_dir, settings, entries, url_prefix, extensions, questionnaire_source)
 
 
 def consultation_slug(folder: Path) -> str:
@@ -300,6 +303,42 @@ def _nav_entries(
     return entries
 
 
+def _questionnaire_source(
+    settings: ConsultationSettings, sources: _Sources, folder: Path, docs_dir: Path
+) -> Path | None:
+    """The Markdown file `questionnaire.page` names, checked like a page of the list."""
+    if settings.questionnaire is None or settings.questionnaire.page is None:
+        return None
+    written = settings.questionnaire.page
+    document, key = sources.origin["questionnaire"]
+    line = document.line_of([key, "page"])
+    source = Path(os.path.normpath(docs_dir / written))
+    problem = None
+    if source.suffix.lower() not in (".md", ".markdown"):
+        problem = (
+            f"the questionnaire's page “{written}” is not a Markdown file",
+            "name the .md file whose words go above the questions, such as feedback.md",
+        )
+    elif not source.is_relative_to(docs_dir):
+        problem = (
+            f"the questionnaire's page “{written}” is outside the pages folder",
+            "name a file inside the pages folder, written as in `pages`, such as feedback.md",
+        )
+    elif not source.resolve().is_relative_to(folder):
+        problem = (
+            f"the questionnaire's page “{written}” {_outside_message(source, 'file')}",
+            _OUTSIDE_FIX,
+        )
+    elif not source.is_file():
+        problem = (
+            f"the questionnaire's page “{written}” does not exist in {docs_dir}",
+            _missing_page_fix(written, docs_dir),
+        )
+    if problem:
+        raise ConsultationError([Problem(document.path, problem[0], problem[1], line)])
+    return source
+
+
 def _markdown_files(docs_dir: Path) -> list[Path]:
     files = sorted(
         p for p in docs_dir.rglob("*.md") if not any(part.startswith(".") for part in p.parts)
@@ -416,6 +455,7 @@ def _build(
     items: list[_Section | _Entry],
     url_prefix: str,
     extensions: ExtensionSetting,
+    questionnaire_source: Path | None = None,
 ) -> Consultation:
     entries = list(_flatten(items))
     problems: list[Problem] = []
@@ -435,6 +475,11 @@ def _build(
         addresses.setdefault(entry.source.resolve(), address)  # links are looked up resolved
     if problems:
         raise ConsultationError(problems)
+    if questionnaire_source is not None and questionnaire_source not in addresses:
+        # Not a page of its own: links to it lead to the questionnaire, which shows its words.
+        addresses[questionnaire_source] = addresses[questionnaire_source.resolve()] = (
+            _PLATFORM_QUESTIONNAIRE
+        )
 
     warnings: list[str] = list(extensions.warnings)
     pages: dict[Path, Page] = {}
@@ -449,7 +494,10 @@ def _build(
     def unpublished_page_url(target: Path) -> str:  # resolved, like every linked file
         return url_prefix + page_address(target, docs_dir.resolve())
 
-    for entry in entries:
+    questionnaire_entry = None
+    if questionnaire_source is not None and all(e.source != questionnaire_source for e in entries):
+        questionnaire_entry = _Entry(questionnaire_source, None, ())
+    for entry in [*entries, *([questionnaire_entry] if questionnaire_entry else [])]:
         if entry.source in pages:
             continue
         try:
@@ -484,9 +532,14 @@ def _build(
             url=url_prefix + address,
             feedback_url=f"{url_prefix}feedback/{address}",
         )
-        page.html = _add_section_links(rendered.html, page)
+        is_questionnaire = entry.source == questionnaire_source
+        # The questionnaire's own questions follow its page, not comments on its sections.
+        page.html = rendered.html if is_questionnaire else _add_section_links(rendered.html, page)
         pages[entry.source] = page
 
+    questionnaire_page = pages.pop(questionnaire_entry.source) if questionnaire_entry else None
+    if questionnaire_source is not None and questionnaire_page is None:
+        questionnaire_page = pages[questionnaire_source]
     ordered = list(pages.values())
     for before, after in itertools.pairwise(ordered):
         before.next, after.previous = after, before
@@ -500,6 +553,7 @@ def _build(
         pages=ordered,
         warnings=list(dict.fromkeys(warnings)),
         url_prefix=url_prefix,
+        questionnaire_page=questionnaire_page,
     )
 
 
