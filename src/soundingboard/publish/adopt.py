@@ -181,11 +181,15 @@ def _add_questionnaire(
         value = getattr(pasted, key)
         if value:
             questionnaire[key] = value
-    if not pasted.likelihood_question and any(i.scales > 1 for i in pasted.ideas):
-        result.notes.append(
-            f"{_where(pasted.source, pasted.line)}: the second scale's question was not found; "
-            "soundingboard's own wording is used until you set `likelihood_question`"
-        )
+    for key, needed, which in (
+        ("usefulness_question", True, "first"),
+        ("likelihood_question", any(i.scales > 1 for i in pasted.ideas), "second"),
+    ):
+        if needed and not getattr(pasted, key):
+            result.notes.append(
+                f"{_where(pasted.source, pasted.line)}: the {which} scale's question was not "
+                f"found; soundingboard's own wording is used until you set `{key}`"
+            )
     ideas = []
     for idea in pasted.ideas:
         entry: dict[str, Any] = {"name": idea.name}

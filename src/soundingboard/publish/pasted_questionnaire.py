@@ -230,8 +230,14 @@ def _common_ancestor(elements: list[Tag]) -> Tag:
 def _question_of(scale: _Scale, form: Tag) -> tuple[str, Tag | None]:
     """A scale's question: its fieldset's legend, its aria label, or the text beside it."""
     holder = _common_ancestor(scale.radios)
-    while holder.name == "label" and holder.parent is not None:
+    while holder.name in ("label", "td", "th") and holder.parent is not None:
         holder = holder.parent
+    if holder.name == "tr" and (table := holder.find_parent("table")) is not None:
+        # A row per idea: the question is the table's caption, or the text before the table.
+        caption = table.find("caption")
+        if caption is not None:
+            return _clean(caption.get_text(" ")), caption
+        holder = table
     if holder.name == "fieldset" and (legend := holder.find("legend")) is not None:
         return _clean(legend.get_text(" ")), legend
     for attribute in ("aria-label", "title"):
@@ -240,7 +246,7 @@ def _question_of(scale: _Scale, form: Tag) -> tuple[str, Tag | None]:
     labelled = holder.get("aria-labelledby")
     if labelled and (named := form.find(id=str(labelled).split()[0])) is not None:
         return _clean(named.get_text(" ")), named
-    own = _own_text(holder, scale.radios)
+    own = _own_text(holder, scale.radios) if holder.name != "table" else ""
     if own and holder is not form:
         return own, holder
     before = holder.find_previous_sibling()
