@@ -24,7 +24,7 @@ from typing import Any, Final
 import markdown
 from pymdownx.snippets import SnippetExtension, SnippetPreprocessor
 
-from .errors import Problem
+from .errors import Problem, with_fix
 from .yaml_source import CodeReference, YamlDocument
 
 # Python-Markdown's own extensions, by their short names.
@@ -195,9 +195,13 @@ def _report_code(
     warnings: list[str], document: YamlDocument, name: str, reference: CodeReference
 ) -> None:
     warnings.append(
-        f"{document.path}:{reference.line}: in the settings of Markdown extension “{name}”, "
-        f"“{reference.tag}” names Python code, which soundingboard never runs; "
-        "that setting is ignored"
+        with_fix(
+            f"{document.path}:{reference.line}: in the settings of Markdown extension “{name}”, "
+            f"“{reference.tag}” names Python code, which soundingboard never runs; "
+            "that setting is ignored",
+            "nothing, if the pages read well without it (check them); otherwise change the "
+            "pages so that they do not need it",
+        )
     )
 
 
@@ -252,8 +256,12 @@ def ignored_code_settings(document: YamlDocument) -> list[str]:
         if key == "plugins" and all(isinstance(n, str) and n in _HARMLESS_PLUGINS for n in names):
             continue
         warnings.append(
-            f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard never "
-            f"runs {what}, which are Python code"
+            with_fix(
+                f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard "
+                f"never runs {what}, which are Python code",
+                "nothing, if the pages read well without them (check them); otherwise change "
+                "the pages so that they do not need them",
+            )
         )
     return warnings
 

@@ -26,7 +26,9 @@ from pydantic import ValidationError
 from .consultation import Consultation, NavItem, NavSection, Page
 from .errors import ConsultationError, Problem
 from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
+from .folder_warnings import placeholders_left, unpublished_pages, warnings_in_line_order
 from .render import render_markdown
+from .setting_messages import message_and_fix
 from .settings_schema import ConsultationSettings, slugify_folder_name
 from .yaml_source import YamlDocument, read_yaml
 
@@ -56,19 +58,6 @@ MKDOCS_KEYS = {
     "nav": "pages",
     "docs_dir": "docs_dir",
     "site_url": "site_url",
-}
-
-FIXES = {
-    "slug": "choose another, of lower-case letters, digits and hyphens, such as my-consultation",
-    "accent_colour": (
-        'write the colour in quotes as # and six hexadecimal digits, such as "#1d70b8" '
-        "(without quotes, YAML reads # as the start of a comment)"
-    ),
-    "opens": "write a date as YYYY-MM-DD, such as 2027-01-31, or a date and time",
-    "closes": "write a date as YYYY-MM-DD, such as 2027-03-31, or a date and time",
-    "contact_email": "write a full email address, such as consultation@example.org",
-    "allowed_origins": "write each origin as scheme and host only, such as https://example.org",
-    "site_url": "write the address of the site's home page, such as https://example.github.io/paper/",
 }
 
 
@@ -117,7 +106,16 @@ def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
     entries = _nav_entries(settings, sources, folder, docs_dir)
     questionnaire_source = _questionnaire_source(settings, sources, folder, docs_dir)
     extensions = raw.get("_extensions") or ExtensionSetting()
-    return _build(folder, docs_dir, settings, entries, url_prefix, extensions, questionnaire_source)
+    return _build(
+        folder,
+        docs_dir,
+        settings,
+        entries,
+        url_prefix,
+        extensions,
+        questionnaire_source,
+        sources.config,
+    )
 
 
 def consultation_slug(folder: Path) -> str:
@@ -210,7 +208,9 @@ def _validate(raw: dict[str, Any], sources: _Sources, folder: Path) -> Consultat
 
 
 def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
-    location = list(item["loc"])
+    location = list(item["loc"]) or _whole_settings_location(str(item["msg"]))
+    if location == ["feedback"] and "role group" in str(item["msg"]):
+        location = ["feedback", "role_groups"]
     key = str(location[0]) if location else ""
     document, written_key = sources.origin.get(key, (sources.config or sources.mkdocs, key))
     path = document.path if document else folder / CONFIG_FILE
@@ -232,8 +232,13 @@ def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
                 line=1,
             )
         return Problem(path, f"“{shown}” is missing", "add it" + _see_docs(), line)
-    message = str(item["msg"]).removeprefix("Value error, ")
-    return Problem(path, f"“{shown}”: {message}", FIXES.get(key, "") or _see_docs(), line)
+    message, fix = message_and_fix(item, shown, key)
+    return Problem(path, message, fix, line)
+
+
+def _whole_settings_location(message: str) -> list[str | int]:
+    """The setting to point at for a check of several settings together."""
+    return ["closes"] if "closes must be after opens" in message else []
 
 
 _OUTSIDE_FIX = (
@@ -456,6 +461,7 @@ def _build(
     url_prefix: str,
     extensions: ExtensionSetting,
     questionnaire_source: Path | None = None,
+    config_document: YamlDocument | None = None,
 ) -> Consultation:
     entries = list(_flatten(items))
     problems: list[Problem] = []
@@ -551,7 +557,13 @@ def _build(
         settings=settings,
         nav=nav,
         pages=ordered,
-        warnings=list(dict.fromkeys(warnings)),
+        warnings=warnings_in_line_order(
+            [
+                *warnings,
+                *unpublished_pages(docs_dir, [*pages, *filter(None, [questionnaire_source])]),
+                *placeholders_left(config_document),
+            ]
+        ),
         url_prefix=url_prefix,
         questionnaire_page=questionnaire_page,
     )
