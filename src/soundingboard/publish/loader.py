@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,11 +205,14 @@ def _validate(raw: dict[str, Any], sources: _Sources, folder: Path) -> Consultat
         return ConsultationSettings(**values)
     except ValidationError as error:
         problems = [_problem(item, sources, folder) for item in error.errors()]
-        raise ConsultationError(problems) from None
+        # A value that fits none of a setting's kinds is said once, not once for each kind.
+        unique = {(p.file, p.line, p.message): p for p in problems}
+        raise ConsultationError(list(unique.values())) from None
 
 
 def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
-    location = list(item["loc"]) or _whole_settings_location(str(item["msg"]))
+    location = [part for part in item["loc"] if not _is_union_choice(part)]
+    location = location or _whole_settings_location(str(item["msg"]))
     if location == ["feedback"] and "role group" in str(item["msg"]):
         location = ["feedback", "role_groups"]
     key = str(location[0]) if location else ""
@@ -234,6 +238,15 @@ def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
         return Problem(path, f"“{shown}” is missing", "add it" + _see_docs(), line)
     message, fix = message_and_fix(item, shown, key)
     return Problem(path, message, fix, line)
+
+
+# The names pydantic gives the choices of a setting that takes one of several kinds of value
+# (opens: date or datetime); not part of where the setting is written.
+_UNION_CHOICE = re.compile(r"^(date|datetime|str|int|none|constrained-str|\w+\[.*\])$")
+
+
+def _is_union_choice(part: Any) -> bool:
+    return isinstance(part, str) and bool(_UNION_CHOICE.match(part))
 
 
 def _whole_settings_location(message: str) -> list[str | int]:

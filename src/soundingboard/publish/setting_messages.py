@@ -95,7 +95,9 @@ def message_and_fix(item: dict[str, Any], shown: str, key: str) -> tuple[str, st
                 "write a full email address, such as consultation@example.org",
             )
         fix = next((fix for words, fix in VALUE_FIXES if words in reason), SEE_DOCS)
-        return f"“{shown}”: {reason}" if shown else reason, fix
+        # "closes must be after opens" names its setting already.
+        said = not shown or reason.startswith(f"{shown} ")
+        return reason if said else f"“{shown}”: {reason}", fix
     return (
         f"“{shown}”: “{value}” is not a value this setting takes",
         f"correct it ({SEE_DOCS})",
