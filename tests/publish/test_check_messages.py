@@ -314,3 +314,34 @@ def test_warnings_come_file_by_file_in_line_order(tmp_path):
         "index.md:7",
         "b.md:3",
     ]
+
+
+@pytest.mark.parametrize(
+    ("config", "line", "message"),
+    [
+        pytest.param(
+            "organisation: Us: the council\n",
+            2,
+            "is not valid YAML: a colon followed by a space inside a value",
+            id="colon",
+        ),
+        pytest.param(
+            "pages:\n\t- index.md\n", 3, "is not valid YAML: a tab; indent with spaces", id="tab"
+        ),
+    ],
+)
+def test_yaml_mistakes_are_said_in_words(tmp_path, config, line, message):
+    folder = write_consultation(tmp_path / "c", "title: T\n" + config, PAGES)
+    [problem] = problems(folder)
+    assert (problem.line, problem.message) == (line, message)
+    assert problem.fix.startswith("check the indentation and the punctuation on this line")
+
+
+def test_a_date_that_does_not_exist(tmp_path):
+    folder = write_consultation(tmp_path / "c", "title: T\ncloses: 2027-02-30\n", PAGES)
+    [problem] = problems(folder)
+    assert (problem.line, problem.message) == (
+        2,
+        "has a date that does not exist, such as 2027-02-30",
+    )
+    assert problem.fix == "check that every date is a real date, written as YYYY-MM-DD"
