@@ -3,6 +3,8 @@ place of a form pasted into it; checked like a page of the list."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.conftest import write_consultation
 
@@ -70,3 +72,16 @@ def test_a_page_outside_the_pages_folder_is_refused(tmp_path):
         problem.message == "the questionnaire's page “../elsewhere.md” is outside the pages folder"
     )
     assert problem.fix.startswith("name a file inside the pages folder")
+
+
+@pytest.mark.parametrize(
+    ("words", "headings"),
+    [("# Have your say\n\nFive minutes.\n", ["Have your say"]), ("Five minutes.\n", ["Say"])],
+)
+def test_the_served_page_has_one_main_heading(tmp_path, client, use_consultations, words, headings):
+    config = CONFIG.format(page="say.md").replace("  ideas:", "  title: Say\n  ideas:")
+    folder = write_consultation(tmp_path / "c", config, {**PAGES, "say.md": words})
+    use_consultations(folder)
+    page = client.get("/say/").content.decode()
+    assert re.findall(r"<h1[^>]*>(?:<[^>]+>)*([^<]+)", page) == headings
+    assert "Five minutes." in page

@@ -171,6 +171,7 @@ def _form_page(
     http_status: int = 200,
 ) -> HttpResponse:
     settings = form.settings
+    source = consultation.questionnaire_page
     shown_respondent = respondent if not form.ask_about_you else None
     context = {
         **_common_context(consultation, form),
@@ -181,9 +182,9 @@ def _form_page(
         if settings.introduction.strip()
         else "",
         # The words of the page the questionnaire replaces a pasted form on, if it does.
-        "page_content": mark_safe(consultation.questionnaire_page.html)  # sanitised at load
-        if consultation.questionnaire_page
-        else "",
+        "page_content": mark_safe(source.html) if source else "",  # sanitised at load
+        # Its own first heading names the page; without one, the questionnaire's title does.
+        "page_has_heading": bool(source and "<h1" in source.html),
         **respondent_context(request, consultation, respondent),
         "respondent": shown_respondent,
         "respondent_contact": shown_respondent.contact() if shown_respondent else None,
