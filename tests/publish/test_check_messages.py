@@ -345,3 +345,18 @@ def test_a_date_that_does_not_exist(tmp_path):
         "has a date that does not exist, such as 2027-02-30",
     )
     assert problem.fix == "check that every date is a real date, written as YYYY-MM-DD"
+
+
+def test_a_warning_about_an_extension_names_the_line_of_mkdocs_yml_that_names_it(tmp_path):
+    folder = tmp_path / "site"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    mkdocs = folder / "mkdocs.yml"
+    mkdocs.write_text(
+        "site_name: S\nmarkdown_extensions:\n  - attr_list\n  - pymdownx.b64\n", encoding="utf-8"
+    )
+    [warning] = load_consultation(folder).warnings
+    assert warning == (
+        f"{mkdocs}:4: Markdown extension “pymdownx.b64” not used: images are served as files, "
+        "not embedded\n  How to fix it: remove it from markdown_extensions in mkdocs.yml"
+    )

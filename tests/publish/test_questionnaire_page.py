@@ -85,3 +85,12 @@ def test_the_served_page_has_one_main_heading(tmp_path, client, use_consultation
     page = client.get("/say/").content.decode()
     assert re.findall(r"<h1[^>]*>(?:<[^>]+>)*([^<]+)", page) == headings
     assert "Five minutes." in page
+
+
+def test_only_the_questionnaire_page_takes_a_post(tmp_path, client, use_consultations):
+    folder = write_consultation(tmp_path / "c", CONFIG.format(page="say.md"), PAGES)
+    use_consultations(folder)
+    refused = client.post("/", {"comments": "x"})
+    assert refused.status_code == 405
+    assert refused["Allow"] == "GET, HEAD"
+    assert client.post("/say/", {"action": "check"}).status_code == 400  # the questionnaire's

@@ -19,6 +19,7 @@ import os
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import markdown
@@ -153,11 +154,29 @@ class ExtensionSetting:
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    path: Path | None = None  # the mkdocs.yml they are named in
+    lines: dict[str, int] = field(default_factory=dict)  # the line each name is on
+
+    def placed(self, warning: str) -> str:
+        """A warning about one of these extensions, from rendering, with the file and line
+        that names the extension (a warning about a page already starts with the page)."""
+        if self.path is None or not warning.startswith(_ABOUT_AN_EXTENSION):
+            return warning
+        name = warning.split("“", 1)[1].split("”", 1)[0]
+        line = self.lines.get(name)
+        return f"{self.path}:{line}: {warning}" if line else f"{self.path}: {warning}"
+
+
+_ABOUT_AN_EXTENSION = (
+    "the Markdown extension",
+    "Markdown extension",
+    "settings for Markdown extension",
+)
 
 
 def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
     """Check the extensions an mkdocs.yml names, before any is imported."""
-    result = ExtensionSetting()
+    result = ExtensionSetting(path=document.path)
     setting = document.data.get(_SETTING) if isinstance(document.data, dict) else None
     entries: list[tuple[Any, Any, list[str | int]]] = []
     if isinstance(setting, dict):  # MkDocs also takes a mapping of names to their settings
@@ -183,6 +202,8 @@ def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
             result.problems.append(Problem(document.path, refusal(name), EXTENSIONS_FIX, line))
             continue
         result.names.append(name)
+        if (line := document.line_of(location)) is not None:
+            result.lines[str(name)] = line
         report = functools.partial(_report_code, result.warnings, document, name)
         if isinstance(options, dict):
             result.configs[name] = without_code(options, report)

@@ -535,7 +535,7 @@ def _build(
             extensions=extensions.names,
             extension_configs=extensions.configs,
         )
-        warnings.extend(rendered.warnings)
+        warnings.extend(extensions.placed(w) for w in rendered.warnings)
         address = addresses[entry.source]
         page = Page(
             source=entry.source,
