@@ -67,6 +67,10 @@ def test_the_seed_project_is_adopted_unchanged_and_checks(tmp_path, page_name):
     settings = written(folder)
     assert settings["title"] == "Imagining a support offer"
     assert settings["organisation"] == "The Example Partnership"
+    assert (
+        f"{folder / 'mkdocs.yml'}:3: the organisation “The Example Partnership” was taken from "
+        "copyright; check it in consultation.yml" in result.stdout
+    )
     assert settings["allowed_origins"] == ["https://example.github.io"]
     assert settings["pages"][-1] == {"Main feedback": page_name}
     questionnaire = settings["questionnaire"]

@@ -89,6 +89,11 @@ def adoption(folder: Path) -> Adoption:
     organisation = _organisation(data)
     if organisation:
         settings["organisation"] = organisation
+        if not data.get("site_author"):
+            notes.append(
+                f"{mkdocs_path}:{document.line_of(['copyright'])}: the organisation "
+                f"“{organisation}” was taken from copyright; check it in consultation.yml"
+            )
     else:
         notes.append(
             f"{mkdocs_path}: neither site_author nor copyright names the organisation; add "

@@ -12,6 +12,10 @@ from pathlib import Path
 
 from .settings_schema import ConsultationSettings
 
+# Where the questionnaire is served inside a consultation when no page of the navigation
+# holds it (see `Consultation.questionnaire_url`); the address table routes it there.
+QUESTIONNAIRE_PATH = "questionnaire/"
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -96,7 +100,7 @@ class Consultation:
         it replaces a pasted form on, else the platform's own questionnaire address."""
         if self.questionnaire_page is not None and self.questionnaire_in_nav:
             return self.questionnaire_page.url
-        return self.url("questionnaire/")
+        return self.url(QUESTIONNAIRE_PATH)
 
     @property
     def home_url(self) -> str:

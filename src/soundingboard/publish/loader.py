@@ -24,7 +24,7 @@ from urllib.parse import quote
 from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
-from .consultation import Consultation, NavItem, NavSection, Page
+from .consultation import QUESTIONNAIRE_PATH, Consultation, NavItem, NavSection, Page
 from .errors import ConsultationError, Problem
 from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
 from .folder_warnings import placeholders_left, unpublished_pages, warnings_in_line_order
@@ -51,8 +51,6 @@ RESERVED_ADDRESSES = frozenset(
         "accounts",
     }
 )
-# Where links to the questionnaire's page lead when it is not a page of its own.
-_PLATFORM_QUESTIONNAIRE = "questionnaire/"
 # What an MkDocs setting is called in consultation.yml.
 MKDOCS_KEYS = {
     "site_name": "title",
@@ -497,7 +495,7 @@ def _build(
     if questionnaire_source is not None and questionnaire_source not in addresses:
         # Not a page of its own: links to it lead to the questionnaire, which shows its words.
         addresses[questionnaire_source] = addresses[questionnaire_source.resolve()] = (
-            _PLATFORM_QUESTIONNAIRE
+            QUESTIONNAIRE_PATH
         )
 
     warnings: list[str] = list(extensions.warnings)
