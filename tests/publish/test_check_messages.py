@@ -360,3 +360,17 @@ def test_a_warning_about_an_extension_names_the_line_of_mkdocs_yml_that_names_it
         f"{mkdocs}:4: Markdown extension “pymdownx.b64” not used: images are served as files, "
         "not embedded\n  How to fix it: remove it from markdown_extensions in mkdocs.yml"
     )
+
+
+@pytest.mark.parametrize(
+    ("markdown", "line"),
+    [
+        pytest.param('# Home\n\n## Costs\n\n<p id="costs">Note.</p>\n', 5, id="element"),
+        pytest.param("# Home\n\n## A {#same}\n\n## B {#same}\n", 5, id="attribute"),
+    ],
+)
+def test_an_id_used_twice_is_said_with_its_second_line(tmp_path, markdown, line):
+    folder = write_consultation(tmp_path / "c", "title: T\n", {"index.md": markdown})
+    [warning] = load_consultation(folder).warnings
+    assert warning.startswith(f"index.md:{line}: id “")
+    assert warning.endswith("How to fix it: give each heading and element an id of its own")

@@ -172,7 +172,7 @@ def render_markdown(
         img["loading"] = "lazy"
     for anchor in soup.find_all("a", class_="headerlink"):
         anchor["aria-label"] = PERMALINK_LABEL
-    _deduplicate_ids(soup, warn)
+    _deduplicate_ids(soup, source, warn)
     sanitise.secure_link_targets(soup)
     safe_html = sanitise.clean_html(str(soup)).strip()
 
@@ -573,7 +573,9 @@ def _encode_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE_CHARS)
 
 
-def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
+def _deduplicate_ids(
+    soup: BeautifulSoup, source: str, warn: Callable[[str, int | None], None]
+) -> None:
     """Make ids unique; headings keep theirs first, as their ids are their sections' addresses."""
     tagged = soup.find_all(id=True)
     ordered = [t for t in tagged if t.name in sanitise.HEADING_TAGS]
@@ -585,6 +587,7 @@ def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
         if tag_id in used:
             duplicates.append(tag)
         used.add(tag_id)
+    repeats: dict[str, int] = {}
     for tag in duplicates:
         old = str(tag["id"])
         number = 1
@@ -595,12 +598,24 @@ def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
         tag["id"] = new
         for anchor in tag.find_all("a", class_="headerlink", href=f"#{old}"):
             anchor["href"] = f"#{new}"
+        repeats[old] = repeats.get(old, 1) + 1
         warn(
             with_fix(
                 f"id “{old}” is used more than once; renamed to “{new}”",
                 "give each heading and element an id of its own",
-            )
+            ),
+            _line_of_id(source.splitlines(), old, repeats[old]),
         )
+
+
+def _line_of_id(lines: list[str], tag_id: str, occurrence: int) -> int | None:
+    """The line where an id is written for the `occurrence`-th time, or the last line it is
+    written on when the others were made from headings' text."""
+    written = (f"#{tag_id}}}", f'id="{tag_id}"', f"id='{tag_id}'")
+    found = [n for n, line in enumerate(lines, 1) if any(w in line for w in written)]
+    if not found:
+        return None
+    return found[min(occurrence, len(found)) - 1]
 
 
 def _plain_text(root: Tag) -> str:
