@@ -225,7 +225,11 @@ def _check(args: argparse.Namespace) -> int:
     for consultation in registry.consultations.values():
         print(f"{consultation.title} ({consultation.slug}): {len(consultation.pages)} pages")
         for page in consultation.pages:
-            print(f"  {consultation.url_prefix}{page.path}  {page.title}")
+            is_questionnaire = page is consultation.questionnaire_page
+            marker = " (with the main questionnaire)" if is_questionnaire else ""
+            print(f"  {consultation.url_prefix}{page.path}  {page.title}{marker}")
+        if consultation.settings.questionnaire and not consultation.questionnaire_in_nav:
+            print(f"  {consultation.questionnaire_url}  the main questionnaire")
     return 0
 
 

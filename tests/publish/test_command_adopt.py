@@ -90,6 +90,8 @@ def test_the_seed_project_is_adopted_unchanged_and_checks(tmp_path, page_name):
 
     check = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert check.returncode == 0, check.stderr
+    address = page_name.removesuffix(".md")
+    assert f"  /{address}/  Main feedback (with the main questionnaire)\n" in check.stdout
 
 
 @pytest.mark.django_db
