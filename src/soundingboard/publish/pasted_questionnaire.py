@@ -288,12 +288,13 @@ def _idea_of(scale: _Scale, form: Tag) -> tuple[Tag | None, str | None, str | No
             cell = ancestor.find(["th", "td"])
             if cell is not None and not cell.find("input"):
                 return ancestor, _clean(cell.get_text(" ")), sent
+    # Else the nearest title above the scale, inside the form, that is not a question's.
     for title in first.find_all_previous(_TITLE_TAGS):
-        if title is scale.question_element or not _inside(title, form):
-            if not _inside(title, form):
-                break
-            continue
-        if title.name == "legend" and _is_question_fieldset(title, scale):
+        if not _inside(title, form):
+            break
+        if title is scale.question_element or (
+            title.name == "legend" and _is_question_fieldset(title, scale)
+        ):
             continue
         return title, _clean(title.get_text(" ")), sent
     return None, None, sent
