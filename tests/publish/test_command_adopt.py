@@ -266,3 +266,22 @@ def test_a_questionnaire_page_outside_the_nav_is_reached_through_links(
     page = page_text(client.get(address))
     assert LIBRARY_SURVEY_WORDS in page and "sb-questionnaire" in page
     assert "forms.example.invalid" not in page
+
+
+def test_what_mkdocs_yml_does_not_say_is_listed(tmp_path):
+    folder = tmp_path / "bare-site"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (folder / "mkdocs.yml").write_text("theme: material\n", encoding="utf-8")
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    mkdocs = folder / "mkdocs.yml"
+    assert written(folder) == {"title": "Bare site"}
+    for note in (
+        f"{mkdocs}: no site_name, so the title “Bare site” was made from the folder's name",
+        f"{mkdocs}: neither site_author nor copyright names the organisation",
+        f"{mkdocs}: no site_url, so no site may send feedback from its own pages",
+        f"{mkdocs}: no nav, so every Markdown file is a page",
+    ):
+        assert f"- {note}" in result.stdout
+    assert "questionnaire" not in result.stdout
