@@ -13,6 +13,7 @@ from tests.command_line import soundingboard
 from tests.conftest import EXAMPLE, write_consultation
 
 OPERATIONS = {
+    "adopt": "publish",
     "import-sheet": "collect",
     "createuser": "accounts",
     "export": "analyse",
@@ -36,7 +37,18 @@ def test_init_makes_a_folder_that_loads_at_once(tmp_path):
     checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert checked.returncode == 0, checked.stderr
     assert "Roads plan (roads-plan):" in checked.stdout
-    assert "warning" not in checked.stderr
+    # What init leaves to fill in is pointed out, each with its line and its fix.
+    config = folder / "consultation.yml"
+    warnings = [w for w in checked.stderr.splitlines() if w.startswith("warning: ")]
+    assert [w.split(": ", 2)[1].rsplit(":", 1)[0] for w in warnings] == [str(config)] * len(
+        warnings
+    )
+    said = checked.stderr
+    for placeholder in ("[Name of your organisation]", "[12 months]", "[your contact address]"):
+        assert f"the privacy notice still says “{placeholder}”" in said
+    assert "“organisation” is empty" in said and "“contact_email” is empty" in said
+    assert "“First idea” is the example idea" in said
+    assert said.count("How to fix it: ") == len(warnings) == 7
 
 
 def test_init_in_a_folder_named_like_a_former_address_of_soundingboard_keeps_the_name(tmp_path):

@@ -67,6 +67,8 @@ def _run_operation(module: str, name: str, argv: list[str]) -> int:
     command = _command_class(module)()
     command._called_from_command_line = True  # as Django's own: bad arguments exit with 2
     options = vars(command.create_parser("soundingboard", name).parse_args(argv))
+    if getattr(command, "needs_no_data", False):
+        use_no_files()  # e.g. `adopt`: it reads and writes only the folder it is given
     _setup_django_only(options["data_dir"])
     from django.core.management.base import CommandError
 
@@ -223,7 +225,11 @@ def _check(args: argparse.Namespace) -> int:
     for consultation in registry.consultations.values():
         print(f"{consultation.title} ({consultation.slug}): {len(consultation.pages)} pages")
         for page in consultation.pages:
-            print(f"  {consultation.url_prefix}{page.path}  {page.title}")
+            is_questionnaire = page is consultation.questionnaire_page
+            marker = " (with the main questionnaire)" if is_questionnaire else ""
+            print(f"  {consultation.url_prefix}{page.path}  {page.title}{marker}")
+        if consultation.settings.questionnaire and not consultation.questionnaire_in_nav:
+            print(f"  {consultation.questionnaire_url}  the main questionnaire")
     return 0
 
 

@@ -25,6 +25,7 @@ from .core.addresses import PLATFORM
 from .core.favicon import favicon
 from .core.health import healthz
 from .publish import views as publish
+from .publish.consultation import QUESTIONNAIRE_PATH
 from .publish.registry import get_registry
 
 
@@ -36,7 +37,7 @@ def consultation_patterns() -> list[URLPattern | URLResolver]:
         path("accessibility/", publish.accessibility, name="accessibility"),
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
-        path("questionnaire/", questionnaire, name="questionnaire"),
+        path(QUESTIONNAIRE_PATH, questionnaire, name="questionnaire"),
         path("files/<path:file_path>", publish.file, name="file"),
     ]
     return [

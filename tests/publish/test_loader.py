@@ -253,6 +253,6 @@ def test_a_link_to_a_markdown_file_that_is_no_page_keeps_its_address(tmp_path):
     )
     consultation = load_consultation(folder, url_prefix="/links/")
     assert 'href="/links/feedback/"' in consultation.page("").html
-    [warning] = [w for w in consultation.warnings if "feedback.md" in w]
+    [warning] = [w for w in consultation.warnings if "link to “feedback.md”" in w]
     assert warning.startswith("index.md:3: link to “feedback.md”, which is not a page")
     assert "leads to /links/feedback/" in warning

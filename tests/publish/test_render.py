@@ -198,7 +198,9 @@ def test_unknown_extension_skipped_with_warning(site: Site) -> None:
     [warning] = page.warnings
     # about the site, not the page: the same text on every page, so it can be merged
     assert warning.startswith("the Markdown extension “material.extensions.nonexistent” is a")
-    assert warning.endswith("; skipped")
+    assert warning.endswith(
+        "; skipped\n  How to fix it: remove it from markdown_extensions in mkdocs.yml"
+    )
 
 
 def test_known_module_that_is_no_extension_skipped_with_warning(site: Site) -> None:
@@ -439,7 +441,10 @@ def test_missing_image_warns_but_is_kept(site: Site) -> None:
     page = site.render("Intro.\n\n![Chart](img/no such.png)\n", page="sub/page.md")
     img = soup_of(page).find("img")
     assert img["src"] == "/-/files/sub/img/no%20such.png"
-    assert page.warnings == ["sub/page.md:3: image “img/no such.png” not found"]
+    assert page.warnings == [
+        "sub/page.md:3: image “img/no such.png” not found\n"
+        "  How to fix it: put the file at that path in the pages folder, or correct the path"
+    ]
 
 
 def test_images_always_have_alt(site: Site) -> None:
@@ -500,7 +505,11 @@ def test_absolute_and_special_links_untouched(site: Site) -> None:
 def test_undefined_footnote_rendered_literally_with_warning(site: Site) -> None:
     page = site.render("A point.<sup>[^9]</sup>\n")
     assert soup_of(page).find("sup").get_text() == "[^9]"
-    assert page.warnings == ["index.md: footnote “[^9]” has no definition; shown as written"]
+    assert page.warnings == [
+        "index.md:1: footnote “[^9]” has no definition; shown as written\n"
+        "  How to fix it: add the note at the end of the page, such as `[^9]: The source.`, "
+        "or remove the mark"
+    ]
 
 
 def test_stray_space_in_emphasis_fixed_outside_code(site: Site) -> None:

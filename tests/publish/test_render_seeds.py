@@ -186,8 +186,12 @@ def test_002_links_placeholders_and_missing_footnotes(render) -> None:
     marks = [sup.get_text() for sup in result.soup.find_all("sup")]
     assert marks == ["[^1]", "[^2]"]
     assert result.page.warnings == [
-        "imagining-a-centre-of-excellence.md: footnote “[^1]” has no definition; shown as written",
-        "imagining-a-centre-of-excellence.md: footnote “[^2]” has no definition; shown as written",
+        f"imagining-a-centre-of-excellence.md:{line}: footnote “{mark}” has no definition; "
+        "shown as written\n  How to fix it: add the note at the end of the page, such as "
+        f"`{mark}: The source.`, or remove the mark"
+        for mark, line in (
+            (m, _first_line_with("002_eabb676612777297.txt", m)) for m in ("[^1]", "[^2]")
+        )
     ]
 
 
@@ -239,7 +243,8 @@ def test_004_images_rewritten_and_missing_ones_reported(render, docs_dir: Path) 
     image_warnings = [w for w in result.page.warnings if "image" in w]
     assert image_warnings == [
         f"possible-mechanisms.md:{line}: image “assets/img/Picture{n}-Possible mechanisms for "
-        f"change{i}.png” not found"
+        f"change{i}.png” not found\n  How to fix it: put the file at that path in the pages "
+        "folder, or correct the path"
         for n, i, line in ((10, 1, 7), (11, 2, 15), (12, 3, 23))
     ]
 
@@ -263,3 +268,8 @@ def test_004_external_link_and_footnote_marks(render) -> None:
     assert "rel" not in link.attrs  # no target, so nothing to protect against
     assert [sup.get_text() for sup in result.soup.find_all("sup")] == ["5", "[^6]", "[^7]", "5"]
     assert any("“[^6]”" in w for w in result.page.warnings)
+
+
+def _first_line_with(seed: str, text: str) -> int:
+    source = (SEEDS / seed).read_text(encoding="utf-8")
+    return next(n for n, line in enumerate(source.splitlines(), 1) if text in line)

@@ -190,11 +190,15 @@ def test_hooks_and_plugins_are_never_run_and_said_to_be_ignored(tmp_path: Path) 
     (folder / "marking_hook.py").write_text(MARKING_MODULE.format(marker=str(marker)))
     consultation = load_consultation(folder)
     mkdocs = folder / "mkdocs.yml"
+    fix = (
+        "\n  How to fix it: nothing, if the pages read well without them (check them); "
+        "otherwise change the pages so that they do not need them"
+    )
     assert consultation.warnings == [
         f"{mkdocs}:2: “plugins” is ignored: soundingboard never runs MkDocs plugins, "
-        "which are Python code",
+        "which are Python code" + fix,
         f"{mkdocs}:5: “hooks” is ignored: soundingboard never runs MkDocs hooks, "
-        "which are Python code",
+        "which are Python code" + fix,
     ]
     assert not marker.exists()
     assert "marking_hook" not in sys.modules

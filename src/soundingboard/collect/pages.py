@@ -6,20 +6,29 @@ view sits here, after both in the data's direction.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods
 
 from ..publish.registry import get_consultation
 from .feedback import feedback_context
+from .questionnaire import questionnaire_at_page
 from .respondent import keep_out_of_caches
 
+SAFE_METHODS = ["GET", "HEAD"]
 
-@require_safe
+
+@require_http_methods([*SAFE_METHODS, "POST"])
 def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
+    """A page; the page a questionnaire replaces a pasted form on is the questionnaire (which
+    posts back to it), every other page is read only."""
     consultation = get_consultation(slug)
     current = consultation.page(page_path)
+    if current is not None and current is consultation.questionnaire_page:
+        return questionnaire_at_page(request, consultation)
+    if request.method not in SAFE_METHODS:
+        return HttpResponseNotAllowed(SAFE_METHODS)
     if current is None and not page_path.strip("/") and consultation.pages:
         # A folder without index.md: the root leads to the first page of the navigation.
         # Found, not moved permanently, so adding an index.md later takes effect at once.

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from ..publish.consultation import Consultation
@@ -41,10 +42,22 @@ NOT_ANSWERED = "Not answered"
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def questionnaire(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET: the questions. POST: check them, go back to change them, or send them."""
+    """GET: the questions. POST: check them, go back to change them, or send them.
+
+    When the questionnaire replaces a form pasted into a page of the navigation
+    (`questionnaire.page`), it lives at that page's address (see `questionnaire_at_page`)
+    and this address leads there."""
     consultation = get_consultation(slug)
     if consultation.settings.questionnaire is None:
         raise Http404("This consultation has no questionnaire")
+    if consultation.questionnaire_in_nav:
+        return redirect(consultation.questionnaire_url)
+    return questionnaire_at_page(request, consultation)
+
+
+def questionnaire_at_page(request: HttpRequest, consultation: Consultation) -> HttpResponse:
+    """The questionnaire, at whichever address `consultation.questionnaire_url` gives."""
+    slug = consultation.slug
     respondent = remembered(request, consultation)
 
     form_url = consultation.questionnaire_url
@@ -145,6 +158,8 @@ def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict
         "form": form,
         "form_url": consultation.questionnaire_url,
         "on_questionnaire": True,  # marks the questionnaire's link in the side navigation
+        # Marks its page in the side navigation, when the questionnaire has one.
+        "page": consultation.questionnaire_page,
     }
 
 
@@ -156,6 +171,7 @@ def _form_page(
     http_status: int = 200,
 ) -> HttpResponse:
     settings = form.settings
+    source = consultation.questionnaire_page
     shown_respondent = respondent if not form.ask_about_you else None
     context = {
         **_common_context(consultation, form),
@@ -165,6 +181,10 @@ def _form_page(
         "introduction": render_plain_markdown(settings.introduction)
         if settings.introduction.strip()
         else "",
+        # The words of the page the questionnaire replaces a pasted form on, if it does.
+        "page_content": mark_safe(source.html) if source else "",  # sanitised at load
+        # Its own first heading names the page; without one, the questionnaire's title does.
+        "page_has_heading": bool(source and "<h1" in source.html),
         **respondent_context(request, consultation, respondent),
         "respondent": shown_respondent,
         "respondent_contact": shown_respondent.contact() if shown_respondent else None,

@@ -13,6 +13,10 @@ from pathlib import Path
 from ..core.addresses import PLATFORM
 from .settings_schema import ConsultationSettings
 
+# Where the questionnaire is served inside a consultation when no page of the navigation
+# holds it (see `Consultation.questionnaire_url`); the address table routes it there.
+QUESTIONNAIRE_PATH = "questionnaire/"
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -66,6 +70,9 @@ class Consultation:
     pages: list[Page]  # in reading order
     warnings: list[str] = field(default_factory=list)
     url_prefix: str = "/"  # "/" when it is the only consultation, else "/<slug>/"
+    # The page whose words the questionnaire shows above its questions (`questionnaire.page`):
+    # one of `pages` when the navigation lists it, else rendered for the questionnaire alone.
+    questionnaire_page: Page | None = None
 
     @property
     def title(self) -> str:
@@ -85,6 +92,19 @@ class Consultation:
         return self.url_prefix + PLATFORM + relative
 
     @property
+    def questionnaire_in_nav(self) -> bool:
+        """Whether the questionnaire is served at one of the pages' own addresses."""
+        return self.questionnaire_page is not None and self.questionnaire_page in self.pages
+
+    @property
+    def questionnaire_url(self) -> str:
+        """Where the questionnaire is: its page's address when the navigation lists the page
+        it replaces a pasted form on, else the platform's own questionnaire address."""
+        if self.questionnaire_page is not None and self.questionnaire_in_nav:
+            return self.questionnaire_page.url
+        return self.url(QUESTIONNAIRE_PATH)
+
+    @property
     def home_url(self) -> str:
         return self.url_prefix
 
@@ -99,10 +119,6 @@ class Consultation:
     @property
     def accessibility_url(self) -> str:
         return self.url("accessibility/")
-
-    @property
-    def questionnaire_url(self) -> str:
-        return self.url("questionnaire/")
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"

@@ -27,9 +27,22 @@ class Problem:
         return text
 
 
+def with_fix(message: str, fix: str) -> str:
+    """A warning's text with how to fix it, laid out as a `Problem`'s."""
+    return f"{message}\n  How to fix it: {fix}"
+
+
+def in_line_order(problems: list[Problem]) -> list[Problem]:
+    """Problems file by file (in the order the files first come), each file's in line order."""
+    first_seen: dict[Path, int] = {}
+    for problem in problems:
+        first_seen.setdefault(problem.file, len(first_seen))
+    return sorted(problems, key=lambda p: (first_seen[p.file], p.line or 0))
+
+
 class ConsultationError(Exception):
-    """A consultation folder has one or more problems that stop it loading."""
+    """A consultation folder has one or more problems that stop it loading, in line order."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = in_line_order(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

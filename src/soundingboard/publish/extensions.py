@@ -19,12 +19,13 @@ import os
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import markdown
 from pymdownx.snippets import SnippetExtension, SnippetPreprocessor
 
-from .errors import Problem
+from .errors import Problem, with_fix
 from .yaml_source import CodeReference, YamlDocument
 
 # Python-Markdown's own extensions, by their short names.
@@ -153,11 +154,29 @@ class ExtensionSetting:
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    path: Path | None = None  # the mkdocs.yml they are named in
+    lines: dict[str, int] = field(default_factory=dict)  # the line each name is on
+
+    def placed(self, warning: str) -> str:
+        """A warning about one of these extensions, from rendering, with the file and line
+        that names the extension (a warning about a page already starts with the page)."""
+        if self.path is None or not warning.startswith(_ABOUT_AN_EXTENSION):
+            return warning
+        name = warning.split("“", 1)[1].split("”", 1)[0]
+        line = self.lines.get(name)
+        return f"{self.path}:{line}: {warning}" if line else f"{self.path}: {warning}"
+
+
+_ABOUT_AN_EXTENSION = (
+    "the Markdown extension",
+    "Markdown extension",
+    "settings for Markdown extension",
+)
 
 
 def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
     """Check the extensions an mkdocs.yml names, before any is imported."""
-    result = ExtensionSetting()
+    result = ExtensionSetting(path=document.path)
     setting = document.data.get(_SETTING) if isinstance(document.data, dict) else None
     entries: list[tuple[Any, Any, list[str | int]]] = []
     if isinstance(setting, dict):  # MkDocs also takes a mapping of names to their settings
@@ -183,6 +202,8 @@ def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
             result.problems.append(Problem(document.path, refusal(name), EXTENSIONS_FIX, line))
             continue
         result.names.append(name)
+        if (line := document.line_of(location)) is not None:
+            result.lines[str(name)] = line
         report = functools.partial(_report_code, result.warnings, document, name)
         if isinstance(options, dict):
             result.configs[name] = without_code(options, report)
@@ -195,9 +216,13 @@ def _report_code(
     warnings: list[str], document: YamlDocument, name: str, reference: CodeReference
 ) -> None:
     warnings.append(
-        f"{document.path}:{reference.line}: in the settings of Markdown extension “{name}”, "
-        f"“{reference.tag}” names Python code, which soundingboard never runs; "
-        "that setting is ignored"
+        with_fix(
+            f"{document.path}:{reference.line}: in the settings of Markdown extension “{name}”, "
+            f"“{reference.tag}” names Python code, which soundingboard never runs; "
+            "that setting is ignored",
+            "nothing, if the pages read well without it (check them); otherwise change the "
+            "pages so that they do not need it",
+        )
     )
 
 
@@ -252,8 +277,12 @@ def ignored_code_settings(document: YamlDocument) -> list[str]:
         if key == "plugins" and all(isinstance(n, str) and n in _HARMLESS_PLUGINS for n in names):
             continue
         warnings.append(
-            f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard never "
-            f"runs {what}, which are Python code"
+            with_fix(
+                f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard "
+                f"never runs {what}, which are Python code",
+                "nothing, if the pages read well without them (check them); otherwise change "
+                "the pages so that they do not need them",
+            )
         )
     return warnings
 

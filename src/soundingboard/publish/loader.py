@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +25,12 @@ from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
 from ..core.addresses import PLATFORM
-from .consultation import Consultation, NavItem, NavSection, Page
+from .consultation import QUESTIONNAIRE_PATH, Consultation, NavItem, NavSection, Page
 from .errors import ConsultationError, Problem
 from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
+from .folder_warnings import placeholders_left, unpublished_pages, warnings_in_line_order
 from .render import render_markdown
+from .setting_messages import message_and_fix
 from .settings_schema import ConsultationSettings, slugify_folder_name
 from .yaml_source import YamlDocument, read_yaml
 
@@ -39,19 +42,6 @@ MKDOCS_KEYS = {
     "nav": "pages",
     "docs_dir": "docs_dir",
     "site_url": "site_url",
-}
-
-FIXES = {
-    "slug": "choose another, of lower-case letters, digits and hyphens, such as my-consultation",
-    "accent_colour": (
-        'write the colour in quotes as # and six hexadecimal digits, such as "#1d70b8" '
-        "(without quotes, YAML reads # as the start of a comment)"
-    ),
-    "opens": "write a date as YYYY-MM-DD, such as 2027-01-31, or a date and time",
-    "closes": "write a date as YYYY-MM-DD, such as 2027-03-31, or a date and time",
-    "contact_email": "write a full email address, such as consultation@example.org",
-    "allowed_origins": "write each origin as scheme and host only, such as https://example.org",
-    "site_url": "write the address of the site's home page, such as https://example.github.io/paper/",
 }
 
 
@@ -98,8 +88,18 @@ def load_consultation(folder: Path, url_prefix: str = "/") -> Consultation:
             ]
         )
     entries = _nav_entries(settings, sources, folder, docs_dir)
+    questionnaire_source = _questionnaire_source(settings, sources, folder, docs_dir)
     extensions = raw.get("_extensions") or ExtensionSetting()
-    return _build(folder, docs_dir, settings, entries, url_prefix, extensions)
+    return _build(
+        folder,
+        docs_dir,
+        settings,
+        entries,
+        url_prefix,
+        extensions,
+        questionnaire_source,
+        sources.config,
+    )
 
 
 def consultation_slug(folder: Path) -> str:
@@ -188,11 +188,16 @@ def _validate(raw: dict[str, Any], sources: _Sources, folder: Path) -> Consultat
         return ConsultationSettings(**values)
     except ValidationError as error:
         problems = [_problem(item, sources, folder) for item in error.errors()]
-        raise ConsultationError(problems) from None
+        # A value that fits none of a setting's kinds is said once, not once for each kind.
+        unique = {(p.file, p.line, p.message): p for p in problems}
+        raise ConsultationError(list(unique.values())) from None
 
 
 def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
-    location = list(item["loc"])
+    location = [part for part in item["loc"] if not _is_union_choice(part)]
+    location = location or _whole_settings_location(str(item["msg"]))
+    if location == ["feedback"] and "role group" in str(item["msg"]):
+        location = ["feedback", "role_groups"]
     key = str(location[0]) if location else ""
     document, written_key = sources.origin.get(key, (sources.config or sources.mkdocs, key))
     path = document.path if document else folder / CONFIG_FILE
@@ -214,8 +219,22 @@ def _problem(item: Any, sources: _Sources, folder: Path) -> Problem:
                 line=1,
             )
         return Problem(path, f"“{shown}” is missing", "add it" + _see_docs(), line)
-    message = str(item["msg"]).removeprefix("Value error, ")
-    return Problem(path, f"“{shown}”: {message}", FIXES.get(key, "") or _see_docs(), line)
+    message, fix = message_and_fix(item, shown, key)
+    return Problem(path, message, fix, line)
+
+
+# The names pydantic gives the choices of a setting that takes one of several kinds of value
+# (opens: date or datetime); not part of where the setting is written.
+_UNION_CHOICE = re.compile(r"^(date|datetime|str|int|none|constrained-str|\w+\[.*\])$")
+
+
+def _is_union_choice(part: Any) -> bool:
+    return isinstance(part, str) and bool(_UNION_CHOICE.match(part))
+
+
+def _whole_settings_location(message: str) -> list[str | int]:
+    """The setting to point at for a check of several settings together."""
+    return ["closes"] if "closes must be after opens" in message else []
 
 
 _OUTSIDE_FIX = (
@@ -283,6 +302,42 @@ def _nav_entries(
             ]
         )
     return entries
+
+
+def _questionnaire_source(
+    settings: ConsultationSettings, sources: _Sources, folder: Path, docs_dir: Path
+) -> Path | None:
+    """The Markdown file `questionnaire.page` names, checked like a page of the list."""
+    if settings.questionnaire is None or settings.questionnaire.page is None:
+        return None
+    written = settings.questionnaire.page
+    document, key = sources.origin["questionnaire"]
+    line = document.line_of([key, "page"])
+    source = Path(os.path.normpath(docs_dir / written))
+    problem = None
+    if source.suffix.lower() not in (".md", ".markdown"):
+        problem = (
+            f"the questionnaire's page “{written}” is not a Markdown file",
+            "name the .md file whose words go above the questions, such as feedback.md",
+        )
+    elif not source.is_relative_to(docs_dir):
+        problem = (
+            f"the questionnaire's page “{written}” is outside the pages folder",
+            "name a file inside the pages folder, written as in `pages`, such as feedback.md",
+        )
+    elif not source.resolve().is_relative_to(folder):
+        problem = (
+            f"the questionnaire's page “{written}” {_outside_message(source, 'file')}",
+            _OUTSIDE_FIX,
+        )
+    elif not source.is_file():
+        problem = (
+            f"the questionnaire's page “{written}” does not exist in {docs_dir}",
+            _missing_page_fix(written, docs_dir),
+        )
+    if problem:
+        raise ConsultationError([Problem(document.path, problem[0], problem[1], line)])
+    return source
 
 
 def _markdown_files(docs_dir: Path) -> list[Path]:
@@ -401,6 +456,8 @@ def _build(
     items: list[_Section | _Entry],
     url_prefix: str,
     extensions: ExtensionSetting,
+    questionnaire_source: Path | None = None,
+    config_document: YamlDocument | None = None,
 ) -> Consultation:
     entries = list(_flatten(items))
     problems: list[Problem] = []
@@ -419,6 +476,11 @@ def _build(
         addresses.setdefault(entry.source.resolve(), address)  # links are looked up resolved
     if problems:
         raise ConsultationError(problems)
+    if questionnaire_source is not None and questionnaire_source not in addresses:
+        # Not a page of its own: links to it lead to the questionnaire, which shows its words.
+        addresses[questionnaire_source] = addresses[questionnaire_source.resolve()] = (
+            PLATFORM + QUESTIONNAIRE_PATH
+        )
 
     warnings: list[str] = list(extensions.warnings)
     pages: dict[Path, Page] = {}
@@ -433,7 +495,10 @@ def _build(
     def unpublished_page_url(target: Path) -> str:  # resolved, like every linked file
         return url_prefix + page_address(target, docs_dir.resolve())
 
-    for entry in entries:
+    questionnaire_entry = None
+    if questionnaire_source is not None and all(e.source != questionnaire_source for e in entries):
+        questionnaire_entry = _Entry(questionnaire_source, None, ())
+    for entry in [*entries, *([questionnaire_entry] if questionnaire_entry else [])]:
         if entry.source in pages:
             continue
         try:
@@ -452,7 +517,7 @@ def _build(
             extensions=extensions.names,
             extension_configs=extensions.configs,
         )
-        warnings.extend(rendered.warnings)
+        warnings.extend(extensions.placed(w) for w in rendered.warnings)
         address = addresses[entry.source]
         page = Page(
             source=entry.source,
@@ -468,9 +533,14 @@ def _build(
             url=url_prefix + address,
             feedback_url=f"{url_prefix}{PLATFORM}feedback/{address}",
         )
-        page.html = _add_section_links(rendered.html, page)
+        is_questionnaire = entry.source == questionnaire_source
+        # The questionnaire's own questions follow its page, not comments on its sections.
+        page.html = rendered.html if is_questionnaire else _add_section_links(rendered.html, page)
         pages[entry.source] = page
 
+    questionnaire_page = pages.pop(questionnaire_entry.source) if questionnaire_entry else None
+    if questionnaire_source is not None and questionnaire_page is None:
+        questionnaire_page = pages[questionnaire_source]
     ordered = list(pages.values())
     for before, after in itertools.pairwise(ordered):
         before.next, after.previous = after, before
@@ -482,8 +552,15 @@ def _build(
         settings=settings,
         nav=nav,
         pages=ordered,
-        warnings=list(dict.fromkeys(warnings)),
+        warnings=warnings_in_line_order(
+            [
+                *warnings,
+                *unpublished_pages(docs_dir, [*pages, *filter(None, [questionnaire_source])]),
+                *placeholders_left(config_document),
+            ]
+        ),
         url_prefix=url_prefix,
+        questionnaire_page=questionnaire_page,
     )
 
 

@@ -27,6 +27,7 @@ from pymdownx.emoji import to_alt as emoji_as_text
 from . import extensions as known_extensions
 from . import sanitise
 from .consultation import Heading
+from .errors import with_fix
 
 PERMALINK_LABEL: Final = "Link to this section"
 
@@ -160,7 +161,7 @@ def render_markdown(
 
     soup = BeautifulSoup(raw_html, "html.parser")
     sanitise.strip_structure(soup)
-    _warn_undefined_footnotes(soup, warn)
+    _warn_undefined_footnotes(soup, source, warn)
     links = _Links(
         source_path.parent, docs_dir.resolve(), link_for_page, file_url, unpublished_page_url
     )
@@ -171,7 +172,7 @@ def render_markdown(
         img["loading"] = "lazy"
     for anchor in soup.find_all("a", class_="headerlink"):
         anchor["aria-label"] = PERMALINK_LABEL
-    _deduplicate_ids(soup, warn)
+    _deduplicate_ids(soup, source, warn)
     sanitise.secure_link_targets(soup)
     safe_html = sanitise.clean_html(str(soup)).strip()
 
@@ -222,13 +223,23 @@ def _extension_specs(
             continue
         name = known_extensions.canonical_name(ext)
         if name is None:  # the loader refuses these first; this is the last line of defence
-            warn(f"{known_extensions.refusal(ext)}; skipped")
+            warn(
+                with_fix(
+                    f"{known_extensions.refusal(ext)}; skipped",
+                    "remove it from markdown_extensions in mkdocs.yml",
+                )
+            )
             continue
         config = dict(configs.get(ext) or configs.get(name) or {})
         if name in base:
             base[name] = _merge_base_config(name, base[name], config)
         elif name in _REFUSED_EXTENSIONS:
-            warn(f"Markdown extension “{name}” not used: {_REFUSED_EXTENSIONS[name]}")
+            warn(
+                with_fix(
+                    f"Markdown extension “{name}” not used: {_REFUSED_EXTENSIONS[name]}",
+                    "remove it from markdown_extensions in mkdocs.yml",
+                )
+            )
         elif name not in seen:
             if name == "pymdownx.snippets":
                 # Snippets read files: keep them to the page folder (links followed, see
@@ -248,7 +259,12 @@ def _extension_specs(
         spec = _ExtensionSpec(name, config)
         error = _load_error(spec) if config != _BASE_CONFIGS.get(name, {}) else None
         if error is not None:
-            warn(f"settings for Markdown extension “{name}” ignored: {error}")
+            warn(
+                with_fix(
+                    f"settings for Markdown extension “{name}” ignored: {error}",
+                    "correct or remove the extension's settings in mkdocs.yml",
+                )
+            )
             spec = _ExtensionSpec(name, dict(_BASE_CONFIGS.get(name, {})))
         specs.append(spec)
     for spec in extras:
@@ -256,7 +272,13 @@ def _extension_specs(
         if error is None:
             specs.append(spec)
         else:
-            warn(f"Markdown extension “{spec.label}” could not be loaded and was skipped: {error}")
+            warn(
+                with_fix(
+                    f"Markdown extension “{spec.label}” could not be loaded and was skipped: "
+                    f"{error}",
+                    "remove it from markdown_extensions, or install it where soundingboard runs",
+                )
+            )
     return specs
 
 
@@ -306,10 +328,20 @@ def _convert(
         return _convert_with(source, specs)
     except Exception as error:  # third-party extensions can fail on particular input
         if not extras:
-            warn(f"rendering failed ({type(error).__name__}: {error}); shown as plain text")
+            warn(
+                with_fix(
+                    f"rendering failed ({type(error).__name__}: {error}); shown as plain text",
+                    "look for unclosed HTML or code blocks in the page and correct them",
+                )
+            )
             return f"<pre>{html_lib.escape(source)}</pre>", {}
         names = ", ".join(f"“{spec.label}”" for spec in extras)
-        warn(f"rendering failed ({type(error).__name__}: {error}); rendered without {names}")
+        warn(
+            with_fix(
+                f"rendering failed ({type(error).__name__}: {error}); rendered without {names}",
+                f"remove {names} from markdown_extensions, or change what the page asks of it",
+            )
+        )
     return _convert(source, base, warn)
 
 
@@ -346,12 +378,34 @@ def _fix_stray_emphasis(source: str) -> str:
     return "\n".join(lines)
 
 
-def _warn_undefined_footnotes(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
+def _warn_undefined_footnotes(
+    soup: BeautifulSoup, source: str, warn: Callable[[str, int | None], None]
+) -> None:
+    lines = source.splitlines()
+    seen: dict[str, int] = {}
     for text in soup.find_all(string=_UNDEFINED_FOOTNOTE):
         if isinstance(text, PreformattedString) or text.find_parent(["code", "pre"]):
             continue
         for match in _UNDEFINED_FOOTNOTE.finditer(str(text)):
-            warn(f"footnote “{match.group(0)}” has no definition; shown as written")
+            mark = match.group(0)
+            seen[mark] = occurrence = seen.get(mark, 0) + 1
+            line = next((n for n, found in _mark_lines(lines, mark) if found >= occurrence), None)
+            warn(
+                with_fix(
+                    f"footnote “{mark}” has no definition; shown as written",
+                    f"add the note at the end of the page, such as `{mark}: The source.`, or "
+                    "remove the mark",
+                ),
+                line,
+            )
+
+
+def _mark_lines(lines: list[str], mark: str) -> Iterator[tuple[int, int]]:
+    """Each line number with how many times `mark` has appeared up to and including it."""
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        count += line.count(mark)
+        yield number, count
 
 
 @dataclass
@@ -426,7 +480,12 @@ def _rewrite_url(
         return _rewrite_path(written, kind, links, query, fragment, warn_here)
     except (OSError, ValueError) as error:  # e.g. a NUL byte or an over-long name
         reason = type(error).__name__
-        warn_here(f"{kind} “{_shorten(written)}” cannot be looked up ({reason}); {kind} removed")
+        warn_here(
+            with_fix(
+                f"{kind} “{_shorten(written)}” cannot be looked up ({reason}); {kind} removed",
+                "correct the address",
+            )
+        )
         return None
 
 
@@ -442,7 +501,12 @@ def _rewrite_path(
     real = Path(os.path.normpath(links.base / written)).resolve()
     shown = _shorten(written)
     if not real.is_relative_to(links.docs_root):
-        warn_here(f"{kind} “{shown}” points outside the pages folder; {kind} removed")
+        warn_here(
+            with_fix(
+                f"{kind} “{shown}” points outside the pages folder; {kind} removed",
+                "copy the file into the pages folder and point to the copy",
+            )
+        )
         return None
     page_file = real
     if real.is_dir():
@@ -457,22 +521,46 @@ def _rewrite_path(
             # Kept where the page would be, so publishing the file mends the link.
             address = links.unpublished_page_url(page_file)
             warn_here(
-                f"link to “{shown}”, which is not a page of this consultation, leads to "
-                f"{address}, where no page is published; add the file to the pages (`pages`, "
-                "or `nav` in mkdocs.yml) or change the link"
+                with_fix(
+                    f"link to “{shown}”, which is not a page of this consultation, leads to "
+                    f"{address}, where no page is published",
+                    "add the file to the pages (`pages`, or `nav` in mkdocs.yml) or change the "
+                    "link",
+                )
             )
             return _encode_url(address + fragment)
         if page_file.is_file():
-            warn_here(f"link to “{shown}”, which is not a page of this consultation; link removed")
+            warn_here(
+                with_fix(
+                    f"link to “{shown}”, which is not a page of this consultation; link removed",
+                    "add the file to the pages (`pages`, or `nav` in mkdocs.yml) or change the "
+                    "link",
+                )
+            )
         else:
-            warn_here(f"link to “{shown}” not found; link removed")
+            warn_here(
+                with_fix(
+                    f"link to “{shown}” not found; link removed",
+                    "correct the file name in the link, or remove the link",
+                )
+            )
         return None
     if real.is_dir():
-        warn_here(f"link to folder “{shown}”, which has no page; link removed")
+        warn_here(
+            with_fix(
+                f"link to folder “{shown}”, which has no page; link removed",
+                "link to a page in the folder, or add an index.md to it",
+            )
+        )
         return None
     if not real.is_file():
         # Still point at where the file would be served, so adding the file fixes the page.
-        warn_here(f"{kind} “{shown}” not found")
+        warn_here(
+            with_fix(
+                f"{kind} “{shown}” not found",
+                "put the file at that path in the pages folder, or correct the path",
+            )
+        )
     return _encode_url(links.file_url(real) + query + fragment)
 
 
@@ -485,7 +573,9 @@ def _encode_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE_CHARS)
 
 
-def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
+def _deduplicate_ids(
+    soup: BeautifulSoup, source: str, warn: Callable[[str, int | None], None]
+) -> None:
     """Make ids unique; headings keep theirs first, as their ids are their sections' addresses."""
     tagged = soup.find_all(id=True)
     ordered = [t for t in tagged if t.name in sanitise.HEADING_TAGS]
@@ -497,6 +587,7 @@ def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
         if tag_id in used:
             duplicates.append(tag)
         used.add(tag_id)
+    repeats: dict[str, int] = {}
     for tag in duplicates:
         old = str(tag["id"])
         number = 1
@@ -507,7 +598,24 @@ def _deduplicate_ids(soup: BeautifulSoup, warn: Callable[[str], None]) -> None:
         tag["id"] = new
         for anchor in tag.find_all("a", class_="headerlink", href=f"#{old}"):
             anchor["href"] = f"#{new}"
-        warn(f"id “{old}” is used more than once; renamed to “{new}”")
+        repeats[old] = repeats.get(old, 1) + 1
+        warn(
+            with_fix(
+                f"id “{old}” is used more than once; renamed to “{new}”",
+                "give each heading and element an id of its own",
+            ),
+            _line_of_id(source.splitlines(), old, repeats[old]),
+        )
+
+
+def _line_of_id(lines: list[str], tag_id: str, occurrence: int) -> int | None:
+    """The line where an id is written for the `occurrence`-th time, or the last line it is
+    written on when the others were made from headings' text."""
+    written = (f"#{tag_id}}}", f'id="{tag_id}"', f"id='{tag_id}'")
+    found = [n for n, line in enumerate(lines, 1) if any(w in line for w in written)]
+    if not found:
+        return None
+    return found[min(occurrence, len(found)) - 1]
 
 
 def _plain_text(root: Tag) -> str:

@@ -140,6 +140,10 @@ class QuestionnaireSettings(_Strict):
 
     title: OptionText = "Main questionnaire"
     introduction: str = ""
+    # A Markdown file of the pages folder whose words are shown above the questions, in place
+    # of a questionnaire form pasted into it (`soundingboard adopt` sets it). When the page is
+    # in the navigation, the questionnaire is served at that page's own address.
+    page: OptionText | None = None
     usefulness_question: OptionText = "How useful would each idea be, if it were achieved?"
     likelihood_question: OptionText = (
         "How likely is your organisation to use what each idea produces?"

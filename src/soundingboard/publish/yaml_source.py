@@ -94,12 +94,12 @@ def read_yaml(path: Path) -> YamlDocument:
         node = None
         node = yaml.compose(text, Loader=_TolerantLoader)
         data = yaml.load(text, Loader=_TolerantLoader)
-    except ValueError as error:  # a value YAML recognises but cannot build, like 2027-02-30
+    except ValueError:  # a value YAML recognises but cannot build, like 2027-02-30
         raise ConsultationError(
             [
                 Problem(
                     path,
-                    f"has a value that cannot be read: {error}",
+                    "has a date that does not exist, such as 2027-02-30",
                     "check that every date is a real date, written as YYYY-MM-DD",
                     line=_line_of_bad_date(node),
                 )
@@ -107,12 +107,13 @@ def read_yaml(path: Path) -> YamlDocument:
         ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
+        reason = str(getattr(error, "problem", None) or error)
+        said = next((words for start, words in _YAML_REASONS if reason.startswith(start)), None)
         raise ConsultationError(
             [
                 Problem(
                     path,
-                    f"is not valid YAML: {reason}",
+                    f"is not valid YAML: {said or reason}",
                     "check the indentation and the punctuation on this line and the one above; "
                     "put quotes around text that contains a colon",
                     line=mark.line + 1 if mark else None,
@@ -120,6 +121,19 @@ def read_yaml(path: Path) -> YamlDocument:
             ]
         ) from None
     return YamlDocument(path=path, data=data, node=node)
+
+
+# PyYAML's reasons, in words for someone editing the file.
+_YAML_REASONS = (
+    ("mapping values are not allowed", "a colon followed by a space inside a value"),
+    ("found character '\\t'", "a tab; indent with spaces"),
+    ("found character", "a character that cannot start a value, such as ` or @"),
+    ("could not find expected ':'", "a line that is not `key: value`"),
+    ("expected <block end>", "a line indented differently from those around it"),
+    ("found undefined alias", "a * that is not a reference to an & above"),
+    ("found unexpected end of stream", "a quote that is opened but never closed"),
+    ("found duplicate anchor", "the same & name twice"),
+)
 
 
 def _line_of_bad_date(node: yaml.Node | None) -> int | None:

@@ -1,0 +1,277 @@
+"""`soundingboard adopt DIR`: an existing MkDocs project becomes a working consultation, none
+of its files changed, its pasted questionnaire taken in and served in the platform's place."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+import yaml
+from django.urls import reverse
+from tests.command_line import soundingboard
+from tests.publish.adopt_sites import (
+    DRIFTED_GROUPS,
+    LIBRARY_SURVEY_WORDS,
+    QUESTIONNAIRE_WORDS,
+    fingerprints,
+    make_library_project,
+    make_seed_project,
+    reference_ideas,
+)
+
+from soundingboard.collect.models import ActivityTick, IdeaScore, Response
+
+# The seed project is adopted with its questionnaire page under either name: feedback.md
+# keeps its own address /feedback/, since soundingboard's pages are under /-/.
+PAGE_NAMES = ["main-feedback.md", "feedback.md"]
+
+
+def adopt(folder, tmp_path, *extra):
+    return soundingboard("adopt", str(folder), *extra, data_dir=tmp_path / "data")
+
+
+def written(folder) -> dict:
+    return yaml.safe_load((folder / "consultation.yml").read_text(encoding="utf-8"))
+
+
+def page_text(reply) -> str:
+    return html_lib.unescape(reply.content.decode())
+
+
+def forms_in(page: str) -> list[str]:
+    return re.findall(r"<form\b[^>]*>", page)
+
+
+@pytest.mark.parametrize("page_name", PAGE_NAMES)
+def test_the_seed_project_is_adopted_unchanged_and_checks(tmp_path, page_name):
+    folder = make_seed_project(tmp_path, page_name)
+    before = fingerprints(folder)
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {folder / 'consultation.yml'}" in result.stdout
+    after = fingerprints(folder)
+    assert after.pop("consultation.yml")
+    assert after == before  # every original file byte for byte the same
+
+    settings = written(folder)
+    assert settings["title"] == "Imagining a support offer"
+    assert settings["organisation"] == "The Example Partnership"
+    assert (
+        f"{folder / 'mkdocs.yml'}:3: the organisation “The Example Partnership” was taken from "
+        "copyright; check it in consultation.yml" in result.stdout
+    )
+    assert settings["allowed_origins"] == ["https://example.github.io"]
+    assert settings["pages"][-1] == {"Main feedback": page_name}
+    questionnaire = settings["questionnaire"]
+    assert questionnaire["page"] == page_name
+    assert questionnaire["usefulness_question"] == "Usefulness to the sector, if achieved"
+    assert questionnaire["likelihood_question"] == (
+        "Likelihood of your organisation using the outputs"
+    )
+    expected = []
+    for idea in reference_ideas():
+        entry = {"name": idea["name"]}
+        if idea["name"] in DRIFTED_GROUPS:
+            entry["aliases"] = [DRIFTED_GROUPS[idea["name"]]]
+        entry["activities"] = idea["activities"]
+        expected.append(entry)
+    assert questionnaire["ideas"] == expected
+
+    check = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert check.returncode == 0, check.stderr
+    address = page_name.removesuffix(".md")
+    assert f"  /{address}/  Main feedback (with the main questionnaire)\n" in check.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page_name", PAGE_NAMES)
+def test_the_questionnaire_page_keeps_its_words_and_address_and_takes_answers(
+    tmp_path, client, use_consultations, page_name
+):
+    folder = make_seed_project(tmp_path, page_name)
+    assert adopt(folder, tmp_path).returncode == 0
+    consultation = use_consultations(folder).single
+    address = "/" + page_name.removesuffix(".md") + "/"
+    assert consultation.questionnaire_url == address
+
+    reply = client.get(address)
+    assert reply.status_code == 200
+    page = page_text(reply)
+    assert QUESTIONNAIRE_WORDS in page
+    assert 'class="sb-questionnaire"' in page
+    assert 'id="mf-form"' not in page and "mf-activity" not in page
+    assert [f for f in forms_in(page) if "sb-questionnaire" in f] == [
+        f'<form method="post" action="{address}" novalidate class="sb-questionnaire">'
+    ]
+    for seed_page in consultation.pages:
+        served = page_text(client.get(seed_page.url))
+        assert 'id="gs-form"' not in served and 'id="mf-form"' not in served
+        assert "gs-summary" not in served and "Brief summary (required)" not in served
+    # The side navigation lists the page once, as the current page, and no second link.
+    assert page.count(f'href="{address}"') == 1
+    assert 'aria-current="page">Main feedback<' in page
+    # The home page's link to the Markdown file leads to the questionnaire's address.
+    assert f'href="{address}"' in page_text(client.get("/"))
+    # The platform's own questionnaire address leads to the page.
+    assert client.get(reverse("questionnaire"))["Location"] == address
+
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    answers = [
+        *fields,
+        ("usefulness-4", "5"),
+        ("activities-4", "Improving typical procurement practice and other CMS-related activity"),
+        ("role", consultation.settings.feedback.roles[0]),
+        ("action", "check"),
+    ]
+    data: dict[str, list[str]] = {}
+    for name, value in answers:
+        data.setdefault(name, []).append(html_lib.unescape(value))
+    checked = client.post(address, data)
+    assert checked.status_code == 200, page_text(checked)
+    carried = re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', checked.content.decode()
+    )
+    sent: dict[str, list[str]] = {}
+    for name, value in [*carried, ("action", "send")]:
+        if name != "action" or value == "send":
+            sent.setdefault(name, []).append(html_lib.unescape(value))
+    reply = client.post(address, sent)
+    assert reply.status_code == 303
+    assert reply["Location"].startswith(address + "?sent=")
+    response = Response.objects.get()
+    assert response.kind == Response.Kind.QUESTIONNAIRE
+    score = IdeaScore.objects.get(response=response)
+    assert (score.idea, score.usefulness) == ("Making sense of case management systems", 5)
+    assert ActivityTick.objects.get(response=response).idea == score.idea
+
+
+def test_a_differently_shaped_form_is_read_and_what_is_unclear_is_said(tmp_path):
+    folder = make_library_project(tmp_path)
+    before = fingerprints(folder)
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    after = fingerprints(folder)
+    after.pop("consultation.yml")
+    assert after == before
+
+    settings = written(folder)
+    assert settings["organisation"] == "Wrenbridge Council"
+    assert "allowed_origins" not in settings
+    assert settings["feedback"] == {"roles": ["Library user", "Library staff", "Councillor"]}
+    assert settings["questionnaire"] == {
+        "page": "survey.md",
+        "title": "Survey",
+        "usefulness_question": "How useful would this be to you?",
+        "likelihood_question": "How likely are you to use it?",
+        "scale_low": "Not useful",
+        "scale_high": "Essential",
+        "activities_question": "Which of these should we try first?",
+        "ideas": [
+            {
+                "name": "Longer opening hours",
+                "aliases": ["hours"],
+                "activities": ["Open on Sundays", "Open until 8pm on weekdays"],
+            },
+            {
+                "name": "A mobile library",
+                "aliases": ["mobile", "Mobile library"],
+                "activities": ["Visits to villages"],
+            },
+        ],
+    }
+    survey = folder / "site" / "survey.md"
+    consent_line = next(
+        n for n, line in enumerate(survey.read_text().splitlines(), 1) if 'id="ok"' in line
+    )
+    assert (
+        f"{survey}:{consent_line}: the checkbox “I agree to the terms” is under no idea"
+        in result.stdout
+    )
+    assert f"{folder / 'mkdocs.yml'}: no site_url" in result.stdout
+    assert soundingboard("check", str(folder), data_dir=tmp_path / "data").returncode == 0
+
+
+@pytest.mark.django_db
+def test_the_made_up_site_serves_its_survey_in_the_platforms_place(
+    tmp_path, client, use_consultations
+):
+    folder = make_library_project(tmp_path)
+    assert adopt(folder, tmp_path).returncode == 0
+    use_consultations(folder)
+    page = page_text(client.get("/survey/"))
+    assert LIBRARY_SURVEY_WORDS in page
+    assert "sb-questionnaire" in page
+    assert "forms.example.invalid" not in page and 'name="useful[hours]"' not in page
+    assert "1 (Not useful)" in page and "5 (Essential)" in page
+    home = page_text(client.get("/"))
+    assert 'name="who"' not in home  # the pasted page form is gone; the platform's is there
+    assert "Library staff" in home
+
+
+def test_an_existing_consultation_yml_is_kept_unless_forced(tmp_path):
+    folder = make_library_project(tmp_path)
+    (folder / "consultation.yml").write_text("title: Mine\n", encoding="utf-8")
+    refused = adopt(folder, tmp_path)
+    assert refused.returncode == 1
+    assert "already exists, so nothing was written" in refused.stderr
+    assert "--force" in refused.stderr
+    assert (folder / "consultation.yml").read_text(encoding="utf-8") == "title: Mine\n"
+    forced = adopt(folder, tmp_path, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert written(folder)["title"] == "Libraries plan"
+
+
+def test_a_folder_without_mkdocs_yml_is_refused(tmp_path):
+    (tmp_path / "plain").mkdir()
+    result = adopt(tmp_path / "plain", tmp_path)
+    assert result.returncode == 1
+    assert "has no mkdocs.yml, so it is not an MkDocs project" in result.stderr
+    assert not (tmp_path / "plain" / "consultation.yml").exists()
+    assert not (tmp_path / "data").exists()  # adopt writes no data directory
+
+
+@pytest.mark.django_db
+def test_a_questionnaire_page_outside_the_nav_is_reached_through_links(
+    tmp_path, client, use_consultations
+):
+    folder = make_library_project(tmp_path)
+    (folder / "mkdocs.yml").write_text(
+        "site_name: Libraries plan\ndocs_dir: site\nnav:\n  - index.md\n", encoding="utf-8"
+    )
+    (folder / "site" / "index.md").write_text(
+        "# Our plan\n\n[Take the survey](survey.md)\n", encoding="utf-8"
+    )
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "holds the questionnaire but is not in nav" in result.stdout
+    consultation = use_consultations(folder).single
+    assert consultation.questionnaire_page is not None
+    assert not consultation.questionnaire_in_nav
+    assert [p.path for p in consultation.pages] == [""]
+    address = reverse("questionnaire")
+    assert consultation.questionnaire_url == address
+    assert f'href="{address}"' in consultation.pages[0].html
+    assert not consultation.warnings  # the link is not to an unpublished page
+    page = page_text(client.get(address))
+    assert LIBRARY_SURVEY_WORDS in page and "sb-questionnaire" in page
+    assert "forms.example.invalid" not in page
+
+
+def test_what_mkdocs_yml_does_not_say_is_listed(tmp_path):
+    folder = tmp_path / "bare-site"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (folder / "mkdocs.yml").write_text("theme: material\n", encoding="utf-8")
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    mkdocs = folder / "mkdocs.yml"
+    assert written(folder) == {"title": "Bare site"}
+    for note in (
+        f"{mkdocs}: no site_name, so the title “Bare site” was made from the folder's name",
+        f"{mkdocs}: neither site_author nor copyright names the organisation",
+        f"{mkdocs}: no site_url, so no site may send feedback from its own pages",
+        f"{mkdocs}: no nav, so every Markdown file is a page",
+    ):
+        assert f"- {note}" in result.stdout
+    assert "questionnaire" not in result.stdout
