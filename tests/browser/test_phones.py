@@ -195,9 +195,12 @@ def test_questionnaire_has_one_fieldset_per_question_and_scores_in_a_row(site: S
     assert height < 8477
 
 
-def test_change_returns_to_that_answer_and_back_to_check_your_answers(site: Site, new_context):
-    # Without JavaScript: the change links must work as plain HTML.
-    page = new_context(java_script_enabled=False).new_page()
+@pytest.mark.parametrize("javascript", [False, True], ids=["without-javascript", "with-javascript"])
+def test_change_returns_to_that_answer_and_back_to_check_your_answers(
+    site: Site, new_context, javascript: bool
+):
+    # Without JavaScript too: the change links must work as plain HTML.
+    page = new_context(java_script_enabled=javascript).new_page()
     page.set_viewport_size(SCREENS[375])
     page.goto(site.example + "questionnaire/")
     answer_questionnaire(page, {1: (2, None), 2: (None, 3)}, role=ROLE)
@@ -217,6 +220,11 @@ def test_change_returns_to_that_answer_and_back_to_check_your_answers(site: Site
     # Everything else is still answered.
     assert page.locator(choice("usefulness-1", "2")).is_checked()
     assert page.locator(choice("likelihood-2", "3")).is_checked()
+    if javascript:  # axe-core needs it
+        problems: list[str] = []
+        at_both_widths(page, "questions after a Change", problems)
+        assert not problems, "\n".join(problems)
+        page.set_viewport_size(SCREENS[375])
     page.locator(choice("likelihood-2", "5")).check()
     press_button(page, "Return to check your answers")
     assert page.locator("h1").inner_text() == "Check your answers before sending"
