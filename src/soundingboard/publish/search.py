@@ -14,6 +14,7 @@ section with every matching word marked.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -47,9 +48,6 @@ class Term:
     word: str  # lower-cased
     stem: str
 
-    def matches(self, word: str, word_stem: str) -> bool:
-        return word_stem == self.stem or word.startswith(self.word)
-
 
 @dataclass(frozen=True)
 class _Word:
@@ -61,27 +59,37 @@ class _Word:
 
 @dataclass(frozen=True)
 class _Stretch:
-    """A stretch of a page's plain text (its title, a section) with its words."""
+    """A stretch of a page's plain text (its title, a section) with its words, found by stem
+    and, in alphabetical order, by how they begin."""
 
     text: str
-    words: tuple[_Word, ...]
-    heading: Heading | None = None  # the section's heading; None for the title or the top
+    heading: Heading | None  # the section's heading; None for the title or the top
+    by_stem: dict[str, list[_Word]]
+    by_word: dict[str, list[_Word]]
+    in_order: list[str]  # the different words, sorted
 
     @classmethod
     def of(cls, text: str, heading: Heading | None = None) -> _Stretch:
-        words = tuple(
-            _Word(m.start(), m.end(), m.group().lower(), stem(m.group().lower()))
-            for m in _WORD.finditer(text)
-        )
-        return cls(text, words, heading)
+        by_stem: dict[str, list[_Word]] = {}
+        by_word: dict[str, list[_Word]] = {}
+        for m in _WORD.finditer(text):
+            lowered = m.group().lower()
+            word = _Word(m.start(), m.end(), lowered, stem(lowered))
+            by_stem.setdefault(word.stem, []).append(word)
+            by_word.setdefault(lowered, []).append(word)
+        return cls(text, heading, by_stem, by_word, sorted(by_word))
 
     def matching(self, terms: Iterable[Term]) -> list[tuple[_Word, Term]]:
-        return [
-            (word, term)
-            for word in self.words
-            for term in terms
-            if term.matches(word.lowered, word.stem)
-        ]
+        """Each word that a term matches, with the term, in the order of the text."""
+        found: list[tuple[_Word, Term]] = []
+        for term in terms:
+            words = set(self.by_stem.get(term.stem, ()))
+            at = bisect.bisect_left(self.in_order, term.word)
+            while at < len(self.in_order) and self.in_order[at].startswith(term.word):
+                words.update(self.by_word[self.in_order[at]])
+                at += 1
+            found += [(word, term) for word in words]
+        return sorted(found, key=lambda pair: pair[0].start)
 
 
 @dataclass(frozen=True)
