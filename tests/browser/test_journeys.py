@@ -97,8 +97,12 @@ def test_reading_searching_and_giving_feedback_on_two_pages(
     assert page.url.startswith(site.example + "search/?q=Saturday")
     results = page.locator(".sb-search-result > a")
     titles = results.all_inner_texts()
-    assert "Opening hours" in titles
+    # The result leads to the section where the words are, every one of them marked.
+    assert "Opening hours: Staffed hours" in titles
+    marked = page.locator(".sb-search-result mark").all_inner_texts()
+    assert {"Saturday", "mornings"} <= set(marked)
     results.filter(has_text="Opening hours").first.click()
+    assert page.url == site.example + "proposals/opening-hours/#staffed-hours"
     assert heading(page) == "Opening hours"
 
     # Feedback on this page, with everything about the respondent.
@@ -197,8 +201,10 @@ def test_the_main_questionnaire_with_errors_and_a_change(
     assert "2" in page.locator(".govuk-summary-card", has_text=IDEAS[2].name).inner_text()
 
     # Back to change one score and untick an activity, then check again and send.
-    press_button(page, "Change your answers")
+    usefulness = SETTINGS.questionnaire.usefulness_question
+    press_button(page, f"Change {usefulness} ({IDEAS[2].name})")
     assert heading(page) == SETTINGS.questionnaire.title
+    assert page.url.endswith("#q-usefulness-3")
     assert page.locator(choice("usefulness-3", "2")).is_checked()
     assert page.locator(choice("role", ROLES[0])).is_checked()
     answer_questionnaire(page, {3: (3, None)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from pathlib import Path
 from unittest import mock
@@ -387,3 +388,70 @@ def test_too_many_submissions_are_held_back_with_the_answers_kept(client, site, 
     assert re.search(r"Wait \d+ minutes?, then send your answers again", html)
     assert 'value="Submission number 2"' in html
     assert Response.objects.count() == 2
+
+
+# The banner under the header, and the way to respond near the top --------------------------
+
+
+def banner(html: str) -> str:
+    found = re.search(
+        r'<div class="govuk-phase-banner sb-respond-banner">(.*?)\n</div>', html, re.S
+    )
+    assert found, "no banner"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_while_open_every_page_says_until_when_and_links_to_its_form(
+    client, tmp_path, use_consultations
+):
+    use_consultations(closed_site(tmp_path, "opens: 2020-01-01\ncloses: 2999-03-31"))
+    html = client.get("/").content.decode()
+    assert banner(html).startswith("Open Feedback closes on 31 March 2999.")
+    # The link comes before the page's own heading, and leads to the form on the page.
+    link = html.index('href="#feedback">Give feedback on this page</a>')
+    assert link < html.index("<h1")
+    assert 'id="feedback"' in html
+    # Pages without a form of their own: the banner, without that link.
+    for address in ("/privacy/", "/search/?q=text", "/feedback/"):
+        other = client.get(address).content.decode()
+        assert "Feedback closes on 31 March 2999." in banner(other), address
+        assert "Give feedback on this page</a>" not in other, address
+
+
+def test_once_closed_every_page_says_so_and_offers_no_form(client, tmp_path, use_consultations):
+    use_consultations(closed_site(tmp_path, "opens: 2020-01-01\ncloses: 2020-03-31"))
+    for address in ("/", "/privacy/", "/feedback/"):
+        html = client.get(address).content.decode()
+        assert banner(html) == (
+            "Closed This consultation closed on 31 March 2020. You can still read the pages. "
+            "All pages of this consultation"
+        ), address
+        assert "Give feedback on this page</a>" not in html
+
+
+def test_before_it_opens_the_banner_says_when(client, tmp_path, use_consultations):
+    use_consultations(closed_site(tmp_path, "opens: 2999-01-01"))
+    text = banner(client.get("/").content.decode())
+    assert text.startswith("Not open yet Feedback opens on 1 January 2999.")
+    assert "Give feedback" not in text
+
+
+def test_the_content_comes_before_the_list_of_pages(client, site):
+    html = client.get("/models/").content.decode()
+    assert html.index('id="main-content"') < html.index('<nav class="sb-nav" id="pages"')
+    assert 'href="#pages">All pages' in html
+
+
+def test_section_feedback_quotes_the_start_of_its_section(client, site):
+    section = site.page("").heading("our-invitation")
+    assert section is not None and section.body
+    html = html_lib.unescape(client.get("/feedback/?section=our-invitation").content.decode())
+    quote = re.search(
+        r'<blockquote class="govuk-inset-text sb-section-quote">(.*?)</blockquote>', html, re.S
+    )
+    assert quote is not None
+    quoted = re.sub(r"<[^>]+>", "", quote.group(1)).strip()
+    assert quoted == f"“{section.opening()}”"
+    assert section.body.startswith(section.opening().removesuffix("…"))
+    # The whole page's form quotes nothing.
+    assert "sb-section-quote" not in client.get("/feedback/").content.decode()

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from django.db import DatabaseError
 from django.test import Client
 
@@ -134,15 +135,20 @@ def test_the_page_shows_every_idea_and_activity_of_the_reference(client, referen
     page = reply.content.decode()
     shown = html_lib.unescape(page)
     for number, idea in enumerate(ideas, start=1):
-        assert f'<h2 class="govuk-fieldset__heading">{idea["name"]}</h2>' in shown
-        assert f"Idea {number} of {len(ideas)}" in shown
+        assert re.search(
+            rf'<h2 class="govuk-heading-m" id="idea-{number}-heading">'
+            rf'<span class="govuk-caption-m">Idea {number} of {len(ideas)}</span>'
+            rf"{re.escape(idea['name'])}</h2>",
+            shown,
+        )
         for activity in idea["activities"]:
             assert f'name="activities-{number}" type="checkbox" value="{activity}"' in shown
         for score in range(1, 6):
             assert f'id="id_usefulness-{number}_{score - 1}"' in page
             assert f'name="likelihood-{number}" type="radio" value="{score}"' in page
-    assert page.count("govuk-radios--inline") == 2 * len(ideas)
-    assert "1 (Not at all)" in page and "5 (Very)" in page
+    assert page.count("sb-scale__item") == 2 * 5 * len(ideas)
+    spoken = re.sub(r"<[^>]+>", "", page)  # what a screen reader reads from a score's label
+    assert "1 (Not at all)" in spoken and "5 (Very)" in spoken
     ids = re.findall(r'\bid="([^"]*)"', page)
     assert all(re.fullmatch(r"[A-Za-z][\w.:-]*", i) for i in ids)
     assert [i for i, n in Counter(ids).items() if n > 1] == []
@@ -240,7 +246,7 @@ def test_check_your_answers_shows_the_answers_and_carries_them(client, small_sit
     assert "Line one<br>Line two" in page
     assert DEFAULT_NATURES[1] in shown and ROLE in shown
     assert "Example Council" in page and "someone@example.org" in page
-    assert "Send your answers" in page and "Change your answers" in page
+    assert "Send your answers" in page
     for pair in GOOD_ANSWERS:
         assert pair in carried
     names = [name for name, _ in carried]
@@ -471,3 +477,63 @@ def test_an_altered_questionnaire_confirmation_shows_the_questions(client, small
     ).content.decode()
     assert "govuk-panel--confirmation" not in html and "Answers received" not in html
     assert 'name="comments"' in html
+
+
+# One fieldset per question, and a "Change" for every answer ------------------------------
+
+
+def test_one_fieldset_per_question_none_inside_another(client, small_site):
+    soup = BeautifulSoup(client.get("/questionnaire/").content.decode(), "html.parser")
+    fieldsets = soup.find_all("fieldset")
+    assert [f for f in fieldsets if f.find_parent("fieldset")] == []
+    # Two scores and the activities for each of the three ideas, the kind of feedback, the role.
+    assert len(fieldsets) == 3 * 3 + 2
+    for number, idea in enumerate(SMALL["ideas"], start=1):
+        section = soup.find("section", id=f"idea-{number}")
+        assert section.h2.get_text(" ", strip=True) == f"Idea {number} of 3 {idea['name']}"
+        legends = [f.legend.get_text(" ", strip=True) for f in section.find_all("fieldset")]
+        # Each question names its idea for those who reach it without the heading.
+        assert all(legend.endswith(f"({idea['name']})") for legend in legends), legends
+
+
+def test_check_your_answers_has_a_change_for_every_answer_that_leads_to_it(client, small_site):
+    page, _carried = check(client)
+    questions = client.get("/questionnaire/").content.decode()
+    rows = re.findall(r'<div class="govuk-summary-list__row">(.*?)</div>', page, re.S)
+    assert len(rows) == 3 * 3 + 2 + 3  # the ideas' answers, your comments, about you
+    for row in rows:
+        button = re.search(r'<button type="submit" form="sb-check" formaction="([^"]+)"', row)
+        assert button, row
+        address, anchor = button.group(1).split("#")
+        assert address.startswith("/questionnaire/?answer=")
+        assert f'id="{anchor}"' in questions, anchor
+    assert 'id="sb-check"' in page
+
+
+@pytest.mark.parametrize(
+    ("answer", "part"),
+    [("likelihood-2", "idea-2"), ("comments", "comments"), ("email", "about-you")],
+)
+def test_change_comes_back_filled_in_with_a_way_back_after_that_answer(
+    client, small_site, answer, part
+):
+    _page, carried = check(client)
+    kept = [(n, v) for n, v in carried if n != "action"]
+    reply = client.post(f"/questionnaire/?answer={answer}", _encode([*kept, ("action", "change")]))
+    page = reply.content.decode()
+    assert reply.status_code == 200
+    assert checked(page, "likelihood-2") == ["1"]  # everything still filled in
+    assert page.count("Return to check your answers") == 1
+    back = page.index("Return to check your answers")
+    start_of_part = page.index(f'id="{part}"')
+    assert start_of_part < back < page.index('value="check" class="govuk-button"')
+
+
+def test_an_unknown_answer_to_change_is_ignored(client, small_site):
+    _page, carried = check(client)
+    kept = [(n, v) for n, v in carried if n != "action"]
+    attack = "<script>alert(1)</script>"
+    reply = client.post(f"/questionnaire/?answer={attack}", _encode([*kept, ("action", "change")]))
+    page = reply.content.decode()
+    assert reply.status_code == 200
+    assert "Return to check your answers" not in page and attack not in page

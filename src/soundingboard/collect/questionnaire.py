@@ -1,8 +1,10 @@
 """The main questionnaire: one page of questions, a page to check the answers, then send.
 
 Nothing is kept on the server between the steps and no JavaScript is needed: the check page
-carries every answer forward in hidden inputs, "Change your answers" sends them back to fill
-in the form again, and "Send your answers" checks them once more and stores them. The token
+carries every answer forward in hidden inputs, each answer's "Change" sends them back to fill
+in the form again at that answer (its address names the answer, `?answer=usefulness-2`, and
+ends in its anchor, where a "Return to check your answers" button waits), and "Send your
+answers" checks them once more and stores them. The token
 made when the form was first shown travels with the answers, so a double click, a refresh or a
 retry stores one response, and the time trap measures from the first page. Once stored, the
 browser is sent on to the confirmation's own address (`receipts`).
@@ -38,6 +40,8 @@ logger = logging.getLogger(__name__)
 # The buttons: "Continue" checks, then the check page sends or goes back to change.
 CHECK, SEND, CHANGE = "check", "send", "change"
 NOT_ANSWERED = "Not answered"
+# Which answer a "Change" was for, in the address the check page's form is sent to.
+CHANGED_ANSWER = "answer"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -96,7 +100,8 @@ def questionnaire_at_page(request: HttpRequest, consultation: Consultation) -> H
         refilled = QuestionnaireForm(
             consultation=consultation, ask_about_you=ask_again, initial=initial
         )
-        return _form_page(request, consultation, refilled, respondent)
+        part = part_of_questions(request.GET.get(CHANGED_ANSWER, ""), refilled)
+        return _form_page(request, consultation, refilled, respondent, return_after=part)
     if action != SEND:
         return _check_page(request, consultation, form, respondent)
     return _send(request, consultation, form, respondent)
@@ -151,6 +156,19 @@ def _send(
     return keep_out_of_caches(reply)
 
 
+def part_of_questions(answer: str, form: QuestionnaireForm) -> str:
+    """The part of the questions (`idea-N`, `comments` or `about-you`) that holds a field,
+    where its "Return to check your answers" button goes; "" for a name that is no field."""
+    kind, _, number = answer.rpartition("-")
+    if answer in form.fields and kind in ("usefulness", "likelihood", "activities"):
+        return f"idea-{number}"
+    if answer in ("nature", "comments"):
+        return "comments"
+    if answer in ("role", "organisation", "email"):
+        return "about-you"
+    return ""
+
+
 def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict[str, Any]:
     return {
         "consultation": consultation,
@@ -169,6 +187,8 @@ def _form_page(
     form: QuestionnaireForm,
     respondent: Respondent | None,
     http_status: int = 200,
+    *,
+    return_after: str = "",
 ) -> HttpResponse:
     settings = form.settings
     source = consultation.questionnaire_page
@@ -189,6 +209,7 @@ def _form_page(
         "respondent": shown_respondent,
         "respondent_contact": shown_respondent.contact() if shown_respondent else None,
         "idea_count": len(settings.ideas),
+        "return_after": return_after,
     }
     if form.is_bound and http_status == 403:
         context["summary"] = _summary(form)
@@ -216,11 +237,14 @@ def _check_page(
     context = {
         **_common_context(consultation, form),
         "summary": _summary(form),
+        # (question, answer, field): each answer's "Change" goes back to its field.
         "about_you": [
-            ("Role", about_you[0] or NOT_ANSWERED),
-            ("Organisation", about_you[1] or "Not given"),
-            ("Email address", about_you[2] or "Not given"),
+            ("Role", about_you[0] or NOT_ANSWERED, "role"),
+            ("Organisation", about_you[1] or "Not given", "organisation"),
+            ("Email address", about_you[2] or "Not given", "email"),
         ],
+        "change_about_you": CHANGE if form.ask_about_you else CHANGE_DETAILS,
+        "changeable": True,
         "carried": form.carried_fields(),
         "honeypot_value": str(request.POST.get(HONEYPOT_FIELD, ""))[:200],
         "not_saved": not_saved,
@@ -241,6 +265,7 @@ def _summary(form: QuestionnaireForm) -> dict[str, Any]:
         "ideas": [
             {
                 "number": answer.number,
+                "number_text": str(answer.number),  # for the field names of "Change"
                 "name": answer.idea.name,
                 "has_activities": bool(answer.idea.activities),
                 "usefulness": score(answer.usefulness),

@@ -92,7 +92,7 @@ class QuestionnaireForm(OverallCommentsForm):
     def idea_groups(self) -> list[dict[str, object]]:
         groups = []
         for number, idea in enumerate(self.settings.ideas, start=1):
-            group: dict[str, object] = {"number": number, "idea": idea}
+            group: dict[str, object] = {"number": number, "idea": idea, "key": f"idea-{number}"}
             for kind in ("usefulness", "likelihood", "activities"):
                 group[kind] = self[f"{kind}-{number}"]
             groups.append(group)

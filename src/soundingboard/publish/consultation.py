@@ -25,6 +25,14 @@ class Heading:
     level: int
     id: str
     text: str
+    # The section's plain text, from after the heading to the next h2 or h3: what the
+    # section's feedback form quotes, and where search looks for its words.
+    body: str = field(default="", compare=False, repr=False)
+
+    def opening(self, words: int = 25) -> str:
+        """The start of the section, to quote on its feedback form."""
+        found = self.body.split()
+        return " ".join(found[:words]) + ("…" if len(found) > words else "")
 
 
 @dataclass(eq=False)
@@ -119,6 +127,10 @@ class Consultation:
     @property
     def accessibility_url(self) -> str:
         return self.url("accessibility/")
+
+    @property
+    def questionnaire_url(self) -> str:
+        return self.url("questionnaire/")
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"

@@ -182,9 +182,11 @@ def render_markdown(
     title = _plain_text(h1) if h1 is not None else ""
     if not title and meta.get("title"):
         title = " ".join(" ".join(meta["title"]).split())
+    tags = final.find_all(["h2", "h3"], id=True)
+    bodies = _section_bodies(str(final), len(tags))
     headings = [
-        Heading(level=int(tag.name[1]), id=str(tag["id"]), text=_plain_text(tag))
-        for tag in final.find_all(["h2", "h3"], id=True)
+        Heading(level=int(tag.name[1]), id=str(tag["id"]), text=_plain_text(tag), body=body)
+        for tag, body in zip(tags, bodies, strict=True)
     ]
     return RenderedPage(
         html=str(final).strip(),
@@ -640,6 +642,22 @@ def _plain_text(root: Tag) -> str:
 
     walk(root)
     return " ".join("".join(pieces).split())
+
+
+_SECTION_MARK = "\x00"
+
+
+def _section_bodies(html: str, count: int) -> list[str]:
+    """The plain text under each of the page's `count` h2 and h3 headings (with an id), up to
+    the next of them: a mark before and after each heading splits the page's text."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(["h2", "h3"], id=True):
+        tag.insert_before(_SECTION_MARK)
+        tag.insert_after(_SECTION_MARK)
+    pieces = _plain_text(soup).split(_SECTION_MARK)
+    # [before the first heading, heading 1, its body, heading 2, its body, ...]
+    bodies = [piece.strip() for piece in pieces[2::2]]
+    return bodies if len(bodies) == count else [""] * count
 
 
 def _display_name(source_path: Path, docs_dir: Path) -> str:
