@@ -412,7 +412,7 @@ def test_while_open_every_page_says_until_when_and_links_to_its_form(
     assert link < html.index("<h1")
     assert 'id="feedback"' in html
     # Pages without a form of their own: the banner, without that link.
-    for address in ("/privacy/", "/search/?q=text", "/feedback/"):
+    for address in ("/-/privacy/", "/-/search/?q=text", "/-/feedback/"):
         other = client.get(address).content.decode()
         assert "Feedback closes on 31 March 2999." in banner(other), address
         assert "Give feedback on this page</a>" not in other, address
@@ -420,7 +420,7 @@ def test_while_open_every_page_says_until_when_and_links_to_its_form(
 
 def test_once_closed_every_page_says_so_and_offers_no_form(client, tmp_path, use_consultations):
     use_consultations(closed_site(tmp_path, "opens: 2020-01-01\ncloses: 2020-03-31"))
-    for address in ("/", "/privacy/", "/feedback/"):
+    for address in ("/", "/-/privacy/", "/-/feedback/"):
         html = client.get(address).content.decode()
         assert banner(html) == (
             "Closed This consultation closed on 31 March 2020. You can still read the pages. "
@@ -445,7 +445,7 @@ def test_the_content_comes_before_the_list_of_pages(client, site):
 def test_section_feedback_quotes_the_start_of_its_section(client, site):
     section = site.page("").heading("our-invitation")
     assert section is not None and section.body
-    html = html_lib.unescape(client.get("/feedback/?section=our-invitation").content.decode())
+    html = html_lib.unescape(client.get("/-/feedback/?section=our-invitation").content.decode())
     quote = re.search(
         r'<blockquote class="govuk-inset-text sb-section-quote">(.*?)</blockquote>', html, re.S
     )
@@ -454,4 +454,4 @@ def test_section_feedback_quotes_the_start_of_its_section(client, site):
     assert quoted == f"“{section.opening()}”"
     assert section.body.startswith(section.opening().removesuffix("…"))
     # The whole page's form quotes nothing.
-    assert "sb-section-quote" not in client.get("/feedback/").content.decode()
+    assert "sb-section-quote" not in client.get("/-/feedback/").content.decode()

@@ -483,7 +483,7 @@ def test_an_altered_questionnaire_confirmation_shows_the_questions(client, small
 
 
 def test_one_fieldset_per_question_none_inside_another(client, small_site):
-    soup = BeautifulSoup(client.get("/questionnaire/").content.decode(), "html.parser")
+    soup = BeautifulSoup(client.get("/-/questionnaire/").content.decode(), "html.parser")
     fieldsets = soup.find_all("fieldset")
     assert [f for f in fieldsets if f.find_parent("fieldset")] == []
     # Two scores and the activities for each of the three ideas, the kind of feedback, the role.
@@ -498,14 +498,14 @@ def test_one_fieldset_per_question_none_inside_another(client, small_site):
 
 def test_check_your_answers_has_a_change_for_every_answer_that_leads_to_it(client, small_site):
     page, _carried = check(client)
-    questions = client.get("/questionnaire/").content.decode()
+    questions = client.get("/-/questionnaire/").content.decode()
     rows = re.findall(r'<div class="govuk-summary-list__row">(.*?)</div>', page, re.S)
     assert len(rows) == 3 * 3 + 2 + 3  # the ideas' answers, your comments, about you
     for row in rows:
         button = re.search(r'<button type="submit" form="sb-check" formaction="([^"]+)"', row)
         assert button, row
         address, anchor = button.group(1).split("#")
-        assert address.startswith("/questionnaire/?answer=")
+        assert address.startswith("/-/questionnaire/?answer=")
         assert f'id="{anchor}"' in questions, anchor
     assert 'id="sb-check"' in page
 
@@ -519,7 +519,9 @@ def test_change_comes_back_filled_in_with_a_way_back_after_that_answer(
 ):
     _page, carried = check(client)
     kept = [(n, v) for n, v in carried if n != "action"]
-    reply = client.post(f"/questionnaire/?answer={answer}", _encode([*kept, ("action", "change")]))
+    reply = client.post(
+        f"/-/questionnaire/?answer={answer}", _encode([*kept, ("action", "change")])
+    )
     page = reply.content.decode()
     assert reply.status_code == 200
     assert checked(page, "likelihood-2") == ["1"]  # everything still filled in
@@ -533,7 +535,9 @@ def test_an_unknown_answer_to_change_is_ignored(client, small_site):
     _page, carried = check(client)
     kept = [(n, v) for n, v in carried if n != "action"]
     attack = "<script>alert(1)</script>"
-    reply = client.post(f"/questionnaire/?answer={attack}", _encode([*kept, ("action", "change")]))
+    reply = client.post(
+        f"/-/questionnaire/?answer={attack}", _encode([*kept, ("action", "change")])
+    )
     page = reply.content.decode()
     assert reply.status_code == 200
     assert "Return to check your answers" not in page and attack not in page

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from django.urls import reverse
 from tests.command_line import soundingboard
 from tests.publish.adopt_sites import (
@@ -23,7 +24,7 @@ from tests.publish.adopt_sites import (
 from soundingboard.collect.models import ActivityTick, IdeaScore, Response
 
 # The seed project is adopted with its questionnaire page under either name: feedback.md
-# keeps its own address /feedback/, since soundingboard's pages are under /-/.
+# keeps its own address /-/feedback/, since soundingboard's pages are under /-/.
 PAGE_NAMES = ["main-feedback.md", "feedback.md"]
 
 
@@ -203,7 +204,8 @@ def test_the_made_up_site_serves_its_survey_in_the_platforms_place(
     assert LIBRARY_SURVEY_WORDS in page
     assert "sb-questionnaire" in page
     assert "forms.example.invalid" not in page and 'name="useful[hours]"' not in page
-    assert "1 (Not useful)" in page and "5 (Essential)" in page
+    words = " ".join(BeautifulSoup(page, "html.parser").select_one(".sb-scale").stripped_strings)
+    assert words.startswith("1 ( Not useful )") and words.endswith("5 ( Essential )")
     home = page_text(client.get("/"))
     assert 'name="who"' not in home  # the pasted page form is gone; the platform's is there
     assert "Library staff" in home

@@ -27,7 +27,7 @@ def site(tmp_path, use_consultations):
 
 
 def results(client, query: str) -> str:
-    reply = client.get("/search/", {"q": query})
+    reply = client.get("/-/search/", {"q": query})
     assert reply.status_code == 200
     return reply.content.decode()
 

@@ -128,10 +128,6 @@ class Consultation:
     def accessibility_url(self) -> str:
         return self.url("accessibility/")
 
-    @property
-    def questionnaire_url(self) -> str:
-        return self.url("questionnaire/")
-
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"
 
