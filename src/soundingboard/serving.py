@@ -34,6 +34,7 @@ from gunicorn.app.base import BaseApplication
 
 from . import nginx
 from .core.data_dir import keep_files_private
+from .core.shared_cache import private_cookies
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -195,6 +196,7 @@ def serve(*, host: str, port: int, workers: int | None, proxy: bool) -> int:
         port=port,
         socket=socket_path,
         max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        private_cookies=private_cookies(),
     )
     options = gunicorn_options(f"unix:{socket_path}", workers) | {"umask": 0o077}
     try:
