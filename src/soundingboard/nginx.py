@@ -118,9 +118,12 @@ $retries            # As long as gunicorn gives a request (a large export).
             # A visitor with a session or remembered details always gets their own page.
             proxy_cache_bypass $private_cookies;
             proxy_no_cache $private_cookies;
-            # One request builds a missing page; the others wait for it.
+            # One request builds a missing page, the others wait for it; a page past its
+            # time is built again by one request while the rest get the copy they had.
             proxy_cache_lock on;
             proxy_cache_lock_timeout 5s;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
             add_header X-Cache-Status $$upstream_cache_status always;
         }
     }

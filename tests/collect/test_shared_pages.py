@@ -187,3 +187,20 @@ def test_a_post_from_the_site_itself_is_accepted_without_a_csrf_token(site):
     )
     assert reply.status_code == 303
     assert Response.objects.get().summary == "From this site"
+
+
+def test_pages_are_compressed_but_never_a_page_of_the_visitors_own(site):
+    """BREACH: a visitor with remembered details or a session gets nothing compressed,
+    the confirmation after their send included."""
+    anonymous = Client().get("/models/", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert anonymous["Content-Encoding"] == "br" and "Accept-Encoding" in anonymous["Vary"]
+    visitor = Client()
+    sent = _send(visitor, "/models/", "Compressed or not", HTTP_ACCEPT_ENCODING="gzip, br")
+    confirmation = visitor.get(sent["Location"], HTTP_ACCEPT_ENCODING="gzip, br")
+    own = visitor.get("/mechanisms/", HTTP_ACCEPT_ENCODING="gzip, br")
+    for reply in (sent, confirmation, own):
+        assert "Content-Encoding" not in reply
+    assert b"Compressed or not" not in confirmation.content  # only the reference
+    signed_in = Client()
+    signed_in.cookies["sessionid"] = "anything"
+    assert "Content-Encoding" not in signed_in.get("/models/", HTTP_ACCEPT_ENCODING="br")

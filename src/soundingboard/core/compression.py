@@ -7,12 +7,14 @@ page (core.shared_cache) is compressed once, kept compressed by `serve`'s nginx,
 operator's set-up gets the same.
 
 BREACH-style attacks read a secret out of a compressed page by making the victim's browser
-ask for it many times with guesses reflected in it, and watching its length. Only pages for
-a visitor with a private cookie (an analyst's session, a respondent's remembered details)
-hold anything of the visitor's, and only answers marked never to be stored (the
-confirmation with its reference, a form sent back with its answers) are the visitor's own:
-those are sent uncompressed. Django's CSRF token, on pages compressed here, is masked afresh
-for every answer, as Django intends.
+ask for it many times, with guesses reflected into the same page, and watching its length.
+Only a visitor with a private cookie (an analyst's session, a respondent's remembered
+details) is shown anything of theirs that another site could make their browser ask for
+again and again: answers to such requests are sent uncompressed. That covers every
+confirmation after a send too, as the send sets the remembered-details cookie. A visitor
+without one sees their own answers only in the answer to their own POST, which no other
+site can make (CSRF tokens, core.same_origin). Django's CSRF token, on pages compressed
+here, is masked afresh for every answer, as Django intends.
 """
 
 from __future__ import annotations
@@ -63,9 +65,6 @@ def may_compress(request: HttpRequest, response: HttpResponseBase) -> bool:
     if response.streaming or response.has_header("Content-Encoding"):
         return False
     if response.get("Content-Type", "").split(";")[0].strip() not in COMPRESSIBLE_TYPES:
-        return False
-    cache_control = response.get("Cache-Control", "")
-    if "no-store" in cache_control or "private" in cache_control:
         return False
     return not any(name in request.COOKIES for name in private_cookies())
 
