@@ -204,3 +204,12 @@ def test_pages_are_compressed_but_never_a_page_of_the_visitors_own(site):
     signed_in = Client()
     signed_in.cookies["sessionid"] = "anything"
     assert "Content-Encoding" not in signed_in.get("/models/", HTTP_ACCEPT_ENCODING="br")
+
+
+def test_nginx_and_django_agree_on_the_private_cookies():
+    """scripts/scale_out.py's nginx, which has no Django settings, uses nginx.py's list."""
+    from soundingboard import nginx
+    from soundingboard.core.shared_cache import private_cookies
+
+    assert set(nginx.PRIVATE_COOKIES) == set(private_cookies())
+    assert COOKIE_NAME in private_cookies()
