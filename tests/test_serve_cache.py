@@ -19,6 +19,7 @@ import pytest
 
 from soundingboard.collect.models import Response
 from soundingboard.collect.respondent import COOKIE_NAME
+from tests.collect.test_intake_path import SECURITY_HEADERS
 from tests.conftest import EXAMPLE
 from tests.live_server import LiveServer, hidden_fields, running_server
 
@@ -26,13 +27,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PAGE = "/how-to-respond/"
 ROLE = "Library member"  # one of the example's roles
-SECURITY_HEADERS = (
-    "Content-Security-Policy",
-    "X-Content-Type-Options",
-    "Referrer-Policy",
-    "X-Frame-Options",
-    "Cross-Origin-Opener-Policy",
-)
 
 
 def fetch(

@@ -19,18 +19,12 @@ from soundingboard.core.shared_cache import MARK, SHARED_SECONDS
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.conftest import write_consultation
 
+from .test_intake_path import SECURITY_HEADERS
 from .test_page_feedback import form_fields
 
 pytestmark = pytest.mark.django_db
 
 ROLE = DEFAULT_ROLES[0]
-SECURITY_HEADERS = (
-    "Content-Security-Policy",
-    "X-Content-Type-Options",
-    "Referrer-Policy",
-    "X-Frame-Options",
-    "Cross-Origin-Opener-Policy",
-)
 
 
 @pytest.fixture
