@@ -74,8 +74,9 @@ def proxy_problem(*, proxy: bool) -> str | None:
 
 def prepare_database_and_static() -> str | None:
     """Migrate the database and collect static files; a message if that cannot be done."""
-    built_css = settings.PACKAGE_DIR / "static" / "soundingboard" / "app.css"
-    if not built_css.exists():
+    static = settings.PACKAGE_DIR / "static" / "soundingboard"
+    # The public pages' stylesheet and the analyst workspace's (scripts/build-assets.sh).
+    if not all((static / name).exists() for name in ("app.css", "workspace.css")):
         return (
             "the front-end files have not been built; run `make assets` (needs npm) "
             "in the soundingboard source folder"
