@@ -16,9 +16,11 @@ import urllib.request
 
 import brotli
 import pytest
+from django.urls import reverse
 
 from soundingboard.collect.models import Response
 from soundingboard.collect.respondent import COOKIE_NAME
+from soundingboard.publish.loader import load_consultation
 from tests.collect.test_intake_path import SECURITY_HEADERS
 from tests.conftest import EXAMPLE
 from tests.live_server import LiveServer, hidden_fields, running_server
@@ -26,6 +28,10 @@ from tests.live_server import LiveServer, hidden_fields, running_server
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PAGE = "/how-to-respond/"
+# The consultation's own addresses for the page's form and for search, as it builds them.
+_EXAMPLE = load_consultation(EXAMPLE)
+FORM = _EXAMPLE.page("how-to-respond").feedback_url
+SEARCH = _EXAMPLE.search_url
 ROLE = "Library member"  # one of the example's roles
 
 
@@ -79,7 +85,7 @@ def test_a_remembered_visitor_gets_their_own_page_and_no_one_gets_theirs(server)
     )
     _, _, page = respondent.get(PAGE)
     status, _, reply = respondent.post(
-        "/feedback" + PAGE,
+        FORM,
         {
             **hidden_fields(page),
             "about_you": "1",
@@ -106,7 +112,7 @@ def test_a_private_cookie_always_gets_a_page_built_for_it(server, cookie):
 
 
 def test_what_is_not_marked_is_never_kept(server):
-    for path in ("/healthz", "/search/?q=library", "/feedback" + PAGE):
+    for path in (reverse("healthz"), SEARCH + "?q=library", FORM):
         fetch(server, path)
         _, headers, _, _ = fetch(server, path)
         assert headers.get("X-Cache-Status") != "HIT", path
@@ -154,7 +160,7 @@ def test_a_post_from_another_site_is_refused_through_the_server(server):
         "role": ROLE,
     }
     request = urllib.request.Request(
-        server.url + "/feedback" + PAGE,
+        server.url + FORM,
         data=urllib.parse.urlencode(fields).encode(),
         headers={"Origin": "https://evil.example"},
         method="POST",

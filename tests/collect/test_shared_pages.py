@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from soundingboard.collect.models import Response
@@ -27,6 +28,10 @@ pytestmark = pytest.mark.django_db
 ROLE = DEFAULT_ROLES[0]
 
 
+def _form_address() -> str:
+    return reverse("feedback", kwargs={"page_path": "models"})
+
+
 @pytest.fixture
 def site(seed_site, use_consultations):
     return use_consultations(seed_site).single
@@ -39,7 +44,8 @@ def _without_token(html: bytes) -> bytes:
 def _send(client: Client, page: str, summary: str, **headers: str):
     fields = form_fields(client.get(page).content.decode())
     answers = {**fields, "about_you": "1", "summary": summary, "role": ROLE}
-    return client.post(f"/feedback{page}", answers, **headers)
+    form = reverse("feedback", kwargs={"page_path": page.strip("/")})
+    return client.post(form, answers, **headers)
 
 
 def test_two_visitors_get_the_same_bytes_marked_for_sharing(site):
@@ -94,8 +100,8 @@ def test_a_session_or_any_private_cookie_is_never_shared(site, settings):
 def test_only_plain_addresses_and_pages_are_shared(site):
     assert MARK not in Client().get("/models/?details-forgotten=1")
     assert MARK not in Client().get("/no-such-page/")
-    assert MARK not in Client().get("/feedback/models/")
-    assert MARK not in Client().get("/search/?q=models")
+    assert MARK not in Client().get(_form_address())
+    assert MARK not in Client().get(reverse("search") + "?q=models")
 
 
 def test_the_confirmation_after_a_send_is_never_shared(site):
@@ -142,12 +148,12 @@ def test_two_visitors_sending_the_same_shared_form_are_both_stored(site):
     fields = form_fields(Client().get("/models/").content.decode())
     for summary, address in (("From one", "10.0.0.1"), ("From another", "10.0.0.2")):
         answers = {**fields, "about_you": "1", "summary": summary, "role": ROLE}
-        reply = Client(REMOTE_ADDR=address).post("/feedback/models/", answers)
+        reply = Client(REMOTE_ADDR=address).post(_form_address(), answers)
         assert reply.status_code == 303
     same = {**fields, "about_you": "1", "summary": "Same words", "role": ROLE}
-    Client(REMOTE_ADDR="10.0.0.3").post("/feedback/models/", same)
-    Client(REMOTE_ADDR="10.0.0.4").post("/feedback/models/", same)  # someone else
-    Client(REMOTE_ADDR="10.0.0.3").post("/feedback/models/", same)  # a resend
+    Client(REMOTE_ADDR="10.0.0.3").post(_form_address(), same)
+    Client(REMOTE_ADDR="10.0.0.4").post(_form_address(), same)  # someone else
+    Client(REMOTE_ADDR="10.0.0.3").post(_form_address(), same)  # a resend
     summaries = sorted(Response.objects.values_list("summary", flat=True))
     assert summaries == ["From another", "From one", "Same words", "Same words"]
 
@@ -164,7 +170,7 @@ def test_a_forged_post_from_another_site_is_refused_and_nothing_stored(site):
         {"HTTP_SEC_FETCH_SITE": "same-site"},  # another site under the same domain
         {"HTTP_REFERER": "https://evil.example/form.html"},
     ):
-        reply = Client(enforce_csrf_checks=True).post("/feedback/models/", forged, **headers)
+        reply = Client(enforce_csrf_checks=True).post(_form_address(), forged, **headers)
         assert reply.status_code == 403, headers
         assert b"Your form could not be sent" in reply.content
     assert not Response.objects.exists()
@@ -174,7 +180,7 @@ def test_a_post_from_the_site_itself_is_accepted_without_a_csrf_token(site):
     fields = form_fields(Client().get("/models/").content.decode())
     answers = {**fields, "about_you": "1", "summary": "From this site", "role": ROLE}
     reply = Client(enforce_csrf_checks=True).post(
-        "/feedback/models/",
+        _form_address(),
         answers,
         HTTP_ORIGIN="http://testserver",
         HTTP_SEC_FETCH_SITE="same-origin",
