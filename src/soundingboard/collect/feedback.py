@@ -122,15 +122,12 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     }
     contact_id = None if returning is None else returning.contact_id
     # The form's token may be shared by everyone who saw the same cached page: the same
-    # answers from the same client are a repeat, anything else a new submission.
+    # answers from the same client are a repeat, anything else a new submission. (Not the
+    # remembered contact: a remembered visitor never gets a shared page, so their token is
+    # theirs alone, and a resend must match even if looking their contact up failed.)
     key = form_submission_key(
         token.key,
-        {
-            **fields,
-            "email": contact.email,
-            "organisation": contact.organisation,
-            "contact": contact_id,
-        },
+        {**fields, "email": contact.email, "organisation": contact.organisation},
         client_id(request),
     )
     try:
