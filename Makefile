@@ -107,4 +107,5 @@ bench-themes: install
 	$(BIN)/python bench/themes_quality.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) node_modules soundingboard-data src/soundingboard/static/soundingboard/govuk $(CSS)
+	rm -rf $(VENV) $(LOCK_VENV) node_modules soundingboard-data src/soundingboard/static/soundingboard/govuk $(CSS) \
+		src/soundingboard/static/soundingboard/workspace.css

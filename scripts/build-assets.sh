@@ -5,6 +5,7 @@
 #
 # * installs node_modules with `npm ci` when missing or older than package-lock.json
 # * compiles src/soundingboard/assets/app.scss -> src/soundingboard/static/soundingboard/app.css
+#   (the public pages) and workspace.scss -> workspace.css (the analyst workspace)
 # * copies govuk-frontend's built JS into src/soundingboard/static/soundingboard/govuk/
 #
 # Deliberately NOT copied: GOV.UK fonts (GDS Transport), the crown/crest, favicons,
@@ -35,33 +36,39 @@ gf_dist="node_modules/govuk-frontend/dist/govuk"
 gf_version="$(node -p 'require("./node_modules/govuk-frontend/package.json").version')"
 sass_version="$(node -p 'require("./node_modules/sass/package.json").version')"
 
-src_scss="src/soundingboard/assets/app.scss"
+assets_dir="src/soundingboard/assets"
 static_dir="src/soundingboard/static/soundingboard"
-out_css="$static_dir/app.css"
 govuk_out="$static_dir/govuk"
-
-[ -f "$src_scss" ] || die "$src_scss not found"
 mkdir -p "$static_dir"
 
-# Compile to a temp file first so a failed build never leaves a half-written app.css.
-tmp_css="$(mktemp "$static_dir/.app.css.XXXXXX")"
-trap 'rm -f "$tmp_css"' EXIT
-node_modules/.bin/sass \
-  --pkg-importer=node \
-  --load-path=node_modules \
-  --style=compressed \
-  --no-source-map \
-  --quiet-deps \
-  "$src_scss" "$tmp_css" \
-  || die "sass compilation of $src_scss failed"
+# app.css: the public pages; workspace.css: the analyst workspace (app.css and its own).
+build_css() {
+  local name="$1" src_scss="$assets_dir/$1.scss" out_css="$static_dir/$1.css"
+  [ -f "$src_scss" ] || die "$src_scss not found"
+  # Compile to a temp file first so a failed build never leaves a half-written stylesheet.
+  tmp_css="$(mktemp "$static_dir/.$name.css.XXXXXX")"
+  trap 'rm -f "$tmp_css"' EXIT
+  node_modules/.bin/sass \
+    --pkg-importer=node \
+    --load-path=node_modules \
+    --load-path="$assets_dir" \
+    --style=compressed \
+    --no-source-map \
+    --quiet-deps \
+    "$src_scss" "$tmp_css" \
+    || die "sass compilation of $src_scss failed"
 
-# Belt and braces: refuse to ship GOV.UK branding or the GDS Transport font.
-if grep -Eiq 'gds transport|@font-face|crown|crest|govuk-logo|\.woff' "$tmp_css"; then
-  die "compiled CSS references GOV.UK fonts or branding; refusing to write $out_css"
-fi
-chmod 644 "$tmp_css"
-mv -f "$tmp_css" "$out_css"
-trap - EXIT
+  # Belt and braces: refuse to ship GOV.UK branding or the GDS Transport font.
+  if grep -Eiq 'gds transport|@font-face|crown|crest|govuk-logo|\.woff' "$tmp_css"; then
+    die "compiled CSS references GOV.UK fonts or branding; refusing to write $out_css"
+  fi
+  chmod 644 "$tmp_css"
+  mv -f "$tmp_css" "$out_css"
+  trap - EXIT
+}
+build_css app
+build_css workspace
+out_css="$static_dir/app.css"
 
 # Copy govuk-frontend's JavaScript (an ES module) and its source map (the .js
 # references the map; Django's ManifestStaticFilesStorage fails if it is absent).
@@ -74,5 +81,5 @@ printf 'govuk-frontend %s (MIT). Built JS only; no GOV.UK fonts, images or brand
 
 css_bytes="$(wc -c < "$out_css" | tr -d ' ')"
 css_gz="$(gzip -9c "$out_css" | wc -c | tr -d ' ')"
-printf 'build-assets: %s (%s B, %s B gzip) + %s/govuk-frontend.min.js [govuk-frontend %s, sass %s]\n' \
+printf 'build-assets: %s (%s B, %s B gzip), workspace.css + %s/govuk-frontend.min.js [govuk-frontend %s, sass %s]\n' \
   "$out_css" "$css_bytes" "$css_gz" "$govuk_out" "$gf_version" "$sass_version"

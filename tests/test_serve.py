@@ -161,6 +161,8 @@ def test_the_production_guides_nginx_configuration_is_valid(tmp_path):
         site = re.sub(r"ssl_certificate_key (\S+);", f"ssl_certificate_key {key};", site)
     else:
         site = re.sub(r"\n\s*ssl_[^\n]*", "", site).replace(" ssl http2;", ";")
+    assert "proxy_cache_bypass $cookie_sessionid $cookie_sb_respondent;" in site
+    site = site.replace("/var/cache/nginx/soundingboard", str(tmp_path / "cache"))
     temp = " ".join(
         f"{kind}_temp_path {tmp_path / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import resource
 import shutil
 from collections.abc import Collection, Sequence
@@ -70,6 +71,19 @@ http {
     limit_conn per_client $per_client;
     limit_conn_status 429;
 
+    # Pages that Django marks as the same for every visitor (X-Accel-Expires, see
+    # soundingboard/core/shared_cache.py) are kept here for as long as it says, and nothing
+    # else: Cache-Control and Expires are for browsers. Emptied on every start.
+    proxy_cache_path $run_dir/cache levels=1:2 keys_zone=soundingboard_pages:10m
+                     max_size=256m inactive=10m use_temp_path=off;
+    # Django compresses what it may (soundingboard/core/compression.py): it is asked for
+    # one coding, and a shared page is kept once for each.
+    map $$http_accept_encoding $$soundingboard_coding {
+        default "";
+        "~*(^|[ ,])br([ ;,]|$$)" br;
+        "~*(^|[ ,])gzip([ ;,]|$$)" gzip;
+    }
+
     upstream soundingboard {
 $servers    }
 
@@ -96,6 +110,21 @@ $retries            # As long as gunicorn gives a request (a large export).
             proxy_set_header X-Forwarded-Host "";
             proxy_set_header X-Forwarded-Port "";
             proxy_set_header Forwarded "";
+            proxy_set_header Accept-Encoding $$soundingboard_coding;
+
+            proxy_cache soundingboard_pages;
+            proxy_cache_key "$$scheme://$$http_host$$request_uri $$soundingboard_coding";
+            proxy_ignore_headers Cache-Control Expires Vary;
+            # A visitor with a session or remembered details always gets their own page.
+            proxy_cache_bypass $private_cookies;
+            proxy_no_cache $private_cookies;
+            # One request builds a missing page, the others wait for it; a page past its
+            # time is built again by one request while the rest get the copy they had.
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 5s;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
+            add_header X-Cache-Status $$upstream_cache_status always;
         }
     }
 }
@@ -142,6 +171,11 @@ RETRIES = """\
             proxy_next_upstream_tries 2;
             proxy_next_upstream_timeout 10s;
 """
+# Cookies whose visitors never get a page from the cache: the analysts' session and the
+# respondents' remembered details (soundingboard.core.shared_cache.private_cookies(), which
+# `serve` passes; scripts/scale_out.py, which has no Django settings, gets these).
+PRIVATE_COOKIES = ("sessionid", "sb_respondent")
+
 # A server that fails is left out for this long before it is tried again.
 FAIL_TIMEOUT_SECONDS = 5
 
@@ -155,6 +189,7 @@ def write_config(
     socket: Path | None = None,
     upstreams: Sequence[str] = (),
     down: Collection[str] = (),
+    private_cookies: Sequence[str] = PRIVATE_COOKIES,
 ) -> Path:
     """Write nginx.conf into `run_dir` (private: it also holds buffered requests and answers),
     passing requests on to gunicorn's `socket`, or balancing them between `upstreams`
@@ -169,6 +204,12 @@ def write_config(
         )
     if not servers:
         raise ValueError("nginx needs a socket or at least one upstream address")
+    if not all(re.fullmatch(r"[A-Za-z0-9_]+", name) for name in private_cookies):
+        raise ValueError(
+            f"cookie names nginx can read are letters, digits and _: {private_cookies}"
+        )
+    # Nothing kept from an earlier run: the consultations may have changed since.
+    shutil.rmtree(run_dir / "cache", ignore_errors=True)
     open_files = open_files_limit()
     user = ""
     if os.geteuid() == 0:
@@ -185,6 +226,7 @@ def write_config(
         open_files=open_files,
         connections=max(512, min(16384, open_files // 2 - 64)),
         per_client=CONNECTIONS_PER_CLIENT,
+        private_cookies=" ".join(f"$cookie_{name}" for name in private_cookies),
         user=user,
     )
     config = run_dir / "nginx.conf"

@@ -32,6 +32,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from . import nginx
+from .core.shared_cache import private_cookies
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -192,6 +193,7 @@ def serve(
         port=port,
         socket=socket_path,
         max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        private_cookies=private_cookies(),
     )
     options = gunicorn_options(f"unix:{socket_path}", workers) | {"umask": 0o077}
     try:

@@ -72,7 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the last word on whether an answer may be shared by a cache in front.
+    "soundingboard.core.shared_cache.SharedCacheGuard",
     "django.middleware.security.SecurityMiddleware",
+    # Brotli or gzip for what Django builds, except pages that are a visitor's own.
+    "soundingboard.core.compression.CompressPublic",
     # Before the middleware that answers on its own (CORS preflights, static files), so that
     # those answers get the policy too.
     "csp.middleware.CSPMiddleware",
@@ -200,6 +204,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
+# Cookies besides the session's whose presence means a page may be the visitor's own: no
+# shared page for them, nothing compressed (core.shared_cache, core.compression). The
+# respondents' remembered details (collect.respondent.COOKIE_NAME).
+SOUNDINGBOARD_PRIVATE_COOKIES = ["sb_respondent"]
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = HTTPS

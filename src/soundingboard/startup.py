@@ -32,8 +32,9 @@ READY_TIMEOUT_SECONDS = 60.0
 def prepare_database_and_static() -> str | None:
     """Migrate the database and collect static files where needed; a message if that cannot
     be done."""
-    built_css = settings.PACKAGE_DIR / "static" / "soundingboard" / "app.css"
-    if not built_css.exists():
+    static = settings.PACKAGE_DIR / "static" / "soundingboard"
+    # The public pages' stylesheet and the analyst workspace's (scripts/build-assets.sh).
+    if not all((static / name).exists() for name in ("app.css", "workspace.css")):
         return (
             "the front-end files have not been built; run `make assets` (needs npm) "
             "in the soundingboard source folder"

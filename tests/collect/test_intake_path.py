@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.urls import reverse
 
 from soundingboard import wsgi
 from soundingboard.collect.models import Response
@@ -134,5 +135,7 @@ def test_a_cors_preflight_is_answered_on_the_intake_path(site):
 
 def test_other_addresses_keep_the_full_middleware(site):
     status, headers, _ = call(wsgi.application, "/", method="GET")
-    assert status == 200
-    assert "csrftoken=" in headers.get("Set-Cookie", "")  # the page's form: CSRF middleware ran
+    assert status == 200 and "X-Accel-Expires" in headers  # shared: the guard ran
+    # A page is shared now, with no CSRF cookie; the sign-in form shows the middleware runs.
+    status, _, body = call(wsgi.application, reverse("analyse:sign-in"), body=b"")
+    assert status == 403 and b"Your form could not be sent" in body

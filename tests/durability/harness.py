@@ -204,8 +204,9 @@ class Client:
     def prepare(self) -> None:
         reply = request(self.port, "GET", f"/-/feedback/{PAGE}")
         assert reply.status == 200, reply.body[:500]
+        # The feedback form has no CSRF token (its pages are shared; the server checks Origin).
         self.csrf_cookie = reply.cookie("csrftoken") or ""
-        self.csrf_token = hidden_fields(reply.body)["csrfmiddlewaretoken"]
+        self.csrf_token = hidden_fields(reply.body).get("csrfmiddlewaretoken", "")
 
 
 @dataclass
@@ -235,7 +236,11 @@ def submit_form(client: Client, marker: str, token: str, email: str = "") -> Out
             "POST",
             f"/-/feedback/{PAGE}",
             urllib.parse.urlencode(fields).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": cookies,
+                "Origin": f"http://127.0.0.1:{client.port}",
+            },
         )
     except (OSError, http.client.HTTPException) as error:
         return Outcome(None, None, type(error).__name__)

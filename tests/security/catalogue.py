@@ -240,7 +240,9 @@ def error_responses(site: Site, signed_in: Callable[..., Client], extra: dict) -
         "405", "POST", f"/{site.slug}/-/search/", client.post(f"/{site.slug}/-/search/", **extra)
     )
     strict = Client(enforce_csrf_checks=True)
-    yield Fetched("403 CSRF", "POST", page, strict.post(page, valid, **extra))
+    # The feedback form has no CSRF token (it is on shared pages): sent from another site.
+    forged = strict.post(page, valid, HTTP_ORIGIN="https://evil.example", **extra)
+    yield Fetched("403 CSRF", "POST", page, forged)
     too_big = {**valid, "details": "x" * (3 * 1024 * 1024)}
     yield Fetched("413 form", "POST", page, client.post(page, too_big, **extra))
     many = "&".join(f"f{i}=1" for i in range(1100))

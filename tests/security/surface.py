@@ -12,6 +12,8 @@ asks for; `html_problems` does the same for the markup of an HTML page.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -137,16 +139,23 @@ def nonce_of(response: HttpResponse) -> str | None:
 
 
 def html_problems(response: HttpResponse) -> list[str]:
-    """Inline script or style that the policy's nonce does not cover, and markup that only
+    """Inline script or style that neither the policy's nonce nor a hash in it covers, a
+    script from elsewhere than the site itself, and markup that only
     `'unsafe-inline'` would allow (event-handler attributes, style attributes, javascript:)."""
     if "text/html" not in response.get("Content-Type", "") or not response.content:
         return []
     nonce = nonce_of(response)
     soup = BeautifulSoup(response.content, "html.parser")
     found = []
+    policy = response.get("Content-Security-Policy", "")
     for element in soup.find_all(["script", "style"]):
+        own_file = element.name == "script" and str(element.get("src", "")).startswith("/")
+        if own_file and not element.string and not str(element.get("src")).startswith("//"):
+            continue  # a script file of the site's own: script-src 'self'
         if element.get("nonce") is None:
-            found.append(f"<{element.name}> without a nonce: {str(element)[:80]}")
+            digest = hashlib.sha256((element.string or "").encode()).digest()
+            if f"'sha256-{base64.b64encode(digest).decode()}'" not in policy:
+                found.append(f"<{element.name}> with neither a nonce nor its hash in the policy")
         elif element.get("nonce") != nonce:
             found.append(f"<{element.name}> with a nonce the policy does not name")
     for element in soup.find_all(True):

@@ -1,11 +1,15 @@
-"""Every form the site renders: a POST form carries a CSRF token and is refused without it;
+"""Every form the site renders: a POST form carries a CSRF token and is refused without it
+(the feedback form, on shared pages, is refused when another site sends it instead);
 a GET form asks nothing personal, so that nothing personal ends up in an address."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
+from django.urls import resolve
 
 from .catalogue import as_multi, every_route, forms_in, journeys
 from .site import EMAIL, ORGANISATION
@@ -29,6 +33,15 @@ def test_every_post_form_has_a_csrf_token_and_is_refused_without_it(site, signed
             continue
         seen.add(key)
         tokens = [v for n, v in form.fields if n == CSRF_FIELD]
+        if _checks_origin_instead(form.action):
+            # On pages cached and shared, so without a per-visitor token: refused when
+            # another site sends it (core.same_origin), as it would be without a token.
+            assert not tokens, f"a CSRF token in the shared form on {form.page}"
+            data = list(form.fields)
+            reply = Client().post(form.action, as_multi(data), HTTP_ORIGIN="https://evil.example")
+            if reply.status_code != 403 or b"Your form could not be sent" not in reply.content:
+                refused.append(f"{form.action} from another site: {reply.status_code}")
+            continue
         assert tokens and all(tokens), (
             f"no CSRF token in the form on {form.page}: {form.html[:200]}"
         )
@@ -41,7 +54,13 @@ def test_every_post_form_has_a_csrf_token_and_is_refused_without_it(site, signed
         reply = strict.post(form.action, as_multi(data))
         if reply.status_code != 403 or b"Your form could not be sent" not in reply.content:
             refused.append(f"{form.action} from {form.page}: {reply.status_code}")
-    assert not refused, "sent without a CSRF token and accepted:\n" + "\n".join(refused)
+    assert not refused, (
+        "sent without a CSRF token, or from another site, and accepted:\n" + "\n".join(refused)
+    )
+
+
+def _checks_origin_instead(action: str) -> bool:
+    return getattr(resolve(urlsplit(action).path).func, "same_origin_only", False)
 
 
 def test_nothing_personal_goes_in_an_address(site, signed_in):

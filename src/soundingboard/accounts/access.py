@@ -287,7 +287,10 @@ class AnalystSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if session is not None and SESSION_KEY in session:
+        # Without a session cookie there is nothing to check, and looking would mark the
+        # answer as varying with cookies, so that no cache could share it.
+        has_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if session is not None and has_cookie and SESSION_KEY in session:
             self._check(request, time.time())
         response = self.get_response(request)
         if request.path_info.startswith(resolve_url("analyse:home")):

@@ -17,6 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from ..core.client_address import client_id
+from ..core.same_origin import same_origin_post
 from ..publish.consultation import Consultation, Heading, Page
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
@@ -27,6 +29,7 @@ from .receipts import Receipt, read_receipt, to_confirmation
 from .respondent import keep_out_of_caches, remember, remembered, respondent_context
 from .spam import HONEYPOT_FIELD, honeypot_reason, new_form_token, read_form_token
 from .storage import ContactDetails, store_response
+from .submission_keys import form_submission_key
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ def feedback_context(
     }
 
 
+@same_origin_post  # no CSRF token: the form is on pages cached and shared (core.same_origin)
 @require_http_methods(["GET", "HEAD", "POST"])
 def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
     """GET: the form on a page of its own (for one section, or without the page's text).
@@ -105,24 +109,37 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     if blocked := rate_limited(request):
         context["not_saved"] = blocked
         return _form_page(request, consultation, page, context, http_status=blocked.status)
+    fields: dict[str, object] = {
+        "consultation": consultation.slug,
+        "page_path": page.path,
+        "page_title": page.title[:300],
+        "section_id": section.id if section else "",
+        "section_title": section.text[:300] if section else "",
+        "nature": answers["nature"],
+        "summary": answers["summary"],
+        "details": answers["details"],
+        "role": role,
+    }
+    contact_id = None if returning is None else returning.contact_id
+    # The form's token may be shared by everyone who saw the same cached page: the same
+    # answers from the same client are a repeat, anything else a new submission. (Not the
+    # remembered contact: a remembered visitor never gets a shared page, so their token is
+    # theirs alone, and a resend must match even if looking their contact up failed.)
+    key = form_submission_key(
+        token.key,
+        {**fields, "email": contact.email, "organisation": contact.organisation},
+        client_id(request),
+    )
     try:
         response, _created = store_response(
             {
-                "consultation": consultation.slug,
-                "page_path": page.path,
-                "page_title": page.title[:300],
-                "section_id": section.id if section else "",
-                "section_title": section.text[:300] if section else "",
-                "nature": answers["nature"],
-                "summary": answers["summary"],
-                "details": answers["details"],
-                "role": role,
+                **fields,
                 "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
                 "spam_reason": spam_reason,
             },
-            token=token.key,
+            token=key,
             contact=contact if ask_about_you and contact else None,
-            contact_id=None if returning is None else returning.contact_id,
+            contact_id=contact_id,
         )
     except DatabaseError:
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)

@@ -6,11 +6,17 @@ view sits here, after both in the data's direction.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from ..core.shared_cache import SHARED_SECONDS, inline_source_hash, private_cookies, share
+from ..publish.consultation import Consultation
 from ..publish.registry import get_consultation
 from .feedback import feedback_context
 from .questionnaire import questionnaire_at_page
@@ -41,5 +47,21 @@ def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
         "content": mark_safe(current.html),  # rendered and sanitised at load time
         **feedback_context(request, consultation, current),
     }
-    reply = render(request, "publish/page.html", context)
-    return keep_out_of_caches(reply) if context["remembered"] else reply
+    if context["remembered"]:
+        return keep_out_of_caches(render(request, "publish/page.html", context))
+    seconds = shared_seconds(consultation, timezone.now())
+    if request.GET or request.COOKIES.keys() & set(private_cookies()) or seconds < 1:
+        return render(request, "publish/page.html", context)
+    # The same for every visitor without remembered details: built once, shared a while.
+    reply = render(request, "publish/page.html", {**context, "shared_page": True})
+    reply._csp_update = {"style-src": [inline_source_hash(consultation.accent_style)]}  # type: ignore[attr-defined]
+    return share(reply, seconds)
+
+
+def shared_seconds(consultation: Consultation, now: dt.datetime) -> int:
+    """How long a shared page stays right: not past the moment the form opens or closes
+    (0: not at all, that moment is less than a second away)."""
+    change = consultation.next_change(now)
+    if change is None:
+        return SHARED_SECONDS
+    return min(SHARED_SECONDS, math.floor((change - now).total_seconds()))

@@ -131,6 +131,16 @@ class Consultation:
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"
 
+    def next_change(self, now: dt.datetime) -> dt.datetime | None:
+        """When the status next changes after `now` (it opens or closes), if ever."""
+        moments = (self.settings.opens_at(), self.settings.closes_at())
+        return min((m for m in moments if m and m > now), default=None)
+
+    @property
+    def accent_style(self) -> str:
+        """The inline style every page carries: the consultation's accent colour."""
+        return f":root {{ --sb-accent: {self.settings.accent_colour}; }}"
+
     def status(self, now: dt.datetime) -> str:
         """'not-open-yet', 'open' or 'closed' at the given aware time."""
         opens, closes = self.settings.opens_at(), self.settings.closes_at()
