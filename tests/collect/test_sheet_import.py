@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from soundingboard.collect import row_import
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.collect.sheet_import import (
     ImportReport,
