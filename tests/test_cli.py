@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLE, write_consultation
 
 OPERATIONS = {
     "import-sheet": "collect",
+    "import": "collect",
     "createuser": "accounts",
     "export": "analyse",
     "erase": "analyse",

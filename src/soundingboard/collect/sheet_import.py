@@ -170,56 +170,56 @@ def _names(names: list[str]) -> str:
 # Turning a row into a payload
 
 
-class _RowError(Exception):
+class CellError(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
 
 
-def _json_cell(name: str, text: str, kind: type) -> Any:
+def json_cell(name: str, text: str, kind: type) -> Any:
     what = "an object" if kind is dict else "a list"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _RowError(
+        raise CellError(
             {name: [f"is not valid JSON ({error.msg} at character {error.pos + 1})"]}
         ) from None
     if not isinstance(value, kind):
-        raise _RowError({name: [f"must be {what} in JSON"]})
+        raise CellError({name: [f"must be {what} in JSON"]})
     return value
 
 
-def _scores_cell(name: str, text: str) -> Any:
+def scores_cell(name: str, text: str) -> Any:
     """JSON `{"idea": 4}` as the original wrote it, or lines (or `;`-separated) of `idea: 4`."""
     text = text.strip()
     if not text:
         return None
     if text.startswith("{"):
-        return _json_cell(name, text, dict)
+        return json_cell(name, text, dict)
     scores: dict[str, str] = {}
     for part in re.split(r"\s*(?:;|\n)\s*", text):
         if not part:
             continue
         idea, colon, score = part.rpartition(":")
         if not colon or not idea.strip():
-            raise _RowError(
+            raise CellError(
                 {name: ['write a JSON object like {"Idea": 4}, or lines like “Idea: 4”']}
             )
         scores[idea.strip()] = score.strip()
     return scores
 
 
-def _activities_cell(text: str) -> Any:
+def activities_cell(text: str) -> Any:
     """A JSON list as the original wrote it, or activities on lines of their own or after `; `."""
     text = text.strip()
     if not text:
         return []
     if text.startswith("["):
-        return _json_cell("activities", text, list)
+        return json_cell("activities", text, list)
     return [part for part in re.split(r"\s*(?:;|\n)\s*", text) if part]
 
 
 def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.datetime]:
-    """The payload the original site sent for this row, and when; raise _RowError."""
+    """The payload the original site sent for this row, and when; raise CellError."""
     errors: dict[str, list[str]] = {}
     if row.cells.get(""):
         errors[""] = [row.cells[""]]
@@ -237,15 +237,15 @@ def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.
     if tab == QUESTIONNAIRE_TAB:
         for name in ("rank_usefulness", "rank_likelihood"):
             try:
-                payload[name] = _scores_cell(name, row.cells.get(name, ""))
-            except _RowError as error:
+                payload[name] = scores_cell(name, row.cells.get(name, ""))
+            except CellError as error:
                 errors.update(error.errors)
         try:
-            payload["activities"] = _activities_cell(row.cells.get("activities", ""))
-        except _RowError as error:
+            payload["activities"] = activities_cell(row.cells.get("activities", ""))
+        except CellError as error:
             errors.update(error.errors)
     if errors or submitted_at is None:
-        raise _RowError(errors)
+        raise CellError(errors)
     return payload, submitted_at
 
 
@@ -304,7 +304,7 @@ def _payloads(consultation: Consultation, sheet: Sheet) -> Iterator[RowPayload |
     for row in sheet.rows():
         try:
             payload, submitted_at = payload_for(row, sheet.tab, zone)
-        except _RowError as error:
+        except CellError as error:
             yield RowFault(row.line, error.errors)
             continue
         token = row_token(consultation.slug, sheet.tab, row, submitted_at)
