@@ -15,6 +15,7 @@ from .views import (
     home,
     ideas,
     overview,
+    received,
     response,
     responses,
     statement,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("<slug:slug>/ideas/", ideas.ideas, name="ideas"),
     path("<slug:slug>/responses/", responses.responses, name="responses"),
     path("<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
+    path("<slug:slug>/responses/enter/", received.enter_response, name="responses-enter"),
     path(
         "<slug:slug>/responses/<str:reference>/",
         response.response_detail,
