@@ -1,8 +1,7 @@
 """`soundingboard import`: another tool's export (CSV or XLSX) through a mapping file.
 
-Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done
-(the file, the mapping or the consultation would not do), 130 stopped with Ctrl+C (the rows
-stored so far stay).
+Exit status: as `collect.import_command` says (2: the file, the mapping or the consultation
+would not do).
 """
 
 from __future__ import annotations
@@ -10,15 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from soundingboard.core.commands import migrate_database
-from soundingboard.publish.commands import ConsultationCommand
+from soundingboard.collect.import_command import ImportCommand
 
 
-class Command(ConsultationCommand):
+class Command(ImportCommand):
     help = "import another tool's export (CSV or XLSX) through a mapping file"
-    refused = 2
 
     def add_arguments(self, parser: CommandParser) -> None:
         self.add_consultation_arguments(parser)
@@ -46,21 +43,6 @@ class Command(ConsultationCommand):
             bound = mapping.bind(table, consultation)
         except (MappingError, TableError) as error:
             self.refuse(str(error))
-        for warning in bound.warnings:
-            self.warn(warning)
-        migrate_database()
-        try:
-            report = import_mapped(consultation, bound)
-        except KeyboardInterrupt:
-            raise CommandError(
-                "stopped; the rows stored so far stay, and running the same command again "
-                "carries on",
-                returncode=130,
-            ) from None
-        self.stdout.write(report.summary(str(options["file"])))
-        if report.skipped:
-            raise CommandError(
-                f"{report.skipped} bad row{'s' if report.skipped != 1 else ''} skipped: see "
-                "the problems above",
-                returncode=1,
-            )
+        self.run_import(
+            lambda: import_mapped(consultation, bound), str(options["file"]), bound.warnings
+        )
