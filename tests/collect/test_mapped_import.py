@@ -281,3 +281,40 @@ def test_xlsx_rows_are_named_by_sheet_and_row(consultation, tmp_path):
         f"{path}, sheet “Form responses 1”, row 2: summary: Summary must be 5 characters or more\n"
     )
     assert (report.imported, report.skipped) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_xlsx_date_and_number_cells_are_read_as_a_csv_export_would_write_them(
+    consultation, tmp_path
+):
+    """A real workbook holds dates as dates and numbers as numbers, not text."""
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(
+        [
+            "Response ID",
+            "Submitted",
+            "Which best describes you?",
+            "Page",
+            "Your feedback in one line",
+        ]
+    )
+    sheet.append(
+        [
+            1001,
+            dt.datetime(2024, 7, 1, 12, 0),
+            ROLE,
+            "models-for-delivery/",
+            "A summary typed in a workbook",
+        ]
+    )
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    report, out, _ = run(consultation, path, "survey-page-feedback")
+    assert out == "" and report.imported == 1
+    stored = Response.objects.get()
+    assert stored.submitted_at.isoformat() == "2024-07-01T11:00:00+00:00"  # 12:00 BST
+    again, _, _ = run(consultation, path, "survey-page-feedback")
+    assert again.already_there == 1  # known again by its id, 1001
