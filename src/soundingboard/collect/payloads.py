@@ -10,6 +10,7 @@ own field names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,11 +150,19 @@ class PayloadChecker:
 
     def __init__(self, consultation: Consultation, *, remember: bool = False):
         self.consultation = consultation
-        self.page_rules = FieldRules(PageFeedbackForm(consultation=consultation), remember=remember)
-        self.comments_rules = FieldRules(
-            OverallCommentsForm(consultation=consultation), remember=remember
-        )
+        self.remember = remember
         self.pages: dict[str, PageMatch] | None = {} if remember else None
+
+    # Made on first use: the intake API makes a checker for each payload and needs only one.
+    @functools.cached_property
+    def page_rules(self) -> FieldRules:
+        form = PageFeedbackForm(consultation=self.consultation)
+        return FieldRules(form, remember=self.remember)
+
+    @functools.cached_property
+    def comments_rules(self) -> FieldRules:
+        form = OverallCommentsForm(consultation=self.consultation)
+        return FieldRules(form, remember=self.remember)
 
     def match(self, address: str) -> PageMatch:
         pages = self.pages
