@@ -15,6 +15,7 @@ from tests.conftest import EXAMPLE, write_consultation
 OPERATIONS = {
     "adopt": "publish",
     "import-sheet": "collect",
+    "import": "collect",
     "createuser": "accounts",
     "export": "analyse",
     "erase": "analyse",

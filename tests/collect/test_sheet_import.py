@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from soundingboard.collect import row_import
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.collect.sheet_import import (
     ImportReport,
@@ -364,3 +365,38 @@ def test_questionnaire_rows_need_a_questionnaire(tmp_path):
     plain = load_consultation(consultation_folder(tmp_path / "plain", None))
     with pytest.raises(SheetError, match="no main questionnaire"):
         import_sheet(plain, read_sheet(FIXTURES / "main-feedback.csv", "MainFeedback"))
+
+
+@pytest.mark.django_db
+def test_batches_keep_counts_and_lines_across_them(consultation, tmp_path):
+    """Three rows to a batch: a repeat in a later batch, a bad row in the middle one."""
+    good = "15/03/2024 09:0{n}:07,/,Row number {n} of the file,Local authority leadership\n"
+    path = write_csv(
+        tmp_path / "batches.csv",
+        "Timestamp,page,summary,role\n"
+        + good.format(n=1)
+        + good.format(n=2)
+        + good.format(n=3)
+        + "15/03/2024 09:04:07,/,Bad,Local authority leadership\n"
+        + good.format(n=5)
+        + good.format(n=1)
+        + good.format(n=7),
+    )
+    out = io.StringIO()
+    report = import_sheet(
+        consultation, read_sheet(path, "Feedback"), out=out, progress=False, batch_size=3
+    )
+    assert (report.rows, report.imported, report.repeated, report.skipped) == (7, 5, 1, 1)
+    assert out.getvalue() == f"{path}:5: summary: Summary must be 5 characters or more\n"
+    again = import_sheet(consultation, read_sheet(path, "Feedback"), out=out, batch_size=3)
+    # The second time, the repeat is found in the database like the row it repeats.
+    assert (again.imported, again.already_there, again.repeated) == (0, 6, 0)
+
+
+@pytest.mark.django_db
+def test_progress_bar_counts_rows(consultation, monkeypatch):
+    monkeypatch.setattr(row_import, "PROGRESS_DELAY", 0)  # shown at once, not after 0.5 s
+    out = io.StringIO()
+    sheet = read_sheet(FIXTURES / "feedback.csv", "Feedback")
+    import_sheet(consultation, sheet, out=out, progress=True)
+    assert "4/4" in out.getvalue() and "row" in out.getvalue()

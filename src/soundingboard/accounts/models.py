@@ -83,6 +83,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", "Export"
         ERASURE = "erasure", "Erasure"
         SETTINGS_CHANGED = "settings-changed", "Settings changed"
+        RESPONSE_ENTERED = "response-entered", "Response entered (received by email or on paper)"
 
     at = models.DateTimeField(default=timezone.now)
     # Who did it: the account (null once the account is deleted) and its name and role then.

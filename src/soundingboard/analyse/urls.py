@@ -17,6 +17,7 @@ from .views import (
     home,
     ideas,
     overview,
+    received,
     response,
     responses,
     statement,
@@ -37,6 +38,7 @@ urlpatterns = [
     path("analyse/<slug:slug>/ideas/", ideas.ideas, name="ideas"),
     path("analyse/<slug:slug>/responses/", responses.responses, name="responses"),
     path("analyse/<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
+    path("analyse/<slug:slug>/responses/enter/", received.enter_response, name="responses-enter"),
     path(
         "analyse/<slug:slug>/responses/<str:reference>/",
         response.response_detail,

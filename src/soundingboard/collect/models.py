@@ -52,7 +52,10 @@ class Response(models.Model):
     class Channel(models.TextChoices):
         FORM = "form", "Web form"
         API = "api", "Intake API"
-        IMPORT = "import", "Spreadsheet import"
+        IMPORT = "import", "Import"
+        # Received outside soundingboard and entered by an analyst (the audit log says who).
+        PAPER = "paper", "Paper"
+        EMAIL = "email", "Email"
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"

@@ -2,55 +2,47 @@
 
 The original site's serverless function appended each payload it was sent as a row of a
 spreadsheet: the tab "Feedback" for feedback on a page, "MainFeedback" for the main
-questionnaire, with a timestamp. Each row is checked as the intake API checks a payload
-(`payloads.submission_from_payload`) and stored with the time it was sent.
+questionnaire, with a timestamp. Each row becomes the payload it was made from, which
+`row_import.import_rows` checks as the intake API checks one and stores with the time it
+was sent (bad rows are reported with their line and skipped; see there).
 
 - A file that cannot be read at all (not UTF-8, not CSV, a required column missing) raises
-  `SheetError` before anything is stored.
-- A row that fails a check is reported with the line of the file it starts on and skipped;
-  the other rows are imported. A row is stored whole or not at all.
+  `SheetError` before anything is stored (`tables.open_table` reads it through first).
 - Each row gets a token made from the consultation, the tab and what the row says, so a row
   imported before is found and not stored again: running the import twice adds nothing, and
   a row repeated within the file is stored once.
-- Rows are stored in batches of a hundred, each batch one transaction, so that a long
-  file does not wait for a durable commit per row; within a batch each row is stored inside
-  a savepoint of its own (`store_response`'s transaction), so a row that fails to store
-  leaves nothing behind and the batch goes on.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import json
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from django.db import DataError, IntegrityError, transaction
-from tqdm import tqdm
-
 from ..publish.consultation import Consultation
-from .models import Response
-from .payloads import (
-    PAGE_FEEDBACK_TAB,
-    QUESTIONNAIRE_TAB,
-    TEXT_FIELDS,
-    PayloadError,
-    Submission,
-    submission_from_payload,
+from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB, TEXT_FIELDS
+from .row_import import (
+    BATCH_SIZE,
+    TOKEN_PREFIX,
+    ImportReport,
+    RowFault,
+    RowPayload,
+    RowProblem,
+    import_rows,
+    parse_timestamp,
 )
+from .row_import import row_token as token_of
 from .spam import HONEYPOT_FIELD
-from .write_lock import sqlite_write_lock
+from .tables import Table, TableError, open_table
+
+__all__ = ["TOKEN_PREFIX", "ImportReport", "RowProblem", "SheetError", "parse_timestamp"]
 
 TABS = (PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB)
-TOKEN_PREFIX = "import:"
 TIMESTAMP = "timestamp"
 JSON_FIELDS = ("rank_usefulness", "rank_likelihood", "activities")
 COLUMNS = {
@@ -77,14 +69,8 @@ ALIASES = {
     "organization": "org",
     "honeypot": HONEYPOT_FIELD,
 }
-UK_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
-TIMESTAMP_HELP = "use DD/MM/YYYY HH:MM:SS or ISO 8601, like 2024-03-15T10:05:00Z"
-BATCH_SIZE = 100  # rows to a transaction: about 0.1 s holding the write lock
-PROGRESS_DELAY = 0.5  # seconds before the progress bar shows: none for a short file
 
-
-class SheetError(Exception):
-    """A file that cannot be imported at all; the message says why."""
+SheetError = TableError  # a file that cannot be imported at all; the message says why
 
 
 @dataclass(frozen=True)
@@ -95,103 +81,43 @@ class Row:
 
 @dataclass
 class Sheet:
-    path: Path
+    table: Table
     tab: str
-    columns: list[str]  # the header as written
-    rows: list[Row]
+    columns: dict[int, str]  # position in the header -> canonical name
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def path(self) -> Path:
+        return self.table.path
 
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    field: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    imported: int = 0  # new responses, accepted
-    spam: int = 0  # new responses, kept aside as suspected spam (the honeypot was filled)
-    already_there: int = 0  # imported before
-    repeated: int = 0  # the same as an earlier row of this file: stored once
-    skipped: int = 0  # rows with problems, not imported
-    problems: list[RowProblem] = field(default_factory=list)
-
-    def summary(self, name: str) -> str:
-        text = (
-            f"{name}: {self.rows} row{'s' if self.rows != 1 else ''}: imported {self.imported}, "
-            f"already there {self.already_there}, skipped {self.skipped} (bad), spam {self.spam}"
-        )
-        if self.repeated:
-            text += (
-                f"; {self.repeated} row{'s' if self.repeated != 1 else ''} repeated an earlier "
-                "row of this file: stored once"
-            )
-        return text
+    def rows(self) -> Iterator[Row]:
+        """The rows, read from the file as they go, with the cells the tab knows."""
+        width = len(self.table.header)
+        columns = list(self.columns.items())
+        for row in self.table.rows():
+            cells = row.cells
+            count = len(cells)
+            named = {name: cells[i] if i < count else "" for i, name in columns}
+            if count > width and any(cell.strip() for cell in cells[width:]):
+                # Cells beyond the header's columns: the row is not what it seems.
+                named[""] = f"{count} cells, but the header has {width} columns"
+            yield Row(row.number, named)
 
 
 # Reading the file
 
 
 def read_sheet(path: Path, tab: str) -> Sheet:
-    """Read a CSV export of one tab; raise SheetError if it cannot be imported at all."""
+    """Check a CSV export of one tab; raise SheetError if it cannot be imported at all."""
     if tab not in TABS:
         raise SheetError(f'the tab must be "{PAGE_FEEDBACK_TAB}" or "{QUESTIONNAIRE_TAB}"')
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SheetError(f"{path}: no such file") from None
-    except OSError as error:
-        raise SheetError(f"{path}: cannot be read: {error.strerror or error}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SheetError(
-            f"{path}:{line}: is not UTF-8 text; export the tab as CSV (in Excel: "
-            "“CSV UTF-8”), not as a spreadsheet file"
-        ) from None
-    if "\x00" in text:
-        raise SheetError(f"{path}: holds binary data; export the tab as CSV, not as a spreadsheet")
-    if not text.strip():
-        raise SheetError(f"{path}: is empty; export the tab with its header row")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    line = 1
-    try:
-        header: list[str] = []
-        while not any(cell.strip() for cell in header):  # blank lines before the header
-            line = reader.line_num + 1
-            first = next(reader, None)
-            if first is None:
-                raise SheetError(f"{path}: has no header row; export the tab with its header")
-            header = first
-        header_line = reader.line_num
-        columns = _columns(path, tab, header, header_line)
-        sheet = Sheet(path, tab, header, [])
-        sheet.warnings.extend(_ignored_columns(path, tab, header, columns))
-        line = header_line + 1
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line, or a row of empty cells
-            named = {name: cells[i] if i < len(cells) else "" for i, name in columns.items()}
-            extra = [cell for cell in cells[len(header) :] if cell.strip()]
-            if extra:
-                # Cells beyond the header's columns: the row is not what it seems.
-                named[""] = f"{len(cells)} cells, but the header has {len(header)} columns"
-            sheet.rows.append(Row(start, named))
-    except csv.Error as error:
-        raise SheetError(f"{path}:{line}: is not valid CSV: {error}") from None
+    table = open_table(path)
+    if table.sheet:
+        raise SheetError(f"{path}: export the tab as CSV; for a workbook use soundingboard import")
+    columns = _columns(path, tab, table.header, table.header_number)
+    sheet = Sheet(table, tab, columns)
+    sheet.warnings.extend(_ignored_columns(path, tab, table.header, columns))
     return sheet
-
-
-def _delimiter(text: str) -> str:
-    """Commas, unless the header row is clearly separated by semicolons or tabs."""
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _column_key(name: str) -> str:
@@ -244,82 +170,56 @@ def _names(names: list[str]) -> str:
 # Turning a row into a payload
 
 
-class _RowError(Exception):
+class CellError(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
 
 
-def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
-    """A spreadsheet's timestamp as an aware UTC time; naive times are in `zone`.
-
-    ISO 8601 (`2024-03-15T10:05:00Z`, `2024-03-15 10:05:00`) or the UK spreadsheet form
-    `15/03/2024 10:05:00`. In the hour repeated when the clocks go back, the earlier is meant.
-    """
-    text = text.strip()
-    if not text:
-        raise ValueError("Enter when the row was sent")
-    moment = None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        for pattern in UK_FORMATS:
-            try:
-                moment = dt.datetime.strptime(text, pattern)
-                break
-            except ValueError:
-                continue
-    if moment is None:
-        raise ValueError(f"“{text}” is not a date and time; {TIMESTAMP_HELP}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(dt.UTC)
-
-
-def _json_cell(name: str, text: str, kind: type) -> Any:
+def json_cell(name: str, text: str, kind: type) -> Any:
     what = "an object" if kind is dict else "a list"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _RowError(
+        raise CellError(
             {name: [f"is not valid JSON ({error.msg} at character {error.pos + 1})"]}
         ) from None
     if not isinstance(value, kind):
-        raise _RowError({name: [f"must be {what} in JSON"]})
+        raise CellError({name: [f"must be {what} in JSON"]})
     return value
 
 
-def _scores_cell(name: str, text: str) -> Any:
+def scores_cell(name: str, text: str) -> Any:
     """JSON `{"idea": 4}` as the original wrote it, or lines (or `;`-separated) of `idea: 4`."""
     text = text.strip()
     if not text:
         return None
     if text.startswith("{"):
-        return _json_cell(name, text, dict)
+        return json_cell(name, text, dict)
     scores: dict[str, str] = {}
     for part in re.split(r"\s*(?:;|\n)\s*", text):
         if not part:
             continue
         idea, colon, score = part.rpartition(":")
         if not colon or not idea.strip():
-            raise _RowError(
+            raise CellError(
                 {name: ['write a JSON object like {"Idea": 4}, or lines like “Idea: 4”']}
             )
         scores[idea.strip()] = score.strip()
     return scores
 
 
-def _activities_cell(text: str) -> Any:
+def activities_cell(text: str) -> Any:
     """A JSON list as the original wrote it, or activities on lines of their own or after `; `."""
     text = text.strip()
     if not text:
         return []
     if text.startswith("["):
-        return _json_cell("activities", text, list)
+        return json_cell("activities", text, list)
     return [part for part in re.split(r"\s*(?:;|\n)\s*", text) if part]
 
 
 def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.datetime]:
-    """The payload the original site sent for this row, and when; raise _RowError."""
+    """The payload the original site sent for this row, and when; raise CellError."""
     errors: dict[str, list[str]] = {}
     if row.cells.get(""):
         errors[""] = [row.cells[""]]
@@ -337,15 +237,15 @@ def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.
     if tab == QUESTIONNAIRE_TAB:
         for name in ("rank_usefulness", "rank_likelihood"):
             try:
-                payload[name] = _scores_cell(name, row.cells.get(name, ""))
-            except _RowError as error:
+                payload[name] = scores_cell(name, row.cells.get(name, ""))
+            except CellError as error:
                 errors.update(error.errors)
         try:
-            payload["activities"] = _activities_cell(row.cells.get("activities", ""))
-        except _RowError as error:
+            payload["activities"] = activities_cell(row.cells.get("activities", ""))
+        except CellError as error:
             errors.update(error.errors)
     if errors or submitted_at is None:
-        raise _RowError(errors)
+        raise CellError(errors)
     return payload, submitted_at
 
 
@@ -361,11 +261,7 @@ def row_token(slug: str, tab: str, row: Row, submitted_at: dt.datetime) -> str:
         for name, value in row.cells.items()
         if name not in ("", "tab", TIMESTAMP) and value.strip()
     )
-    canonical = json.dumps(
-        [slug, tab, submitted_at.isoformat(), cells], ensure_ascii=False, separators=(",", ":")
-    )
-    # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).
-    return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
+    return token_of(slug, tab, submitted_at.isoformat(), cells)
 
 
 # Importing
@@ -392,87 +288,24 @@ def import_sheet(
 
     `progress`: True shows a progress bar on `out`, None shows one when `out` is a terminal.
     """
-    out = out if out is not None else sys.stderr
     check_tab(consultation, sheet.tab)
-    report = ImportReport(rows=len(sheet.rows))
+    return import_rows(
+        consultation,
+        sheet.table,
+        _payloads(consultation, sheet),
+        out=out,
+        progress=progress,
+        batch_size=batch_size,
+    )
+
+
+def _payloads(consultation: Consultation, sheet: Sheet) -> Iterator[RowPayload | RowFault]:
     zone = consultation.settings.zone()
-    existing = set(
-        Response.objects.filter(
-            consultation=consultation.slug, submission_token__startswith=TOKEN_PREFIX
-        ).values_list("submission_token", flat=True)
-    )
-    seen: set[str] = set()
-    bar = tqdm(
-        total=len(sheet.rows),
-        unit="row",
-        file=out,
-        disable=None if progress is None else not progress,
-        delay=PROGRESS_DELAY,
-        dynamic_ncols=True,
-    )
-
-    def problem(line: int, errors: dict[str, list[str]]) -> None:
-        report.skipped += 1
-        for name, messages in errors.items():
-            for message in messages:
-                report.problems.append(RowProblem(line, name, message))
-                where = f"{sheet.path}:{line}: "
-                tqdm.write(f"{where}{name}: {message}" if name else where + message, file=out)
-
-    with bar:
-        for batch in _batches(sheet.rows, batch_size):
-            ready: list[tuple[Row, Submission, str, dt.datetime]] = []
-            for row in batch:
-                try:
-                    payload, submitted_at = payload_for(row, sheet.tab, zone)
-                except _RowError as error:
-                    problem(row.line, error.errors)
-                    continue
-                token = row_token(consultation.slug, sheet.tab, row, submitted_at)
-                if token in seen:
-                    report.repeated += 1
-                    continue
-                seen.add(token)
-                if token in existing:
-                    report.already_there += 1
-                    continue
-                try:
-                    submission = submission_from_payload(
-                        consultation, payload, channel=Response.Channel.IMPORT
-                    )
-                except PayloadError as error:
-                    problem(row.line, error.errors)
-                    continue
-                ready.append((row, submission, token, submitted_at))
-            _store(ready, report, problem)
-            bar.update(len(batch))
-    return report
-
-
-def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def _store(
-    ready: list[tuple[Row, Submission, str, dt.datetime]],
-    report: ImportReport,
-    problem: Callable[[int, dict[str, list[str]]], None],
-) -> None:
-    """Store checked rows in one transaction; each row in a savepoint of its own."""
-    if not ready:
-        return
-    with sqlite_write_lock(), transaction.atomic():
-        for row, submission, token, submitted_at in ready:
-            try:
-                response, created = submission.store(token=token, submitted_at=submitted_at)
-            except (DataError, IntegrityError) as error:
-                # Rolled back to the row's savepoint: nothing of it is stored.
-                problem(row.line, {"": [f"could not be stored: {error}"]})
-                continue
-            if not created:
-                report.already_there += 1  # stored meanwhile by another import
-            elif response.status == Response.Status.SPAM:
-                report.spam += 1
-            else:
-                report.imported += 1
+    for row in sheet.rows():
+        try:
+            payload, submitted_at = payload_for(row, sheet.tab, zone)
+        except CellError as error:
+            yield RowFault(row.line, error.errors)
+            continue
+        token = row_token(consultation.slug, sheet.tab, row, submitted_at)
+        yield RowPayload(row.line, payload, submitted_at, token)

@@ -109,7 +109,9 @@ def store_response(
             existing = _stored_with(token)
             if existing is not None:
                 return existing, False
-            # Otherwise a reference collided (rare): try again with a new one.
+            if not Response.objects.filter(reference=response.reference).exists():
+                raise  # not a collision: a value the database refuses (an import's row)
+            # A reference collided (rare): try again with a new one.
     raise IntegrityError("could not find an unused reference")
 
 

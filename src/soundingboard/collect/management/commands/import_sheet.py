@@ -1,7 +1,6 @@
 """`soundingboard import-sheet`: import a tab of the original site's spreadsheet, saved as CSV.
 
-Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done,
-130 stopped with Ctrl+C (the rows stored so far stay).
+Exit status: as `collect.import_command` says.
 """
 
 from __future__ import annotations
@@ -9,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from soundingboard.core.commands import migrate_database
-from soundingboard.publish.commands import ConsultationCommand
+from soundingboard.collect.import_command import ImportCommand
 
 # `sheet_import.TABS`, named here so that `--help` works before Django starts.
 TABS = ("Feedback", "MainFeedback")
@@ -24,9 +22,8 @@ def tab_name(text: str) -> str:
     return next((tab for tab in TABS if tab.casefold() == wanted), text)
 
 
-class Command(ConsultationCommand):
+class Command(ImportCommand):
     help = "import a tab of the original site's spreadsheet, saved as CSV"
-    refused = 2
 
     def add_arguments(self, parser: CommandParser) -> None:
         self.add_consultation_arguments(parser)
@@ -54,21 +51,6 @@ class Command(ConsultationCommand):
             sheet = read_sheet(options["file"], options["tab"])
         except SheetError as error:
             self.refuse(str(error))
-        for warning in sheet.warnings:
-            self.warn(warning)
-        migrate_database()
-        try:
-            report = import_sheet(consultation, sheet)
-        except KeyboardInterrupt:
-            raise CommandError(
-                "stopped; the rows stored so far stay, and running the same command again "
-                "carries on",
-                returncode=130,
-            ) from None
-        self.stdout.write(report.summary(str(options["file"])))
-        if report.skipped:
-            raise CommandError(
-                f"{report.skipped} bad row{'s' if report.skipped != 1 else ''} skipped: see "
-                "the problems above",
-                returncode=1,
-            )
+        self.run_import(
+            lambda: import_sheet(consultation, sheet), str(options["file"]), sheet.warnings
+        )

@@ -1,0 +1,95 @@
+"""The form analysts enter a response received by email or on paper with.
+
+It asks what the page feedback form asks (the same fields, options and messages), and also
+how the response came, when it was received and which page it is about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from ..collect.forms import PageFeedbackForm
+from ..collect.models import Response
+from ..collect.row_import import parse_timestamp
+from ..publish.consultation import Consultation
+
+CHANNEL_CHOICES = [
+    (Response.Channel.EMAIL.value, "By email"),
+    (Response.Channel.PAPER.value, "On paper, or by post"),
+]
+
+
+class ReceivedResponseForm(PageFeedbackForm):
+    """Feedback on a page that reached the team another way."""
+
+    field_order = [
+        "channel",
+        "received",
+        "page",
+        "nature",
+        "summary",
+        "details",
+        "role",
+        "organisation",
+        "email",
+    ]
+
+    channel = forms.ChoiceField(
+        choices=CHANNEL_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how the response was received",
+            "invalid_choice": "Select how the response was received",
+        },
+    )
+    received = forms.CharField(
+        max_length=40,
+        error_messages={"required": "Enter the date the response was received"},
+    )
+    page = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the page the response is about",
+            "invalid_choice": "Select the page the response is about",
+        },
+    )
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any):
+        super().__init__(*args, consultation=consultation, **kwargs)
+        self.consultation = consultation
+        # The form's own copy: the feedback fields are shared, this one is not.
+        self.fields["page"] = forms.ChoiceField(
+            choices=[(page.path or "/", page.title) for page in consultation.pages],
+            widget=forms.RadioSelect,
+            error_messages=self.fields["page"].error_messages,
+        )
+
+    def clean_received(self) -> dt.datetime:
+        text = self.cleaned_data["received"]
+        try:
+            moment = parse_timestamp(text, self.consultation.settings.zone())
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter the date the response was received, like 27/3/2024"
+            ) from None
+        if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+            raise forms.ValidationError(
+                "The date the response was received must be today or in the past"
+            )
+        return moment
+
+    def answers(self) -> dict[str, str]:
+        """The answers as the intake API's payload names them."""
+        data = self.cleaned_data
+        return {
+            "page": data["page"],
+            "summary": data["summary"],
+            "details": data["details"],
+            "role": data["role"],
+            "nature": data["nature"],
+            "org": data["organisation"],
+            "email": data["email"],
+        }

@@ -1,0 +1,148 @@
+"""Storing many checked submissions at once: a batch in one transaction, every row whole.
+
+An import stores its rows a batch at a time: the contacts, the responses, then their scores
+and ticks, each as multi-row INSERTs (`prepared_insert.RowWriter`), all in one transaction
+under the SQLite write lock. Should any row of the batch fail to store (a reference that
+collided, a submission token another import stored meanwhile, a value the database refuses)
+the transaction is rolled back whole and the batch is stored again row by row, each in a
+savepoint of its own (`Submission.store`, as the intake API stores one), so that only the row
+at fault is left out and it is reported; nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db import DatabaseError, transaction
+
+from .models import ActivityTick, Contact, IdeaScore, Response, new_visit_token
+from .payloads import Submission
+from .prepared_insert import RowWriter
+from .storage import new_reference
+from .write_lock import sqlite_write_lock
+
+# What each row of a submission sets; every other column takes its default.
+RESPONSE_COLUMNS = (
+    "reference",
+    "submission_token",
+    "submitted_at",
+    "contact_id",
+    "consultation",
+    "kind",
+    "channel",
+    "status",
+    "spam_reason",
+    "page_path",
+    "page_matched",
+    "page_title",
+    "section_id",
+    "section_title",
+    "role",
+    "nature",
+    "summary",
+    "details",
+    "comments",
+    "unmatched_ideas",
+)
+# Those above that are not a submission's own fields.
+_OWN = frozenset(("reference", "submission_token", "submitted_at", "contact_id"))
+
+
+class Outcome(Enum):
+    STORED = "stored"
+    ALREADY_THERE = "already there"  # stored meanwhile by someone else, under the same token
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Pending:
+    submission: Submission
+    token: str
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    outcome: Outcome
+    response: Response | None = None  # for STORED and ALREADY_THERE, on the slow path only
+    error: str = ""  # for FAILED: what the database said
+
+
+def store_batch(batch: Sequence[Pending]) -> list[Stored]:
+    """Store a batch of checked submissions; one result for each, in order."""
+    if not batch:
+        return []
+    try:
+        with sqlite_write_lock(), transaction.atomic():
+            _insert(batch)
+        return [Stored(Outcome.STORED)] * len(batch)
+    except DatabaseError:
+        # Rolled back whole: find the row at fault by storing them one by one.
+        return [_store_one(pending) for pending in batch]
+
+
+def _insert(batch: Sequence[Pending]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with_contact = [p for p in batch if p.submission.contact]
+    contact_ids: list[int] = []
+    if with_contact:
+        contacts = RowWriter(Contact, ("email", "organisation", "visit_token", "created_at"))
+        contact_ids = contacts.insert(
+            [
+                contacts.row(c.email, c.organisation, new_visit_token(), now)
+                for c in (p.submission.contact for p in with_contact)
+                if c is not None
+            ]
+        )
+    contact_of = {id(p): key for p, key in zip(with_contact, contact_ids, strict=True)}
+    responses = RowWriter(Response, RESPONSE_COLUMNS)
+    field_names = [name for name in RESPONSE_COLUMNS if name not in _OWN]
+    rows = []
+    for pending in batch:
+        fields = pending.submission.fields
+        rows.append(
+            responses.row(
+                new_reference(),
+                pending.token,
+                pending.submitted_at,
+                contact_of.get(id(pending)),
+                *(fields.get(name, _DEFAULTS[name]) for name in field_names),
+            )
+        )
+    if not any(p.submission.scores or p.submission.ticks for p in batch):
+        responses.insert_only(rows)  # nothing refers to them: their keys are not needed
+        return
+    keys = responses.insert(rows)
+    scores = RowWriter(IdeaScore, ("response_id", "idea", "usefulness", "likelihood"))
+    ticks = RowWriter(ActivityTick, ("response_id", "idea", "activity", "matched", "raw"))
+    score_rows, tick_rows = [], []
+    for pending, key in zip(batch, keys, strict=True):
+        for s in pending.submission.scores:
+            score_rows.append(scores.row(key, s.idea, s.usefulness, s.likelihood))
+        for t in pending.submission.ticks:
+            tick_rows.append(ticks.row(key, t.idea, t.activity, t.matched, t.raw))
+    if score_rows:
+        scores.insert(score_rows)
+    if tick_rows:
+        ticks.insert(tick_rows)
+
+
+_DEFAULTS = {
+    field.attname: field.get_default()
+    for field in Response._meta.concrete_fields
+    if field.attname in RESPONSE_COLUMNS
+}
+
+
+def _store_one(pending: Pending) -> Stored:
+    try:
+        response, created = pending.submission.store(
+            token=pending.token, submitted_at=pending.submitted_at
+        )
+    except DatabaseError as error:
+        # Rolled back to the row's own transaction: nothing of it is stored.
+        return Stored(Outcome.FAILED, error=str(error))
+    return Stored(Outcome.STORED if created else Outcome.ALREADY_THERE, response)

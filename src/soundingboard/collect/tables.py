@@ -1,0 +1,213 @@
+"""Reading a table of responses from a CSV or XLSX file, a row at a time.
+
+Both imports (`sheet_import`, `mapped_import`) read their files here. A file is opened with
+`open_table()`, which reads it through once to check that it can be read at all (for CSV:
+UTF-8 text, valid CSV; for XLSX: a workbook with that sheet) and to count its rows, so that a
+file that cannot be imported is refused before anything is stored, and the progress bar knows
+the total. `Table.rows()` then reads it again, streaming: memory stays flat however long the
+file is.
+
+Each row carries its number: for CSV the line of the file the row starts on (a cell may hold
+line breaks), for XLSX the sheet's row number. `Table.where(number)` says where a row is, as
+messages name it: `responses.csv:12` or `responses.xlsx, sheet “Sheet1”, row 12`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")  # anything else is read as CSV
+
+
+class TableError(Exception):
+    """A file that cannot be imported at all; the message says why and where."""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    number: int  # CSV: the line the row starts on (the first line is 1); XLSX: the row
+    cells: list[str]
+
+
+@dataclass
+class Table:
+    path: Path
+    header: list[str]
+    header_number: int
+    count: int  # rows after the header that are not blank
+    sheet: str = ""  # XLSX: the sheet read; "" for CSV
+    delimiter: str = ","
+    warnings: list[str] = field(default_factory=list)
+
+    def where(self, number: int | None = None) -> str:
+        """Where a row (or the header, with no number) is, as messages say it."""
+        number = self.header_number if number is None else number
+        if self.sheet:
+            return f"{self.path}, sheet “{self.sheet}”, row {number}"
+        return f"{self.path}:{number}"
+
+    def rows(self) -> Iterator[TableRow]:
+        """The rows after the header that are not blank, read from the file as they go."""
+        reader = _xlsx_rows(self.path, self.sheet) if self.sheet else self._csv_rows()
+        for row in reader:
+            if row.number > self.header_number and any(cell.strip() for cell in row.cells):
+                yield row
+
+    def _csv_rows(self) -> Iterator[TableRow]:
+        return _csv_rows(self.path, self.delimiter)
+
+
+def open_table(path: Path, sheet: str | None = None) -> Table:
+    """Check a CSV or XLSX file and read its header; raise TableError if it cannot be read.
+
+    `sheet` names an XLSX file's sheet (the first when None); CSV files have none."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(4096)
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such file") from None
+    except OSError as error:
+        raise TableError(f"{path}: cannot be read: {error.strerror or error}") from None
+    if path.suffix.casefold() in XLSX_SUFFIXES:
+        return _open_xlsx(path, sheet)
+    if sheet:
+        raise TableError(f"{path}: is a CSV file, which has no sheets; leave out the sheet")
+    return _open_csv(path, start)
+
+
+# CSV
+
+
+def _open_csv(path: Path, start: bytes) -> Table:
+    if not start.strip():
+        raise TableError(f"{path}: is empty; export the table with its header row")
+    delimiter = _delimiter(start.decode("utf-8-sig", errors="replace"))
+    header: list[str] | None = None
+    header_number = 0
+    count = 0
+    for row in _csv_rows(path, delimiter):
+        if header is None:
+            if any(cell.strip() for cell in row.cells):  # blank lines before the header
+                header, header_number = row.cells, row.number
+        elif any(cell.strip() for cell in row.cells):
+            count += 1
+    if header is None:
+        raise TableError(f"{path}: has no header row; export the table with its header")
+    return Table(path, header, header_number, count, delimiter=delimiter)
+
+
+def _delimiter(text: str) -> str:
+    """Commas, unless the header row is clearly separated by semicolons or tabs."""
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+class _Lines:
+    """A file's lines as text, decoded one at a time, counting where each starts."""
+
+    def __init__(self, path: Path, file: Any):
+        self.path, self.file = path, file
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.file:
+            self.number += 1
+            try:
+                text = self.decoder.decode(raw)
+            except UnicodeDecodeError:
+                raise TableError(
+                    f"{self.path}:{self.number}: is not UTF-8 text; export the table as CSV "
+                    "(in Excel: “CSV UTF-8”), or give the .xlsx file itself"
+                ) from None
+            if "\x00" in text:
+                raise TableError(f"{self.path}:{self.number}: holds binary data; export as CSV")
+            yield text
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[TableRow]:
+    with path.open("rb") as file:
+        lines = _Lines(path, file)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            for cells in reader:
+                yield TableRow(start, cells)
+                start = lines.number + 1
+        except csv.Error as error:
+            raise TableError(f"{path}:{start}: is not valid CSV: {error}") from None
+
+
+# XLSX
+
+
+def _open_xlsx(path: Path, sheet: str | None) -> Table:
+    import openpyxl  # type: ignore[import-untyped]  # no types of its own (only XLSX reads it)
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
+        raise TableError(
+            f"{path}: is not an XLSX workbook that can be read ({error}); save it again from "
+            "the spreadsheet program as .xlsx, or export the sheet as CSV"
+        ) from None
+    try:
+        names = workbook.sheetnames
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            raise TableError(
+                f"{path}: has no sheet “{sheet}”; its sheets are "
+                + ", ".join(f"“{name}”" for name in names)
+            )
+        worksheet = workbook[sheet]
+        header: list[str] | None = None
+        header_number = 0
+        total = worksheet.max_row or 0
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(value) for value in values]
+            if any(cell.strip() for cell in cells):
+                header, header_number = cells, number
+                break
+    finally:
+        workbook.close()
+    if header is None:
+        raise TableError(f"{path}, sheet “{sheet}”: is empty; it needs a header row")
+    # The sheet's own size, from its dimensions: blank rows at the end count too, so it is
+    # only what the progress bar shows.
+    return Table(path, header, header_number, max(total - header_number, 0), sheet=sheet)
+
+
+def _xlsx_rows(path: Path, sheet: str) -> Iterator[TableRow]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook[sheet].iter_rows(values_only=True)
+        for number, values in enumerate(rows, start=1):
+            yield TableRow(number, [_cell_text(value) for value in values])
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a CSV export of it would hold: times in ISO 8601, whole numbers
+    without a decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)

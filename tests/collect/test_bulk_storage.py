@@ -1,0 +1,143 @@
+"""Storing an import's rows a batch at a time: the same rows as one by one, every row whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.forms.models import model_to_dict
+
+from soundingboard.collect import bulk_storage
+from soundingboard.collect.bulk_storage import Outcome, Pending, store_batch
+from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
+from soundingboard.collect.payloads import Submission
+from soundingboard.collect.prepared_insert import RowWriter
+from soundingboard.collect.storage import ContactDetails, Score, Tick
+
+pytestmark = pytest.mark.django_db
+
+WHEN = dt.datetime(2026, 3, 30, 23, 30, 15, 123456, tzinfo=dt.UTC)
+
+
+def submission(n: int, *, contact: bool = False, answers: bool = False) -> Submission:
+    fields = {
+        "consultation": "libraries",
+        "kind": Response.Kind.QUESTIONNAIRE if answers else Response.Kind.PAGE,
+        "channel": Response.Channel.IMPORT,
+        "status": Response.Status.ACCEPTED,
+        "spam_reason": "",
+        "page_path": "opening-hours/",
+        "page_matched": True,
+        "page_title": "Opening hours",
+        "section_id": "",
+        "section_title": "",
+        "role": "Library user",
+        "nature": "",
+        "summary": f"Keep Saturday mornings {n}",
+        "details": "Line one\nLine two 📚",
+    }
+    return Submission(
+        fields=fields,
+        contact=ContactDetails(f"p{n}@example.org", "Library friends") if contact else None,
+        scores=[Score("Longer hours", 4, None), Score("Mobile library", 2, 5)] if answers else [],
+        ticks=[Tick("Longer hours", "Evenings", "Longer hours: Evenings"), Tick("", "", "x", False)]
+        if answers
+        else [],
+    )
+
+
+def pending(n: int, **kinds: bool) -> Pending:
+    return Pending(submission(n, **kinds), f"import:{n}", WHEN + dt.timedelta(minutes=n))
+
+
+def test_a_batch_stores_what_storing_each_would():
+    batch = [pending(1), pending(2, contact=True), pending(3, contact=True, answers=True)]
+    assert [s.outcome for s in store_batch(batch)] == [Outcome.STORED] * 3
+    one_by_one = [pending(11), pending(12, contact=True), pending(13, contact=True, answers=True)]
+    for item in one_by_one:
+        item.submission.store(token=item.token, submitted_at=item.submitted_at)
+    ignored = {"id", "reference", "submission_token", "submitted_at", "summary", "contact"}
+
+    def stored(token: str) -> tuple:
+        response = Response.objects.get(submission_token=token)
+        contact = response.contact
+        return (
+            {k: v for k, v in model_to_dict(response).items() if k not in ignored},
+            (contact.email.replace("1", ""), contact.organisation) if contact else None,
+            sorted(
+                IdeaScore.objects.filter(response=response).values_list(
+                    "idea", "usefulness", "likelihood"
+                )
+            ),
+            sorted(
+                ActivityTick.objects.filter(response=response).values_list(
+                    "idea", "activity", "matched", "raw"
+                )
+            ),
+        )
+
+    for n in (1, 2, 3):
+        assert stored(f"import:{n}") == stored(f"import:{n + 10}")
+    assert Response.objects.get(submission_token="import:3").submitted_at == WHEN + dt.timedelta(
+        minutes=3
+    )
+    assert len(set(Response.objects.values_list("reference", flat=True))) == 6
+    assert len(set(Contact.objects.values_list("visit_token", flat=True))) == 4
+
+
+def test_a_batch_the_database_refuses_is_stored_row_by_row(monkeypatch):
+    """Rolled back whole, then each row on its own: only the row at fault is left out, and
+    nothing of it is stored (its response row was written before its score was refused)."""
+    batches = []
+    real_insert = bulk_storage._insert
+
+    def insert(batch):
+        batches.append(len(batch))
+        real_insert(batch)
+
+    monkeypatch.setattr(bulk_storage, "_insert", insert)
+    bad = pending(3, contact=True, answers=True)
+    bad.submission.scores.append(
+        Score("Reading groups", 9, None)
+    )  # the database's check refuses it
+    results = store_batch([pending(1), pending(2, contact=True), bad, pending(4, answers=True)])
+    assert batches == [4]
+    assert [r.outcome for r in results] == [
+        Outcome.STORED,
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+    ]
+    assert "usefulness_1_to_5" in results[2].error or "CHECK" in results[2].error.upper()
+    assert sorted(Response.objects.values_list("submission_token", flat=True)) == [
+        "import:1",
+        "import:2",
+        "import:4",
+    ]
+    assert Contact.objects.count() == 1
+    assert IdeaScore.objects.count() == 2  # the fourth row's only
+
+
+def test_a_row_stored_meanwhile_is_found_not_stored_again(monkeypatch):
+    first = pending(1)
+    first.submission.store(token=first.token, submitted_at=first.submitted_at)
+    results = store_batch([pending(1), pending(2)])
+    assert [r.outcome for r in results] == [Outcome.ALREADY_THERE, Outcome.STORED]
+    assert Response.objects.count() == 2
+
+
+def test_row_writer_returns_keys_in_order_and_needs_unique_columns_given():
+    contacts = RowWriter(Contact, ("email", "organisation", "visit_token", "created_at"))
+    rows = [contacts.row(f"p{i}@example.org", "", f"visit-{i}", WHEN) for i in range(700)]
+    keys = contacts.insert(rows)  # more than one statement's worth
+    assert len(keys) == 700
+    assert [Contact.objects.get(pk=k).email for k in (keys[0], keys[599], keys[699])] == [
+        "p0@example.org",
+        "p599@example.org",
+        "p699@example.org",
+    ]
+    assert Contact.objects.get(pk=keys[3]).created_at == WHEN
+    with pytest.raises(ValueError, match="visit_token is unique"):
+        RowWriter(Contact, ("email",))
+    with pytest.raises(ValueError, match="no such column"):
+        RowWriter(Contact, ("email", "visit_token", "phone"))

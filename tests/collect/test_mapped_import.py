@@ -1,0 +1,320 @@
+"""`soundingboard import`'s mapping files: parsing and each message, the shipped mappings on
+small realistic CSV and XLSX files, idempotence, bad rows with their row."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from soundingboard.collect.mapped_import import import_mapped
+from soundingboard.collect.mapping import (
+    MappingError,
+    load_mapping,
+    parse_mapping,
+    shipped_mappings,
+)
+from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
+from soundingboard.collect.tables import open_table
+from soundingboard.publish.loader import load_consultation
+
+from .test_sheet_import import FIXTURES, consultation_folder, write_csv
+
+ROLE = "Local authority data professional"
+
+
+@pytest.fixture
+def consultation(tmp_path: Path, reference_ideas):
+    return load_consultation(consultation_folder(tmp_path / "support-offer", reference_ideas))
+
+
+def run(consultation, path: Path, mapping: str, sheet: str | None = None):
+    out = io.StringIO()
+    bound = load_mapping(mapping).bind(open_table(path, sheet), consultation)
+    report = import_mapped(consultation, bound, out=out, progress=False)
+    return report, out.getvalue(), bound
+
+
+def as_xlsx(csv_path: Path, xlsx_path: Path, sheet: str = "Responses") -> Path:
+    """The CSV file's rows in a workbook's sheet, as a spreadsheet program would save them."""
+    import csv
+
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    with csv_path.open(newline="", encoding="utf-8-sig") as file:
+        for cells in csv.reader(file):
+            worksheet.append(cells)
+    workbook.save(xlsx_path)
+    return xlsx_path
+
+
+# Parsing the mapping file, and each message
+
+
+def test_the_shipped_mappings_are_found_by_name():
+    assert shipped_mappings() == [
+        "original-feedback",
+        "original-main-feedback",
+        "survey-page-feedback",
+    ]
+    for name in shipped_mappings():
+        assert load_mapping(name).path == f"{name} (shipped mapping)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kind: page\ndate: D\ncolums:\n  summary: S\n", "m.yml:3: unknown setting “colums”"),
+        ("kind: survey\ndate: D\n", "m.yml:1: kind must be page or questionnaire, not “survey”"),
+        (
+            "kind: page\ncolumns:\n  summary: S\n  role: R\n",
+            "m.yml:1: name the column that says when",
+        ),
+        ("date: D\ncolumns:\n  summary: S\n", "m.yml:2: columns: every page response needs role"),
+        (
+            "date: D\ncolumns:\n  summary: S\n  role: R\n  score: X\n",
+            "m.yml:5: “score” is not an answer of a page response",
+        ),
+        ("date: D\ncolumns:\n  summary: S\n  summary: T\n", "m.yml:4: “summary” is given twice"),
+        (
+            "date: D\ncolumns:\n  summary: {column: S}\n  role: R\n",
+            "m.yml:3: name a column (“Summary”), several",
+        ),
+        (
+            "date: D\ncolumns:\n  summary: S\n  role: R\nscores:\n  - idea: X\n",
+            "m.yml:5: scores are for kind: questionnaire",
+        ),
+        (
+            "date: D\ncolumns:\n  summary: S\n  role: R\nvalues:\n  colour:\n    a: b\n",
+            "m.yml:6: values: “colour” cannot be mapped",
+        ),
+        ("date: [D\n", "m.yml:2: is not valid YAML"),
+        ("- date\n", "m.yml:1: a mapping file is a list of settings"),
+    ],
+)
+def test_mapping_mistakes_are_named_with_their_line(text, message):
+    with pytest.raises(MappingError) as caught:
+        parse_mapping(text, "m.yml")
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_an_unknown_mapping_name_lists_the_shipped_ones():
+    with pytest.raises(
+        MappingError, match="no mapping of that name comes with soundingboard: original-feedback"
+    ):
+        load_mapping("citizen-space")
+
+
+def test_mapping_that_does_not_fit_the_file_or_consultation(consultation, tmp_path):
+    data = write_csv(tmp_path / "r.csv", "When,Text,Who\n2024-03-01T10:00:00Z,Hello there,x\n")
+    table = open_table(data)
+    cases = [
+        (
+            "date: When\ncolumns:\n  summary: Summary\n  role: Who\n",
+            f"m.yml:3: summary: {data}:1 has no column “Summary”; its columns are “When”, "
+            "“Text”, “Who”",
+        ),
+        (
+            "date: When\ncolumns:\n  summary: Text\n  role: Who\nvalues:\n  role:\n"
+            "    x: Astronaut\n",
+            "m.yml:7: “x” maps to “Astronaut”, which is not one of the consultation's roles",
+        ),
+        (
+            "date: When\ncolumns:\n  summary: Text\n  role: Who\nvalues:\n  score:\n    great: 7\n",
+            "m.yml:7: “great” maps to “7”, but a score is a whole number from 1 to 5",
+        ),
+        (
+            "kind: questionnaire\ndate: When\ncolumns:\n  role: Who\nscores:\n"
+            "  - idea: Teleportation\n    usefulness: Text\n",
+            "m.yml:6: “Teleportation” is not one of the questionnaire's ideas",
+        ),
+    ]
+    for text, message in cases:
+        with pytest.raises(MappingError) as caught:
+            parse_mapping(text, "m.yml").bind(table, consultation)
+        assert str(caught.value).startswith(message), str(caught.value)
+    # An optional answer's column missing is said, not refused.
+    bound = parse_mapping(
+        "date: When\ncolumns:\n  summary: Text\n  role: Who\n  email: E-mail\n", "m.yml"
+    ).bind(table, consultation)
+    assert bound.warnings == [
+        f"m.yml:5: email: {data}:1 has no column “E-mail”, so email is left empty"
+    ]
+
+
+# The shipped mappings on small realistic files
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_original_feedback_tab_through_its_mapping(consultation, tmp_path, form):
+    path = shutil.copy(FIXTURES / "feedback.csv", tmp_path / "Feedback.csv")
+    if form == "xlsx":
+        path = as_xlsx(Path(path), tmp_path / "Feedback.xlsx")
+    report, out, _ = run(consultation, Path(path), "original-feedback")
+    assert out == ""
+    assert (report.rows, report.imported, report.spam, report.skipped) == (4, 3, 1, 0)
+    first = Response.objects.order_by("submitted_at").first()
+    assert (first.page_path, first.channel, first.role) == ("models-for-delivery/", "import", ROLE)
+    assert first.contact.organisation == "Northshire County Council"
+    again, _, _ = run(consultation, Path(path), "original-feedback")
+    assert (again.imported, again.already_there) == (0, 4)
+    assert Response.objects.count() == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_original_main_feedback_tab_through_its_mapping(consultation, tmp_path, form):
+    path = FIXTURES / "main-feedback.csv"
+    if form == "xlsx":
+        path = as_xlsx(path, tmp_path / "MainFeedback.xlsx")
+    report, out, _ = run(consultation, path, "original-main-feedback")
+    assert out == "" and (report.imported, report.skipped) == (2, 0)
+    first = Response.objects.order_by("submitted_at").first()
+    assert first.kind == "questionnaire"
+    assert set(IdeaScore.objects.filter(response=first).values_list("idea", "usefulness")) == {
+        ("Data tool collaboration", 5),
+        ("Curating technical standards", 4),
+        ("Improving data quality", 3),
+    }
+    assert ActivityTick.objects.filter(response=first, matched=True).count() == 2
+
+
+SURVEY = (
+    "Response ID,Submitted,Which best describes you?,Page,Your feedback in one line,Comments,"
+    "Email address\n"
+    "R-0001,14/05/2024 09:30,Council,https://example.github.io/support-offer/models-for-delivery/,"
+    'Funding needs to last longer than two years,"Our council has seen pilots end.",\n'
+    "R-0002,15/05/2024 16:02,Data and digital supplier/partner,"
+    "https://example.github.io/support-offer/,A clearer route for suppliers,,sam@example.com\n"
+)
+SURVEY_MAPPING = """\
+kind: page
+id: Response ID
+date: Submitted
+columns:
+  page: Page
+  summary: Your feedback in one line
+  details: Comments
+  role: Which best describes you?
+  email: Email address
+values:
+  role:
+    Council: Local authority data professional
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_survey_export_through_a_mapping_of_ones_own(consultation, tmp_path, form):
+    path = write_csv(tmp_path / "survey.csv", SURVEY)
+    if form == "xlsx":
+        path = as_xlsx(path, tmp_path / "survey.xlsx", sheet="Form responses 1")
+    mapping = tmp_path / "survey.yml"
+    mapping.write_text(SURVEY_MAPPING)
+    report, out, _ = run(consultation, path, str(mapping))
+    assert out == "" and (report.imported, report.skipped) == (2, 0)
+    first, second = Response.objects.order_by("submitted_at")
+    assert (first.role, first.page_path, first.details) == (
+        ROLE,
+        "models-for-delivery/",
+        "Our council has seen pilots end.",
+    )
+    assert second.contact.email == "sam@example.com"
+    # A later export, with one answer edited and a new response: only the new one is stored.
+    later = write_csv(
+        tmp_path / "later.csv",
+        SURVEY.replace("A clearer route", "An even clearer route")
+        + "R-0003,16/05/2024 08:00,Council,,A third response arrives,,\n",
+    )
+    again, _, _ = run(consultation, later, str(mapping))
+    assert (again.imported, again.already_there) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_the_generic_survey_mapping(consultation, tmp_path):
+    path = write_csv(tmp_path / "survey.csv", SURVEY.replace("Council,", f"{ROLE},"))
+    report, out, bound = run(consultation, path, "survey-page-feedback")
+    assert (report.imported, report.skipped) == (2, 0), out
+    assert [w.split(": ", 1)[1] for w in bound.warnings] == [
+        "nature: " + f"{path}:1 has no column “Nature” or “Type of feedback”, so nature is left "
+        "empty",
+        "organisation: " + f"{path}:1 has no column “Organisation” or “Organization” or "
+        "“Organisation name”, so organisation is left empty",
+    ]
+
+
+@pytest.mark.django_db
+def test_values_that_map_to_nothing_are_reported_with_row_and_mapping_line(consultation, tmp_path):
+    path = write_csv(
+        tmp_path / "survey.csv",
+        SURVEY + "R-0003,16/05/2024 08:00,Parish clerk,,A response from a clerk,,\n"
+        "R-0004,16/05/2024 08:00,Council,,No,,\n",
+    )
+    mapping = tmp_path / "survey.yml"
+    mapping.write_text(SURVEY_MAPPING)
+    report, out, _ = run(consultation, path, str(mapping))
+    assert out.splitlines() == [
+        f"{path}:4: role: “Parish clerk” is not one of the consultation's roles; add it under "
+        f"values: role: at {mapping}:11",
+        f"{path}:5: summary: Summary must be 5 characters or more",
+    ]
+    assert (report.imported, report.skipped) == (2, 2)
+    assert Response.objects.count() == 2 and Contact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_xlsx_rows_are_named_by_sheet_and_row(consultation, tmp_path):
+    csv_path = write_csv(
+        tmp_path / "s.csv",
+        SURVEY.replace("Funding needs to last longer than two years", "No"),
+    )
+    path = as_xlsx(csv_path, tmp_path / "s.xlsx", sheet="Form responses 1")
+    mapping = tmp_path / "survey.yml"
+    mapping.write_text(SURVEY_MAPPING)
+    report, out, _ = run(consultation, path, str(mapping), sheet="Form responses 1")
+    assert out == (
+        f"{path}, sheet “Form responses 1”, row 2: summary: Summary must be 5 characters or more\n"
+    )
+    assert (report.imported, report.skipped) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_xlsx_date_and_number_cells_are_read_as_a_csv_export_would_write_them(
+    consultation, tmp_path
+):
+    """A real workbook holds dates as dates and numbers as numbers, not text."""
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(
+        [
+            "Response ID",
+            "Submitted",
+            "Which best describes you?",
+            "Page",
+            "Your feedback in one line",
+        ]
+    )
+    sheet.append(
+        [
+            1001,
+            dt.datetime(2024, 7, 1, 12, 0),
+            ROLE,
+            "models-for-delivery/",
+            "A summary typed in a workbook",
+        ]
+    )
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    report, out, _ = run(consultation, path, "survey-page-feedback")
+    assert out == "" and report.imported == 1
+    stored = Response.objects.get()
+    assert stored.submitted_at.isoformat() == "2024-07-01T11:00:00+00:00"  # 12:00 BST
+    again, _, _ = run(consultation, path, "survey-page-feedback")
+    assert again.already_there == 1  # known again by its id, 1001

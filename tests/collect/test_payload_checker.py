@@ -1,0 +1,62 @@
+"""The payload checker runs the forms' own fields without a form per payload: it must say
+exactly what the form says, remembering values or not."""
+
+from __future__ import annotations
+
+import pytest
+
+from soundingboard.collect.forms import OverallCommentsForm, PageFeedbackForm
+from soundingboard.collect.payloads import FieldRules, PayloadChecker, PayloadError
+from soundingboard.publish.loader import load_consultation
+from tests.conftest import write_consultation
+
+ROLE = "Local authority leadership"
+CASES = [
+    {},
+    {"summary": "Fine", "role": ROLE},
+    {"summary": "A good summary", "role": ROLE},
+    {"summary": "A good summary", "role": "local authority  LEADERSHIP "},
+    {"summary": "\u200b\u200b\u200b\u200b\u200b\u200b", "role": ROLE},
+    {"summary": "ok\x00ok ok", "role": ROLE, "email": "not an address"},
+    {"summary": "x" * 5000, "details": "y" * 20000, "role": "Astronaut"},
+    {"summary": "A good summary", "role": ROLE, "nature": "Something else", "organisation": ""},
+    {"summary": "A good summary", "role": ROLE, "email": "jo@example.org", "comments": "z" * 9000},
+    {"summary": "  Café  ", "role": ROLE, "organisation": "Ünïcode Council"},
+]
+
+
+@pytest.fixture
+def consultation(tmp_path):
+    return load_consultation(write_consultation(tmp_path / "c", "title: T\nslug: t\n", {}))
+
+
+@pytest.mark.parametrize("form_class", [PageFeedbackForm, OverallCommentsForm])
+@pytest.mark.parametrize("remember", [False, True])
+def test_field_rules_say_what_the_form_says(consultation, form_class, remember):
+    rules = FieldRules(form_class(consultation=consultation), remember=remember)
+    for _ in range(2):  # the second time from memory, when remembering
+        for data in CASES:
+            form = form_class(data, consultation=consultation)
+            valid = form.is_valid()
+            cleaned, errors = rules.clean(data)
+            assert errors == {k: [str(m) for m in v] for k, v in form.errors.items()}, data
+            assert not errors if valid else errors
+            expected = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+            assert cleaned == expected, data
+
+
+@pytest.mark.django_db
+def test_a_remembering_checker_matches_pages_once_and_checks_alike(consultation, monkeypatch):
+    from soundingboard.collect import payloads
+
+    calls = []
+    real = payloads.match_page
+    monkeypatch.setattr(payloads, "match_page", lambda c, a: calls.append(a) or real(c, a))
+    checker = PayloadChecker(consultation, remember=True)
+    payload = {"tab": "Feedback", "page": "/", "summary": "A good summary", "role": ROLE}
+    first, second = checker.check(payload), checker.check(dict(payload, summary="Another one"))
+    assert calls == ["/"]
+    assert first.fields["role"] == second.fields["role"] == ROLE
+    with pytest.raises(PayloadError) as caught:
+        checker.check(dict(payload, role="Astronaut"))
+    assert caught.value.errors == {"role": ["Select your role from the list"]}
