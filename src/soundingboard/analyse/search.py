@@ -29,12 +29,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Expression, F, FloatField, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
-from ..collect.search_index import (
-    FTS_TABLE,
-    PG_CONFIG,
-    SQLITE_WEIGHTS,
-    VECTOR_COLUMN,
-)
+from ..collect.search_index import PG_CONFIG, VECTOR_COLUMN
 
 MAX_LENGTH = 200  # characters of a search read; more are ignored
 MAX_TERMS = 16  # words or phrases; more are ignored
@@ -118,13 +113,13 @@ def pg_tsquery(terms: list[Term]) -> tuple[str, list[str]] | None:
     return f"({' && '.join(parts)})", [*(w for g in groups for w in g), *excluded]
 
 
-class _Search(Expression):
-    """SQL about one response's entry in the index, correlated by the response's id (so that
-    it stays right when its queryset is used inside another query)."""
+class _PgSearch(Expression):
+    """PostgreSQL: SQL about a response's stored vector, under the alias its table has in
+    the query (so that it stays right when its queryset is used inside another query)."""
 
-    def __init__(self, query: str | tuple[str, list[str]], output_field: Any) -> None:
+    def __init__(self, tsquery: tuple[str, list[str]], output_field: Any) -> None:
         super().__init__(output_field=output_field)
-        self.query = query  # FTS5's query text, or PostgreSQL's tsquery SQL and parameters
+        self.tsquery = tsquery  # SQL and its parameters
         self.pk: Any = F("pk")
 
     def get_source_expressions(self) -> list[Any]:
@@ -133,72 +128,66 @@ class _Search(Expression):
     def set_source_expressions(self, exprs: list[Any]) -> None:
         (self.pk,) = exprs
 
-    def _vector(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> str:
-        """PostgreSQL: the response's stored vector, under the alias its table has here."""
+    def _vector(self, connection: BaseDatabaseWrapper) -> str:
         quote = connection.ops.quote_name
         return f"{quote(self.pk.alias)}.{quote(VECTOR_COLUMN)}"
 
 
-class _Matches(_Search):
+class _PgMatches(_PgSearch):
     conditional = True
 
-    def __init__(self, query: str | tuple[str, list[str]]) -> None:
-        super().__init__(query, BooleanField())
+    def __init__(self, tsquery: tuple[str, list[str]]) -> None:
+        super().__init__(tsquery, BooleanField())
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
-        if connection.vendor == "sqlite":
-            pk_sql, pk_params = compiler.compile(self.pk)
-            sql = f"{pk_sql} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-            return sql, [*pk_params, self.query]  # type: ignore[list-item]  # str on SQLite
-        tsquery, params = self.query
-        return f"{self._vector(compiler, connection)} @@ {tsquery}", list(params)
+        sql, params = self.tsquery
+        return f"{self._vector(connection)} @@ {sql}", list(params)
 
 
-class _Rank(_Search):
-    def __init__(self, query: str | tuple[str, list[str]]) -> None:
-        super().__init__(query, FloatField())
+class _PgRank(_PgSearch):
+    def __init__(self, tsquery: tuple[str, list[str]]) -> None:
+        super().__init__(tsquery, FloatField())
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
-        if connection.vendor == "sqlite":
-            pk_sql, pk_params = compiler.compile(self.pk)
-            weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
-            sql = (
-                f"(SELECT bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {pk_sql})"
-            )
-            return sql, [self.query, *pk_params]
+        sql, params = self.tsquery
         # Negated, so that on both databases lower is better.
-        tsquery, params = self.query
-        return f"-ts_rank({self._vector(compiler, connection)}, {tsquery})", list(params)
+        return f"-ts_rank({self._vector(connection)}, {sql})", list(params)
 
 
-def _query_for(queryset: QuerySet[Any, Any], text: str) -> str | tuple[str, list[str]] | None:
-    terms = parse(text)
-    if connections[queryset.db].vendor == "sqlite":
-        return fts5_query(terms)
-    return pg_tsquery(terms)
+def _sqlite(queryset: QuerySet[Any, Any]) -> bool:
+    return bool(connections[queryset.db].vendor == "sqlite")
 
 
 def matching(queryset: _QS, text: str) -> _QS:
     """The responses of a `Response` queryset whose free text matches the search."""
-    query = _query_for(queryset, text)
-    if query is None:
+    terms = parse(text)
+    if _sqlite(queryset):
+        query = fts5_query(terms)
+        if query is None:
+            return queryset.none()
+        # Joined to the FTS5 table (collect.models.SearchEntry), which SQLite reads first.
+        return queryset.filter(search_entry__document__match=query)
+    tsquery = pg_tsquery(terms)
+    if tsquery is None:
         return queryset.none()
-    return queryset.filter(_Matches(query))
+    return queryset.filter(_PgMatches(tsquery))
 
 
 def ranked(queryset: _QS, text: str) -> _QS:
     """As `matching`, annotated with `search_rank` (lower is better) and ordered by it, the
     newest first among equals."""
-    query = _query_for(queryset, text)
-    if query is None:
-        return queryset.none()
-    return (
-        queryset.filter(_Matches(query))
-        .annotate(search_rank=_Rank(query))
-        .order_by("search_rank", "-submitted_at", "-id")
-    )
+    terms = parse(text)
+    if _sqlite(queryset):
+        found = matching(queryset, text)
+        rank: Any = F("search_entry__rank")
+    else:
+        tsquery = pg_tsquery(terms)
+        if tsquery is None:
+            return queryset.none()
+        found = queryset.filter(_PgMatches(tsquery))
+        rank = _PgRank(tsquery)
+    return found.annotate(search_rank=rank).order_by("search_rank", "-submitted_at", "-id")

@@ -7,7 +7,8 @@ prepared INSERTs of `storage`), the spreadsheet import, edits through the ORM, e
 rows loaded straight into the table.
 
 - SQLite: an FTS5 table, `collect_response_search`, with the response table as its external
-  content (the text is stored once) and the response's id as its rowid. Triggers on
+  content (the text is stored once) and the response's id as its rowid; Django reads it as
+  the unmanaged model `models.SearchEntry`, joined to each response by id. Triggers on
   `collect_response` add, change and remove its entries in the same transaction. The
   tokenizer folds case (all of Unicode, not ASCII alone), drops accents ("ecole" finds
   "école") and stems English words (Porter: "libraries" finds "library").
@@ -16,7 +17,7 @@ rows loaded straight into the table.
   lower case first by an ICU collation where the server has one, as the text search parser
   folds only ASCII letters in a database made with the C locale.
 
-Neither is a field of the `Response` model: Django neither reads nor writes them. Querying
+Neither is a field of the `Response` model: Django never writes them. Querying
 the index is `analyse.search`'s; this module says what the index is called and holds it.
 
 Django remakes a SQLite table to change a column, which drops the table's triggers: after
@@ -37,15 +38,20 @@ FTS_TABLE = "collect_response_search"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "collect_response_search_idx"
 TEXT_COLUMNS = ("summary", "details", "comments")
-# bm25 weights of the columns on SQLite (a summary's words count twice), and the matching
-# ts_rank weights on PostgreSQL (the summary is weight A, the rest B).
-SQLITE_WEIGHTS = (2.0, 1.0, 1.0)
+# bm25 weights of the FTS5 table's columns on SQLite (the id is not indexed; a summary's words
+# count twice), and the matching weights on PostgreSQL (the summary is weight A, the rest B).
+SQLITE_RANK = "bm25(0.0, 2.0, 1.0, 1.0)"
 PG_CONFIG = "english"
 ICU_COLLATION = "und-x-icu"
 
-_COLS = ", ".join(TEXT_COLUMNS)
-_NEW = ", ".join(f"new.{c}" for c in TEXT_COLUMNS)
-_OLD = ", ".join(f"old.{c}" for c in TEXT_COLUMNS)
+# The FTS5 table's columns: the response's id as well as its rowid, not indexed, so that a
+# join on it cannot be answered by looking each response up in the index (FTS5 would take a
+# rowid to look up, and run the whole search once per response): SQLite then reads the
+# matches from the index first, the few it finds, and their responses by id.
+_TEXT_COLS = ", ".join(TEXT_COLUMNS)
+_COLS = ", ".join(("id", *TEXT_COLUMNS))
+_NEW = ", ".join(f"new.{c}" for c in ("id", *TEXT_COLUMNS))
+_OLD = ", ".join(f"old.{c}" for c in ("id", *TEXT_COLUMNS))
 _ADD = f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW});"
 _REMOVE = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD});"
 _CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
@@ -61,7 +67,7 @@ SQLITE_TRIGGERS = {
     ),
     # Only when the text changed: saving a response's status rewrites every column.
     f"{FTS_TABLE}_update": (
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {_COLS} "
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {_TEXT_COLS} "
         f"ON {RESPONSE_TABLE} WHEN {_CHANGED} BEGIN {_REMOVE} {_ADD} END"
     ),
 }
@@ -77,9 +83,13 @@ def create(using: str | BaseDatabaseWrapper = "default") -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_COLS}, "
-                f"content='{RESPONSE_TABLE}', content_rowid='id', "
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(id UNINDEXED, "
+                f"{_TEXT_COLS}, content='{RESPONSE_TABLE}', content_rowid='id', "
                 "tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            # What the table's `rank` column is: kept in the table's own configuration.
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('rank', %s)", [SQLITE_RANK]
             )
             for sql in SQLITE_TRIGGERS.values():
                 cursor.execute(sql)

@@ -1,10 +1,12 @@
 """The full-text index of responses' free text (collect/search_index.py), filled with every
-response already stored."""
+response already stored; on SQLite, Django reads it as the unmanaged model SearchEntry."""
 
 from typing import Any
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
+import soundingboard.collect.models
 from soundingboard.collect import search_index
 
 
@@ -21,4 +23,29 @@ class Migration(migrations.Migration):
         ("collect", "0005_response_unmatched_ideas"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        migrations.RunPython(create, drop),
+        migrations.CreateModel(
+            name="SearchEntry",
+            fields=[
+                (
+                    "response",
+                    models.OneToOneField(
+                        db_column="id",
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="search_entry",
+                        serialize=False,
+                        to="collect.response",
+                    ),
+                ),
+                (
+                    "document",
+                    soundingboard.collect.models.FullTextField(db_column="collect_response_search"),
+                ),
+                ("rank", models.FloatField()),
+            ],
+            options={"db_table": "collect_response_search", "managed": False},
+        ),
+    ]
