@@ -21,6 +21,7 @@ orders them best first (annotated `search_rank`, lower is better).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -125,7 +126,7 @@ class _PgSearch(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.pk]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.pk,) = exprs
 
     def _vector(self, connection: BaseDatabaseWrapper) -> str:

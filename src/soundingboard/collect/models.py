@@ -196,20 +196,20 @@ class ActivityTick(models.Model):
         return self.raw or f"{self.idea}: {self.activity}"
 
 
-class FullTextField(models.TextField):  # type: ignore[type-arg]
+class FullTextField(models.TextField):
     """The column of an FTS5 table named as the table, which stands for its whole text;
     `field__match=query` is `MATCH`. Never read or written as text."""
 
 
 @FullTextField.register_lookup
-class Match(models.Lookup):  # type: ignore[type-arg]
+class Match(models.Lookup):
     """FTS5's `MATCH`: the query must already be FTS5 query text (`analyse.search` makes it)."""
 
     lookup_name = "match"
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[object]]:
+    ) -> tuple[str, list[str | int]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
