@@ -5,7 +5,6 @@ every way a response is written, changed or erased, and searches that can never 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from urllib.parse import urlencode
 
 import pytest
@@ -22,6 +21,9 @@ from soundingboard.collect.models import Contact, Response
 from soundingboard.collect.storage import ContactDetails, store_response
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.accounts.test_accounts import make_account, sign_in_verified
+from tests.collect.test_api import feedback as api_feedback
+from tests.collect.test_api import post as post_to_api
+from tests.conftest import write_consultation
 from tests.robustness.hostile import SAMPLES
 
 from .conftest import SLUG
@@ -165,24 +167,12 @@ def test_contact_details_and_other_consultations_are_not_searched():
 
 
 def test_a_response_sent_through_the_api_is_found(client, tmp_path, use_consultations):
-    from tests.conftest import write_consultation
-
     folder = write_consultation(
         tmp_path / "c", f"title: Search\nslug: {SLUG}\n", {"index.md": "# Home\n"}
     )
     use_consultations(folder)
-    payload = {
-        "tab": "Feedback",
-        "page": "/",
-        "summary": "Mobile libraries for villages",
-        "details": "",
-        "role": DEFAULT_ROLES[0],
-        "org": "",
-        "email": "",
-        "nature": "",
-        "hp_field": "",
-    }
-    reply = client.post("/api/intake", data=json.dumps(payload), content_type="application/json")
+    payload = api_feedback(page="/", summary="Mobile libraries for villages")
+    reply = post_to_api(client, payload)
     assert reply.status_code == 201, reply.content
     stored = Response.objects.get(consultation=SLUG)
     assert stored.channel == "api"
@@ -278,8 +268,6 @@ def test_the_query_language_is_never_passed_through():
 
 @pytest.fixture
 def reader(client, tmp_path, use_consultations):
-    from tests.conftest import write_consultation
-
     use_consultations(
         write_consultation(
             tmp_path / "c",
