@@ -299,3 +299,15 @@ def test_the_list_answers_any_search(reader, text):
     respond("A library")
     url = reverse("analyse:responses", args=[SLUG])
     assert reader.get(url, {"q": text}).status_code == 200
+
+
+def test_a_search_can_be_used_inside_another_query():
+    """As tagging every response a search finds does: the search as a subquery, whose table
+    Django renames (U0), on both databases."""
+    wanted = respond("The library")
+    respond("A museum")
+    queryset = Response.objects.filter(consultation=SLUG)
+    for found_by in (search.matching(queryset, "library"), search.ranked(queryset, "library")):
+        inner = Response.objects.filter(pk__in=found_by.values("pk"))
+        assert list(inner.values_list("reference", flat=True)) == [wanted.reference]
+        assert Response.objects.filter(pk__in=found_by).count() == 1

@@ -129,9 +129,10 @@ class _PgSearch(Expression):
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.pk,) = exprs
 
-    def _vector(self, connection: BaseDatabaseWrapper) -> str:
-        quote = connection.ops.quote_name
-        return f"{quote(self.pk.alias)}.{quote(VECTOR_COLUMN)}"
+    def _vector(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> str:
+        # As Django writes the table's own columns: a subquery's alias (U0) is left unquoted.
+        table = compiler.quote_name_unless_alias(self.pk.alias)
+        return f"{table}.{connection.ops.quote_name(VECTOR_COLUMN)}"
 
 
 class _PgMatches(_PgSearch):
@@ -144,7 +145,7 @@ class _PgMatches(_PgSearch):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         sql, params = self.tsquery
-        return f"{self._vector(connection)} @@ {sql}", list(params)
+        return f"{self._vector(compiler, connection)} @@ {sql}", list(params)
 
 
 class _PgRank(_PgSearch):
@@ -156,7 +157,7 @@ class _PgRank(_PgSearch):
     ) -> tuple[str, list[Any]]:
         sql, params = self.tsquery
         # Negated, so that on both databases lower is better.
-        return f"-ts_rank({self._vector(connection)}, {sql})", list(params)
+        return f"-ts_rank({self._vector(compiler, connection)}, {sql})", list(params)
 
 
 def _sqlite(queryset: QuerySet[Any, Any]) -> bool:
