@@ -110,9 +110,7 @@ def synthetic_rows(n: int, consultation, seed: int = 2026):
     ideas = settings.questionnaire.ideas
     activities = [(i.name, a) for i in ideas for a in i.activities]
     summaries = [f"Summary number {i} about this part of the paper" for i in range(50)]
-    words = "the of and to a in is it you that he was for on are with as his they be at"
-    words = words.split()
-    details = [" ".join(rng.choices(words, k=rng.randint(10, 80))) for _ in range(200)]
+    details = synthetic_texts(rng)
     seconds = DAYS * 24 * 3600
 
     response_id = score_id = tick_id = 0
@@ -150,13 +148,14 @@ def synthetic_rows(n: int, consultation, seed: int = 2026):
                     "",
                     nature_column[i],
                     summaries[response_id % 50] if kind == "page" else "",
-                    details[response_id % 200] if kind == "page" else "",
-                    details[(response_id * 7) % 200] if kind == "questionnaire" else "",
+                    details[response_id % len(details)] if kind == "page" else "",
+                    details[(response_id * 7) % len(details)] if kind == "questionnaire" else "",
                     role_column[i],
                     "",
                     None,
                     when.replace(tzinfo=None).isoformat(" "),
                     None,
+                    "",
                 )
             )
             if kind == "questionnaire":
@@ -182,10 +181,45 @@ def synthetic_rows(n: int, consultation, seed: int = 2026):
         yield responses, scores, ticks
 
 
+# Words of the synthetic answers: common English words, and words a consultation's answers
+# use, then filler, each chosen with a weight of 1/rank (Zipf's law), as in real text:
+# "library" is the 11th of 400 words, "libraries" the 44th, "kestrel" the 390th.
+STOP_WORDS_TEXT = "the of and to a in is it you that he was for on are with as his they be at"
+STOP_WORDS = tuple(STOP_WORDS_TEXT.split(" "))
+TOPIC_WORDS = (
+    "council data service funding local staff people support need community library "
+    "schools housing transport health care children training budget digital system access "
+    "rural towns broadband policy standards sharing quality council's residents partners "
+    "services cost costs planning guidance evidence delivery model models libraries "
+    "procurement suppliers market skills leadership network networks villages parks roads "
+    "buses trains waste energy climate safety police fire youth older adults carers families "
+    "volunteers charities businesses jobs"
+)
+TOPIC_WORDS = tuple(TOPIC_WORDS.split(" "))
+TEXTS = 2000
+VOCABULARY = 400
+KESTREL_RANK = 390
+
+
+def synthetic_texts(rng: random.Random) -> list[str]:
+    """TEXTS answers of 10 to 80 words, stop words and topic words about half each."""
+    filler = [f"word{i}" for i in range(VOCABULARY - len(TOPIC_WORDS))]
+    vocabulary = [*TOPIC_WORDS, *filler]
+    vocabulary[KESTREL_RANK - 1] = "kestrel"
+    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
+    texts = []
+    for _ in range(TEXTS):
+        n = rng.randint(10, 80)
+        chosen = rng.choices(STOP_WORDS, k=n // 2) + rng.choices(vocabulary, weights, k=n - n // 2)
+        rng.shuffle(chosen)
+        texts.append(" ".join(chosen))
+    return texts
+
+
 RESPONSE_COLUMNS = (
     "id, reference, consultation, kind, channel, status, page_path, page_matched, page_title, "
     "section_id, section_title, nature, summary, details, comments, role, spam_reason, "
-    "contact_id, submitted_at, submission_token"
+    "contact_id, submitted_at, submission_token, body_hash"
 )
 SCORE_COLUMNS = "id, response_id, idea, usefulness, likelihood"
 TICK_COLUMNS = "id, response_id, idea, activity, matched, raw"
@@ -200,6 +234,8 @@ def fill_sqlite(path: Path, n: int, consultation) -> dict[str, int]:
     """Insert the rows with the sqlite3 module; indexes are dropped and made again after."""
     import sqlite3
 
+    from soundingboard.collect import search_index
+
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-262144")
@@ -212,6 +248,10 @@ def fill_sqlite(path: Path, n: int, consultation) -> dict[str, int]:
     for name, _sql in indexes:
         db.execute(f'DROP INDEX "{name}"')
     counts = dict.fromkeys(names, 0)
+    # The full-text index is filled once at the end, as the migration fills it, not by its
+    # triggers row by row.
+    for name in search_index.SQLITE_TRIGGERS:
+        db.execute(f'DROP TRIGGER IF EXISTS "{name}"')
     for batch in synthetic_rows(n, consultation):
         db.execute("BEGIN")
         for (table, columns), rows in zip(TABLES, batch, strict=True):
@@ -221,6 +261,14 @@ def fill_sqlite(path: Path, n: int, consultation) -> dict[str, int]:
         db.execute("COMMIT")
     for _name, sql in indexes:
         db.execute(sql)
+    started = time.perf_counter()
+    db.execute(f"INSERT INTO {search_index.FTS_TABLE}({search_index.FTS_TABLE}) VALUES ('rebuild')")
+    for sql in search_index.SQLITE_TRIGGERS.values():
+        db.execute(sql)
+    print(
+        f"Indexed the responses' text in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     db.close()
     return counts
 
@@ -401,6 +449,64 @@ def measure(consultation, label: str) -> list[tuple]:
     return rows
 
 
+SEARCHES = (
+    ("kestrel", "a rare word: 1% of answers"),
+    ("libraries", "a common word, two stems' worth: a third of answers"),
+    ("rural broadband", "two words, both common"),
+    ('"rural broadband"', "a phrase"),
+)
+
+
+def measure_search(consultation) -> list[tuple]:
+    """Time searching the responses: the full-text index (analyse.search) and, as the
+    reference measured in the same run, the per-word `icontains` it replaced; each as the
+    list needs it (how many match, and the first 50 in order), then the whole list page."""
+    from django.db.models import Q
+
+    from soundingboard.analyse import search
+    from soundingboard.collect.models import Response
+
+    everything = Response.objects.filter(consultation=consultation.slug, status="accepted")
+
+    def by_index(text: str) -> int:
+        found = search.ranked(everything, text)
+        n = found.count()
+        list(found[:50])
+        return n
+
+    def by_icontains(text: str) -> int:
+        found = everything
+        for word in text.replace('"', "").split():
+            found = found.filter(
+                Q(summary__icontains=word)
+                | Q(details__icontains=word)
+                | Q(comments__icontains=word)
+            )
+        n = found.count()
+        list(found.order_by("-submitted_at", "-id")[:50])
+        return n
+
+    reader = page_reader()
+    address = f"/analyse/{consultation.slug}/responses/"
+
+    def whole_page(text: str) -> None:
+        reply = reader.get(address, {"q": text})
+        if reply.status_code != 200:
+            raise RuntimeError(f"{address} answered {reply.status_code}")
+
+    rows = []
+    for text, about in SEARCHES:
+        n = by_index(text)
+        first, best, cpu = timed(lambda t=text: by_index(t))
+        rows.append(("full-text index", f"{text} ({about}; {n:,} found)", first, best, cpu, 0.0))
+        first, best, cpu = timed(lambda t=text: whole_page(t))
+        rows.append(("full-text index", f"whole list page: {text}", first, best, cpu, 0.0))
+        n = by_icontains(text)
+        first, best, cpu = timed(lambda t=text: by_icontains(t), repeats=1)
+        rows.append(("icontains (before)", f"{text} ({n:,} found)", first, best, cpu, 0.0))
+    return rows
+
+
 def page_reader():
     """A test client signed in as a reader (who needs no second factor), for whole pages."""
     from django.contrib.auth.models import User
@@ -423,6 +529,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--indexes", choices=("yes", "no", "both"), default="both")
+    parser.add_argument(
+        "--pages",
+        choices=("all", "analysis", "search"),
+        default="all",
+        help="time the overview and ideas (analysis), searching the responses (search), or both",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -466,10 +578,16 @@ def main(argv: list[str] | None = None) -> int:
 
         rows = []
         statements = analysis_index_sql(connection)
-        if args.indexes in ("no", "both"):
+        if args.pages in ("all", "search"):
+            drop_indexes(analysis_index_names())  # a reused database may have them
+            make_indexes(statements)
+            rows += measure_search(consultation)
+        if args.pages == "search":
+            pass
+        elif args.indexes in ("no", "both"):
             drop_indexes(analysis_index_names())
             rows += measure(consultation, "without")
-        if args.indexes in ("yes", "both"):
+        if args.pages != "search" and args.indexes in ("yes", "both"):
             drop_indexes(analysis_index_names())  # a reused database may have them
             took = make_indexes(statements)
             print(f"Made the analysis indexes in {took:.1f} s", file=sys.stderr)

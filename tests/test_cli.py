@@ -9,6 +9,7 @@ from django.core.management import call_command, find_commands
 from django.core.management.base import CommandError
 
 from soundingboard import cli
+from soundingboard.publish.settings_schema import DEFAULT_ROLE_GROUPS
 from tests.command_line import soundingboard
 from tests.conftest import EXAMPLE, write_consultation
 
@@ -35,6 +36,10 @@ def test_init_makes_a_folder_that_loads_at_once(tmp_path):
     assert settings["slug"] == "roads-plan"
     assert len(settings["feedback"]["roles"]) == 14
     assert len(settings["feedback"]["natures"]) == 6
+    # Role groups are shown, to be changed with the roles: the defaults, written out.
+    assert settings["feedback"]["role_groups"] == {
+        name: list(roles) for name, roles in DEFAULT_ROLE_GROUPS.items()
+    }
     checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert checked.returncode == 0, checked.stderr
     assert "Roads plan (roads-plan):" in checked.stdout

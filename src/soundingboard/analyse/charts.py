@@ -42,6 +42,8 @@ BAR = "#1d70b8"  # 5.2:1
 AXIS = "#0b0c0c"
 GRID = "#b1b4b6"  # gridlines only: they are decoration, the values are labelled
 WIDTH = 640
+SCALE = (1.0, 5.0)  # the questionnaire's scores: every score axis runs the whole of it
+MAX_COLUMN_WIDTH = 40  # of a time series' column, in pixels
 CHAR_WIDTH = 0.56  # of the font size: a generous average for the system fonts, for wrapping
 
 # Scores 1 to 5: red for low, grey for the middle, blue for high. Contrast with white:
@@ -50,6 +52,12 @@ SCORE_COLOURS = ("#942514", "#d4351c", "#6f777b", "#1d70b8", "#12436d")
 SCORE_PATTERNS = ("solid", "hatch-up", "dots", "hatch-down", "solid")
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def sentence(text: str) -> str:
+    """Text ending as a sentence does: a full stop added unless it ends with . ? or !."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def esc(text: object) -> str:
@@ -131,7 +139,7 @@ def _bar_desc(table: Table, values: list[Count], title: str, unit: str) -> str:
     ]
     total = sum(v for _, v in counted)
     ranked = sorted(counted, key=lambda pair: -pair[1])
-    sentences = [f"Bar chart: {title}."]
+    sentences = [sentence(f"Bar chart: {title}")]
     if is_suppressed(table.n):
         sentences.append(f"Based on fewer than {table.n.threshold} {unit}.")
     else:
@@ -177,7 +185,8 @@ def time_series(
         )
         parts.append(_text(left - 6, y + 4, number(tick), size=12, anchor="end"))
     slot = plot_width / len(values)
-    column_width = max(slot * 0.8, 1)
+    # A few periods are narrow columns, not a bar across the chart.
+    column_width = min(max(slot * 0.8, 1), MAX_COLUMN_WIDTH)
     for i, value in enumerate(values):
         if is_suppressed(value) or not value:
             continue
@@ -212,7 +221,9 @@ def _time_desc(series: TimeSeries, title: str, values: list[Count]) -> str:
     table: Table = series.table
     first, last = series.periods[0][0], series.periods[-1][1]
     sentences = [
-        f"Column chart: {title}, from {_day(first)} to {_day(last)}.",
+        f"Column chart: {title.rstrip('.?!')}, from {_day(first)} to {_day(last)}."
+        if first != last
+        else f"Column chart: {title.rstrip('.?!')}, on {_day(first)}.",
         f"{number(table.n)} responses in total."
         if not is_suppressed(table.n)
         else f"Fewer than {table.n.threshold} responses in total.",
@@ -321,7 +332,7 @@ def distribution_bar(
 
 
 def _distribution_desc(rows: Sequence[tuple[str, Summary]], title: str, low: str, high: str) -> str:
-    sentences = [f"Stacked bar chart: {title}. Scores from 1 ({low}) to 5 ({high})."]
+    sentences = [sentence(f"Stacked bar chart: {title}"), f"Scores from 1 ({low}) to 5 ({high})."]
     for label, summary in rows:
         counts = _shown_counts(summary)
         if counts is None:
@@ -407,8 +418,8 @@ def scatter(
 ) -> str:
     """Each idea at its mean usefulness (across) and likelihood (up), numbered, with a key.
 
-    `ideas` is a `stats.IdeasResult` or a sequence of `stats.IdeaStats`. The axes span the
-    means (to the nearest half point, at least one point wide) within the 1 to 5 scale.
+    `ideas` is a `stats.IdeasResult` or a sequence of `stats.IdeaStats`. Both axes always
+    run the whole scale, 1 to 5: zoomed in to the means, small differences looked large.
     """
     items = ideas if isinstance(ideas, Sequence) else ideas.ideas
     points = [
@@ -424,8 +435,7 @@ def scatter(
     ]
     placed = [(p, p.x, p.y) for p in points if p.x is not None and p.y is not None]
     left, top, size = 60, 12, 360
-    low_x, high_x = _span([px for _, px, _ in placed])
-    low_y, high_y = _span([py for _, _, py in placed])
+    low_x, high_x = low_y, high_y = SCALE
     parts: list[str] = []
 
     def sx(v: float) -> float:
@@ -514,16 +524,6 @@ def _mean(value: float | Suppressed | None) -> float | None:
     return None if value is None or is_suppressed(value) else float(value)
 
 
-def _span(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return 1.0, 5.0
-    low = max(1.0, math.floor(min(values) * 2) / 2 - 0.5)
-    high = min(5.0, math.ceil(max(values) * 2) / 2 + 0.5)
-    if high - low < 1:
-        low, high = max(1.0, min(low, high - 1)), min(5.0, max(high, low + 1))
-    return low, high
-
-
 def _half_points(low: float, high: float) -> list[float]:
     step = 0.5 if high - low <= 2.5 else 1.0
     ticks, value = [], math.ceil(low / step) * step
@@ -540,8 +540,9 @@ def _overlap(a: _Box, b: _Box) -> bool:
 def _scatter_desc(points: list[_Point], title: str, x_label: str, y_label: str) -> str:
     placed = [p for p in points if p.x is not None and p.y is not None]
     sentences = [
-        f"Scatter chart: {title}. {len(placed)} ideas placed by {x_label.lower()} across and "
-        f"{y_label.lower()} up, on a scale of 1 to 5."
+        sentence(f"Scatter chart: {title}"),
+        f"{len(placed)} ideas placed by {x_label.lower()} across and "
+        f"{y_label.lower()} up, on a scale of 1 to 5.",
     ]
     if placed:
         best_x = max(placed, key=lambda p: (p.x, -p.number))

@@ -117,6 +117,11 @@ class FilterContext:
             has_questionnaire=settings.questionnaire is not None,
         )
 
+    @property
+    def has_role_groups(self) -> bool:
+        """Whether counting by role group says more than the total (FeedbackSettings')."""
+        return len(self.group_names) >= 2
+
     @cached_property
     def grouped_roles(self) -> frozenset[str]:
         return frozenset().union(*self.group_members.values())

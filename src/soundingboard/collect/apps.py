@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 from django.core import checks
+from django.db.models.signals import post_migrate
 
 
 class CollectConfig(AppConfig):
@@ -10,5 +11,8 @@ class CollectConfig(AppConfig):
 
     def ready(self) -> None:
         from .prepared_insert import check_models_written
+        from .search_index import ensure_triggers
 
         checks.register(check_models_written, checks.Tags.models)
+        # A migration that remakes the response table on SQLite drops its triggers.
+        post_migrate.connect(ensure_triggers, sender=self)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from .limits import LIMITS
@@ -195,3 +197,46 @@ class ActivityTick(models.Model):
 
     def __str__(self) -> str:
         return self.raw or f"{self.idea}: {self.activity}"
+
+
+class FullTextField(models.TextField):
+    """The column of an FTS5 table named as the table, which stands for its whole text;
+    `field__match=query` is `MATCH`. Never read or written as text."""
+
+
+@FullTextField.register_lookup
+class Match(models.Lookup):
+    """FTS5's `MATCH`: the query must already be FTS5 query text (`analyse.search` makes it)."""
+
+    lookup_name = "match"
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[str | int]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class SearchEntry(models.Model):
+    """A response's entry in SQLite's full-text index (`search_index`): an FTS5 table that
+    migration 0006 makes, and triggers keep, not Django. There is none on PostgreSQL, whose
+    index is a column of the response table (`analyse.search` reads each its own way)."""
+
+    response = models.OneToOneField(
+        Response,
+        primary_key=True,
+        db_column="id",
+        on_delete=models.DO_NOTHING,  # the index's triggers remove it
+        db_constraint=False,
+        related_name="search_entry",
+    )
+    document = FullTextField(db_column="collect_response_search")
+    rank = models.FloatField()  # how well it matches the search: lower is better
+
+    class Meta:
+        managed = False
+        db_table = "collect_response_search"
+
+    def __str__(self) -> str:
+        return f"Search entry of response {self.pk}"

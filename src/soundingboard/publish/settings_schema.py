@@ -100,6 +100,11 @@ class FeedbackSettings(_Strict):
             names.append(UNGROUPED)
         return names
 
+    def has_role_groups(self) -> bool:
+        """Whether the roles fall into two groups or more: with one ("Other", when no
+        group names any of the roles), counting by group only repeats the total."""
+        return len(self.group_names()) >= 2
+
     def _group_by_role(self) -> dict[str, str]:
         groups = self.role_groups if self.role_groups is not None else DEFAULT_ROLE_GROUPS
         return {role: name for name, roles in groups.items() for role in roles}

@@ -75,16 +75,21 @@ def test_finding_themes_on_the_page_counts_a_campaign_once(analyst, answers):
     page = html(analyst.get(THEMES))
     assert "No themes have been found yet" in page
     assert 'id="representation-tfidf"' in page
-    # The static embedding is not built in the tests' data folder: it says how to build it.
+    # The static embedding is not built in the tests' data folder: it says who can set it up,
+    # in plain words (no method or model names, no command in backticks).
     assert re.search(r'id="representation-static"[^>]*disabled', page)
-    assert "soundingboard build-static-embedding" in page
+    assert "Whoever runs the server can set it up" in page
+    form = page.split('action="', 1)[1]
+    for jargon in ("TF-IDF", "latent semantic", "MiniLM", "embedding", "`"):
+        assert jargon not in form, jargon
 
     reply = analyst.post(THEMES + "new/", {"field": "", "k": "4", "representation": "tfidf"})
     run = ThemeRun.objects.get()
     assert reply.status_code == 302 and reply["Location"] == run_url(run)
     assert (run.k, run.representation, run.created_by_name) == (4, "tfidf", "ana")
     page = html(analyst.get(run_url(run)))
-    assert run.description in page and "TF-IDF" in run.description
+    assert "By the words they use. Groups answers that use the same words" in page
+    assert "TF-IDF" in run.description and "TF-IDF" not in page  # kept for the command line
     for theme in themes_of(run):
         assert theme.label in page
         for quote in theme.quote_ids[:1]:

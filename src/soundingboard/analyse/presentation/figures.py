@@ -150,6 +150,13 @@ class Figure:
     table: TableView
     caption: str = ""
 
+    @property
+    def description(self) -> str:
+        """What the chart shows, in sentences, under it: its caption (when it says more
+        than the heading above it) and what it is based on."""
+        said = [charts.sentence(self.caption)] if self.caption else []
+        return " ".join([*said, charts.sentence(self.table.based_on)])
+
 
 def figure(
     id: str,
@@ -204,12 +211,15 @@ def summary_table(
     low: str,
     high: str,
     suppression: Suppression,
+    *,
+    by_group: bool = True,
 ) -> TableView:
-    """One score of one idea by role group: n, mean, median and the 1 to 5 counts."""
+    """One score of one idea, of all respondents and (`by_group`) of each role group: n,
+    mean, median and the 1 to 5 counts."""
     rows = []
     values: list[object] = []
     summaries = [("All respondents", measure.overall)] + [
-        (g.label, g.summary) for g in measure.groups
+        (g.label, g.summary) for g in (measure.groups if by_group else ())
     ]
     for label, summary in summaries:
         cells = (

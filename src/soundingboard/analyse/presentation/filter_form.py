@@ -144,7 +144,11 @@ def filter_form(
             tuple(filter_options("group", [(g, option_label(g)) for g in groups], flt.role_groups)),
             tuple(errors.get("group", ())),
             hint="Each role group counts the roles in it.",
-        ),
+        )
+    ]
+    if not context.has_role_groups and not flt.role_groups:
+        option_groups = []  # one group would only repeat the roles below
+    option_groups += [
         OptionGroup(
             "role",
             "Roles",

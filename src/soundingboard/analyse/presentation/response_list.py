@@ -3,11 +3,12 @@
 The list reads the overview's filter (`ResponseFilter`, statuses included: hidden and spam
 responses are listed only when asked for), plus:
 
-    q       words to find in the summary, details and comments (each word, in any of them;
-            case-insensitive substring matching, which is plenty at a consultation's scale
-            on both SQLite and PostgreSQL). Contact details are never searched.
+    q       words to find in the summary, details and comments, through the full-text
+            index (`analyse.search`: stems, any case, "phrases", or, -word). Contact
+            details are never searched.
     tag     a tag's id, or "untagged" (repeatable: any of them)
-    sort    "newest" (the default) or "oldest"
+    sort    "relevance" (best match first: the default with a search), "newest" (the
+            default without) or "oldest"
     p       the page number (`page` is the filter on consultation pages)
 """
 
@@ -24,6 +25,7 @@ from django.urls import reverse
 from ...collect.models import Response
 from ...core.text import clean_text
 from ...publish.consultation import Consultation
+from .. import search
 from ..filters import STATUS_LABELS, STATUSES, FilterProblem, ResponseFilter
 from ..models import ResponseTag, Tag
 from .filter_form import OptionGroup, Suppression, error_links, filter_form, filter_options
@@ -31,8 +33,8 @@ from .workspace import tab_links, workspace_context
 
 PER_PAGE = 50
 UNTAGGED = "untagged"
-MAX_WORDS = 10
 SORTS = {"newest": ("-submitted_at", "-id"), "oldest": ("submitted_at", "id")}
+RELEVANCE = "relevance"  # best match first (analyse.search), only with a search
 
 
 # Reading the list's address -----------------------------------------------------------------
@@ -52,32 +54,27 @@ class ListQuery:
         if self.search:
             pairs.append(("q", self.search))
         pairs.extend(("tag", t) for t in self.tags)
-        if self.sort != "newest":
+        if self.sort != default_sort(self.search):
             pairs.append(("sort", self.sort))
         return pairs
 
     def to_query(self) -> str:
         return urlencode(self.query_pairs())
 
-    @property
-    def words(self) -> list[str]:
-        return self.search.split()[:MAX_WORDS]
-
     def apply(self, queryset: QuerySet[Response]) -> QuerySet[Response]:
         selected = self.filter.apply(queryset)
-        for word in self.words:
-            selected = selected.filter(
-                Q(summary__icontains=word)
-                | Q(details__icontains=word)
-                | Q(comments__icontains=word)
-            )
+        ranked = self.search and self.sort == RELEVANCE
+        if self.search and not ranked:
+            selected = search.matching(selected, self.search)
         if self.tags:
             ids = [int(t) for t in self.tags if t != UNTAGGED]
             either = Q(Exists(ResponseTag.objects.filter(response=OuterRef("pk"), tag_id__in=ids)))
             if UNTAGGED in self.tags:
                 either |= ~Q(Exists(ResponseTag.objects.filter(response=OuterRef("pk"))))
             selected = selected.filter(either)
-        return selected.order_by(*SORTS[self.sort])
+        if ranked:
+            return search.ranked(selected, self.search)
+        return selected.order_by(*SORTS.get(self.sort, SORTS["newest"]))
 
 
 def read_list_query(
@@ -92,11 +89,23 @@ def read_list_query(
             chosen.append(value)
         elif value:
             problems.append(FilterProblem("tag", "A tag chosen is no longer in the codebook"))
-    sort = query.get("sort", "newest")
-    sort = sort if sort in SORTS else "newest"
     # Stored text has no control characters (the forms drop them), and PostgreSQL refuses NUL.
-    search = " ".join(clean_text(query.get("q", "")).split())[:200]
-    return ListQuery(flt, search, tuple(dict.fromkeys(chosen)), sort), problems
+    words = " ".join(clean_text(query.get("q", "")).split())[: search.MAX_LENGTH]
+    sort = query.get("sort", "")
+    if sort not in SORTS and not (sort == RELEVANCE and words):
+        sort = default_sort(words)
+    return ListQuery(flt, words, tuple(dict.fromkeys(chosen)), sort), problems
+
+
+def default_sort(words: str) -> str:
+    """The order of a list with this search: best match first, otherwise newest first."""
+    return RELEVANCE if words else "newest"
+
+
+def sort_options(words: str) -> list[tuple[str, str]]:
+    """The orders the list offers: best match only with a search."""
+    best = [(RELEVANCE, "Best match first")] if words else []
+    return [*best, ("newest", "Newest first"), ("oldest", "Oldest first")]
 
 
 def consultation_tags(slug: str) -> list[Tag]:
@@ -173,7 +182,8 @@ def list_context(
         without = ListQuery(flt, query.search, kept, query.sort)
         removable.append((f"Tag: {tag_names[value]}", list_url(slug, without.to_query())))
     if query.search:
-        without = ListQuery(flt, "", query.tags, query.sort)
+        sort = default_sort("") if query.sort == RELEVANCE else query.sort
+        without = ListQuery(flt, "", query.tags, sort)
         removable.append((f"Words: {query.search}", list_url(slug, without.to_query())))
     return workspace_context(
         request,
@@ -188,7 +198,7 @@ def list_context(
         problems=error_links(problems),
         tags=removable,
         codebook=tags,
-        sort_options=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        sort_options=sort_options(query.search),
         trail=[("Responses", "")],
     )
 

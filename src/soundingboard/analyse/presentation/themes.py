@@ -16,11 +16,22 @@ from ..themes import embedding
 from ..themes.engine import representations
 from .workspace import workspace_context
 
+# What analysts read about the ways of reading answers: plain words, not the methods' names
+# (`representations.describe` names them, for operators at the command line).
 REPRESENTATION_LABELS = {
-    "tfidf": "Word and phrase counts (TF-IDF)",
-    "static": "Static embedding",
-    "sentence": "Sentence embeddings",
+    "tfidf": "By the words they use",
+    "static": "By meaning, quickly",
+    "sentence": "By meaning, most closely",
 }
+REPRESENTATION_HINTS = {
+    "tfidf": "Groups answers that use the same words and phrases. Always available.",
+    "static": "Also groups answers that say the same thing in different words. Fast.",
+    "sentence": "Reads each answer as a whole sentence: the closest grouping, and the slowest.",
+}
+NOT_SET_UP = (
+    "Not set up on this server. Whoever runs the server can set it up: see “Themes in the "
+    "free text” in the documentation."
+)
 FIELD_LABELS = {
     "": "All their free text",
     "summary": "Summaries of page feedback",
@@ -71,8 +82,8 @@ def representation_options(chosen: str = "") -> list[dict[str, Any]]:
         {
             "value": name,
             "label": REPRESENTATION_LABELS[name],
-            "hint": representations.describe(name),
-            "reason": reasons.get(name),
+            "hint": REPRESENTATION_HINTS[name],
+            "reason": NOT_SET_UP if reasons.get(name) else None,
             "checked": name == chosen,
         }
         for name in representations.NAMES

@@ -150,16 +150,27 @@ def ideas(consultation: Consultation, flt: ResponseFilter) -> IdeasResult:
     position = {pair: i for i, pair in enumerate(activity_rows)}
     activity_rows.sort(key=lambda pair: (-sum(tick_counts[pair].values()), position[pair]))
     keys = {pair: f"{pair[0]}: {pair[1]}" for pair in activity_rows}
-    table = cross_table(
-        "Activities ticked, by role group",
-        "Activity",
-        [(keys[pair], pair[1]) for pair in activity_rows],
-        group_columns,
-        {(keys[pair], g): c for pair in activity_rows for g, c in tick_counts[pair].items()},
-        n=n,
-        parents={keys[pair]: pair[0] for pair in activity_rows},
-        unknown_rows={keys[pair] for pair in activity_rows if pair not in known_activities},
-    )
+    if not context.has_role_groups:  # one column of every group would repeat the total
+        table = count_table(
+            "Activities ticked",
+            "Activity",
+            [(keys[pair], pair[1], sum(tick_counts[pair].values())) for pair in activity_rows],
+            column_label="Ticks",
+            n=n,
+            parents={keys[pair]: pair[0] for pair in activity_rows},
+            unknown={keys[pair] for pair in activity_rows if pair not in known_activities},
+        )
+    else:
+        table = cross_table(
+            "Activities ticked, by role group",
+            "Activity",
+            [(keys[pair], pair[1]) for pair in activity_rows],
+            group_columns,
+            {(keys[pair], g): c for pair in activity_rows for g, c in tick_counts[pair].items()},
+            n=n,
+            parents={keys[pair]: pair[0] for pair in activity_rows},
+            unknown_rows={keys[pair] for pair in activity_rows if pair not in known_activities},
+        )
     return IdeasResult(
         filter=flt,
         n=n,

@@ -40,6 +40,7 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
         result = suppress_ideas(result, suppression.threshold)
     low, high = result.scale_low, result.scale_high
 
+    by_group = consultation.settings.feedback.has_role_groups()
     idea_sections = []
     for idea in result.ideas:
         measures = []
@@ -47,7 +48,7 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
             key = f"idea-{idea.number}-{measure.measure}"
             name = "Usefulness" if measure.measure == "usefulness" else "Likelihood of use"
             rows = [("All respondents", measure.overall)] + [
-                (g.label, g.summary) for g in measure.groups
+                (g.label, g.summary) for g in (measure.groups if by_group else ())
             ]
             measures.append(
                 figure(
@@ -55,12 +56,14 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
                     name,
                     charts.distribution_chart(
                         rows,
-                        title=f"{name} of “{idea.name}”, by role group",
+                        title=f"{name} of “{idea.name}”" + (", by role group" if by_group else ""),
                         low=low,
                         high=high,
                         id_prefix=f"chart-{key}",
                     ),
-                    summary_table(measure, name, idea.name, key, low, high, suppression),
+                    summary_table(
+                        measure, name, idea.name, key, low, high, suppression, by_group=by_group
+                    ),
                     measure.question,
                 )
             )
@@ -78,6 +81,7 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "n": charts.number(result.n),
             "n_hidden": is_suppressed(result.n),
+            "by_group": by_group,
             "respondents": present_table(
                 result.respondents, "table-respondents", unit="questionnaire responses", share=True
             ),

@@ -44,9 +44,10 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             f"Responses per {over_time.interval}",
         ),
     ]
+    by_group = consultation.settings.feedback.has_role_groups()
     for key, heading, table in (
         ("page", "Responses by page", result.by_page),
-        ("role-group", "Responses by role group", result.by_role_group),
+        *([("role-group", "Responses by role group", result.by_role_group)] if by_group else []),
         ("role", "Responses by role", result.by_role),
         ("nature", "Responses by kind of feedback", result.by_nature),
     ):

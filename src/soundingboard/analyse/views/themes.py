@@ -38,6 +38,8 @@ from ..models import Theme, ThemeAssignment, ThemeDuplicateGroup, ThemeRun
 from ..presentation.filter_form import Suppression, error_links, filter_form
 from ..presentation.themes import (
     FIELD_LABELS,
+    NOT_SET_UP,
+    REPRESENTATION_HINTS,
     REPRESENTATION_LABELS,
     default_representation,
     representation_options,
@@ -251,8 +253,16 @@ def _render_run(
             "title": run_title(run),
             "field_label": FIELD_LABELS.get(run.field, run.field),
             "unavailable": [
-                (REPRESENTATION_LABELS[name], reason) for name, reason in reasons.items() if reason
+                (REPRESENTATION_LABELS[name], NOT_SET_UP)
+                for name, reason in reasons.items()
+                if reason
             ],
+            "read_with": " ".join(
+                (
+                    f"{REPRESENTATION_LABELS.get(run.representation, run.representation)}.",
+                    REPRESENTATION_HINTS.get(run.representation, ""),
+                )
+            ),
             "rows": rows,
             "mergeable": [row.theme for row in rows if not row.theme.is_other],
             "groups": [

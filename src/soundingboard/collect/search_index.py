@@ -1,0 +1,169 @@
+"""The full-text index of what respondents wrote: made, kept current and rebuilt here.
+
+Every free-text answer of a response (page feedback's summary and details, the
+questionnaire's comments) is indexed, by the database itself, so that no way a response is
+written, changed or deleted can leave the index behind: the forms and the intake API (the
+prepared INSERTs of `storage`), the spreadsheet import, edits through the ORM, erasure, and
+rows loaded straight into the table.
+
+- SQLite: an FTS5 table, `collect_response_search`, with the response table as its external
+  content (the text is stored once) and the response's id as its rowid; Django reads it as
+  the unmanaged model `models.SearchEntry`, joined to each response by id. Triggers on
+  `collect_response` add, change and remove its entries in the same transaction. The
+  tokenizer folds case (all of Unicode, not ASCII alone), drops accents ("ecole" finds
+  "école") and stems English words (Porter: "libraries" finds "library").
+- PostgreSQL: a stored generated column, `collect_response.search_vector` (the `english`
+  text search configuration: stems, drops stop words), with a GIN index. The text is put in
+  lower case first by an ICU collation where the server has one, as the text search parser
+  folds only ASCII letters in a database made with the C locale.
+
+Neither is a field of the `Response` model: Django never writes them. Querying
+the index is `analyse.search`'s; this module says what the index is called and holds it.
+
+Django remakes a SQLite table to change a column, which drops the table's triggers: after
+every `migrate`, `ensure_triggers` (connected to `post_migrate` by the app) makes any that
+are missing again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+RESPONSE_TABLE = "collect_response"
+# SQLite: the FTS5 table. PostgreSQL: the generated column and its index.
+FTS_TABLE = "collect_response_search"
+VECTOR_COLUMN = "search_vector"
+VECTOR_INDEX = "collect_response_search_idx"
+TEXT_COLUMNS = ("summary", "details", "comments")
+# bm25 weights of the FTS5 table's columns on SQLite (the id is not indexed; a summary's words
+# count twice), and the matching weights on PostgreSQL (the summary is weight A, the rest B).
+SQLITE_RANK = "bm25(0.0, 2.0, 1.0, 1.0)"
+PG_CONFIG = "english"
+ICU_COLLATION = "und-x-icu"
+
+# The FTS5 table's columns: the response's id as well as its rowid, not indexed, so that a
+# join on it cannot be answered by looking each response up in the index (FTS5 would take a
+# rowid to look up, and run the whole search once per response): SQLite then reads the
+# matches from the index first, the few it finds, and their responses by id.
+_TEXT_COLS = ", ".join(TEXT_COLUMNS)
+_COLS = ", ".join(("id", *TEXT_COLUMNS))
+_NEW = ", ".join(f"new.{c}" for c in ("id", *TEXT_COLUMNS))
+_OLD = ", ".join(f"old.{c}" for c in ("id", *TEXT_COLUMNS))
+_ADD = f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW});"
+_REMOVE = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD});"
+_CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
+
+SQLITE_TRIGGERS = {
+    f"{FTS_TABLE}_insert": (
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
+        f"BEGIN {_ADD} END"
+    ),
+    f"{FTS_TABLE}_delete": (
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {RESPONSE_TABLE} "
+        f"BEGIN {_REMOVE} END"
+    ),
+    # Only when the text changed: saving a response's status rewrites every column.
+    f"{FTS_TABLE}_update": (
+        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {_TEXT_COLS} "
+        f"ON {RESPONSE_TABLE} WHEN {_CHANGED} BEGIN {_REMOVE} {_ADD} END"
+    ),
+}
+
+
+def _connection(using: str | BaseDatabaseWrapper) -> BaseDatabaseWrapper:
+    return connections[using] if isinstance(using, str) else using
+
+
+def create(using: str | BaseDatabaseWrapper = "default") -> None:
+    """Make the index and fill it with every response already stored (the migration's)."""
+    connection = _connection(using)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(id UNINDEXED, "
+                f"{_TEXT_COLS}, content='{RESPONSE_TABLE}', content_rowid='id', "
+                "tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            # What the table's `rank` column is: kept in the table's own configuration.
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('rank', %s)", [SQLITE_RANK]
+            )
+            for sql in SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+            # Adding a stored generated column computes it for every row already there.
+            cursor.execute(
+                f"ALTER TABLE {RESPONSE_TABLE} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} "
+                f"tsvector GENERATED ALWAYS AS ({_pg_vector_sql(cursor)}) STORED"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON {RESPONSE_TABLE} "
+                f"USING gin ({VECTOR_COLUMN})"
+            )
+        else:
+            raise NotImplementedError(f"no full-text index on {connection.vendor}")
+    if connection.vendor == "sqlite":
+        rebuild(connection)
+
+
+def drop(using: str | BaseDatabaseWrapper = "default") -> None:
+    """Remove the index (the migration backwards)."""
+    connection = _connection(using)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
+            cursor.execute(f"ALTER TABLE {RESPONSE_TABLE} DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
+
+
+def rebuild(using: str | BaseDatabaseWrapper = "default") -> None:
+    """Index every stored response again from the response table (SQLite; PostgreSQL's
+    column is always computed from its row, so there is nothing to do there)."""
+    connection = _connection(using)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def drop_triggers(using: str | BaseDatabaseWrapper = "default") -> None:
+    """Stop keeping the index current (SQLite), for a bulk load followed by `rebuild` and
+    `ensure_triggers`: the benchmark's million rows load faster so."""
+    connection = _connection(using)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def ensure_triggers(using: str | BaseDatabaseWrapper = "default", **_: Any) -> None:
+    """Make again any trigger a remade table lost (SQLite), once the index exists.
+
+    Connected to `post_migrate`, whose arguments it ignores but `using`."""
+    connection = _connection(using)
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+        if cursor.fetchone() is None:
+            return  # not migrated that far (yet)
+        for sql in SQLITE_TRIGGERS.values():
+            cursor.execute(sql)
+
+
+def _pg_vector_sql(cursor: Any) -> str:
+    """The generated column's expression: the summary weighted above the other answers."""
+    cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [ICU_COLLATION])
+    collate = f' COLLATE "{ICU_COLLATION}"' if cursor.fetchone() else ""
+
+    def vector(sql: str, weight: str) -> str:
+        words = f"to_tsvector('{PG_CONFIG}'::regconfig, lower({sql}{collate}))"
+        return f"setweight({words}, '{weight}')"
+
+    rest = " || ' ' || ".join(TEXT_COLUMNS[1:])
+    return f"{vector(TEXT_COLUMNS[0], 'A')} || {vector(f'({rest})', 'B')}"
