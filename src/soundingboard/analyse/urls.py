@@ -55,6 +55,11 @@ urlpatterns = [
         response.response_status,
         name="response-status",
     ),
+    path(
+        "<slug:slug>/responses/<str:reference>/progress/",
+        response.response_progress,
+        name="response-progress",
+    ),
     path("<slug:slug>/codebook/", codebook.codebook, name="codebook"),
     path("<slug:slug>/codebook/new/", codebook.codebook_create, name="codebook-create"),
     path(

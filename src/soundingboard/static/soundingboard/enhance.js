@@ -18,3 +18,8 @@ if (isSupported()) {
   // checkboxes conditional reveals, skip-link focus, service navigation toggle.
   initAll();
 }
+
+// The analyst workspace's coding page and responses list: shortcuts and "tick all".
+if (document.querySelector("#shortcuts, [data-select-all]")) {
+  import("./coding.js").catch(() => {});
+}
