@@ -17,9 +17,9 @@ Personal data (the respondent's organisation and email) is in the rows only when
 
 Streaming: responses are read by one query, `BATCH_SIZE` at a time (`QuerySet.iterator`),
 and each batch's scores, ticks, contact details, tags and progress are read in one query
-each: memory stays flat however many responses there are. (Paging by id, a query per page, was tried: with
-a filter, SQLite reads the consultation's index and sorts every page, so the time grew with
-the square of the rows.)
+each: memory stays flat however many responses there are. (Paging by id, a query per page,
+was tried: with a filter, SQLite reads the consultation's index and sorts every page, so the
+time grew with the square of the rows.)
 
 Cells a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a
 carriage return: OWASP's CSV injection guidance; or with a full-width or small form of the
