@@ -21,7 +21,7 @@ from soundingboard.analyse.themes.runs import start_run
 from soundingboard.collect.models import Response
 from soundingboard.publish.loader import load_consultation
 from tests.accounts.test_accounts import PASSWORD, make_account, totp_code
-from tests.browser.audit import audit
+from tests.browser.audit import audit, screenshot
 from tests.browser.steps import EXAMPLE_SUMMARIES, press_button, store_example_responses
 from tests.conftest import EXAMPLE
 
@@ -136,6 +136,7 @@ def test_an_analyst_codes_twenty_responses_with_the_keyboard_alone(site: Site, p
         press(page, "Enter")  # adds the tag and comes back here
         assert "added" in page.locator(".govuk-notification-banner").inner_text()
         if i == 0:
+            screenshot(page, "analyse-response-coding")
             problems += audit(page, "a response, just tagged")
         if i % 4 == 1 and page.locator("[data-shortcut='h']").count():
             press(page, "h", navigates=False)
@@ -229,5 +230,6 @@ def test_the_list_of_thousands_fits_1280_pixels_with_short_rows(site: Site, page
             }).map(c => c.innerText)"""
         )
         assert broken == [] and page.locator(".sb-chips li").count() > size
+    screenshot(page, "analyse-responses-thousands")
     problems = audit(page, "responses list of 250, with tags")
     assert not problems, "\n".join(problems)
