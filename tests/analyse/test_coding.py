@@ -181,7 +181,8 @@ def test_bulk_actions_come_before_the_list_with_every_scope(analyst, ana, record
     assert page.index('id="bulk"') < page.index('class="govuk-table sb-responses-table"')
     assert 'value="ticked" checked' in page and 'value="page"' in page
     assert f"All {n} matching these filters" in page or n <= 50
-    assert "data-select-all" in page  # the box that ticks all, shown by JavaScript
+    # The box that ticks all is hidden until JavaScript shows it (it could do nothing else).
+    assert '<div class="sb-select-all" hidden>' in page and "data-select-all" in page
 
 
 def test_bulk_tagging_all_on_the_page_keeps_the_filter_and_page_and_marks_coded(

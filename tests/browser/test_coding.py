@@ -230,6 +230,12 @@ def test_the_list_of_thousands_fits_1280_pixels_with_short_rows(site: Site, page
             }).map(c => c.innerText)"""
         )
         assert broken == [] and page.locator(".sb-chips li").count() > size
+    # With JavaScript, one box ticks every response on the page, and a second click none.
+    ticks = page.locator("input[name='response']")
+    page.locator("#select-all").check()
+    assert ticks.evaluate_all("boxes => boxes.every(b => b.checked)")
+    page.locator("#select-all").uncheck()
+    assert ticks.evaluate_all("boxes => boxes.every(b => !b.checked)")
     screenshot(page, "analyse-responses-thousands")
     problems = audit(page, "responses list of 250, with tags")
     assert not problems, "\n".join(problems)

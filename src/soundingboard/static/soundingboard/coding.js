@@ -83,8 +83,8 @@ function onKey(event) {
 function selectAll(box) {
   const form = box.form;
   const ticks = [...form.querySelectorAll('input[type="checkbox"][name="response"]')];
-  box.hidden = false;
-  form.querySelector(`label[for="${box.id}"]`)?.removeAttribute("hidden");
+  // Shown only now: without JavaScript it could do nothing ("All N on this page" can).
+  box.closest("[hidden]")?.removeAttribute("hidden");
   const update = () => {
     const ticked = ticks.filter((tick) => tick.checked).length;
     box.checked = ticked === ticks.length && ticked > 0;
