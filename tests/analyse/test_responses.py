@@ -79,7 +79,9 @@ def page(reply) -> str:
 
 def listed(text: str) -> list[str]:
     """References in the list, in order."""
-    return re.findall(r'<a class="govuk-link" href="/-/analyse/[^"]+/responses/([^/"]+)/">', text)
+    return re.findall(
+        r'<a class="govuk-link" href="/-/analyse/[^"]+/responses/(SB-[^/"?]+)/(?:\?[^"]*)?">', text
+    )
 
 
 def count_shown(text: str) -> int:

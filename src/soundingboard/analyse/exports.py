@@ -16,10 +16,10 @@ Personal data (the respondent's organisation and email) is in the rows only when
 (`access.can_see_personal_data`) and records the export (`audit.record`).
 
 Streaming: responses are read by one query, `BATCH_SIZE` at a time (`QuerySet.iterator`),
-and each batch's scores, ticks, contact details and tags are read in one query each: memory
-stays flat however many responses there are. (Paging by id, a query per page, was tried: with
-a filter, SQLite reads the consultation's index and sorts every page, so the time grew with
-the square of the rows.)
+and each batch's scores, ticks, contact details, tags and progress are read in one query
+each: memory stays flat however many responses there are. (Paging by id, a query per page,
+was tried: with a filter, SQLite reads the consultation's index and sorts every page, so the
+time grew with the square of the rows.)
 
 Cells a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a
 carriage return: OWASP's CSV injection guidance; or with a full-width or small form of the
@@ -53,6 +53,8 @@ from django.db.models import QuerySet
 from ..collect.models import ActivityTick, Contact, IdeaScore, Response
 from ..publish.consultation import Consultation
 from .filters import FilterContext, ResponseFilter
+from .models import Review
+from .review import states_of
 from .tagging import tags_by_response
 
 FORMATS = ("csv", "xlsx", "json")
@@ -89,6 +91,8 @@ BASE_COLUMNS = (
 UNMATCHED_IDEAS_COLUMN = "unmatched_ideas"
 ACTIVITY_COLUMNS = ("activities", "unmatched_activities")
 TAG_COLUMNS = ("tags",)
+# The record of consideration (`review`): new, read or coded, who set it, and when (UTC).
+PROGRESS_COLUMNS = ("progress", "progress_by", "progress_at")
 PERSONAL_COLUMNS = ("organisation", "email")
 LIST_SEPARATOR = "; "
 
@@ -121,6 +125,7 @@ class Row:
     activities: list[tuple[str, str]] = field(default_factory=list)
     unmatched_activities: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    progress: tuple[str, str, str] = ("new", "", "")  # state, who, when (ISO 8601, UTC)
     organisation: str = ""
     email: str = ""
 
@@ -168,7 +173,7 @@ class Export:
         columns = list(BASE_COLUMNS)
         for idea in self.ideas:
             columns += [f"usefulness: {idea}", f"likelihood: {idea}"]
-        columns += [UNMATCHED_IDEAS_COLUMN, *ACTIVITY_COLUMNS, *TAG_COLUMNS]
+        columns += [UNMATCHED_IDEAS_COLUMN, *ACTIVITY_COLUMNS, *TAG_COLUMNS, *PROGRESS_COLUMNS]
         if self.with_personal_data:
             columns += PERSONAL_COLUMNS
         return columns
@@ -231,6 +236,7 @@ class Export:
                     ).values_list("pk", "organisation", "email")
                 }
         tags = tags_by_response(ids)
+        reviews = states_of(ids)
         rows = []
         for r in responses:
             organisation, email = contacts.get(r.contact_id, ("", "")) if r.contact_id else ("", "")
@@ -262,6 +268,7 @@ class Export:
                     activities=ticks.get(r.id, []),
                     unmatched_activities=unmatched.get(r.id, []),
                     tags=list(tags.get(r.id, [])),
+                    progress=_progress(reviews.get(r.id)),
                     organisation=organisation,
                     email=email,
                 )
@@ -279,6 +286,7 @@ class Export:
         cells.append(LIST_SEPARATOR.join(f"{i}: {a}" for i, a in row.activities))
         cells.append(LIST_SEPARATOR.join(row.unmatched_activities))
         cells.append(LIST_SEPARATOR.join(row.tags))
+        cells += list(row.progress)
         if self.with_personal_data:
             cells += [row.organisation, row.email]
         return cells
@@ -293,6 +301,7 @@ class Export:
         item["activities"] = [{"idea": i, "activity": a} for i, a in row.activities]
         item["unmatched_activities"] = list(row.unmatched_activities)
         item["tags"] = list(row.tags)
+        item.update(zip(PROGRESS_COLUMNS, row.progress, strict=True))
         if self.with_personal_data:
             item["organisation"] = row.organisation
             item["email"] = row.email
@@ -423,6 +432,13 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     return neutralise(str(value))
+
+
+def _progress(review: Review | None) -> tuple[str, str, str]:
+    """A response's progress as exported: its state, who set it and when (none when new)."""
+    if review is None or review.state == "new":
+        return ("new", "", "")
+    return (review.state, review.by_name, iso_utc(review.at))
 
 
 def iso_utc(moment: dt.datetime) -> str:

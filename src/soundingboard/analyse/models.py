@@ -127,6 +127,64 @@ class ChangeRecord(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"
 
 
+# The record of consideration -------------------------------------------------------------
+#
+# Change these only through `soundingboard.analyse.review`, which writes the current state
+# and its history in one transaction. Both go with their response when it is erased.
+
+
+class ReviewState(models.TextChoices):
+    """Where a response stands in the analysts' reading of it."""
+
+    NEW = "new", "New"
+    READ = "read", "Read"
+    CODED = "coded", "Coded"
+
+
+class Review(models.Model):
+    """A response's current progress, with who set it and when. No row means new."""
+
+    response = models.OneToOneField(
+        "collect.Response", on_delete=models.CASCADE, primary_key=True, related_name="review"
+    )
+    state = models.CharField(max_length=8, choices=ReviewState.choices, default=ReviewState.NEW)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_name = models.CharField(max_length=150, blank=True)  # kept if the account goes
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "response"], name="review_by_state")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.state}"
+
+
+class ReviewChange(models.Model):
+    """One change of a response's progress: from what, to what, how, by whom and when.
+    Never edited; deleted with its response (an erasure leaves none behind)."""
+
+    response = models.ForeignKey(
+        "collect.Response", on_delete=models.CASCADE, related_name="review_changes"
+    )
+    before = models.CharField(max_length=8, choices=ReviewState.choices)
+    after = models.CharField(max_length=8, choices=ReviewState.choices)
+    via = models.CharField(max_length=200, blank=True)  # what the analyst did, in words
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["response", "-at"], name="reviewchange_by_response")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.before} -> {self.after}"
+
+
 # Themes in the free text -------------------------------------------------------------------
 #
 # A `ThemeRun` is one search for candidate themes in one consultation's answers; analysts

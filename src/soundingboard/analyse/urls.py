@@ -59,6 +59,11 @@ urlpatterns = [
         response.response_status,
         name="response-status",
     ),
+    path(
+        "analyse/<slug:slug>/responses/<str:reference>/progress/",
+        response.response_progress,
+        name="response-progress",
+    ),
     path("analyse/<slug:slug>/codebook/", codebook.codebook, name="codebook"),
     path("analyse/<slug:slug>/codebook/new/", codebook.codebook_create, name="codebook-create"),
     path(

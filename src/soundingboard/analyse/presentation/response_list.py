@@ -7,14 +7,19 @@ responses are listed only when asked for), plus:
             index (`analyse.search`: stems, any case, "phrases", or, -word). Contact
             details are never searched.
     tag     a tag's id, or "untagged" (repeatable: any of them)
+    progress  "new", "read" or "coded" (repeatable: any of them)
     sort    "relevance" (best match first: the default with a search), "newest" (the
             default without) or "oldest"
+    size    responses a page: 50 (the default), 100 or 250
     p       the page number (`page` is the filter on consultation pages)
+
+The same query, less `p`, follows an analyst from the list to each response's page and on to
+the previous and next response (`neighbours`), so the list is never lost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,11 +32,12 @@ from ...core.text import clean_text
 from ...publish.consultation import Consultation
 from .. import search
 from ..filters import STATUS_LABELS, STATUSES, FilterProblem, ResponseFilter
-from ..models import ResponseTag, Tag
+from ..models import ResponseTag, ReviewState, Tag
 from .filter_form import OptionGroup, Suppression, error_links, filter_form, filter_options
 from .workspace import tab_links, workspace_context
 
 PER_PAGE = 50
+PAGE_SIZES = (50, 100, 250)
 UNTAGGED = "untagged"
 SORTS = {"newest": ("-submitted_at", "-id"), "oldest": ("submitted_at", "id")}
 RELEVANCE = "relevance"  # best match first (analyse.search), only with a search
@@ -48,18 +54,35 @@ class ListQuery:
     search: str = ""
     tags: tuple[str, ...] = ()  # tag ids as text, and/or UNTAGGED
     sort: str = "newest"
+    size: int = PER_PAGE
+    progress: tuple[str, ...] = ()  # ReviewState values
 
     def query_pairs(self) -> list[tuple[str, str]]:
         pairs = list(self.filter.query_pairs())
         if self.search:
             pairs.append(("q", self.search))
         pairs.extend(("tag", t) for t in self.tags)
+        pairs.extend(("progress", p) for p in self.progress)
         if self.sort != default_sort(self.search):
             pairs.append(("sort", self.sort))
+        if self.size != PER_PAGE:
+            pairs.append(("size", str(self.size)))
         return pairs
 
     def to_query(self) -> str:
         return urlencode(self.query_pairs())
+
+    def pairs_except(self, name: str) -> list[tuple[str, str]]:
+        """The query's parameters less one, for the hidden fields of a form that sets it."""
+        return [(k, v) for k, v in self.query_pairs() if k != name]
+
+    @property
+    def pairs_except_search(self) -> list[tuple[str, str]]:
+        return self.pairs_except("q")
+
+    @property
+    def pairs_except_size(self) -> list[tuple[str, str]]:
+        return self.pairs_except("size")
 
     def apply(self, queryset: QuerySet[Response]) -> QuerySet[Response]:
         selected = self.filter.apply(queryset)
@@ -72,6 +95,11 @@ class ListQuery:
             if UNTAGGED in self.tags:
                 either |= ~Q(Exists(ResponseTag.objects.filter(response=OuterRef("pk"))))
             selected = selected.filter(either)
+        if self.progress:
+            states = Q(review__state__in=self.progress)
+            if ReviewState.NEW in self.progress:
+                states |= Q(review__isnull=True)
+            selected = selected.filter(states)
         if ranked:
             return search.ranked(selected, self.search)
         return selected.order_by(*SORTS.get(self.sort, SORTS["newest"]))
@@ -94,7 +122,10 @@ def read_list_query(
     sort = query.get("sort", "")
     if sort not in SORTS and not (sort == RELEVANCE and words):
         sort = default_sort(words)
-    return ListQuery(flt, words, tuple(dict.fromkeys(chosen)), sort), problems
+    sizes = {str(n): n for n in PAGE_SIZES}
+    size = sizes.get(str(query.get("size", "")), PER_PAGE)
+    progress = tuple(p for p in ReviewState.values if p in query.getlist("progress")[:10])
+    return ListQuery(flt, words, tuple(dict.fromkeys(chosen)), sort, size, progress), problems
 
 
 def default_sort(words: str) -> str:
@@ -133,10 +164,27 @@ def list_tabs(slug: str, query: ListQuery) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Row:
+    """One response of the list: where it is about, what it said, its tags and progress."""
+
     response: Response
     page: str
     page_url: str
     tags: list[str]
+    progress: str  # "new", "read" or "coded"
+    url: str  # its page, keeping the list's query
+
+    @property
+    def said(self) -> str:
+        """What the respondent wrote, in brief: the summary, else the details, else the
+        comments (a questionnaire's only free text)."""
+        r = self.response
+        return r.summary or r.details or r.comments
+
+
+def response_url(slug: str, reference: str, query: str = "") -> str:
+    """A response's page, with the list's query (less its page number) when there is one."""
+    url = reverse("analyse:response", args=[slug, reference])
+    return f"{url}?{query}" if query else url
 
 
 def list_context(
@@ -170,20 +218,31 @@ def list_context(
         ),
         tuple(dict.fromkeys(p.message for p in problems if p.field == "tag")),
     )
-    form["groups"] = [status_group, tag_group, *form["groups"]]
-    form["open"] = form["open"] or bool(query.tags)
+    progress_group = OptionGroup(
+        "progress",
+        "Progress",
+        tuple(filter_options("progress", ReviewState.choices, query.progress)),
+        (),
+        hint="New responses have not been marked as read or coded yet.",
+    )
+    form["groups"] = [status_group, progress_group, tag_group, *form["groups"]]
+    form["open"] = form["open"] or bool(query.tags) or bool(query.progress)
     tag_names = {str(t.pk): t.name for t in tags} | {UNTAGGED: "No tags yet"}
     removable = []
     for parameter, value, words in flt.describe():
-        without = ListQuery(flt.without(parameter, value), query.search, query.tags, query.sort)
+        without = replace(query, filter=flt.without(parameter, value))
         removable.append((words, list_url(slug, without.to_query())))
     for value in query.tags:
         kept = tuple(t for t in query.tags if t != value)
-        without = ListQuery(flt, query.search, kept, query.sort)
+        without = replace(query, tags=kept)
         removable.append((f"Tag: {tag_names[value]}", list_url(slug, without.to_query())))
+    for value in query.progress:
+        without = replace(query, progress=tuple(p for p in query.progress if p != value))
+        label = ReviewState(value).label
+        removable.append((f"Progress: {label}", list_url(slug, without.to_query())))
     if query.search:
         sort = default_sort("") if query.sort == RELEVANCE else query.sort
-        without = ListQuery(flt, "", query.tags, sort)
+        without = replace(query, search="", sort=sort)
         removable.append((f"Words: {query.search}", list_url(slug, without.to_query())))
     return workspace_context(
         request,
@@ -199,18 +258,84 @@ def list_context(
         tags=removable,
         codebook=tags,
         sort_options=sort_options(query.search),
+        page_sizes=PAGE_SIZES,
         trail=[("Responses", "")],
     )
 
 
-def page_links(page: Any, slug: str, query: ListQuery) -> dict[str, str]:
+@dataclass(frozen=True)
+class PageLink:
+    """An item of the GOV.UK pagination: a page's number and address, or a gap (number 0)."""
+
+    number: int
+    url: str = ""
+    current: bool = False
+
+
+def pagination(page: Any, slug: str, query: ListQuery) -> dict[str, Any]:
+    """The list's numbered pages: the first, the last, and the current with its neighbours,
+    with gaps between (GOV.UK's pagination), and the previous and next page's addresses."""
     base = query.to_query()
+    count = page.paginator.num_pages
 
     def link(number: int) -> str:
         extra = urlencode([("p", number)]) if number > 1 else ""
         return list_url(slug, "&".join(x for x in (base, extra) if x))
 
+    shown = sorted(
+        {1, count, page.number - 1, page.number, page.number + 1} & set(range(1, count + 1))
+    )
+    items: list[PageLink] = []
+    for number in shown:
+        if items and number > items[-1].number + 1:
+            items.append(PageLink(0))
+        items.append(PageLink(number, link(number), number == page.number))
     return {
         "previous": link(page.previous_page_number()) if page.has_previous() else "",
         "next": link(page.next_page_number()) if page.has_next() else "",
+        "items": items if count > 1 else [],
     }
+
+
+def neighbours(
+    query: ListQuery, responses: QuerySet[Response], current: Response
+) -> tuple[str | None, str | None]:
+    """The references of the responses before and after `current` in the list's order and
+    filter (None at either end). `current` need not match the filter any more (it may just
+    have been tagged): its place in the order is enough. Two indexed queries, one row each."""
+    selected = query.apply(responses)
+    if query.sort == RELEVANCE:
+        return _neighbours_by_rank(selected, current)
+    return _neighbours_by_date(selected, current, newest_first=query.sort == "newest")
+
+
+def _neighbours_by_date(
+    ordered: QuerySet[Response], current: Response, *, newest_first: bool
+) -> tuple[str | None, str | None]:
+    t, pk = current.submitted_at, current.pk
+    later = Q(submitted_at__gt=t) | Q(submitted_at=t, id__gt=pk)
+    earlier = Q(submitted_at__lt=t) | Q(submitted_at=t, id__lt=pk)
+    after, before = (earlier, later) if newest_first else (later, earlier)
+    following = ordered.filter(after).values_list("reference", flat=True).first()
+    previous = ordered.filter(before).reverse().values_list("reference", flat=True).first()
+    return previous, following
+
+
+# How far down a best-match list previous and next follow it: further down, and for a
+# response no longer found, they follow the date order instead.
+RANKED_NEIGHBOURS_LIMIT = 10_000
+
+
+def _neighbours_by_rank(
+    ranked: QuerySet[Response], current: Response
+) -> tuple[str | None, str | None]:
+    """Previous and next in a best-match list, found by place: a rank is no column to
+    compare as dates are."""
+    references = list(ranked.values_list("reference", flat=True)[:RANKED_NEIGHBOURS_LIMIT])
+    if current.reference not in references:
+        by_date = ranked.order_by(*SORTS["newest"])
+        return _neighbours_by_date(by_date, current, newest_first=True)
+    place = references.index(current.reference)
+    previous = references[place - 1] if place > 0 else None
+    following = references[place + 1] if place + 1 < len(references) else None
+    return previous, following

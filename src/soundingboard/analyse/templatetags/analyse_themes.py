@@ -38,4 +38,5 @@ def response_themes(context: template.Context, response: Any) -> dict[str, Any]:
         "consultation": context.get("consultation"),
         "can_edit": context.get("can_edit", False),
         "csrf_token": context.get("csrf_token"),
+        "carried": context.get("carried", ""),
     }

@@ -3,8 +3,9 @@ group and kind of feedback, as charts with the tables of their numbers.
 
 It reads the analysis filter from the address (`presentation.filter_form`), plus `suppress=1`
 and `threshold` (hide every count below the threshold, 5 by default, in every table and
-chart). The numbers come from `stats.overview` in two queries. It shows no personal data, so
-readers may open it.
+chart). The numbers come from `stats.overview` in two queries; the progress of reading
+and coding (`review.progress`, of every accepted response, whatever the filter) in one
+more. It shows no personal data, so readers may open it.
 
 Suspected spam is never counted: the `status` parameter of the filter is ignored here, and
 spam is shown only in the table of responses by status.
@@ -17,7 +18,7 @@ from django.shortcuts import render
 
 from ...accounts.access import analyst_view
 from ...publish.registry import get_consultation
-from .. import charts
+from .. import charts, review
 from ..presentation.figures import figure, present_table
 from ..presentation.filter_form import analysis_page_context, read_filter
 from ..stats import overview as overview_stats
@@ -60,8 +61,11 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             )
         )
     context = analysis_page_context(request, consultation, "overview", flt, suppression, problems)
+    progress_total, progress_rows = review.progress(consultation)
     context.update(
         {
+            "progress_total": progress_total,
+            "progress_rows": progress_rows,
             "n": charts.number(result.n),
             "n_hidden": is_suppressed(result.n),
             "spam": charts.number(result.statuses.spam),

@@ -1,4 +1,7 @@
-"""The responses of one consultation, 50 a page, and tagging them in bulk.
+"""The responses of one consultation, 50, 100 or 250 a page, and tagging them in bulk.
+
+A page of the list takes a bounded number of queries, however many responses there are: one
+count, one for the page's rows, one for their tags and one for their progress.
 
 Anyone with a role may read the list; only analysts and admins may tag (`responses_bulk` is
 `min_role=Role.ANALYST`), through `tagging`, which records every change. The list's address
@@ -16,10 +19,10 @@ from ...accounts.access import analyst_view, notify
 from ...accounts.models import Role
 from ...collect.models import Response
 from ...publish.registry import get_consultation
-from .. import tagging
-from ..models import ResponseTag, Tag
+from .. import review, tagging
+from ..models import ResponseTag, ReviewState, Tag
 from ..presentation.response_list import (
-    PER_PAGE,
+    PAGE_SIZES,
     UNTAGGED,
     Row,
     clean_query,
@@ -27,8 +30,9 @@ from ..presentation.response_list import (
     list_context,
     list_tabs,
     list_url,
-    page_links,
+    pagination,
     read_list_query,
+    response_url,
 )
 from ..presentation.workspace import (
     by_posted_id,
@@ -40,15 +44,29 @@ from ..presentation.workspace import (
 
 @analyst_view
 def responses(request: HttpRequest, slug: str) -> HttpResponse:
-    """The responses that pass the filter, 50 a page, newest first."""
+    """The responses that pass the filter, a page of them, newest first."""
     consultation = get_consultation(slug)
     tags = consultation_tags(slug)
     query, problems = read_list_query(request.GET, consultation, tags)
     selected = query.apply(Response.objects.filter(consultation=slug))
-    paginator = Paginator(selected, PER_PAGE)
+    paginator = Paginator(selected, query.size)
     page = paginator.get_page(request.GET.get("p"))
-    names = tagging.tags_by_response([r.pk for r in page.object_list])
-    rows = [Row(r, *page_label(consultation, r), names.get(r.pk, [])) for r in page.object_list]
+    on_page = list(page.object_list)
+    ids = [r.pk for r in on_page]
+    names = tagging.tags_by_response(ids)
+    states = review.states_of(ids)
+    carried = query.to_query()
+    rows = [
+        Row(
+            r,
+            *page_label(consultation, r),
+            names.get(r.pk, []),
+            states[r.pk].state if r.pk in states else ReviewState.NEW,
+            response_url(slug, r.reference, carried),
+        )
+        for r in on_page
+    ]
+    here = "&".join(x for x in (carried, f"p={page.number}" if page.number > 1 else "") if x)
     return render(
         request,
         "analyse/responses.html",
@@ -57,7 +75,8 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "page": page,
             "paginator": paginator,
-            "page_links": page_links(page, slug, query),
+            "pages": pagination(page, slug, query),
+            "here": here,
         },
     )
 
@@ -78,16 +97,28 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     if tag is None:
         notify(request, "Nothing was changed: choose a tag first.")
         return redirect(back)
+    scope = request.POST.get("scope", "ticked")
+    if action == "add" and scope == "matching":
+        action = "add-all"  # the radio "all matching the filter": confirm the number first
 
     if action in ("add", "remove"):
-        field = "on_page" if request.POST.get("all_on_page") else "response"
-        references = request.POST.getlist(field)[:PER_PAGE]
+        field = "on_page" if scope == "page" or request.POST.get("all_on_page") else "response"
+        references = request.POST.getlist(field)[: max(PAGE_SIZES)]
         chosen = Response.objects.filter(consultation=slug, reference__in=references)
+        if action == "remove" and scope == "matching":
+            notify(
+                request,
+                "Nothing was changed: a tag can be removed from the responses ticked, "
+                "or from all on the page, but not from all matching the filters at once.",
+            )
+            return redirect(back)
         if not references:
             notify(request, "Nothing was changed: tick the responses to change first.")
             return redirect(back)
         if action == "add":
+            ids = list(chosen.values_list("pk", flat=True))
             n = tagging.add_tag(request.user, chosen, tag)
+            review.mark(request.user, ids, ReviewState.CODED, f"Tag “{tag.name}” added to several")
             notify(request, f"Tag “{tag.name}” added to {responses_count(n)}.")
         else:
             n = tagging.remove_tag(request.user, chosen, tag)
@@ -100,7 +131,15 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
         matching = query.apply(Response.objects.filter(consultation=slug))
         n = matching.count()
         if action == "add-all-confirmed" and request.POST.get("expected") == str(n):
+            # Their ids first: a filter such as "no tags yet" no longer matches them after.
+            ids = list(matching.values_list("pk", flat=True))
             added = tagging.add_tag(request.user, matching, tag)
+            review.mark(
+                request.user,
+                ids,
+                ReviewState.CODED,
+                f"Tag “{tag.name}” added to all matching a filter",
+            )
             notify(
                 request,
                 f"Tag “{tag.name}” added to {responses_count(added)}"

@@ -1,6 +1,6 @@
 """One answer's themes in a set, and (for analysts) correcting them: its main theme and its
 second. A correction is the person's from then on: the machine never changes it
-(`themes.assignment.correct`).
+(`themes.assignment.correct`). Saving them marks the response coded (`review`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from ...accounts.models import Role
 from ...collect.models import Response
 from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
-from ..models import ThemeRun
+from .. import review
+from ..models import ReviewState, ThemeRun
+from ..presentation.response_list import clean_query, response_url
 from ..presentation.themes import run_or_404, run_trail, themes_context
 from ..presentation.workspace import by_posted_id, page_label
 from ..themes.assignment import correct, themes_of
@@ -49,9 +51,21 @@ def response_themes_correct(
         changed = correct(request.user, run, response, main, second)
     except ThemeError as error:
         return _render_response(request, consultation, run, response, str(error))
-    notify(request, "Themes corrected." if changed else "Nothing changed: those were its themes.")
+    # Saving its themes, changed or confirmed as they were, says a person coded it.
+    coded = review.mark(
+        request.user,
+        [response.pk],
+        ReviewState.CODED,
+        f"Themes {'corrected' if changed else 'confirmed'} in set {run.pk}",
+    )
+    marked = " It is marked as coded." if coded else ""
+    notify(
+        request,
+        ("Themes corrected." if changed else "Nothing changed: those were its themes.") + marked,
+    )
     if request.POST.get("back") == "response":
-        return redirect(reverse("analyse:response", args=[slug, reference]) + "#themes")
+        carried = clean_query(request.POST.get("list", ""))
+        return redirect(response_url(slug, reference, carried) + "#themes")
     return redirect(reverse("analyse:themes-response", args=[slug, run.pk, reference]))
 
 

@@ -55,3 +55,8 @@ if (neededAtOnce()) {
 } else {
   for (const type of FIRST_USE) addEventListener(type, start, { capture: true, passive: true });
 }
+
+// The analyst workspace's coding page and responses list: shortcuts and "tick all".
+if (document.querySelector("#shortcuts, [data-select-all]")) {
+  import("./coding.js").catch(() => {});
+}
