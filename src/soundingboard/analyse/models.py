@@ -185,9 +185,11 @@ class ThemeRun(models.Model):
 
 
 class Theme(models.Model):
-    """One theme of a run. `key` -1 is the run's "Other / unclear" group."""
+    """One theme of a run. `key` -1 is the run's "Other / unclear" group, -2 its group of
+    answers that say nothing ("No comment or nothing to add"), when it has one."""
 
     OTHER = -1
+    NON_ANSWER = -2
 
     run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="themes")
     key = models.IntegerField()
@@ -213,6 +215,10 @@ class Theme(models.Model):
     @property
     def is_other(self) -> bool:
         return self.key == self.OTHER
+
+    @property
+    def is_non_answer(self) -> bool:
+        return self.key == self.NON_ANSWER
 
 
 class ThemeAssignment(models.Model):

@@ -366,9 +366,12 @@ def split_theme(
     data_dir: Path | None = None,
 ) -> list[Theme]:
     """Group one theme's answers (or the Other / unclear group's) again, into `n` themes.
-    What fits none of them goes to Other / unclear."""
+    What fits none of them goes to Other / unclear; what says nothing, to the run's group of
+    non-answers."""
     run = theme.run
     _check_draft(run, "split")
+    if theme.is_non_answer:
+        raise ThemeError("These answers say nothing: there are no themes in them to find")
     if not 2 <= n <= MAX_SPLIT:
         raise ThemeError(f"Split into between 2 and {MAX_SPLIT} themes")
     ids = set(members(theme))
@@ -395,6 +398,12 @@ def split_theme(
         for candidate in result.themes:
             if candidate.key == Theme.OTHER:
                 target = other
+            elif candidate.key == Theme.NON_ANSWER:
+                target, _ = Theme.objects.get_or_create(
+                    run=run,
+                    key=Theme.NON_ANSWER,
+                    defaults={"label": candidate.label, "position": theme.position},
+                )
             else:
                 label = candidate.label[:MAX_LABEL]
                 if _label_taken(run, label, other_than=[theme]) or label in [t.label for t in made]:
@@ -431,7 +440,8 @@ def split_theme(
 
 
 def delete_theme(user: Any, theme: Theme) -> int:
-    """Delete a candidate theme: its answers go to Other / unclear. Returns how many."""
+    """Delete a candidate theme: its answers go to Other / unclear. Returns how many. (For
+    the group of answers that say nothing, this dissolves it.)"""
     run = theme.run
     _check_draft(run, "delete")
     if theme.is_other:

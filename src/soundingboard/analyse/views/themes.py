@@ -363,7 +363,8 @@ def theme_delete(request: HttpRequest, slug: str, run_id: int, theme_id: int) ->
             n = delete_theme(request.user, theme)
         except ThemeError as error:
             raise Refused(error, f"delete-{theme.pk}", theme) from None
-        return f"Theme “{theme.label}” deleted: its {responses_count(n)} went to Other / unclear."
+        done = "dissolved" if theme.is_non_answer else "deleted"
+        return f"Theme “{theme.label}” {done}: its {responses_count(n)} went to Other / unclear."
 
     return _change(request, slug, run_id, change)
 
