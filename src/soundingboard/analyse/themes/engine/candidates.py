@@ -25,7 +25,7 @@ import numpy as np
 from . import grouping as grouping_module
 from . import representations
 from .duplicates import DuplicateGroup, find_duplicates, normalise
-from .labels import distinctive_terms, make_label, representative_quotes
+from .labels import name_theme, representative_quotes, terms_with_shares
 from .non_answers import LABEL as NON_ANSWER_LABEL
 from .non_answers import find_non_answers
 
@@ -228,7 +228,7 @@ def _themes(
     keys = [*range(group_count), OTHER]
     unit_lists = [np.flatnonzero(labels == key) for key in keys]
     texts = [[items[units[u]][1] for u in members] for members in unit_lists]
-    terms = distinctive_terms(texts)
+    terms = terms_with_shares(texts)
     total = len(units) + set_aside
     themes = []
     used_labels: set[str] = set()
@@ -239,11 +239,12 @@ def _themes(
             progress(done, len(keys))
         if not len(members):
             continue
+        quotes = representative_quotes(group_texts, vectors[members])
         if key == OTHER:
             label, group_terms = OTHER_LABEL, []
         else:
-            label = _unique_label(group_terms, f"Theme {key + 1}", used_labels)
-        quotes = representative_quotes(group_texts, vectors[members])
+            central = group_texts[quotes[0]] if quotes else ""
+            label = _unique_label(group_terms, central, f"Theme {key + 1}", used_labels)
         response_ids = sorted(
             response_id
             for u in members
@@ -253,7 +254,7 @@ def _themes(
             CandidateTheme(
                 key=key,
                 label=label,
-                terms=list(group_terms),
+                terms=[term for term, _ in group_terms],
                 response_ids=response_ids,
                 quote_ids=[items[units[members[q]]][0] for q in quotes],
                 size=len(members),
@@ -266,13 +267,18 @@ def _themes(
     return themes
 
 
-def _unique_label(terms: list[str], fallback: str, used: set[str]) -> str:
-    """The label from the best terms; if another theme has it already, from the next ones."""
-    for start in range(max(1, len(terms))):
-        label = make_label(terms[start:], fallback)
-        if label not in used:
-            used.add(label)
+def _unique_label(
+    terms: list[tuple[str, float]], central: str, fallback: str, used: set[str]
+) -> str:
+    """The group's name (`labels.name_theme`); if another group has it already, the name
+    from its next terms, or its central answer, or the name numbered."""
+    tries = [name_theme(terms, central, fallback)]
+    tries += [name_theme(terms[start:], central, fallback) for start in range(1, len(terms))]
+    tries.append(name_theme([], central, fallback))
+    for label in tries:
+        if label.casefold() not in used:
+            used.add(label.casefold())
             return label
-    label = f"{make_label(terms, fallback)} ({len(used) + 1})"
-    used.add(label)
+    label = f"{tries[0]} ({len(used) + 1})"
+    used.add(label.casefold())
     return label
