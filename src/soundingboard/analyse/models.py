@@ -161,6 +161,9 @@ class ThemeRun(models.Model):
     responses = models.PositiveIntegerField(default=0)  # answers read
     counted = models.PositiveIntegerField(default=0)  # each duplicate group counted once
     seconds = models.FloatField(default=0)  # how long finding the themes took
+    # Agreement of the grouping with itself from other seeds (adjusted Rand index, 1 = the
+    # same): engine.grouping.stability. None for runs found before it was measured.
+    stability = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -163,6 +163,7 @@ def start_run(
             seed=seed,
             responses=len(items),
             seconds=round(seconds, 2),
+            stability=None if result.stability is None else round(result.stability, 3),
             created_by=tagging.signed_in_user(user),
             created_by_name=tagging.signed_in_name(user),
         )

@@ -45,6 +45,7 @@ from ..presentation.themes import (
     run_title,
     run_trail,
     run_url,
+    stability_words,
     theme_or_404,
     theme_url,
     themes_context,
@@ -249,6 +250,7 @@ def _render_run(
             ),
             "run": run,
             "title": run_title(run),
+            "stability": stability_words(run),
             "field_label": FIELD_LABELS.get(run.field, run.field),
             "unavailable": [
                 (REPRESENTATION_LABELS[name], reason) for name, reason in reasons.items() if reason

@@ -74,6 +74,9 @@ class ThemeResult:
     duplicates: list[DuplicateGroup]
     vectors: np.ndarray | None  # row i belongs to item_ids[i]; a duplicate has its unit's
     item_ids: list[int]
+    # How far grouping again from other seeds agrees (adjusted Rand index, 1 = the same);
+    # None when there was nothing to group.
+    stability: float | None = None
 
     @property
     def total(self) -> int:
@@ -140,9 +143,12 @@ def find_themes(
         )
 
     stage("group")
+    stability = None
     if len(unit_items):
         found = grouping_module.group(vectors, k, seed=seed, progress=progress)
         labels, group_count = np.asarray(found.labels), found.k
+        if group_count >= 2:
+            stability = grouping_module.stability(vectors, group_count)
     else:
         labels, group_count = np.zeros(0, dtype=np.int64), 0
 
@@ -161,6 +167,7 @@ def find_themes(
         duplicates=duplicates,
         vectors=_all_vectors(vectors[unit_of] if len(unit_items) else None, nothing),
         item_ids=ids,
+        stability=stability,
     )
 
 
