@@ -7,8 +7,9 @@ theme's centre is the mean vector of its anchors (its answers when the set was c
 Every answer gets the theme whose centre is nearest (cosine similarity) as its main theme,
 and a second theme when that one is nearly as close: a similarity of at least
 `SECOND_THEME_RATIO` (70%) of the first's. (At 90%, 5.6% of answers got a second theme
-where people gave one to 23%; 70% brings the share nearer and raised sample-F1.) An answer that shares nothing with any theme
-(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+where people gave one to 23%; 70% brings the share nearer and raised sample-F1.) An answer
+that shares nothing with any theme (similarity below `MIN_SIMILARITY` to all, or no usable
+words) goes to Other / unclear.
 
 Once people have corrected at least `MIN_CORRECTIONS` (20) answers across at least
 `MIN_CORRECTED_THEMES` (2) themes, a linear classifier is used instead: scikit-learn's
