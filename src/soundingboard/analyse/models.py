@@ -92,6 +92,7 @@ class ChangeRecord(models.Model):
         THEMES_MERGED = "themes-merged", "Themes merged"
         THEME_SPLIT = "theme-split", "Theme split"
         THEME_DELETED = "theme-deleted", "Theme deleted"
+        THEME_ADDED = "theme-added", "Theme added by an analyst"
         THEMES_CONFIRMED = "themes-confirmed", "Themes confirmed"
         THEMES_ASSIGNED = "themes-assigned", "Themes assigned by the machine"
         THEME_CORRECTED = "theme-corrected", "Themes corrected"

@@ -76,6 +76,7 @@ urlpatterns = [
     path("<slug:slug>/themes/new/", themes.themes_start, name="themes-start"),
     path("<slug:slug>/themes/<int:run_id>/", themes.run_page, name="themes-run"),
     path("<slug:slug>/themes/<int:run_id>/merge/", themes.themes_merge, name="themes-merge"),
+    path("<slug:slug>/themes/<int:run_id>/add/", themes.themes_add, name="themes-add"),
     path(
         "<slug:slug>/themes/<int:run_id>/confirm/",
         themes.themes_confirm,

@@ -57,6 +57,7 @@ from ..themes.common import ThemeError
 from ..themes.engine import representations
 from ..themes.engine.assignment import MIN_CORRECTED_THEMES, MIN_CORRECTIONS, uses_classifier
 from ..themes.engine.fields import FIELDS, answer_text
+from ..themes.framework import add_theme
 from ..themes.runs import (
     MAX_K,
     MAX_SPLIT,
@@ -335,6 +336,26 @@ def themes_merge(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         except ThemeError as error:
             raise Refused(error, "merge-themes") from None
         return f"{len(chosen)} themes merged into “{merged.label}”."
+
+    return _change(request, slug, run_id, change)
+
+
+@require_POST
+@analyst_view(min_role=Role.ANALYST)
+def themes_add(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    def change(consultation: Consultation, run: ThemeRun) -> str:
+        try:
+            theme = add_theme(
+                request.user,
+                consultation,
+                run,
+                request.POST.get("label", ""),
+                request.POST.get("phrases", ""),
+            )
+        except ThemeError as error:
+            raise Refused(error, "add-label") from None
+        n = ThemeAssignment.objects.filter(theme=theme, rank=1).count()
+        return f"Theme “{theme.label}” added, with {responses_count(n)}."
 
     return _change(request, slug, run_id, change)
 
