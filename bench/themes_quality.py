@@ -33,7 +33,7 @@ seeds), and the share of texts taken for non-answers (`non_answers`: on sets wit
 as Banking77, every one is a false alarm). Assignment: 5% of the texts (at least one of each
 label, drawn with a fixed seed) stand for an analyst's confirmed themes, as anchors; every
 other text is assigned by the engine's rule (`assignment.by_centroid`: centred vectors, a
-second theme at 70% of the first's score) and scored by sample-F1 (per text, twice the
+second theme at 90% of the first's score) and scored by sample-F1 (per text, twice the
 labels shared over the labels given plus the true ones; a second theme that is wrong costs).
 
 Banking77: PolyAI, Casanueva et al. (2020), "Efficient Intent Detection with Dual Sentence

@@ -42,9 +42,9 @@ def test_answers_leaning_one_way_still_go_to_their_own_theme():
 
 
 def test_a_second_theme_when_it_is_nearly_as_close():
-    assert SECOND_THEME_RATIO == 0.7
-    scores = np.array([[0.8, 0.6, 0.1], [0.8, 0.5, 0.1], [0.01, 0.0, 0.0]])
+    assert SECOND_THEME_RATIO == 0.9
+    scores = np.array([[0.8, 0.75, 0.1], [0.8, 0.7, 0.1], [0.01, 0.0, 0.0]])
     first, second, weak = choose(scores, [1, 2, 3], 0.05, 0)
-    assert (first.theme_id, first.second_id) == (1, 2)  # 0.6 >= 0.7 * 0.8
-    assert (second.theme_id, second.second_id) == (1, None)  # 0.5 < 0.56
+    assert (first.theme_id, first.second_id) == (1, 2)  # 0.75 >= 0.9 * 0.8
+    assert (second.theme_id, second.second_id) == (1, None)  # 0.7 < 0.72
     assert weak.theme_id == 0  # below the floor: Other / unclear
