@@ -38,15 +38,19 @@ class Vocabulary:
     filler: frozenset[str]
     courtesy: frozenset[str]
     longest: int
+    known: frozenset[str]  # every word of the three lists: an answer with another says something
 
     @classmethod
     def of(cls, entries: Mapping[str, Iterable[str]]) -> Vocabulary:
         phrases = frozenset(tuple(p.split()) for p in entries.get("phrases", ()) if p.split())
+        filler = frozenset(entries.get("filler", ()))
+        courtesy = frozenset(entries.get("courtesy", ()))
         return cls(
             phrases=phrases,
-            filler=frozenset(entries.get("filler", ())),
-            courtesy=frozenset(entries.get("courtesy", ())),
+            filler=filler,
+            courtesy=courtesy,
             longest=max((len(p) for p in phrases), default=0),
+            known=frozenset(word for p in phrases for word in p) | filler | courtesy,
         )
 
 
@@ -81,8 +85,10 @@ def vocabulary(languages: tuple[str, ...] = ("en",)) -> Vocabulary:
 def says_nothing(text: str, words: Vocabulary | None = None) -> bool:
     """Whether the answer says nothing (see the module's docstring for the rule)."""
     words = words or vocabulary()
+    if len(text) > MOST_WORDS * 20:  # far too long, whatever its words
+        return False
     tokens = normalise(text).split()
-    if len(tokens) > MOST_WORDS:
+    if len(tokens) > MOST_WORDS or not words.known.issuperset(tokens):
         return False
     left: list[str] = []
     found = False
