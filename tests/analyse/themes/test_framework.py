@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from soundingboard.analyse.models import ChangeRecord, ThemeAssignment
+from soundingboard.analyse.models import ChangeRecord, ResponseTag, Tag, ThemeAssignment
 from soundingboard.analyse.themes import assignment
 from soundingboard.analyse.themes.common import ThemeError
 from soundingboard.analyse.themes.engine.duplicates import normalise
@@ -101,3 +101,43 @@ def test_the_same_name_twice_is_refused(answers, ana, served):
     add_theme(ana[0], served, run, "Getting there", "parking")
     with pytest.raises(ThemeError, match="already a theme"):
         add_theme(ana[0], served, run, "getting THERE", "car park")
+
+
+def test_confirmed_themes_can_be_merged_with_corrections_carried_over(
+    analyst, answers, ana, served
+):
+    run = draft_run(ana[0], served)
+    assignment.confirm(ana[0], served, run)
+    first, second = list(run.themes.exclude(key=-1).order_by("position"))[:2]
+    second_tag = second.tag
+    moved = ThemeAssignment.objects.filter(theme=second, rank=1).values_list(
+        "response_id", flat=True
+    )
+    person = min(moved)
+    assignment.correct(ana[0], run, Response.objects.get(pk=person), second, None)
+    before = set(
+        ThemeAssignment.objects.filter(theme__in=[first, second]).values_list(
+            "response_id", flat=True
+        )
+    )
+    anchors = set(first.anchor_ids) | set(second.anchor_ids)
+    reply = analyst.post(
+        reverse("analyse:themes-merge", args=[SLUG, run.pk]),
+        {"theme": [first.pk, second.pk], "label": "Merged after confirming"},
+    )
+    assert reply.status_code == 302
+    merged = run.themes.get(label="Merged after confirming")
+    assert merged.pk == first.pk and set(merged.anchor_ids) == anchors
+    after = ThemeAssignment.objects.filter(theme=merged)
+    assert set(after.values_list("response_id", flat=True)) == before
+    # The person's correction moved with it, still theirs.
+    kept = ThemeAssignment.objects.get(run=run, response_id=person, rank=1)
+    assert kept.source == "person" and kept.theme_id == merged.pk
+    # No answer has the merged theme twice; the other theme's tag left the codebook.
+    assert (
+        after.filter(rank=2, response_id__in=after.filter(rank=1).values("response_id")).count()
+        == 0
+    )
+    assert not Tag.objects.filter(pk=second_tag.pk).exists()
+    tagged = set(ResponseTag.objects.filter(tag=merged.tag).values_list("response_id", flat=True))
+    assert tagged == before

@@ -320,8 +320,9 @@ def rename_theme(user: Any, theme: Theme, label: str) -> bool:
 
 def merge_themes(user: Any, run: ThemeRun, themes: Sequence[Theme], label: str = "") -> Theme:
     """Merge two or more themes into the first chosen (the largest), named `label` or as
-    that one was."""
-    _check_draft(run, "merge")
+    that one was. Once confirmed too: every answer of theirs, the machine's and people's
+    corrections alike, then has the merged theme (once, if it had two of them), its anchors
+    are theirs together, and the others' tags leave the codebook."""
     themes = sorted({t.pk: t for t in themes}.values(), key=lambda t: (t.position, t.pk))
     if len(themes) < 2:
         raise ThemeError("Choose two or more themes to merge")
@@ -335,17 +336,40 @@ def merge_themes(user: Any, run: ThemeRun, themes: Sequence[Theme], label: str =
         raise ThemeError(f"There is already a theme called “{label}”")
     with transaction.atomic():
         before = [t.label for t in themes]
+        if run.is_confirmed:
+            _merge_confirmed(user, run, target, rest)
         ThemeAssignment.objects.filter(theme__in=rest).update(theme=target)
         target.label = label
         target.terms = _interleave([t.terms for t in themes], MAX_TERMS)
         target.quote_ids = _interleave([t.quote_ids for t in themes], MAX_QUOTES)
-        target.save(update_fields=["label", "terms", "quote_ids"])
+        target.anchor_ids = sorted({i for t in themes for i in t.anchor_ids})
+        target.save(update_fields=["label", "terms", "quote_ids", "anchor_ids"])
         Theme.objects.filter(pk__in=[t.pk for t in rest]).delete()
         refresh_sizes(run)
+        if run.is_confirmed:
+            tags.rename_tag(user, target)
+            tags.sync(user, run)
         record(
             user, Action.THEMES_MERGED, run, before={"themes": before}, after={"theme": label}
         ).save()
     return target
+
+
+def _merge_confirmed(user: Any, run: ThemeRun, target: Theme, rest: Sequence[Theme]) -> None:
+    """Before a confirmed set's themes are merged: an answer that would have the merged
+    theme twice (first and second) keeps it first only; the others' tags are deleted."""
+    merged = [target, *rest]
+    both = set(
+        ThemeAssignment.objects.filter(run=run, rank=1, theme__in=merged).values_list(
+            "response_id", flat=True
+        )
+    )
+    ThemeAssignment.objects.filter(
+        run=run, rank=2, theme__in=merged, response_id__in=sorted(both)
+    ).delete()
+    for theme in rest:
+        if theme.tag is not None:
+            tagging.delete_tag(user, theme.tag)
 
 
 def _interleave(lists: Sequence[Sequence[Any]], limit: int) -> list[Any]:
