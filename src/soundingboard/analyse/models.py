@@ -92,6 +92,7 @@ class ChangeRecord(models.Model):
         THEMES_MERGED = "themes-merged", "Themes merged"
         THEME_SPLIT = "theme-split", "Theme split"
         THEME_DELETED = "theme-deleted", "Theme deleted"
+        THEME_ADDED = "theme-added", "Theme added by an analyst"
         THEMES_CONFIRMED = "themes-confirmed", "Themes confirmed"
         THEMES_ASSIGNED = "themes-assigned", "Themes assigned by the machine"
         THEME_CORRECTED = "theme-corrected", "Themes corrected"
@@ -219,6 +220,9 @@ class ThemeRun(models.Model):
     responses = models.PositiveIntegerField(default=0)  # answers read
     counted = models.PositiveIntegerField(default=0)  # each duplicate group counted once
     seconds = models.FloatField(default=0)  # how long finding the themes took
+    # Agreement of the grouping with itself from other seeds (adjusted Rand index, 1 = the
+    # same): engine.grouping.stability. None for runs found before it was measured.
+    stability = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -243,9 +247,11 @@ class ThemeRun(models.Model):
 
 
 class Theme(models.Model):
-    """One theme of a run. `key` -1 is the run's "Other / unclear" group."""
+    """One theme of a run. `key` -1 is the run's "Other / unclear" group, -2 its group of
+    answers that say nothing ("No comment or nothing to add"), when it has one."""
 
     OTHER = -1
+    NON_ANSWER = -2
 
     run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="themes")
     key = models.IntegerField()
@@ -271,6 +277,10 @@ class Theme(models.Model):
     @property
     def is_other(self) -> bool:
         return self.key == self.OTHER
+
+    @property
+    def is_non_answer(self) -> bool:
+        return self.key == self.NON_ANSWER
 
 
 class ThemeAssignment(models.Model):

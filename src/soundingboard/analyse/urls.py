@@ -84,6 +84,7 @@ urlpatterns = [
     path("analyse/<slug:slug>/themes/", themes.themes, name="themes"),
     path("analyse/<slug:slug>/themes/new/", themes.themes_start, name="themes-start"),
     path("analyse/<slug:slug>/themes/<int:run_id>/", themes.run_page, name="themes-run"),
+    path("analyse/<slug:slug>/themes/<int:run_id>/add/", themes.themes_add, name="themes-add"),
     path(
         "analyse/<slug:slug>/themes/<int:run_id>/merge/", themes.themes_merge, name="themes-merge"
     ),

@@ -104,7 +104,8 @@ def corpus(campaign: int = 0, unreadable: int = 0) -> tuple[list[tuple[int, str]
         kinds += [topic] * len(answers)
     texts += campaign_answers(campaign)
     kinds += ["campaign"] * campaign
-    texts += ["???", "...", "!!!", "- -"][:unreadable]
+    # Numbers alone: not nothing (a reference, a price), but no word to group by.
+    texts += ["1234", "5678", "9012", "3456"][:unreadable]
     kinds += ["unreadable"] * unreadable
     # Interleave, so that nothing depends on the answers arriving topic by topic.
     order = sorted(range(len(texts)), key=lambda i: (i * 7919) % len(texts))

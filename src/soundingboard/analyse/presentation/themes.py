@@ -76,6 +76,30 @@ def run_title(run: ThemeRun) -> str:
     return f"Set {run.pk}"
 
 
+# Agreement (adjusted Rand index) from which a grouping is called stable, or fairly stable.
+STABLE, FAIRLY_STABLE = 0.8, 0.5
+
+
+def stability_words(run: ThemeRun) -> str:
+    """How stable the run's themes are, in plain words ("" if it was not measured)."""
+    if run.stability is None:
+        return ""
+    agreement = f"{run.stability:.2f}"
+    if run.stability >= STABLE:
+        verdict = "Stable: grouping the answers again from other starting points gives nearly"
+        verdict += " the same themes"
+    elif run.stability >= FAIRLY_STABLE:
+        verdict = "Fairly stable: grouping again gives mostly the same themes, but the"
+        verdict += " smaller ones can change; check them before relying on them"
+    else:
+        verdict = "Unstable: grouping again gives noticeably different themes. Treat them as"
+        verdict += " a first view, and merge, split or rename them as you read"
+    return (
+        f"{verdict} (agreement {agreement}, on a scale from 0, no better than chance, "
+        "to 1, the same)."
+    )
+
+
 def representation_options(chosen: str = "") -> list[dict[str, Any]]:
     reasons = embedding.availability()
     return [

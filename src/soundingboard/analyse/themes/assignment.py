@@ -11,7 +11,9 @@ The machine's rule is the engine's (`engine.assignment`). Each confirmed theme's
 the mean vector of its answers when the set was confirmed (its "anchors"). Every answer the
 run reads (its field and filter, new answers included) gets the theme whose centre is
 nearest as its main theme, and a second theme when that one is nearly as close; an answer
-that shares nothing with any theme goes to Other / unclear.
+that shares nothing with any theme goes to Other / unclear. An answer that says nothing
+("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
+add" group while the run has it (an analyst may have dissolved it), and no other answer does.
 
 Learning from people. Once people have corrected at least `MIN_CORRECTIONS` (20) answers,
 across at least `MIN_CORRECTED_THEMES` (2) themes (Other / unclear counts as one), the
@@ -40,7 +42,15 @@ from .. import tagging
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
 from . import store, tags
 from .common import CHUNK, ThemeError
-from .engine.assignment import Embed, by_centroid, by_classifier, distinct_vectors, uses_classifier
+from .engine.assignment import (
+    Choice,
+    Embed,
+    by_centroid,
+    by_classifier,
+    distinct_vectors,
+    uses_classifier,
+)
+from .engine.non_answers import find_non_answers
 from .runs import other_theme, record, refresh_sizes, run_items
 
 Action = ChangeRecord.Action
@@ -124,7 +134,14 @@ def assign(
         raise ThemeError("Confirm the themes first")
     themes = list(run.themes.exclude(key=Theme.OTHER).order_by("position", "id"))
     other = other_theme(run)
-    items = run_items(run, consultation)
+    all_items = run_items(run, consultation)
+    nothing_theme = next((t for t in themes if t.is_non_answer), None)
+    set_aside: set[int] = set()
+    if nothing_theme is not None:
+        themes.remove(nothing_theme)
+        empty = find_non_answers([text for _, text in all_items])
+        set_aside = {item[0] for item, e in zip(all_items, empty, strict=True) if e}
+    items = [item for item in all_items if item[0] not in set_aside]
     embed = embed or store.cached_embed(data_dir=data_dir)
     vectors = distinct_vectors(items, run.representation, embed)
     ids = [response_id for response_id, _ in items]
@@ -138,6 +155,9 @@ def assign(
     else:
         method = ThemeRun.Method.CENTROID
         choices = by_centroid(vectors, theme_ids, anchors, other.pk, row_of)
+    if nothing_theme is not None:
+        ids += sorted(set_aside)
+        choices += [Choice(nothing_theme.pk, 1.0)] * len(set_aside)
     people = set(
         ThemeAssignment.objects.filter(run=run, source=Source.PERSON).values_list(
             "response_id", flat=True

@@ -163,6 +163,7 @@ def start_run(
             seed=seed,
             responses=len(items),
             seconds=round(seconds, 2),
+            stability=None if result.stability is None else round(result.stability, 3),
             created_by=tagging.signed_in_user(user),
             created_by_name=tagging.signed_in_name(user),
         )
@@ -319,8 +320,9 @@ def rename_theme(user: Any, theme: Theme, label: str) -> bool:
 
 def merge_themes(user: Any, run: ThemeRun, themes: Sequence[Theme], label: str = "") -> Theme:
     """Merge two or more themes into the first chosen (the largest), named `label` or as
-    that one was."""
-    _check_draft(run, "merge")
+    that one was. Once confirmed too: every answer of theirs, the machine's and people's
+    corrections alike, then has the merged theme (once, if it had two of them), its anchors
+    are theirs together, and the others' tags leave the codebook."""
     themes = sorted({t.pk: t for t in themes}.values(), key=lambda t: (t.position, t.pk))
     if len(themes) < 2:
         raise ThemeError("Choose two or more themes to merge")
@@ -334,17 +336,40 @@ def merge_themes(user: Any, run: ThemeRun, themes: Sequence[Theme], label: str =
         raise ThemeError(f"There is already a theme called “{label}”")
     with transaction.atomic():
         before = [t.label for t in themes]
+        if run.is_confirmed:
+            _merge_confirmed(user, run, target, rest)
         ThemeAssignment.objects.filter(theme__in=rest).update(theme=target)
         target.label = label
         target.terms = _interleave([t.terms for t in themes], MAX_TERMS)
         target.quote_ids = _interleave([t.quote_ids for t in themes], MAX_QUOTES)
-        target.save(update_fields=["label", "terms", "quote_ids"])
+        target.anchor_ids = sorted({i for t in themes for i in t.anchor_ids})
+        target.save(update_fields=["label", "terms", "quote_ids", "anchor_ids"])
         Theme.objects.filter(pk__in=[t.pk for t in rest]).delete()
         refresh_sizes(run)
+        if run.is_confirmed:
+            tags.rename_tag(user, target)
+            tags.sync(user, run)
         record(
             user, Action.THEMES_MERGED, run, before={"themes": before}, after={"theme": label}
         ).save()
     return target
+
+
+def _merge_confirmed(user: Any, run: ThemeRun, target: Theme, rest: Sequence[Theme]) -> None:
+    """Before a confirmed set's themes are merged: an answer that would have the merged
+    theme twice (first and second) keeps it first only; the others' tags are deleted."""
+    merged = [target, *rest]
+    both = set(
+        ThemeAssignment.objects.filter(run=run, rank=1, theme__in=merged).values_list(
+            "response_id", flat=True
+        )
+    )
+    ThemeAssignment.objects.filter(
+        run=run, rank=2, theme__in=merged, response_id__in=sorted(both)
+    ).delete()
+    for theme in rest:
+        if theme.tag is not None:
+            tagging.delete_tag(user, theme.tag)
 
 
 def _interleave(lists: Sequence[Sequence[Any]], limit: int) -> list[Any]:
@@ -366,9 +391,12 @@ def split_theme(
     data_dir: Path | None = None,
 ) -> list[Theme]:
     """Group one theme's answers (or the Other / unclear group's) again, into `n` themes.
-    What fits none of them goes to Other / unclear."""
+    What fits none of them goes to Other / unclear; what says nothing, to the run's group of
+    non-answers."""
     run = theme.run
     _check_draft(run, "split")
+    if theme.is_non_answer:
+        raise ThemeError("These answers say nothing: there are no themes in them to find")
     if not 2 <= n <= MAX_SPLIT:
         raise ThemeError(f"Split into between 2 and {MAX_SPLIT} themes")
     ids = set(members(theme))
@@ -395,6 +423,12 @@ def split_theme(
         for candidate in result.themes:
             if candidate.key == Theme.OTHER:
                 target = other
+            elif candidate.key == Theme.NON_ANSWER:
+                target, _ = Theme.objects.get_or_create(
+                    run=run,
+                    key=Theme.NON_ANSWER,
+                    defaults={"label": candidate.label, "position": theme.position},
+                )
             else:
                 label = candidate.label[:MAX_LABEL]
                 if _label_taken(run, label, other_than=[theme]) or label in [t.label for t in made]:
@@ -431,7 +465,8 @@ def split_theme(
 
 
 def delete_theme(user: Any, theme: Theme) -> int:
-    """Delete a candidate theme: its answers go to Other / unclear. Returns how many."""
+    """Delete a candidate theme: its answers go to Other / unclear. Returns how many. (For
+    the group of answers that say nothing, this dissolves it.)"""
     run = theme.run
     _check_draft(run, "delete")
     if theme.is_other:

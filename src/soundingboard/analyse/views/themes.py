@@ -47,6 +47,7 @@ from ..presentation.themes import (
     run_title,
     run_trail,
     run_url,
+    stability_words,
     theme_or_404,
     theme_url,
     themes_context,
@@ -58,6 +59,7 @@ from ..themes.common import ThemeError
 from ..themes.engine import representations
 from ..themes.engine.assignment import MIN_CORRECTED_THEMES, MIN_CORRECTIONS, uses_classifier
 from ..themes.engine.fields import FIELDS, answer_text
+from ..themes.framework import add_theme
 from ..themes.runs import (
     MAX_K,
     MAX_SPLIT,
@@ -251,6 +253,7 @@ def _render_run(
             ),
             "run": run,
             "title": run_title(run),
+            "stability": stability_words(run),
             "field_label": FIELD_LABELS.get(run.field, run.field),
             "unavailable": [
                 (REPRESENTATION_LABELS[name], NOT_SET_UP)
@@ -349,6 +352,26 @@ def themes_merge(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
 
 @require_POST
 @analyst_view(min_role=Role.ANALYST)
+def themes_add(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    def change(consultation: Consultation, run: ThemeRun) -> str:
+        try:
+            theme = add_theme(
+                request.user,
+                consultation,
+                run,
+                request.POST.get("label", ""),
+                request.POST.get("phrases", ""),
+            )
+        except ThemeError as error:
+            raise Refused(error, "add-label") from None
+        n = ThemeAssignment.objects.filter(theme=theme, rank=1).count()
+        return f"Theme “{theme.label}” added, with {responses_count(n)}."
+
+    return _change(request, slug, run_id, change)
+
+
+@require_POST
+@analyst_view(min_role=Role.ANALYST)
 def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> HttpResponse:
     def change(consultation: Consultation, run: ThemeRun) -> str:
         theme = theme_or_404(run, theme_id)
@@ -373,7 +396,8 @@ def theme_delete(request: HttpRequest, slug: str, run_id: int, theme_id: int) ->
             n = delete_theme(request.user, theme)
         except ThemeError as error:
             raise Refused(error, f"delete-{theme.pk}", theme) from None
-        return f"Theme “{theme.label}” deleted: its {responses_count(n)} went to Other / unclear."
+        done = "dissolved" if theme.is_non_answer else "deleted"
+        return f"Theme “{theme.label}” {done}: its {responses_count(n)} went to Other / unclear."
 
     return _change(request, slug, run_id, change)
 

@@ -55,10 +55,10 @@ class Command(ConsultationCommand):
         )
         parser.add_argument(
             "--representation",
-            default="tfidf",
-            help="how answers are read: tfidf (word counts, the default), static (the static "
-            "embedding: run build-static-embedding first) or sentence (the sentence model: "
-            "needs the embeddings extra)",
+            default=None,
+            help="how answers are read: static (the static embedding, the default once "
+            "build-static-embedding has been run), tfidf (word counts, the default until then) "
+            "or sentence (the sentence model: needs the embeddings extra)",
         )
         parser.add_argument(
             "--role", action="append", help="only answers from this role; may be repeated"
@@ -84,6 +84,9 @@ class Command(ConsultationCommand):
 
         consultation = self.consultation(options)
         representation, field = options["representation"], options["field"]
+        if representation is None:
+            representation = "static" if embedding.availability().get("static") is None else "tfidf"
+            options["representation"] = representation
         if representation not in representations.NAMES:
             names = representations.NAMES
             self.refuse(

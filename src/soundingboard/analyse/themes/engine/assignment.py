@@ -1,10 +1,17 @@
 """The machine's rule for assigning answers to confirmed themes, on vectors alone.
 
-Each confirmed theme's centre is the mean vector of its anchors (its answers when the set was
-confirmed). Every answer gets the theme whose centre is nearest (cosine similarity) as its
-main theme, and a second theme when that one is nearly as close: a similarity of at least
-`SECOND_THEME_RATIO` (90%) of the first's. An answer that shares nothing with any theme
-(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+The answers' vectors are first centred (the mean answer subtracted, then scaled to unit
+length again), so that what every answer shares does not drown what sets them apart: on
+human-coded feedback this raised TF-IDF's sample-F1 from 0.50 to 0.57. Each confirmed
+theme's centre is the mean vector of its anchors (its answers when the set was confirmed).
+Every answer gets the theme whose centre is nearest (cosine similarity) as its main theme,
+and a second theme when that one is nearly as close: a similarity of at least
+`SECOND_THEME_RATIO` (90%) of the first's. (Before centring, 90% gave a second theme to 5.6%
+of human-coded feedback answers where people gave one to 23%. Centred, it gives one to 21%
+(TF-IDF) and 34% (static) of Banking77's messages with a 5% seed, and the best sample-F1 of
+70% to 100% there: docs/performance.md.) An answer
+that shares nothing with any theme (similarity below `MIN_SIMILARITY` to all, or no usable
+words) goes to Other / unclear.
 
 Once people have corrected at least `MIN_CORRECTIONS` (20) answers across at least
 `MIN_CORRECTED_THEMES` (2) themes, a linear classifier is used instead: scikit-learn's
@@ -91,6 +98,20 @@ def choose(scores: np.ndarray, theme_ids: list[int], floor: float, other_id: int
     return choices
 
 
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """The rows less the mean of the rows that have words, each scaled to unit length again;
+    a row of zeros (no usable words) stays zeros."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    usable = np.linalg.norm(vectors, axis=1) > 0
+    if usable.sum() < 2:
+        return vectors
+    result = np.zeros_like(vectors)
+    result[usable] = vectors[usable] - vectors[usable].mean(axis=0)
+    norms = np.linalg.norm(result, axis=1, keepdims=True)
+    np.divide(result, norms, out=result, where=norms > 0)
+    return result
+
+
 def centres(vectors: np.ndarray, anchors: Anchors, row_of: dict[int, int]) -> np.ndarray:
     """One unit-length centre per theme: the mean of its anchors' vectors (zeros if none of
     its anchors can be read any more)."""
@@ -112,6 +133,7 @@ def by_centroid(
     other_id: int,
     row_of: dict[int, int],
 ) -> list[Choice]:
+    vectors = centred(vectors)
     similarity = vectors @ centres(vectors, anchors, row_of).T
     return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
 
@@ -128,6 +150,7 @@ def by_classifier(
     # scikit-learn's classifier is slow to import, and needed only once people correct.
     from sklearn.linear_model import LogisticRegression
 
+    vectors = centred(vectors)
     rng = np.random.default_rng(seed)
     rows, labels, weights = [], [], []
     for theme_id, anchor_ids in zip(theme_ids, anchors, strict=True):

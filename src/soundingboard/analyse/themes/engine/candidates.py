@@ -1,5 +1,7 @@
 """Candidate themes for a set of free-text answers: the whole pipeline.
 
+0. Answers that say nothing ("Nothing", "N/A", "No comment": `non_answers`) are set aside
+   as one group of their own, "No comment or nothing to add", before anything else.
 1. Identical and near-identical answers (template or campaign text) are grouped first; each
    such group is one unit from then on: read once, counted once in sizes and shares.
 2. Each unit's text becomes a vector (`representations.embed`, or the caller's cached
@@ -22,11 +24,14 @@ import numpy as np
 
 from . import grouping as grouping_module
 from . import representations
-from .duplicates import DuplicateGroup, find_duplicates
-from .labels import distinctive_terms, make_label, representative_quotes
+from .duplicates import DuplicateGroup, find_duplicates, normalise
+from .labels import name_theme, representative_quotes, terms_with_shares
+from .non_answers import LABEL as NON_ANSWER_LABEL
+from .non_answers import find_non_answers
 
 OTHER = grouping_module.OTHER
 OTHER_LABEL = "Other / unclear"
+NON_ANSWER = -2  # the key of the group of answers that say nothing
 
 Items = Sequence[tuple[int, str]]
 Progress = Callable[[int, int], None]
@@ -43,7 +48,7 @@ STAGES = {
 
 @dataclass
 class CandidateTheme:
-    key: int  # the group's number (0 is the largest); OTHER (-1) for Other / unclear
+    key: int  # the group's number (0 is the largest); OTHER (-1), NON_ANSWER (-2)
     label: str  # short, from its most distinctive words and phrases
     terms: list[str]  # those words and phrases, best first
     response_ids: list[int]  # every member, duplicates included, in order of id
@@ -55,16 +60,23 @@ class CandidateTheme:
     def is_other(self) -> bool:
         return self.key == OTHER
 
+    @property
+    def is_non_answer(self) -> bool:
+        return self.key == NON_ANSWER
+
 
 @dataclass
 class ThemeResult:
     representation: str
     description: str  # representations.describe(representation)
-    k: int  # themes found, not counting Other / unclear
-    themes: list[CandidateTheme]  # largest first; Other / unclear (if any) last
+    k: int  # themes found, not counting Other / unclear or the non-answers
+    themes: list[CandidateTheme]  # non-answers (if any) first, then largest first, Other last
     duplicates: list[DuplicateGroup]
     vectors: np.ndarray | None  # row i belongs to item_ids[i]; a duplicate has its unit's
     item_ids: list[int]
+    # How far grouping again from other seeds agrees (adjusted Rand index, 1 = the same);
+    # None when there was nothing to group.
+    stability: float | None = None
 
     @property
     def total(self) -> int:
@@ -109,6 +121,9 @@ def find_themes(
     stage("duplicates")
     if progress:
         progress(0, len(items))
+    all_items = items
+    nothing = find_non_answers([text for _, text in items])
+    items = [item for item, empty in zip(items, nothing, strict=True) if not empty]
     duplicates = find_duplicates(items)
     units, unit_of, members_of_unit = _units(items, duplicates)
     if progress:
@@ -128,22 +143,61 @@ def find_themes(
         )
 
     stage("group")
+    stability = None
     if len(unit_items):
         found = grouping_module.group(vectors, k, seed=seed, progress=progress)
         labels, group_count = np.asarray(found.labels), found.k
+        if group_count >= 2:
+            stability = grouping_module.stability(vectors, group_count)
     else:
         labels, group_count = np.zeros(0, dtype=np.int64), 0
 
     stage("label")
-    themes = _themes(items, units, members_of_unit, vectors, labels, group_count, progress)
+    said_nothing = [item for item, empty in zip(all_items, nothing, strict=True) if empty]
+    themes = _themes(
+        items, units, members_of_unit, vectors, labels, group_count, progress, len(said_nothing)
+    )
+    if said_nothing:
+        themes.insert(0, _non_answer_theme(said_nothing, len(units) + len(said_nothing)))
     return ThemeResult(
         representation=representation,
         description=description,
-        k=sum(1 for theme in themes if not theme.is_other),
+        k=sum(1 for theme in themes if theme.key >= 0),
         themes=themes,
         duplicates=duplicates,
-        vectors=vectors[unit_of] if len(unit_items) else None,
+        vectors=_all_vectors(vectors[unit_of] if len(unit_items) else None, nothing),
         item_ids=ids,
+        stability=stability,
+    )
+
+
+def _all_vectors(vectors: np.ndarray | None, nothing: list[bool]) -> np.ndarray | None:
+    """One row per item: the grouped items' vectors, zeros for those that say nothing."""
+    if vectors is None or not any(nothing):
+        return vectors
+    result = np.zeros((len(nothing), vectors.shape[1]), dtype=np.float32)
+    result[~np.asarray(nothing, dtype=bool)] = vectors
+    return result
+
+
+def _non_answer_theme(items: Items, total: int) -> CandidateTheme:
+    """The group of answers that say nothing; its quotes are its commonest wordings."""
+
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for response_id, text in items:
+        key = normalise(text) or text.strip()
+        first.setdefault(key, response_id)
+        count[key] = count.get(key, 0) + 1
+    common = sorted(count, key=lambda key: (-count[key], first[key]))
+    return CandidateTheme(
+        key=NON_ANSWER,
+        label=NON_ANSWER_LABEL,
+        terms=[key for key in common if key][:5],
+        response_ids=sorted(response_id for response_id, _ in items),
+        quote_ids=[first[key] for key in common[:5]],
+        size=len(items),
+        share=len(items) / total if total else 0.0,
     )
 
 
@@ -176,12 +230,13 @@ def _themes(
     labels: np.ndarray,
     group_count: int,
     progress: Progress | None,
+    set_aside: int = 0,
 ) -> list[CandidateTheme]:
     keys = [*range(group_count), OTHER]
     unit_lists = [np.flatnonzero(labels == key) for key in keys]
     texts = [[items[units[u]][1] for u in members] for members in unit_lists]
-    terms = distinctive_terms(texts)
-    total = len(units)
+    terms = terms_with_shares(texts)
+    total = len(units) + set_aside
     themes = []
     used_labels: set[str] = set()
     for done, (key, members, group_texts, group_terms) in enumerate(
@@ -191,11 +246,12 @@ def _themes(
             progress(done, len(keys))
         if not len(members):
             continue
+        quotes = representative_quotes(group_texts, vectors[members])
         if key == OTHER:
             label, group_terms = OTHER_LABEL, []
         else:
-            label = _unique_label(group_terms, f"Theme {key + 1}", used_labels)
-        quotes = representative_quotes(group_texts, vectors[members])
+            central = group_texts[quotes[0]] if quotes else ""
+            label = _unique_label(group_terms, central, f"Theme {key + 1}", used_labels)
         response_ids = sorted(
             response_id
             for u in members
@@ -205,7 +261,7 @@ def _themes(
             CandidateTheme(
                 key=key,
                 label=label,
-                terms=list(group_terms),
+                terms=[term for term, _ in group_terms],
                 response_ids=response_ids,
                 quote_ids=[items[units[members[q]]][0] for q in quotes],
                 size=len(members),
@@ -218,13 +274,18 @@ def _themes(
     return themes
 
 
-def _unique_label(terms: list[str], fallback: str, used: set[str]) -> str:
-    """The label from the best terms; if another theme has it already, from the next ones."""
-    for start in range(max(1, len(terms))):
-        label = make_label(terms[start:], fallback)
-        if label not in used:
-            used.add(label)
+def _unique_label(
+    terms: list[tuple[str, float]], central: str, fallback: str, used: set[str]
+) -> str:
+    """The group's name (`labels.name_theme`); if another group has it already, the name
+    from its next terms, or its central answer, or the name numbered."""
+    tries = [name_theme(terms, central, fallback)]
+    tries += [name_theme(terms[start:], central, fallback) for start in range(1, len(terms))]
+    tries.append(name_theme([], central, fallback))
+    for label in tries:
+        if label.casefold() not in used:
+            used.add(label.casefold())
             return label
-    label = f"{make_label(terms, fallback)} ({len(used) + 1})"
-    used.add(label)
+    label = f"{tries[0]} ({len(used) + 1})"
+    used.add(label.casefold())
     return label
