@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ..publish.consultation import Consultation, Heading, Page
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
+from .emailed_copy import queue_copy
 from .forms import PageFeedbackForm
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, rate_limited
@@ -123,6 +124,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
             token=token.key,
             contact=contact if ask_about_you and contact else None,
             contact_id=None if returning is None else returning.contact_id,
+            in_transaction=queue_copy if form.wants_copy() and not spam_reason else None,
         )
     except DatabaseError:
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)

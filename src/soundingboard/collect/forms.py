@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils.choices import BaseChoiceIterator
 
 from ..core.forms import GovukForm, HiddenTextField, TextField
@@ -54,6 +55,7 @@ def _option_key(text: str) -> str:
 
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+NEED_EMAIL = "Enter your email address, so that we can send you a copy of your answers"
 
 
 class SharedFields(dict):
@@ -115,6 +117,9 @@ class AboutYouForm(GovukForm):
         },
     )
 
+    # "Send me a copy": offered only when the site can send email (settings.py).
+    send_copy = forms.BooleanField(required=False)
+
     def __init__(
         self, *args: Any, consultation: Consultation, ask_about_you: bool = True, **kwargs: Any
     ):
@@ -128,12 +133,25 @@ class AboutYouForm(GovukForm):
         if not ask_about_you:
             for name in self.ABOUT_YOU_FIELDS:
                 del self.fields[name]
+        if not settings.SOUNDINGBOARD_EMAIL_ENABLED:
+            del self.fields["send_copy"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        asked = data.get("send_copy") and self.ask_about_you and "email" not in self.errors
+        if asked and not data.get("email"):
+            self.add_error("email", NEED_EMAIL)
+        return data
+
+    def wants_copy(self) -> bool:
+        """Whether "send me a copy" was ticked (on a checked form)."""
+        return bool(self.cleaned_data.get("send_copy"))
 
 
 class PageFeedbackForm(AboutYouForm):
     """Feedback on one page, or one section of it."""
 
-    field_order = ["nature", "summary", "details", "role", "organisation", "email"]
+    field_order = ["nature", "summary", "details", "role", "organisation", "email", "send_copy"]
 
     summary = TextField(
         min_length=SUMMARY_MIN_LENGTH,
@@ -159,7 +177,7 @@ class PageFeedbackForm(AboutYouForm):
 class OverallCommentsForm(AboutYouForm):
     """The parts of the main questionnaire that are not scores or ticks."""
 
-    field_order = ["nature", "comments", "role", "organisation", "email"]
+    field_order = ["nature", "comments", "role", "organisation", "email", "send_copy"]
 
     comments = TextField(
         required=False,

@@ -23,6 +23,7 @@ from ..publish.consultation import Consultation
 from ..publish.markdown_text import render_plain_markdown
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
+from .emailed_copy import queue_copy
 from .feedback import CHANGE_DETAILS
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, NotSaved, rate_limited
@@ -125,6 +126,7 @@ def _send(
             contact_id=contact_id,
             scores=form.scores(),
             ticks=form.ticks(),
+            in_transaction=queue_copy if form.wants_copy() and not spam_reason else None,
         )
     except DatabaseError:
         logger.exception("Could not store questionnaire answers for %s", consultation.slug)
