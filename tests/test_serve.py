@@ -148,9 +148,9 @@ def _children(pid: int) -> list[int]:
 
 def test_when_nginx_dies_serve_stops_gunicorn_and_exits_1(tmp_path):
     with running_server([EXAMPLE], tmp_path, workers=1) as server:
-        children = _children(server.process.pid)  # gunicorn's master and nginx's
+        children = _children(server.process.pid)  # gunicorn's master, nginx's, the worker
         nginx = int((tmp_path / "run" / "nginx.pid").read_text())
-        assert nginx in children and len(children) == 2
+        assert nginx in children and len(children) == 3
         os.kill(nginx, signal.SIGKILL)
         assert server.process.wait(timeout=30) == 1
     assert not any(Path(f"/proc/{pid}").exists() for pid in children)
