@@ -33,7 +33,7 @@ class FakeNotify(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeNotify
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         token = self.headers["Authorization"].removeprefix("Bearer ")
         claims = jwt.decode(token, SECRET, algorithms=["HS256"])  # signed with the key's secret
