@@ -21,6 +21,7 @@ OPERATIONS = {
     "themes": "analyse",
     "embed": "analyse",
     "build-static-embedding": "analyse",
+    "notify-published": "analyse",
 }
 
 

@@ -133,7 +133,7 @@ def test_a_copy_without_an_address_is_refused_with_a_message(client, site, smtp_
     reply = send_feedback(client, site, email="")
     assert reply.status_code == 400
     page = html_lib.unescape(reply.content.decode())
-    assert "Enter your email address, so that we can send you a copy of your answers" in page
+    assert "Enter your email address, so that we can email you" in page
     assert not Response.objects.exists()
 
 

@@ -100,7 +100,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     # one is remembered).
     returning = None if ask_about_you else respondent
     role = answers["role"] if returning is None else returning.role
-    contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
+    contact = form.contact_details() if ask_about_you else ContactDetails()
     token = read_form_token(answers["token"])
     spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
     if blocked := rate_limited(request):
@@ -120,6 +120,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
                 "role": role,
                 "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
                 "spam_reason": spam_reason,
+                "may_quote": form.quote_answer(),
             },
             token=token.key,
             contact=contact if ask_about_you and contact else None,

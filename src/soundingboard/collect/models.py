@@ -27,6 +27,9 @@ class Contact(models.Model):
 
     email = models.EmailField(max_length=LIMITS["email"], blank=True)
     organisation = models.CharField(max_length=LIMITS["organisation"], blank=True)
+    # "Tell me when the results are published": on the list of the consultations this
+    # contact's responses are for (collect.published_notice).
+    notify_when_published = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     # What the respondent's visit cookie names (collect.respondent), instead of the id, which
     # anyone can count through.
@@ -77,6 +80,9 @@ class Response(models.Model):
     comments = models.TextField(max_length=LIMITS["details"], blank=True)
     role = models.CharField(max_length=LIMITS["option"], blank=True)
     spam_reason = models.CharField(max_length=200, blank=True)
+    # The answer to the consultation's consent-to-quote question (`quote_consent`): None when
+    # it was not asked or not answered.
+    may_quote = models.BooleanField(null=True, blank=True, default=None)
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )

@@ -19,7 +19,7 @@ from django import forms
 from ..core.text import clean_text
 from ..publish.consultation import Consultation
 from .activity_matching import ActivityMatcher
-from .forms import OverallCommentsForm, PageFeedbackForm
+from .forms import AboutYouForm, OverallCommentsForm, PageFeedbackForm
 from .limits import LIMITS
 from .models import Response
 from .page_addresses import match_page
@@ -29,8 +29,19 @@ from .storage import ContactDetails, Score, Tick, store_response
 PAGE_FEEDBACK_TAB = "Feedback"
 QUESTIONNAIRE_TAB = "MainFeedback"
 TEXT_FIELDS = {
-    PAGE_FEEDBACK_TAB: ("page", "summary", "details", "role", "org", "email", "nature"),
-    QUESTIONNAIRE_TAB: ("page", "role", "org", "email", "section", "nature", "comments"),
+    PAGE_FEEDBACK_TAB: (
+        "page",
+        "summary",
+        "details",
+        "role",
+        "org",
+        "email",
+        "nature",
+        "may_quote",
+    ),
+    QUESTIONNAIRE_TAB: (
+        *("page", "role", "org", "email", "section", "nature", "comments", "may_quote"),
+    ),
 }
 # The payload calls the organisation `org`; the forms call it `organisation`.
 FORM_NAMES = {"org": "organisation"}
@@ -181,6 +192,8 @@ def _checked(
     data = form.cleaned_data
     contact = ContactDetails(data.get("email", ""), data.get("organisation", ""))
     fields = {**common, "kind": kind, "role": data["role"], "nature": data["nature"]}
+    if isinstance(form, AboutYouForm):
+        fields["may_quote"] = form.quote_answer()
     return Submission(fields=fields, contact=contact or None)
 
 

@@ -120,6 +120,7 @@ def _send(
                 "role": role,
                 "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
                 "spam_reason": spam_reason,
+                "may_quote": form.quote_answer(),
             },
             token=token.key,
             contact=contact,

@@ -47,6 +47,7 @@ class Tick:
 class ContactDetails:
     email: str = ""
     organisation: str = ""
+    notify_when_published: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.email or self.organisation)
@@ -75,7 +76,15 @@ def store_response(
         # Every statement is made ready before the write lock is taken (prepared_insert).
         response = Response(reference=new_reference(), submission_token=token or None, **fields)
         new_contact = (
-            prepare([Contact(email=contact.email, organisation=contact.organisation)])
+            prepare(
+                [
+                    Contact(
+                        email=contact.email,
+                        organisation=contact.organisation,
+                        notify_when_published=contact.notify_when_published,
+                    )
+                ]
+            )
             if contact
             else None
         )

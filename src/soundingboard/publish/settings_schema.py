@@ -183,6 +183,9 @@ class QuestionnaireSettings(_Strict):
         return next((i for i in self.ideas if i.name == name), None)
 
 
+DEFAULT_QUOTE_QUESTION = "May we quote your response, without your name, in what we publish?"
+
+
 class ConsultationSettings(_Strict):
     """Everything `consultation.yml` can set. Only `title` is needed (or `site_name` in MkDocs)."""
 
@@ -206,9 +209,20 @@ class ConsultationSettings(_Strict):
     allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
         default_factory=list
     )
+    quote_consent: bool | OptionText = False
+    """Whether both forms and the intake API ask if a response may be quoted, without the
+    respondent's name, in what is published: `true` asks `DEFAULT_QUOTE_QUESTION`, text asks
+    in those words, `false` (the default) does not ask."""
     site_url: Annotated[str, Field(pattern=r"^(https?://[^/\s]+(/\S*)?)?$")] = ""
     """Where the site's own pages are published, as in MkDocs: its path tells the intake API
     that an address such as https://example.github.io/paper/ is the home page."""
+
+    @property
+    def quote_question(self) -> str | None:
+        """The consent-to-quote question the forms ask, or None when they do not ask it."""
+        if self.quote_consent is True:
+            return DEFAULT_QUOTE_QUESTION
+        return self.quote_consent or None
 
     @field_validator("slug")
     @classmethod
