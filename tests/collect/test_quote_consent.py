@@ -109,3 +109,26 @@ def test_exported(client, tmp_path, use_consultations):
     exporter = Export(site)
     [row] = list(exporter.rows())
     assert row.fields["may_quote"] is True
+
+
+def test_the_responses_list_filters_by_the_answer(client, tmp_path, use_consultations):
+    from soundingboard.accounts.models import Role
+    from tests.accounts.test_accounts import make_account, sign_in_verified
+
+    site = make_site(tmp_path, use_consultations, "quote_consent: true\n")
+    for answer in ("yes", "no", ""):
+        client.cookies.clear()
+        send_feedback(client, site, may_quote=answer)
+    by_answer = {r.may_quote: r.reference for r in Response.objects.all()}
+    user, _ = make_account("rhea", Role.READER)
+    sign_in_verified(client, user, None)
+    url = reverse("analyse:responses", args=[site.slug])
+    page = client.get(url).content.decode()
+    assert 'name="quote" type="checkbox" value="yes"' in page or 'value="yes"' in page
+    for value, shown in (("yes", True), ("no", False), ("unanswered", None)):
+        listed = client.get(url, {"quote": value}).content.decode()
+        assert by_answer[shown] in listed
+        assert all(ref not in listed for key, ref in by_answer.items() if key is not shown)
+        assert "Consent to quote:" in listed  # the filter in force, with a link to remove it
+    both = client.get(url, {"quote": ["yes", "no"]}).content.decode()
+    assert by_answer[True] in both and by_answer[False] in both and by_answer[None] not in both

@@ -7,13 +7,15 @@ responses are listed only when asked for), plus:
             case-insensitive substring matching, which is plenty at a consultation's scale
             on both SQLite and PostgreSQL). Contact details are never searched.
     tag     a tag's id, or "untagged" (repeatable: any of them)
+    quote   the answer to the consent-to-quote question: "yes", "no" or "unanswered"
+            (repeatable: any of them), when the consultation asks it
     sort    "newest" (the default) or "oldest"
     p       the page number (`page` is the filter on consultation pages)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +35,8 @@ PER_PAGE = 50
 UNTAGGED = "untagged"
 MAX_WORDS = 10
 SORTS = {"newest": ("-submitted_at", "-id"), "oldest": ("submitted_at", "id")}
+QUOTE_ANSWERS = {"yes": "May be quoted", "no": "May not be quoted", "unanswered": "Not answered"}
+_QUOTE_VALUES = {"yes": True, "no": False, "unanswered": None}
 
 
 # Reading the list's address -----------------------------------------------------------------
@@ -46,12 +50,14 @@ class ListQuery:
     search: str = ""
     tags: tuple[str, ...] = ()  # tag ids as text, and/or UNTAGGED
     sort: str = "newest"
+    quote: tuple[str, ...] = ()  # keys of QUOTE_ANSWERS
 
     def query_pairs(self) -> list[tuple[str, str]]:
         pairs = list(self.filter.query_pairs())
         if self.search:
             pairs.append(("q", self.search))
         pairs.extend(("tag", t) for t in self.tags)
+        pairs.extend(("quote", q) for q in self.quote)
         if self.sort != "newest":
             pairs.append(("sort", self.sort))
         return pairs
@@ -77,6 +83,11 @@ class ListQuery:
             if UNTAGGED in self.tags:
                 either |= ~Q(Exists(ResponseTag.objects.filter(response=OuterRef("pk"))))
             selected = selected.filter(either)
+        if self.quote:
+            answers = Q(pk__in=[])
+            for value in self.quote:
+                answers |= Q(may_quote=_QUOTE_VALUES[value])
+            selected = selected.filter(answers)
         return selected.order_by(*SORTS[self.sort])
 
 
@@ -96,7 +107,15 @@ def read_list_query(
     sort = sort if sort in SORTS else "newest"
     # Stored text has no control characters (the forms drop them), and PostgreSQL refuses NUL.
     search = " ".join(clean_text(query.get("q", "")).split())[:200]
-    return ListQuery(flt, search, tuple(dict.fromkeys(chosen)), sort), problems
+    quote = []
+    if consultation.settings.quote_question:
+        for value in query.getlist("quote")[:3]:
+            if value in QUOTE_ANSWERS:
+                quote.append(value)
+            elif value.strip():
+                problems.append(FilterProblem("quote", "Choose consent to quote from the list"))
+    chosen_tags = tuple(dict.fromkeys(chosen))
+    return ListQuery(flt, search, chosen_tags, sort, tuple(dict.fromkeys(quote))), problems
 
 
 def consultation_tags(slug: str) -> list[Tag]:
@@ -141,7 +160,7 @@ def list_context(
     filters in force (each with a link without it), the tabs and the breadcrumbs."""
     slug = consultation.slug
     flt = query.filter
-    form = filter_form(flt, Suppression(), [p for p in problems if p.field != "tag"])
+    form = filter_form(flt, Suppression(), [p for p in problems if p.field not in ("tag", "quote")])
     status_group = OptionGroup(
         "status",
         "Status",
@@ -162,18 +181,31 @@ def list_context(
         tuple(dict.fromkeys(p.message for p in problems if p.field == "tag")),
     )
     form["groups"] = [status_group, tag_group, *form["groups"]]
-    form["open"] = form["open"] or bool(query.tags)
+    if consultation.settings.quote_question:
+        form["groups"].insert(
+            2,
+            OptionGroup(
+                "quote",
+                "Consent to quote",
+                tuple(filter_options("quote", list(QUOTE_ANSWERS.items()), query.quote)),
+                tuple(dict.fromkeys(p.message for p in problems if p.field == "quote")),
+            ),
+        )
+    form["open"] = form["open"] or bool(query.tags) or bool(query.quote)
     tag_names = {str(t.pk): t.name for t in tags} | {UNTAGGED: "No tags yet"}
     removable = []
     for parameter, value, words in flt.describe():
-        without = ListQuery(flt.without(parameter, value), query.search, query.tags, query.sort)
+        without = replace(query, filter=flt.without(parameter, value))
         removable.append((words, list_url(slug, without.to_query())))
     for value in query.tags:
-        kept = tuple(t for t in query.tags if t != value)
-        without = ListQuery(flt, query.search, kept, query.sort)
+        without = replace(query, tags=tuple(t for t in query.tags if t != value))
         removable.append((f"Tag: {tag_names[value]}", list_url(slug, without.to_query())))
+    for value in query.quote:
+        without = replace(query, quote=tuple(q for q in query.quote if q != value))
+        words = f"Consent to quote: {QUOTE_ANSWERS[value]}"
+        removable.append((words, list_url(slug, without.to_query())))
     if query.search:
-        without = ListQuery(flt, "", query.tags, query.sort)
+        without = replace(query, search="")
         removable.append((f"Words: {query.search}", list_url(slug, without.to_query())))
     return workspace_context(
         request,
