@@ -12,7 +12,7 @@ from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
 from .collect.pages import page
-from .collect.questionnaire import questionnaire
+from .collect.questionnaire import questionnaire, questionnaire_draft
 from .collect.respondent import FORGET_PATH, forget_details
 from .core.favicon import favicon
 from .core.health import healthz
@@ -30,6 +30,7 @@ def consultation_patterns() -> list[URLPattern]:
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
         path("questionnaire/", questionnaire, name="questionnaire"),
+        path("questionnaire/saved/<str:token>/", questionnaire_draft, name="questionnaire-draft"),
         path("files/<path:file_path>", publish.file, name="file"),
         path("<path:page_path>/", page, name="page"),
     ]

@@ -198,3 +198,30 @@ class ActivityTick(models.Model):
 
     def __str__(self) -> str:
         return self.raw or f"{self.idea}: {self.activity}"
+
+
+def new_draft_token() -> str:
+    """A saved questionnaire's key, in its link: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+class Draft(models.Model):
+    """Questionnaire answers saved to finish later: never a response, never counted.
+
+    Reopened by the link with its token until `expires_at`; deleted when the answers are
+    sent, when they expire (`collect.drafts`), and when contact details with its email
+    address are erased."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_draft_token)
+    consultation = models.CharField(max_length=64)
+    # The form's fields as (name, value) pairs, as the check page carries them.
+    answers = models.JSONField(default=list)
+    email = models.EmailField(max_length=LIMITS["email"], blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["email"]), models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"

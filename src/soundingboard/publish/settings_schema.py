@@ -167,6 +167,8 @@ class QuestionnaireSettings(_Strict):
     scale_high: OptionText = "Very"
     activities_question: OptionText = "Which activities would you most like explored further?"
     ideas: list[IdeaSettings] = Field(min_length=1)
+    save_days: int = Field(default=28, ge=1, le=365)
+    """How many days answers saved with "Save and come back later" are kept."""
 
     @field_validator("ideas")
     @classmethod
