@@ -65,3 +65,32 @@ def test_refused_without_email_or_with_a_bad_address(site, settings):
     settings.SOUNDINGBOARD_EMAIL_ENABLED = True
     with pytest.raises(CommandError, match="--url must be a web address"):
         call_command("notify_published", str(site.root), url="results.html")
+
+
+def test_the_workspace_action_for_administrators(client, site, smtp_server):
+    from django.urls import reverse
+
+    from soundingboard.accounts.models import Role
+    from tests.accounts.test_accounts import make_account, sign_in_verified
+
+    send_feedback(client, site, email="a@example.org", send_copy="", notify_when_published="1")
+    url = reverse("analyse:results-notice", args=[site.slug])
+    client.cookies.clear()
+    reader, _ = make_account("rhea", Role.READER)
+    sign_in_verified(client, reader, None)
+    assert client.post(url, {"url": RESULTS}).status_code == 403
+    client.cookies.clear()
+    admin, device = make_account("ada", Role.ADMIN, two_factor=True)
+    sign_in_verified(client, admin, device)
+    page = client.get(url).content.decode()
+    assert '<strong id="results-waiting">1</strong>' in page
+    bad = client.post(url, {"url": "not a web address"})
+    assert bad.status_code == 400
+    assert "Enter a web address" in bad.content.decode()
+    assert client.post(url, {"url": RESULTS}).status_code == 302
+    run_due_tasks()
+    [message] = smtp_server.received
+    assert RESULTS in text_part(message)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RESULTS_NOTICE)
+    assert event.detail["via"] == "workspace" and event.detail["messages_queued"] == 1
+    assert '<strong id="results-waiting">0</strong>' in client.get(url).content.decode()

@@ -17,6 +17,7 @@ from .views import (
     overview,
     response,
     responses,
+    results_notice,
     statement,
     themes,
     themes_responses,
@@ -55,6 +56,7 @@ urlpatterns = [
         response.response_status,
         name="response-status",
     ),
+    path("<slug:slug>/results-notice/", results_notice.results_notice, name="results-notice"),
     path("<slug:slug>/codebook/", codebook.codebook, name="codebook"),
     path("<slug:slug>/codebook/new/", codebook.codebook_create, name="codebook-create"),
     path(
