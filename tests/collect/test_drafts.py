@@ -138,3 +138,18 @@ def test_erasing_the_address_deletes_the_saved_answers(client, site):
     assert counts.drafts == 1
     assert not Draft.objects.exists()
     assert Client().get(link).status_code == 404
+
+
+def test_purging_contacts_also_deletes_expired_saved_answers(client, site):
+    import datetime as dt_
+
+    from soundingboard.analyse.erasure import purge_contacts
+
+    save_half_way(client, site)
+    save_half_way(Client(), site)
+    Draft.objects.filter(pk=Draft.objects.order_by("id").first().pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    counts = purge_contacts(site, before=dt_.date(2000, 1, 1), by=None)
+    assert counts.drafts == 1
+    assert Draft.objects.count() == 1  # the one still within its days is kept
