@@ -24,6 +24,7 @@ OPERATIONS = {
     "themes": "analyse",
     "embed": "analyse",
     "build-static-embedding": "analyse",
+    "notify-published": "analyse",
 }
 
 

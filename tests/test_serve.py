@@ -20,7 +20,8 @@ from soundingboard.collect.models import Response
 from soundingboard.nginx import find_nginx
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.conftest import EXAMPLE
-from tests.live_server import ensure_nginx, hidden_fields, running_server, test_database_url
+from tests.live_server import ensure_nginx, hidden_fields, running_server
+from tests.live_server import test_database_url as live_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -98,7 +99,7 @@ def test_serve_says_where_it_answers_and_how_to_make_the_first_account(tmp_path)
 def _createuser(name: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "soundingboard.cli", "createuser", name, "--role", "admin"]
     env = {**os.environ, "SOUNDINGBOARD_DATA_DIR": str(data_dir)}
-    env["DATABASE_URL"] = test_database_url()
+    env["DATABASE_URL"] = live_database_url()
     return subprocess.run(
         [*command, "--password-stdin"],
         input="correct horse battery staple 42\n",
@@ -190,9 +191,9 @@ def _children(pid: int) -> list[int]:
 
 def test_when_nginx_dies_serve_stops_gunicorn_and_exits_1(tmp_path):
     with running_server([EXAMPLE], tmp_path, workers=1) as server:
-        children = _children(server.process.pid)  # gunicorn's master and nginx's
+        children = _children(server.process.pid)  # gunicorn's master, nginx's, the worker
         nginx = int((tmp_path / "run" / "nginx.pid").read_text())
-        assert nginx in children and len(children) == 2
+        assert nginx in children and len(children) == 3
         os.kill(nginx, signal.SIGKILL)
         assert server.process.wait(timeout=30) == 1
     assert not any(Path(f"/proc/{pid}").exists() for pid in children)

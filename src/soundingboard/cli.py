@@ -105,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     _serving_options(demo)
     demo.set_defaults(run=lambda args: _serve(args, folders=[EXAMPLE_DIR]))
 
+    worker = commands.add_parser(
+        "worker", help="send the email waiting in the outbox (serve starts this itself)"
+    )
+    worker.add_argument("folders", type=Path, nargs="+", metavar="FOLDER")
+    worker.add_argument(
+        "--data-dir", type=Path, default=None, help="as for serve: where the database lives"
+    )
+    worker.set_defaults(run=_worker)
+
     for name, module in _operations().items():
         # Listed here for --help; `main` hands them to Django before argparse sees them.
         commands.add_parser(name, help=_command_class(module).help, add_help=False)
@@ -279,6 +288,20 @@ def _serving_message(base: str, registry: Registry, data_dir: Path | None) -> st
             f"`soundingboard createuser NAME --role admin{data}`"
         )
     return "\n".join(lines)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """The outbox's worker alone, for a machine that does not serve the site itself."""
+    _setup_django(args.folders, args.data_dir)
+    if _load_or_report(args.folders) is None:  # messages are written in the consultation's name
+        return 1
+    from django.core.management import call_command
+
+    from .core.worker import run_worker
+
+    call_command("migrate", interactive=False, verbosity=0)
+    run_worker()
+    return 0
 
 
 def _manage(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from gunicorn.app.base import BaseApplication
 
 from . import nginx
 from .core.shared_cache import private_cookies
+from .core.worker import run_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -175,10 +176,17 @@ def serve(
     announcement: Announcement | None = None,
 ) -> int:
     """Serve until stopped; the exit status. With `proxy`, nginx on the address and gunicorn
-    behind it; if either stops by itself the other is stopped too and the status is 1.
+    behind it; if either stops by itself the other is stopped too and the status is 1. The
+    outbox's worker (core.worker) runs beside them, as a child process stopped with them.
     `announcement` is made once the site answers."""
     if not proxy:
-        run_gunicorn(host=host, port=port, workers=workers, announcement=announcement)
+        worker = _fork(run_worker)
+        try:
+            run_gunicorn(host=host, port=port, workers=workers, announcement=announcement)
+        finally:
+            _send(worker, signal.SIGTERM)
+            with contextlib.suppress(ChildProcessError):  # gunicorn may have reaped it
+                os.waitpid(worker, 0)
         return 0
     run_dir = private_dir(settings.DATA_DIR / "run")
     socket_path = run_dir / "gunicorn.sock"
@@ -218,13 +226,13 @@ def private_dir(path: Path) -> Path:
 
 # How the supervisor stops each child gracefully: gunicorn finishes the requests it has
 # (graceful_timeout), nginx finishes sending answers (worker_shutdown_timeout).
-_GRACEFUL = {"gunicorn": signal.SIGTERM, "nginx": signal.SIGQUIT}
+_GRACEFUL = {"gunicorn": signal.SIGTERM, "nginx": signal.SIGQUIT, "worker": signal.SIGTERM}
 _KILL_AFTER_SECONDS = 20
 
 
 class _Supervisor:
-    """gunicorn and nginx as this process's children: started in that order, stopped
-    together, and the first to stop by itself stops the other."""
+    """gunicorn, nginx and the outbox's worker as this process's children: started in that
+    order, stopped together, and the first to stop by itself stops the others."""
 
     def __init__(self) -> None:
         self.children: dict[int, str] = {}
@@ -244,6 +252,7 @@ class _Supervisor:
         self.children[_fork(run_gunicorn)] = "gunicorn"
         if self._wait_for(socket):
             self.children[_fork(lambda: os.execv(nginx_command[0], nginx_command))] = "nginx"
+            self.children[_fork(run_worker)] = "worker"
             if when_both_run is not None:  # after the last fork
                 when_both_run()
         while self.children:

@@ -14,6 +14,9 @@ Environment variables (all optional):
   60/600), or "0" for no limit; SOUNDINGBOARD_RATE_LIMIT_STORE: "memory" or "database".
 - SOUNDINGBOARD_IDLE_MINUTES: analysts are signed out after this long without a request
   (default 30).
+- SOUNDINGBOARD_EMAIL_URL: where email goes (core.email_settings), such as
+  smtp://user:password@mail.example.org:587; none is sent without it.
+  SOUNDINGBOARD_EMAIL_FROM: the address it comes from.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .core import data_dir
+from .core.email_settings import EmailUrlError, email_settings
 from .sqlite_tuning import SQLITE_OPTIONS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -63,6 +67,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The outbox: tasks (sending email) queued in the database, run by `soundingboard worker`.
+    "django_tasks",
+    "django_tasks_db",
     # The project's apps, in the order the data flows (docs/architecture.md).
     "soundingboard.core",
     "soundingboard.accounts",
@@ -281,6 +288,26 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# Email (docs/running-in-production.md): sent only by the worker, from the outbox, never while a
+# respondent waits. Without SOUNDINGBOARD_EMAIL_URL nothing is sent and no form offers it.
+try:
+    _EMAIL = email_settings(os.environ.get("SOUNDINGBOARD_EMAIL_URL", ""))
+except EmailUrlError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
+SOUNDINGBOARD_NOTIFY_API_KEY = ""  # these three only for notify:// (core.notify_backend)
+SOUNDINGBOARD_NOTIFY_TEMPLATE_ID = ""
+SOUNDINGBOARD_NOTIFY_BASE_URL = ""
+globals().update(_EMAIL)
+SOUNDINGBOARD_EMAIL_ENABLED = bool(_EMAIL)
+if not _EMAIL:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("SOUNDINGBOARD_EMAIL_FROM", "soundingboard@localhost")
+# Failed sends are tried again after 1, 2, 4... minutes, at most 6 hours apart, for 2 days.
+SOUNDINGBOARD_EMAIL_FIRST_RETRY_SECONDS = 60
+SOUNDINGBOARD_EMAIL_MAX_RETRY_SECONDS = 6 * 60 * 60
+SOUNDINGBOARD_EMAIL_GIVE_UP_SECONDS = 2 * 24 * 60 * 60
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
 from .collect.pages import page
-from .collect.questionnaire import questionnaire
+from .collect.questionnaire import questionnaire, questionnaire_draft
 from .collect.respondent import FORGET_PATH, forget_details
 from .core.addresses import PLATFORM
 from .core.favicon import favicon
@@ -38,6 +38,11 @@ def consultation_patterns() -> list[URLPattern | URLResolver]:
         path("feedback/", page_feedback, name="feedback-home"),
         path("feedback/<path:page_path>/", page_feedback, name="feedback"),
         path(QUESTIONNAIRE_PATH, questionnaire, name="questionnaire"),
+        path(
+            f"{QUESTIONNAIRE_PATH}saved/<str:token>/",
+            questionnaire_draft,
+            name="questionnaire-draft",
+        ),
         path("files/<path:file_path>", publish.file, name="file"),
     ]
     return [

@@ -15,8 +15,9 @@ def test_cli_erase_asks_then_erases(tmp_path):
     assert "nothing was erased" in first.stdout
     db = sqlite3.connect(data_dir / "soundingboard.sqlite3")
     db.execute(
-        "INSERT INTO collect_contact (email, organisation, created_at, visit_token) "
-        "VALUES ('X@example.org', 'X org', '2026-03-01 00:00:00', 'a-random-visit-token')"
+        "INSERT INTO collect_contact (email, organisation, created_at, visit_token, "
+        "notify_when_published) "
+        "VALUES ('X@example.org', 'X org', '2026-03-01 00:00:00', 'a-random-visit-token', 0)"
     )
     contact_id = db.execute("SELECT max(id) FROM collect_contact").fetchone()[0]
     db.execute(

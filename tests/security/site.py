@@ -50,6 +50,7 @@ class Site:
             "reference": [self.response.reference],
             "tag_id": [str(self.tag.pk)],
             "pk": [str(self.colleague_pk)],
+            "token": ["no-such-saved-answers"],  # saved questionnaire answers: the 404 page
         }
 
 

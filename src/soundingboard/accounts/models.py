@@ -82,6 +82,7 @@ class AuditEvent(models.Model):
         PERSONAL_DATA_VIEW = "personal-data-view", "Personal data viewed"
         EXPORT = "export", "Export"
         ERASURE = "erasure", "Erasure"
+        RESULTS_NOTICE = "results-notice", "Results published: respondents on the list emailed"
         SETTINGS_CHANGED = "settings-changed", "Settings changed"
         RESPONSE_ENTERED = "response-entered", "Response entered (received by email or on paper)"
 

@@ -4,7 +4,8 @@ Contact details (email, organisation) are kept in their own table (`collect.mode
 a response points to its contact, and several responses of one visit may share one.
 
 `erase_contact(email, *, responses, by)`: every contact record with this email address, in
-every consultation, matched without regard to case, is deleted. The responses keep their
+every consultation, matched without regard to case, is deleted, and so is every questionnaire
+saved to finish later (collect.drafts) with that address. The responses keep their
 answers, without contact details (their `contact` becomes empty), unless `responses` is True:
 then the responses linked to those contacts are deleted too, with their idea scores and ticked
 activities (and anything else that belongs to a response, such as tags, by cascade). Nothing
@@ -32,9 +33,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from ..accounts import audit
-from ..collect.models import Contact, Response
+from ..collect.models import Contact, Draft, Response
 from ..collect.write_lock import sqlite_write_lock
 from ..publish.consultation import Consultation
 
@@ -49,11 +51,14 @@ class ErasureCounts:
     responses_kept: int = 0  # responses whose contact details were removed, answers kept
     responses_deleted: int = 0
     consultations: tuple[str, ...] = field(default_factory=tuple)
+    drafts: int = 0  # questionnaire answers saved to finish later, deleted
 
     def summary(self) -> str:
-        if not self.contacts:
+        if not self.contacts and not self.drafts:
             return "No contact details with that email address were found; nothing was erased."
         text = f"Erased {_n(self.contacts, 'contact record')}"
+        if self.drafts:
+            text += f" and {_n(self.drafts, 'saved, unsent questionnaire')}"
         if self.responses_deleted:
             text += f" and deleted {_n(self.responses_deleted, 'response')}"
         if self.responses_kept:
@@ -68,6 +73,7 @@ class ErasureCounts:
             "responses_kept": self.responses_kept,
             "responses_deleted": self.responses_deleted,
             "consultations": list(self.consultations),
+            "drafts": self.drafts,
         }
 
 
@@ -93,6 +99,7 @@ def preview(email: str, *, responses: bool) -> ErasureCounts:
         responses_kept=0 if responses else n,
         responses_deleted=n if responses else 0,
         consultations=consultations,
+        drafts=Draft.objects.filter(email__iexact=email.strip()).count(),
     )
 
 
@@ -111,7 +118,8 @@ def erase_contact(email: str, *, responses: bool, by: Any, via: str = "") -> Era
         else:
             kept = linked.update(contact=None)
         Contact.objects.filter(pk__in=contact_ids).delete()
-        counts = ErasureCounts(len(contact_ids), kept, deleted, consultations)
+        drafts, _ = Draft.objects.filter(email__iexact=email.strip()).delete()
+        counts = ErasureCounts(len(contact_ids), kept, deleted, consultations, drafts)
         detail: dict[str, Any] = {
             "what": "one person's contact details" + (" and responses" if responses else ""),
             **counts.detail(),
@@ -162,8 +170,12 @@ def purge_contacts(
             chunk = contact_ids[start : start + 500]
             kept += Response.objects.filter(contact_id__in=chunk).update(contact=None)
             Contact.objects.filter(pk__in=chunk).delete()
+        # Saved, unsent questionnaires past their own expiry go too.
+        drafts, _ = Draft.objects.filter(
+            consultation=consultation.slug, expires_at__lte=timezone.now()
+        ).delete()
         counts = ErasureCounts(
-            len(contact_ids), kept, 0, (consultation.slug,) if contact_ids else ()
+            len(contact_ids), kept, 0, (consultation.slug,) if contact_ids else (), drafts
         )
         detail: dict[str, Any] = {
             "what": "contact details after the retention date",

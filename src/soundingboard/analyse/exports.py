@@ -87,6 +87,7 @@ BASE_COLUMNS = (
     "summary",
     "details",
     "comments",
+    "may_quote",
 )
 UNMATCHED_IDEAS_COLUMN = "unmatched_ideas"
 ACTIVITY_COLUMNS = ("activities", "unmatched_activities")
@@ -262,6 +263,7 @@ class Export:
                         "summary": r.summary,
                         "details": r.details,
                         "comments": r.comments,
+                        "may_quote": r.may_quote,
                     },
                     scores=scores.get(r.id, {}),
                     unmatched_ideas=r.unmatched_ideas or [],

@@ -20,6 +20,7 @@ from .views import (
     received,
     response,
     responses,
+    results_notice,
     statement,
     themes,
     themes_responses,
@@ -58,6 +59,11 @@ urlpatterns = [
         "analyse/<slug:slug>/responses/<str:reference>/status/",
         response.response_status,
         name="response-status",
+    ),
+    path(
+        "analyse/<slug:slug>/results-notice/",
+        results_notice.results_notice,
+        name="results-notice",
     ),
     path(
         "analyse/<slug:slug>/responses/<str:reference>/progress/",

@@ -22,6 +22,7 @@ from ..core.same_origin import same_origin_post
 from ..publish.consultation import Consultation, Heading, Page
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
+from .emailed_copy import queue_copy
 from .forms import PageFeedbackForm
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, rate_limited
@@ -103,7 +104,7 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     # one is remembered).
     returning = None if ask_about_you else respondent
     role = answers["role"] if returning is None else returning.role
-    contact = ContactDetails(answers.get("email", ""), answers.get("organisation", ""))
+    contact = form.contact_details() if ask_about_you else ContactDetails()
     token = read_form_token(answers["token"])
     spam_reason = honeypot_reason(request.POST.get(HONEYPOT_FIELD)) or token.spam_reason
     if blocked := rate_limited(request):
@@ -136,10 +137,12 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
                 **fields,
                 "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
                 "spam_reason": spam_reason,
+                "may_quote": form.quote_answer(),
             },
             token=key,
             contact=contact if ask_about_you and contact else None,
             contact_id=contact_id,
+            in_transaction=queue_copy if form.wants_copy() and not spam_reason else None,
         )
     except DatabaseError:
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)

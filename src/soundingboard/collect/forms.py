@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils.choices import BaseChoiceIterator
 
 from ..core.forms import GovukForm, HiddenTextField, TextField
 from ..publish.consultation import Consultation
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
+from .storage import ContactDetails
 
 
 def _too_long(name: str, limit: int) -> str:
@@ -54,6 +56,7 @@ def _option_key(text: str) -> str:
 
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+NEED_EMAIL = "Enter your email address, so that we can email you"
 
 
 class SharedFields(dict):
@@ -79,6 +82,11 @@ def fields_for(
     return fields
 
 
+def quote_answer(value: str | None) -> bool | None:
+    """What a consent-to-quote answer ("yes", "no" or none) is stored as."""
+    return {"yes": True, "no": False}.get(value or "")
+
+
 class AboutYouForm(GovukForm):
     """What every kind of response asks: the nature of the feedback and who is giving it.
 
@@ -86,7 +94,7 @@ class AboutYouForm(GovukForm):
     visit) role, organisation and email are not asked.
     """
 
-    ABOUT_YOU_FIELDS = ("role", "organisation", "email")
+    ABOUT_YOU_FIELDS = ("role", "organisation", "email", "notify_when_published")
 
     nature = OptionChoiceField(
         required=False,
@@ -115,6 +123,18 @@ class AboutYouForm(GovukForm):
         },
     )
 
+    # Asked only when the consultation sets `quote_consent`; its label is the question.
+    may_quote = forms.ChoiceField(
+        required=False,
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select yes or no"},
+    )
+    # "Send me a copy" and "tell me when the results are published": offered only when the
+    # site can send email (settings.py).
+    send_copy = forms.BooleanField(required=False)
+    notify_when_published = forms.BooleanField(required=False)
+
     def __init__(
         self, *args: Any, consultation: Consultation, ask_about_you: bool = True, **kwargs: Any
     ):
@@ -128,12 +148,46 @@ class AboutYouForm(GovukForm):
         if not ask_about_you:
             for name in self.ABOUT_YOU_FIELDS:
                 del self.fields[name]
+        if not settings.SOUNDINGBOARD_EMAIL_ENABLED:
+            for name in ("send_copy", "notify_when_published"):
+                self.fields.pop(name, None)
+        self.quote_question = consultation.settings.quote_question
+        if self.quote_question is None:
+            del self.fields["may_quote"]
+
+    def quote_answer(self) -> bool | None:
+        """The answer to the consent-to-quote question (on a checked form); None if none."""
+        return quote_answer(self.cleaned_data.get("may_quote"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        wanted = data.get("send_copy") or data.get("notify_when_published")
+        asked = wanted and self.ask_about_you and "email" not in self.errors
+        if asked and not data.get("email"):
+            self.add_error("email", NEED_EMAIL)
+        return data
+
+    def contact_details(self) -> ContactDetails:
+        """The contact details given (on a checked form that asked about the respondent)."""
+        data = self.cleaned_data
+        return ContactDetails(
+            data.get("email", ""),
+            data.get("organisation", ""),
+            bool(data.get("notify_when_published")) and bool(data.get("email")),
+        )
+
+    def wants_copy(self) -> bool:
+        """Whether "send me a copy" was ticked (on a checked form)."""
+        return bool(self.cleaned_data.get("send_copy"))
 
 
 class PageFeedbackForm(AboutYouForm):
     """Feedback on one page, or one section of it."""
 
-    field_order = ["nature", "summary", "details", "role", "organisation", "email"]
+    field_order = [
+        *("nature", "summary", "details", "may_quote"),
+        *("role", "organisation", "email", "send_copy", "notify_when_published"),
+    ]
 
     summary = TextField(
         min_length=SUMMARY_MIN_LENGTH,
@@ -159,7 +213,10 @@ class PageFeedbackForm(AboutYouForm):
 class OverallCommentsForm(AboutYouForm):
     """The parts of the main questionnaire that are not scores or ticks."""
 
-    field_order = ["nature", "comments", "role", "organisation", "email"]
+    field_order = [
+        *("nature", "comments", "may_quote", "role", "organisation", "email"),
+        *("send_copy", "notify_when_published"),
+    ]
 
     comments = TextField(
         required=False,

@@ -29,6 +29,9 @@ class Contact(models.Model):
 
     email = models.EmailField(max_length=LIMITS["email"], blank=True)
     organisation = models.CharField(max_length=LIMITS["organisation"], blank=True)
+    # "Tell me when the results are published": on the list of the consultations this
+    # contact's responses are for (collect.published_notice).
+    notify_when_published = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     # What the respondent's visit cookie names (collect.respondent), instead of the id, which
     # anyone can count through.
@@ -82,6 +85,9 @@ class Response(models.Model):
     comments = models.TextField(max_length=LIMITS["details"], blank=True)
     role = models.CharField(max_length=LIMITS["option"], blank=True)
     spam_reason = models.CharField(max_length=200, blank=True)
+    # The answer to the consultation's consent-to-quote question (`quote_consent`): None when
+    # it was not asked or not answered.
+    may_quote = models.BooleanField(null=True, blank=True, default=None)
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
@@ -240,3 +246,30 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Search entry of response {self.pk}"
+
+
+def new_draft_token() -> str:
+    """A saved questionnaire's key, in its link: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+class Draft(models.Model):
+    """Questionnaire answers saved to finish later: never a response, never counted.
+
+    Reopened by the link with its token until `expires_at`; deleted when the answers are
+    sent, when they expire (`collect.drafts`), and when contact details with its email
+    address are erased."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_draft_token)
+    consultation = models.CharField(max_length=64)
+    # The form's fields as (name, value) pairs, as the check page carries them.
+    answers = models.JSONField(default=list)
+    email = models.EmailField(max_length=LIMITS["email"], blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["email"]), models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"

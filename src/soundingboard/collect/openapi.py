@@ -106,6 +106,13 @@ def build_openapi(consultations: list[Consultation], *, several: bool = False) -
         "org": _text(LIMITS["organisation"], "The respondent's organisation (optional)."),
         "email": _or_null(_ref("Email"), "An email address, for follow-up only (optional)."),
         "nature": _or_null(_ref("Nature"), "What kind of feedback this is (optional)."),
+        "may_quote": {
+            "type": ["string", "null"],
+            "enum": ["yes", "no", "", None],
+            "description": "The answer to the consultation's consent-to-quote question, when "
+            "it asks one (`quote_consent`): may the response be quoted, without the "
+            "respondent's name? Ignored when the consultation does not ask it (optional).",
+        },
     }
     page_feedback = {
         "type": "object",

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from ..core.text import clean_text
 from ..publish.consultation import Consultation
 from .activity_matching import ActivityMatcher
-from .forms import OverallCommentsForm, PageFeedbackForm
+from .forms import OverallCommentsForm, PageFeedbackForm, quote_answer
 from .limits import LIMITS
 from .models import Response
 from .page_addresses import PageMatch, match_page
@@ -31,8 +31,19 @@ from .storage import ContactDetails, Score, Tick, store_response
 PAGE_FEEDBACK_TAB = "Feedback"
 QUESTIONNAIRE_TAB = "MainFeedback"
 TEXT_FIELDS = {
-    PAGE_FEEDBACK_TAB: ("page", "summary", "details", "role", "org", "email", "nature"),
-    QUESTIONNAIRE_TAB: ("page", "role", "org", "email", "section", "nature", "comments"),
+    PAGE_FEEDBACK_TAB: (
+        "page",
+        "summary",
+        "details",
+        "role",
+        "org",
+        "email",
+        "nature",
+        "may_quote",
+    ),
+    QUESTIONNAIRE_TAB: (
+        *("page", "role", "org", "email", "section", "nature", "comments", "may_quote"),
+    ),
 }
 # The payload calls the organisation `org`; the forms call it `organisation`.
 FORM_NAMES = {"org": "organisation"}
@@ -281,6 +292,8 @@ def _checked(
         return cleaned, None
     contact = ContactDetails(cleaned.get("email", ""), cleaned.get("organisation", ""))
     fields = {**common, "kind": kind, "role": cleaned["role"], "nature": cleaned["nature"]}
+    if "may_quote" in rules.fields:
+        fields["may_quote"] = quote_answer(cleaned.get("may_quote"))
     return cleaned, Submission(fields=fields, contact=contact or None)
 
 

@@ -12,10 +12,14 @@ browser is sent on to the confirmation's own address (`receipts`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
+from django.forms import EmailField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +30,10 @@ from ..publish.consultation import Consultation
 from ..publish.markdown_text import render_plain_markdown
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
+from .drafts import DRAFT_FIELD, answers_to_keep, draft_url, forget_draft, open_draft, save_draft
+from .emailed_copy import queue_copy
 from .feedback import CHANGE_DETAILS
+from .limits import LIMITS
 from .models import Response
 from .not_saved import SERVICE_PROBLEM, NotSaved, rate_limited
 from .questionnaire_forms import QuestionnaireForm, score_label
@@ -37,8 +44,9 @@ from .storage import store_response
 
 logger = logging.getLogger(__name__)
 
-# The buttons: "Continue" checks, then the check page sends or goes back to change.
-CHECK, SEND, CHANGE = "check", "send", "change"
+# The buttons: "Continue" checks, then the check page sends or goes back to change; "Save and
+# come back later" keeps the answers to finish later (`drafts`).
+CHECK, SEND, CHANGE, SAVE = "check", "send", "change", "save"
 NOT_ANSWERED = "Not answered"
 # Which answer a "Change" was for, in the address the check page's form is sent to.
 CHANGED_ANSWER = "answer"
@@ -88,6 +96,8 @@ def questionnaire_at_page(request: HttpRequest, consultation: Consultation) -> H
     if consultation.status(timezone.now()) != "open":
         form.is_valid()  # to show back whatever can be read of the answers
         return _form_page(request, consultation, form, respondent, http_status=403)
+    if action == SAVE:
+        return _save(request, consultation, form)
     if not form.is_valid():
         return _form_page(request, consultation, form, respondent, http_status=400)
 
@@ -105,6 +115,64 @@ def questionnaire_at_page(request: HttpRequest, consultation: Consultation) -> H
     if action != SEND:
         return _check_page(request, consultation, form, respondent)
     return _send(request, consultation, form, respondent)
+
+
+def _save(
+    request: HttpRequest, consultation: Consultation, form: QuestionnaireForm
+) -> HttpResponse:
+    """Keep the answers as they are, finished or not, and show the link that reopens them."""
+    pairs = [(name, value) for name in request.POST for value in request.POST.getlist(name)]
+    answers = answers_to_keep(pairs, set(form.fields))
+    try:
+        email = EmailField(max_length=LIMITS["email"]).clean(request.POST.get("email", ""))
+    except ValidationError:
+        email = ""  # a mistyped address: the link is shown, not emailed
+    try:
+        draft = save_draft(consultation, answers, email, request.build_absolute_uri("/"))
+    except DatabaseError:
+        logger.exception("Could not save questionnaire answers for %s", consultation.slug)
+        form.is_valid()
+        return _form_page(request, consultation, form, None, http_status=503)
+    forget_draft(request.POST.get(DRAFT_FIELD, ""))  # the one it was reopened from, if any
+    context = {
+        **_common_context(consultation, form),
+        "link": request.build_absolute_uri(draft_url(consultation, draft)),
+        "expires_at": timezone.localtime(draft.expires_at),
+        "emailed": bool(email) and django_settings.SOUNDINGBOARD_EMAIL_ENABLED,
+    }
+    return _render(request, "collect/questionnaire_saved.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def questionnaire_draft(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The questionnaire filled in again from saved answers, or why it cannot be."""
+    consultation = get_consultation(slug)
+    settings_ = consultation.settings.questionnaire
+    if settings_ is None:
+        raise Http404("This consultation has no questionnaire")
+    draft = open_draft(consultation, token)
+    if draft is None:
+        context = {
+            "consultation": consultation,
+            "questionnaire": settings_,
+            "form_url": consultation.url("questionnaire/"),
+        }
+        return _render(request, "collect/questionnaire_draft_gone.html", context, 404)
+    initial: dict[str, Any] = {}
+    for name, value in draft.answers:
+        if name.startswith("activities-"):
+            initial.setdefault(name, []).append(value)
+        else:
+            initial[name] = value
+    ask_about_you = "about_you" in initial or remembered(request, consultation) is None
+    initial["token"] = new_form_token()
+    form = QuestionnaireForm(
+        consultation=consultation, ask_about_you=ask_about_you, initial=initial
+    )
+    respondent = remembered(request, consultation)
+    reply = _form_page(request, consultation, form, respondent, draft_token=draft.token)
+    reply["Referrer-Policy"] = "no-referrer"  # the link is a key: never sent on to other sites
+    return reply
 
 
 def _send(
@@ -137,12 +205,18 @@ def _send(
                 "role": role,
                 "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
                 "spam_reason": spam_reason,
+                "may_quote": form.quote_answer(),
             },
             token=token.key,
             contact=contact,
             contact_id=contact_id,
             scores=form.scores(),
             ticks=form.ticks(),
+            in_transaction=functools.partial(
+                _also_stored,
+                copy=form.wants_copy() and not spam_reason,
+                draft=str(request.POST.get(DRAFT_FIELD, "")),
+            ),
         )
     except DatabaseError:
         logger.exception("Could not store questionnaire answers for %s", consultation.slug)
@@ -169,6 +243,13 @@ def part_of_questions(answer: str, form: QuestionnaireForm) -> str:
     return ""
 
 
+def _also_stored(response_id: int, *, copy: bool, draft: str) -> None:
+    """What is written with the response: its emailed copy, and the draft it came from gone."""
+    if copy:
+        queue_copy(response_id)
+    forget_draft(draft)
+
+
 def _common_context(consultation: Consultation, form: QuestionnaireForm) -> dict[str, Any]:
     return {
         "consultation": consultation,
@@ -189,6 +270,7 @@ def _form_page(
     http_status: int = 200,
     *,
     return_after: str = "",
+    draft_token: str = "",
 ) -> HttpResponse:
     settings = form.settings
     source = consultation.questionnaire_page
@@ -210,6 +292,7 @@ def _form_page(
         "respondent_contact": shown_respondent.contact() if shown_respondent else None,
         "idea_count": len(settings.ideas),
         "return_after": return_after,
+        "draft_token": draft_token or str(form.data.get(DRAFT_FIELD, ""))[:64],
     }
     if form.is_bound and http_status == 403:
         context["summary"] = _summary(form)
@@ -245,7 +328,8 @@ def _check_page(
         ],
         "change_about_you": CHANGE if form.ask_about_you else CHANGE_DETAILS,
         "changeable": True,
-        "carried": form.carried_fields(),
+        "carried": form.carried_fields()
+        + ([(DRAFT_FIELD, draft[:64])] if (draft := request.POST.get(DRAFT_FIELD)) else []),
         "honeypot_value": str(request.POST.get(HONEYPOT_FIELD, ""))[:200],
         "not_saved": not_saved,
     }

@@ -130,8 +130,7 @@ class QuestionnaireForm(OverallCommentsForm):
         ]
 
     def contact(self) -> ContactDetails:
-        data = self.cleaned_data
-        return ContactDetails(data.get("email", ""), data.get("organisation", ""))
+        return self.contact_details()
 
     def carried_fields(self) -> list[tuple[str, str]]:
         """(name, value) of every answer, as hidden inputs that carry them to the next step."""

@@ -9,7 +9,7 @@ returns it instead of storing another.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -47,6 +47,7 @@ class Tick:
 class ContactDetails:
     email: str = ""
     organisation: str = ""
+    notify_when_published: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.email or self.organisation)
@@ -60,11 +61,14 @@ def store_response(
     contact_id: int | None = None,
     scores: Sequence[Score] = (),
     ticks: Sequence[Tick] = (),
+    in_transaction: Callable[[int], None] | None = None,
 ) -> tuple[Response, bool]:
     """Store one response; returns it and whether it is new (False: it was already stored).
 
     `contact` makes a new contact record; `contact_id` links to one made earlier in the visit.
-    `scores` and `ticks` are the questionnaire's answers, one row each.
+    `scores` and `ticks` are the questionnaire's answers, one row each. `in_transaction`,
+    given the new response's id, writes what must be committed with it (such as an email to
+    send: collect.emailed_copy), and is not called for a repeat.
     """
     # No look-up first: a repeat is rare, and the unique token refuses it inside the
     # transaction (IntegrityError below), which then finds the response already stored.
@@ -72,7 +76,15 @@ def store_response(
         # Every statement is made ready before the write lock is taken (prepared_insert).
         response = Response(reference=new_reference(), submission_token=token or None, **fields)
         new_contact = (
-            prepare([Contact(email=contact.email, organisation=contact.organisation)])
+            prepare(
+                [
+                    Contact(
+                        email=contact.email,
+                        organisation=contact.organisation,
+                        notify_when_published=contact.notify_when_published,
+                    )
+                ]
+            )
             if contact
             else None
         )
@@ -102,6 +114,8 @@ def store_response(
                 insert_response.run(contact_id=linked_id)
                 for insert in answers:
                     insert.run(response_id=response.pk)
+                if in_transaction is not None:
+                    in_transaction(response.pk)
             if new_contact is not None:
                 response.contact = new_contact.instances[0]  # its visit token, for the cookie
             return response, True

@@ -157,6 +157,8 @@ class QuestionnaireSettings(_Strict):
     scale_high: OptionText = "Very"
     activities_question: OptionText = "Which activities would you most like explored further?"
     ideas: list[IdeaSettings] = Field(min_length=1)
+    save_days: int = Field(default=28, ge=1, le=365)
+    """How many days answers saved with "Save and come back later" are kept."""
 
     @field_validator("ideas")
     @classmethod
@@ -171,6 +173,9 @@ class QuestionnaireSettings(_Strict):
 
     def idea(self, name: str) -> IdeaSettings | None:
         return next((i for i in self.ideas if i.name == name), None)
+
+
+DEFAULT_QUOTE_QUESTION = "May we quote your response, without your name, in what we publish?"
 
 
 class ConsultationSettings(_Strict):
@@ -196,9 +201,20 @@ class ConsultationSettings(_Strict):
     allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
         default_factory=list
     )
+    quote_consent: bool | OptionText = False
+    """Whether both forms and the intake API ask if a response may be quoted, without the
+    respondent's name, in what is published: `true` asks `DEFAULT_QUOTE_QUESTION`, text asks
+    in those words, `false` (the default) does not ask."""
     site_url: Annotated[str, Field(pattern=r"^(https?://[^/\s]+(/\S*)?)?$")] = ""
     """Where the site's own pages are published, as in MkDocs: its path tells the intake API
     that an address such as https://example.github.io/paper/ is the home page."""
+
+    @property
+    def quote_question(self) -> str | None:
+        """The consent-to-quote question the forms ask, or None when they do not ask it."""
+        if self.quote_consent is True:
+            return DEFAULT_QUOTE_QUESTION
+        return self.quote_consent or None
 
     @field_validator("timezone")
     @classmethod

@@ -8,6 +8,8 @@ responses are listed only when asked for), plus:
             details are never searched.
     tag     a tag's id, or "untagged" (repeatable: any of them)
     progress  "new", "read" or "coded" (repeatable: any of them)
+    quote   the answer to the consent-to-quote question: "yes", "no" or "unanswered"
+            (repeatable: any of them), when the consultation asks it
     sort    "relevance" (best match first: the default with a search), "newest" (the
             default without) or "oldest"
     size    responses a page: 50 (the default), 100 or 250
@@ -41,6 +43,8 @@ PAGE_SIZES = (50, 100, 250)
 UNTAGGED = "untagged"
 SORTS = {"newest": ("-submitted_at", "-id"), "oldest": ("submitted_at", "id")}
 RELEVANCE = "relevance"  # best match first (analyse.search), only with a search
+QUOTE_ANSWERS = {"yes": "May be quoted", "no": "May not be quoted", "unanswered": "Not answered"}
+_QUOTE_VALUES = {"yes": True, "no": False, "unanswered": None}
 
 
 # Reading the list's address -----------------------------------------------------------------
@@ -56,6 +60,7 @@ class ListQuery:
     sort: str = "newest"
     size: int = PER_PAGE
     progress: tuple[str, ...] = ()  # ReviewState values
+    quote: tuple[str, ...] = ()  # keys of QUOTE_ANSWERS
 
     def query_pairs(self) -> list[tuple[str, str]]:
         pairs = list(self.filter.query_pairs())
@@ -63,6 +68,7 @@ class ListQuery:
             pairs.append(("q", self.search))
         pairs.extend(("tag", t) for t in self.tags)
         pairs.extend(("progress", p) for p in self.progress)
+        pairs.extend(("quote", q) for q in self.quote)
         if self.sort != default_sort(self.search):
             pairs.append(("sort", self.sort))
         if self.size != PER_PAGE:
@@ -100,6 +106,11 @@ class ListQuery:
             if ReviewState.NEW in self.progress:
                 states |= Q(review__isnull=True)
             selected = selected.filter(states)
+        if self.quote:
+            answers = Q(pk__in=[])
+            for value in self.quote:
+                answers |= Q(may_quote=_QUOTE_VALUES[value])
+            selected = selected.filter(answers)
         if ranked:
             return search.ranked(selected, self.search)
         return selected.order_by(*SORTS.get(self.sort, SORTS["newest"]))
@@ -125,7 +136,16 @@ def read_list_query(
     sizes = {str(n): n for n in PAGE_SIZES}
     size = sizes.get(str(query.get("size", "")), PER_PAGE)
     progress = tuple(p for p in ReviewState.values if p in query.getlist("progress")[:10])
-    return ListQuery(flt, words, tuple(dict.fromkeys(chosen)), sort, size, progress), problems
+    quote = []
+    if consultation.settings.quote_question:
+        for value in query.getlist("quote")[:3]:
+            if value in QUOTE_ANSWERS:
+                quote.append(value)
+            elif value.strip():
+                problems.append(FilterProblem("quote", "Choose consent to quote from the list"))
+    chosen_tags = tuple(dict.fromkeys(chosen))
+    found = ListQuery(flt, words, chosen_tags, sort, size, progress, tuple(dict.fromkeys(quote)))
+    return found, problems
 
 
 def default_sort(words: str) -> str:
@@ -198,7 +218,7 @@ def list_context(
     filters in force (each with a link without it), the tabs and the breadcrumbs."""
     slug = consultation.slug
     flt = query.filter
-    form = filter_form(flt, Suppression(), [p for p in problems if p.field != "tag"])
+    form = filter_form(flt, Suppression(), [p for p in problems if p.field not in ("tag", "quote")])
     status_group = OptionGroup(
         "status",
         "Status",
@@ -226,7 +246,17 @@ def list_context(
         hint="New responses have not been marked as read or coded yet.",
     )
     form["groups"] = [status_group, progress_group, tag_group, *form["groups"]]
-    form["open"] = form["open"] or bool(query.tags) or bool(query.progress)
+    if consultation.settings.quote_question:
+        form["groups"].insert(
+            3,
+            OptionGroup(
+                "quote",
+                "Consent to quote",
+                tuple(filter_options("quote", list(QUOTE_ANSWERS.items()), query.quote)),
+                tuple(dict.fromkeys(p.message for p in problems if p.field == "quote")),
+            ),
+        )
+    form["open"] = form["open"] or bool(query.tags) or bool(query.progress) or bool(query.quote)
     tag_names = {str(t.pk): t.name for t in tags} | {UNTAGGED: "No tags yet"}
     removable = []
     for parameter, value, words in flt.describe():
@@ -240,6 +270,10 @@ def list_context(
         without = replace(query, progress=tuple(p for p in query.progress if p != value))
         label = ReviewState(value).label
         removable.append((f"Progress: {label}", list_url(slug, without.to_query())))
+    for value in query.quote:
+        without = replace(query, quote=tuple(q for q in query.quote if q != value))
+        words = f"Consent to quote: {QUOTE_ANSWERS[value]}"
+        removable.append((words, list_url(slug, without.to_query())))
     if query.search:
         sort = default_sort("") if query.sort == RELEVANCE else query.sort
         without = replace(query, search="", sort=sort)
