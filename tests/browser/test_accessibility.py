@@ -78,7 +78,7 @@ def check_consultation(
 ) -> None:
     """Audit every page of the consultation served at `base`, screenshot those named in
     `shots`, and check that each links to the accessibility statement from its footer."""
-    statement = urlsplit(base).path + "accessibility/"
+    statement = urlsplit(base).path + "-/accessibility/"
     for item in load_consultation(folder).pages:
         check(page, base + item.path, f"page “{item.title}”", problems, shots.get(item.path, ""))
         link = page.locator("footer").get_by_role("link", name="Accessibility statement")
@@ -94,14 +94,14 @@ def test_every_public_page_has_no_violations_and_reflows(site: Site, page: Page)
     # The statement gives the example's contact address for reporting a problem.
     email = EXAMPLE_CONSULTATION.settings.contact_email
     assert page.locator(f"main a[href='mailto:{email}']").inner_text() == email
-    check(page, site.example + "search/?q=saturday", "search results", problems, "search")
-    check(page, site.example + "search/?q=zzzzqqq", "search without results", problems)
-    check(page, site.example + "search/", "search form", problems)
+    check(page, site.example + "-/search/?q=saturday", "search results", problems, "search")
+    check(page, site.example + "-/search/?q=zzzzqqq", "search without results", problems)
+    check(page, site.example + "-/search/", "search form", problems)
     check(page, site.url + "/", "list of consultations", problems)
     check(page, site.example + "no-such-page/", "page not found", problems, "not-found")
     assert page.locator("h1").inner_text() == "Page not found"
     statement = page.locator("footer").get_by_role("link", name="Accessibility statement")
-    assert statement.get_attribute("href") == urlsplit(site.example).path + "accessibility/"
+    assert statement.get_attribute("href") == urlsplit(site.example).path + "-/accessibility/"
     if site.seeds is not None:
         check_consultation(page, site.seeds, site.seeds_folder, {"models/": "seed-page"}, problems)
     assert not problems, "\n".join(problems)
@@ -111,10 +111,10 @@ def test_every_form_in_every_state_has_no_violations(site: Site, page: Page, new
     problems: list[str] = []
     # The per-page form: empty, with errors, sent; then for a remembered respondent.
     page_url = site.example + "proposals/opening-hours/"
-    check(page, site.example + "feedback/proposals/opening-hours/", "feedback form", problems)
+    check(page, site.example + "-/feedback/proposals/opening-hours/", "feedback form", problems)
     check(
         page,
-        site.example + "feedback/proposals/opening-hours/?section=option-b",
+        site.example + "-/feedback/proposals/opening-hours/?section=option-b",
         "feedback on a section",
         problems,
     )
@@ -135,7 +135,7 @@ def test_every_form_in_every_state_has_no_violations(site: Site, page: Page, new
 
     # The questionnaire: empty, with errors, checked, sent, and for a remembered respondent.
     fresh = new_context().new_page()
-    questionnaire = site.example + "questionnaire/"
+    questionnaire = site.example + "-/questionnaire/"
     check(fresh, questionnaire, "questionnaire", problems, "questionnaire")
     answer_questionnaire(fresh, {1: (4, 5)}, email="not an address")
     press_button(fresh, "Continue")
@@ -153,13 +153,13 @@ def test_every_form_in_every_state_has_no_violations(site: Site, page: Page, new
 
     if site.seeds is not None:
         seeds = new_context().new_page()
-        check(seeds, site.seeds + "questionnaire/", "seeds' questionnaire", problems)
+        check(seeds, site.seeds + "-/questionnaire/", "seeds' questionnaire", problems)
         press_button(seeds, "Continue")
         check_here(seeds, "seeds' questionnaire with errors", problems)
 
     # A form sent without its cookie: the "could not be sent" page.
     lost = new_context().new_page()
-    lost.goto(site.example + "feedback/")
+    lost.goto(site.example + "-/feedback/")
     lost.context.clear_cookies()
     submit(lost, lost.get_by_role("button", name="Send feedback"))
     assert lost.locator("h1").inner_text() == "Your form could not be sent"
@@ -187,7 +187,7 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
     page.locator("#id_code").fill(totp_code(device))
     press_button(page, "Continue")
 
-    analyse = f"{site.url}/analyse/"
+    analyse = f"{site.url}/-/analyse/"
     check(page, analyse, "analysis home", problems, "analyse-home")
     overview = f"{analyse}{site.example_slug}/"
     check(page, overview, "overview", problems, "analyse-overview")
@@ -327,7 +327,7 @@ def test_feedback_form_with_the_keyboard_alone(site: Site, page: Page):
 
 
 def test_questionnaire_with_the_keyboard_alone(site: Site, page: Page):
-    page.goto(site.example + "questionnaire/")
+    page.goto(site.example + "-/questionnaire/")
     keys = Keyboard(page)
     keys.tab_to("#id_usefulness-1_0")  # radios: Tab reaches the first of each group
     keys.press("Space")

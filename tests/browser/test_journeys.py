@@ -94,7 +94,7 @@ def test_reading_searching_and_giving_feedback_on_two_pages(
     page.locator("#sb-search-header").fill("Saturday mornings")
     with page.expect_navigation():
         page.locator("#sb-search-header").press("Enter")
-    assert page.url.startswith(site.example + "search/?q=Saturday")
+    assert page.url.startswith(site.example + "-/search/?q=Saturday")
     results = page.locator(".sb-search-result > a")
     titles = results.all_inner_texts()
     # The result leads to the section where the words are, every one of them marked.
@@ -234,7 +234,7 @@ def test_the_main_questionnaire_with_errors_and_a_change(
 def test_an_analyst_signs_in_filters_tags_and_exports(site: Site, page: Page, tmp_path: Path):
     _user, device = make_account("ana", Role.ANALYST, two_factor=True)
     store_example_responses(site.example_slug)
-    responses = f"{site.url}/analyse/{site.example_slug}/responses/"
+    responses = f"{site.url}/-/analyse/{site.example_slug}/responses/"
 
     # Signing in, on the way to the list of responses.
     page.goto(responses)

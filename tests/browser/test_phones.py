@@ -71,12 +71,12 @@ def test_first_screen_shows_the_heading_and_the_way_to_respond(site: Site, page:
             banner = page.locator(".sb-respond-banner").inner_text()
             assert "Feedback closes on 31 December 2027" in banner
         # Pages without a form of their own lead to the questionnaire instead.
-        for path in ("search/?q=library", "privacy/"):
+        for path in ("-/search/?q=library", "-/privacy/"):
             page.goto(site.example + path)
             assert on_first_screen(page, page.locator("main h1")), (path, width)
             title = EXAMPLE_SETTINGS.questionnaire.title
             assert on_first_screen(page, page.get_by_role("link", name=f"Answer “{title}”"))
-        page.goto(site.example + "questionnaire/")
+        page.goto(site.example + "-/questionnaire/")
         assert on_first_screen(page, page.locator("main h1")), width
     assert not problems, "\n".join(problems)
 
@@ -112,7 +112,7 @@ def test_errors_and_confirmations_are_on_the_first_screen(site: Site, new_contex
     problems: list[str] = []
     page = new_context().new_page()
     page.set_viewport_size(SCREENS[375])
-    page.goto(site.example + "feedback/proposals/opening-hours/")
+    page.goto(site.example + "-/feedback/proposals/opening-hours/")
     at_both_widths(page, "feedback form", problems)
     page.set_viewport_size(SCREENS[375])
     send_page_feedback(page)
@@ -127,7 +127,7 @@ def test_errors_and_confirmations_are_on_the_first_screen(site: Site, new_contex
 
     fresh = new_context().new_page()
     fresh.set_viewport_size(SCREENS[375])
-    fresh.goto(site.example + "questionnaire/")
+    fresh.goto(site.example + "-/questionnaire/")
     press_button(fresh, "Continue")
     assert error_messages(fresh) == ["Select your role"]
     assert on_first_screen(fresh, fresh.locator(".govuk-error-summary"))
@@ -146,10 +146,10 @@ def test_errors_and_confirmations_are_on_the_first_screen(site: Site, new_contex
 
 def test_changed_pages_have_no_violations_at_both_widths(site: Site, page: Page):
     problems: list[str] = []
-    for path in [*CONTENT_PAGES, "search/?q=librarys+opening", "questionnaire/"]:
+    for path in [*CONTENT_PAGES, "-/search/?q=librarys+opening", "-/questionnaire/"]:
         page.goto(site.example + path)
         at_both_widths(page, path or "home", problems)
-    page.goto(site.example + "feedback/proposals/opening-hours/?section=option-b")
+    page.goto(site.example + "-/feedback/proposals/opening-hours/?section=option-b")
     at_both_widths(page, "feedback on a section", problems)
     assert not problems, "\n".join(problems)
 
@@ -164,7 +164,7 @@ SCORE_ROW = """group => [...group.querySelectorAll('.govuk-radios__item')].map(i
 
 
 def test_questionnaire_has_one_fieldset_per_question_and_scores_in_a_row(site: Site, page: Page):
-    url = site.example + "questionnaire/"
+    url = site.example + "-/questionnaire/"
     page.goto(url)
     assert page.locator("fieldset fieldset").count() == 0
     ideas = EXAMPLE_SETTINGS.questionnaire.ideas
@@ -202,7 +202,7 @@ def test_change_returns_to_that_answer_and_back_to_check_your_answers(
     # Without JavaScript too: the change links must work as plain HTML.
     page = new_context(java_script_enabled=javascript).new_page()
     page.set_viewport_size(SCREENS[375])
-    page.goto(site.example + "questionnaire/")
+    page.goto(site.example + "-/questionnaire/")
     answer_questionnaire(page, {1: (2, None), 2: (None, 3)}, role=ROLE)
     press_button(page, "Continue")
     ideas = EXAMPLE_SETTINGS.questionnaire
