@@ -89,7 +89,9 @@ def clock(consultation: Consultation, today: dt.date) -> Clock:
     closes_at = consultation.settings.closes_at()
     if closes_at is None:
         return Clock(None, None, today)
-    closes = closes_at.astimezone(consultation.settings.zone()).date()
+    # A bare closing date closes at the start of the next day: the date is the last moment's.
+    last_moment = closes_at.astimezone(consultation.settings.zone()) - dt.timedelta(microseconds=1)
+    closes = last_moment.date()
     return Clock(closes, closes + dt.timedelta(days=RESPONSE_DUE_DAYS), today)
 
 
