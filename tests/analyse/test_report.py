@@ -17,6 +17,7 @@ from soundingboard.analyse import outcome
 from soundingboard.analyse.models import Theme, ThemeRun
 from soundingboard.analyse.stats.report import quote_text
 from soundingboard.collect.models import Contact, Response
+from soundingboard.publish.loader import load_consultation
 from soundingboard.publish.settings_schema import DEFAULT_ROLES
 from tests.accounts.test_accounts import make_account, sign_in_verified
 from tests.conftest import write_consultation
@@ -272,3 +273,10 @@ def test_readers_may_open_the_report_but_not_anonymous_people(client, tmp_path, 
     user, _ = make_account("rhea", Role.READER)
     sign_in_verified(client, user, None)
     assert client.get(reverse("analyse:report", args=[SLUG])).status_code == 200
+
+
+def test_the_outcome_folder_is_never_published_as_pages(tmp_path):
+    config = CONFIG.split("pages:\n")[0] + "questionnaire:" + CONFIG.split("questionnaire:")[1]
+    loaded = load_consultation(folder(tmp_path, config, {"summary.md": "# Our secret draft\n"}))
+    assert [p.path for p in loaded.pages if p.path.startswith("outcome")] == []
+    assert loaded.pages  # the real pages are still found

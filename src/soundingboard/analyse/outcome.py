@@ -27,11 +27,11 @@ from pathlib import Path
 from django.utils import timezone
 
 from ..publish.consultation import Consultation
+from ..publish.loader import OUTCOME_FOLDER
 from ..publish.render import render_markdown
 from ..publish.settings_schema import describe_moment
 
 RESPONSE_DUE_DAYS = 84  # 12 weeks after feedback closes
-OUTCOME_FOLDER = "outcome"
 
 
 @dataclass(frozen=True)
