@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -233,7 +234,7 @@ def test_the_teams_markdown_is_shown_in_place_and_made_safe(tmp_path, use_consul
         '<img src="x" onerror="alert(2)"> [bad](javascript:alert(3))\n',
         "idea-1.md": "We will *publish a standard* first.\n",
         "page-models.md": "We changed the models page.\n",
-        "method.md": "Two analysts read every answer.\n",
+        "method.md": "# Summary\n\nTwo analysts read every answer.\n",
     }
     use_consultations(folder(tmp_path, outcome_files=files))
     text = report_page(analyst)
@@ -246,6 +247,11 @@ def test_the_teams_markdown_is_shown_in_place_and_made_safe(tmp_path, use_consul
     assert "We changed the models page." in text.split('id="page-models"', 1)[1]
     assert "Two analysts read every answer." in text.split('id="method"', 1)[1]
     assert 'id="page-mechanisms-no-text"' in text
+    # The team's own heading sits under the section's and repeats no id of the page.
+    method = text.split('id="method"', 1)[1]
+    assert '<h3 id="method-summary">Summary' in method
+    ids = re.findall(r' id="([^"]+)"', text)
+    assert len(ids) == len(set(ids))
 
 
 # Open data --------------------------------------------------------------------------------

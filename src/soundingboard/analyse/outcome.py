@@ -24,6 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from django.utils import timezone
 
 from ..publish.consultation import Consultation
@@ -128,4 +129,20 @@ def team_text(consultation: Consultation, section: str) -> str:
         link_for_page=lambda _path: None,
         file_url=lambda _path: "",
     )
-    return rendered.html
+    return _placed(rendered.html, section)
+
+
+def _placed(html: str, section: str) -> str:
+    """The team's HTML made to fit inside its section of the report: headings moved two
+    levels down (a "# Heading" sits under the section's own h2) and ids prefixed with the
+    section's key, so that none repeats another on the page."""
+    soup = BeautifulSoup(html, "html.parser")
+    for heading in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        heading.name = f"h{min(int(heading.name[1]) + 2, 6)}"
+    for tag in soup.find_all(id=True):
+        tag["id"] = f"{section}-{tag['id']}"
+    for link in soup.find_all("a", href=True):
+        href = str(link["href"])
+        if href.startswith("#") and len(href) > 1:
+            link["href"] = f"#{section}-{href[1:]}"
+    return str(soup)
