@@ -92,7 +92,7 @@ def test_the_fixed_addresses_still_win_over_a_slug(reader):
 
 
 def test_every_analysis_page_links_every_tab_carrying_the_filter_where_it_applies(reader, records):
-    tabs = ["", "ideas/", "responses/", "codebook/", "themes/", "export/"]
+    tabs = ["", "ideas/", "responses/", "codebook/", "themes/", "report/", "export/"]
     # Whether the overview's tab and the export's keep ?kind=page: pages that read the filter
     # carry it on (the ideas page ignores the kind, but passes its address to the export).
     carried = {
@@ -101,6 +101,7 @@ def test_every_analysis_page_links_every_tab_carrying_the_filter_where_it_applie
         "responses/": (True, True),
         "codebook/": (False, False),
         "themes/": (False, False),
+        "report/": (False, False),
         "export/": (True, True),
     }
     for tab in tabs:

@@ -276,7 +276,10 @@ def _nav_entries(
     settings: ConsultationSettings, sources: _Sources, folder: Path, docs_dir: Path
 ) -> list[_Section | _Entry]:
     if settings.pages is None:
-        files = _markdown_files(docs_dir)
+        # The team's text for the report (`OUTCOME_FOLDER`) is never a page.
+        files = [
+            p for p in _markdown_files(docs_dir) if not p.is_relative_to(folder / OUTCOME_FOLDER)
+        ]
         outside = [
             Problem(path, _outside_message(path, "file"), _OUTSIDE_FIX)
             for path in files
@@ -338,6 +341,10 @@ def _questionnaire_source(
     if problem:
         raise ConsultationError([Problem(document.path, problem[0], problem[1], line)])
     return source
+
+
+# The folder of the team's "what we did" text for the draft report (analyse.outcome).
+OUTCOME_FOLDER = "outcome"
 
 
 def _markdown_files(docs_dir: Path) -> list[Path]:

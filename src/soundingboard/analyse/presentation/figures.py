@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -248,3 +249,39 @@ def summary_table(
         notes=tuple(notes),
         unit="scores",
     )
+
+
+def idea_figures(
+    result: IdeasResult, suppression: Suppression, *, by_group: bool
+) -> list[dict[str, Any]]:
+    """For each idea, its usefulness and likelihood of use as figures (chart and table), by
+    role group when `by_group`: the ideas page's and the report's."""
+    low, high = result.scale_low, result.scale_high
+    sections: list[dict[str, Any]] = []
+    for idea in result.ideas:
+        measures = []
+        for measure in (idea.usefulness, idea.likelihood):
+            key = f"idea-{idea.number}-{measure.measure}"
+            name = "Usefulness" if measure.measure == "usefulness" else "Likelihood of use"
+            rows = [("All respondents", measure.overall)] + [
+                (g.label, g.summary) for g in (measure.groups if by_group else ())
+            ]
+            measures.append(
+                figure(
+                    key,
+                    name,
+                    charts.distribution_chart(
+                        rows,
+                        title=f"{name} of “{idea.name}”" + (", by role group" if by_group else ""),
+                        low=low,
+                        high=high,
+                        id_prefix=f"chart-{key}",
+                    ),
+                    summary_table(
+                        measure, name, idea.name, key, low, high, suppression, by_group=by_group
+                    ),
+                    measure.question,
+                )
+            )
+        sections.append({"idea": idea, "measures": measures})
+    return sections

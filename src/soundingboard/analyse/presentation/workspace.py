@@ -37,7 +37,8 @@ def workspace_context(
     `nav` is the item of the workspace's menu shown as current (base.html: "consultations",
     "users", "audit", "erasure" or "account"). A consultation's pages also get the
     consultation, its time zone (`zone`, for the dates shown), which of its tabs is
-    `current` ("overview", "ideas", "responses", "codebook", "themes", "export" or none),
+    `current` ("overview", "ideas", "responses", "codebook", "themes", "report", "export" or
+    none),
     the tabs' addresses (`tabs`, by default `tab_links(consultation.slug)`), and `can_edit`.
     """
     context: dict[str, Any] = {"nav": nav}

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from ...accounts.access import analyst_view
 from ...publish.registry import get_consultation
 from .. import charts
-from ..presentation.figures import figure, present_table, scatter_table, summary_table
+from ..presentation.figures import figure, idea_figures, present_table, scatter_table
 from ..presentation.filter_form import analysis_page_context, read_filter
 from ..stats import ideas as ideas_stats
 from ..suppression import suppress_ideas
@@ -41,33 +41,7 @@ def ideas(request: HttpRequest, slug: str) -> HttpResponse:
     low, high = result.scale_low, result.scale_high
 
     by_group = consultation.settings.feedback.has_role_groups()
-    idea_sections = []
-    for idea in result.ideas:
-        measures = []
-        for measure in (idea.usefulness, idea.likelihood):
-            key = f"idea-{idea.number}-{measure.measure}"
-            name = "Usefulness" if measure.measure == "usefulness" else "Likelihood of use"
-            rows = [("All respondents", measure.overall)] + [
-                (g.label, g.summary) for g in (measure.groups if by_group else ())
-            ]
-            measures.append(
-                figure(
-                    key,
-                    name,
-                    charts.distribution_chart(
-                        rows,
-                        title=f"{name} of “{idea.name}”" + (", by role group" if by_group else ""),
-                        low=low,
-                        high=high,
-                        id_prefix=f"chart-{key}",
-                    ),
-                    summary_table(
-                        measure, name, idea.name, key, low, high, suppression, by_group=by_group
-                    ),
-                    measure.question,
-                )
-            )
-        idea_sections.append({"idea": idea, "measures": measures})
+    idea_sections = idea_figures(result, suppression, by_group=by_group)
 
     activities = result.activities.table
     labelled = replace(

@@ -18,7 +18,7 @@ from django.shortcuts import render
 
 from ...accounts.access import analyst_view
 from ...publish.registry import get_consultation
-from .. import charts, review
+from .. import charts, outcome, review
 from ..presentation.figures import figure, present_table
 from ..presentation.filter_form import analysis_page_context, read_filter
 from ..stats import overview as overview_stats
@@ -64,6 +64,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     progress_total, progress_rows = review.progress(consultation)
     context.update(
         {
+            "clock": outcome.clock(consultation, outcome.today_in(consultation)),
             "progress_total": progress_total,
             "progress_rows": progress_rows,
             "n": charts.number(result.n),

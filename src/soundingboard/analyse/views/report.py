@@ -1,0 +1,67 @@
+"""The report tab of a consultation: the draft summary of the responses as the analysis
+stands (`presentation.report`), with the 12-week clock and what is still missing, and its
+tables and themes as open data (CSV and JSON: counts only, small ones hidden).
+
+It shows no contact details and quotes only responses whose authors agreed to it; readers
+may open it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ...accounts.access import analyst_view
+from ...publish.consultation import Consultation
+from ...publish.registry import get_consultation
+from .. import outcome
+from ..exports import csv_cell
+from ..presentation.report import (
+    CSV_HEADER,
+    Report,
+    build_report,
+    open_data,
+    open_data_rows,
+    report_context,
+)
+from ..presentation.workspace import workspace_context
+
+
+def _report(consultation: Consultation) -> Report:
+    return build_report(consultation, outcome.today_in(consultation))
+
+
+@analyst_view
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft report, the clock and what is missing."""
+    consultation = get_consultation(slug)
+    context = workspace_context(
+        request, consultation, current="report", **report_context(_report(consultation))
+    )
+    return render(request, "analyse/report.html", context)
+
+
+@analyst_view
+def report_data(request: HttpRequest, slug: str, format: str) -> HttpResponse:
+    """The report's tables and themes as open data: `format` "csv" or "json"."""
+    consultation = get_consultation(slug)
+    document = open_data(_report(consultation))
+    name = f"{consultation.slug}-report-{timezone.localdate().isoformat()}.{format}"
+    if format == "json":
+        reply = HttpResponse(
+            json.dumps(document, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        writer.writerows([csv_cell(c) for c in row] for row in open_data_rows(document))
+        reply = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    reply["Content-Disposition"] = f'attachment; filename="{name}"'
+    return reply
