@@ -127,7 +127,10 @@ class _Lines:
 
     def __iter__(self) -> Iterator[str]:
         for read in self.file:
-            for raw in _LONE_CR.split(read) if b"\r" in read else (read,):
+            # Split only where a carriage return is not the line's own end (CR LF, or the
+            # last line's CR): rarely, so most lines cost no regular expression.
+            end = len(read) - (2 if read.endswith(b"\r\n") else 1)
+            for raw in _LONE_CR.split(read) if read.find(b"\r", 0, end) >= 0 else (read,):
                 if raw:
                     yield self._decoded(raw)
 
