@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from soundingboard.collect.forms import OverallCommentsForm, PageFeedbackForm
-from soundingboard.collect.payloads import FieldRules, PayloadChecker, PayloadError
+from soundingboard.collect.limits import LIMITS, SUMMARY_MIN_LENGTH
+from soundingboard.collect.payloads import (
+    ASK_THE_FIELD,
+    FieldRules,
+    PayloadChecker,
+    PayloadError,
+    quick_check,
+)
 from soundingboard.publish.loader import load_consultation
 from tests.conftest import write_consultation
 
@@ -22,6 +29,19 @@ CASES = [
     {"summary": "A good summary", "role": ROLE, "nature": "Something else", "organisation": ""},
     {"summary": "A good summary", "role": ROLE, "email": "jo@example.org", "comments": "z" * 9000},
     {"summary": "  Café  ", "role": ROLE, "organisation": "Ünïcode Council"},
+    # At and around the limits the quick checks decide alone, and what they must leave to
+    # the fields: blank or control characters only, lengths counted after cleaning.
+    {"summary": "   ", "role": ROLE, "email": "   ", "organisation": " \t "},
+    {"summary": "\x01\x02\x03\x04\x05\x06", "role": ROLE},
+    {"summary": "a" * SUMMARY_MIN_LENGTH, "role": ROLE},
+    {"summary": "a" * (SUMMARY_MIN_LENGTH - 1) + "\u200b", "role": ROLE},
+    {"summary": " " + "s" * LIMITS["summary"] + " ", "role": ROLE},
+    {"summary": "s" * LIMITS["summary"] + "\x07", "role": ROLE, "details": "d\r\nd"},
+    {"summary": "s" * (LIMITS["summary"] + 1), "role": ROLE},
+    {"summary": "A good summary", "role": ROLE, "organisation": "o" * LIMITS["organisation"]},
+    {"summary": "A good summary", "role": ROLE, "organisation": "o" * 1000, "email": "@"},
+    {"summary": "A good summary", "role": ROLE, "may_quote": "yes", "nature": "nonsense"},
+    {"summary": "A good summary", "role": ROLE, "may_quote": "perhaps"},
 ]
 
 
@@ -60,3 +80,17 @@ def test_a_remembering_checker_matches_pages_once_and_checks_alike(consultation,
     with pytest.raises(PayloadError) as caught:
         checker.check(dict(payload, role="Astronaut"))
     assert caught.value.errors == {"role": ["Select your role from the list"]}
+
+
+@pytest.mark.parametrize("form_class", [PageFeedbackForm, OverallCommentsForm])
+def test_quick_checks_vouch_only_for_what_the_field_accepts_alike(consultation, form_class):
+    form = form_class(consultation=consultation)
+    quick = {name: quick_check(field) for name, field in form.fields.items()}
+    assert quick["summary" if "summary" in quick else "comments"] is not None
+    for data in CASES:
+        for name, check in quick.items():
+            if check is None:
+                continue
+            result = check(data.get(name))
+            if result is not ASK_THE_FIELD:
+                assert result == form.fields[name].clean(data.get(name)), (name, data)

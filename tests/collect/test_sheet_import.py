@@ -331,6 +331,23 @@ def test_semicolon_separated_file_is_read(consultation, tmp_path):
     assert report.imported == 1
 
 
+@pytest.mark.django_db
+def test_old_mac_line_endings_are_read_with_their_lines(consultation, tmp_path):
+    # Carriage returns alone end the lines (as an old Mac Excel exports), one inside a quoted
+    # cell too; a bad row is still named by its own line.
+    path = write_csv(
+        tmp_path / "mac.csv",
+        "Timestamp,page,summary,role\r"
+        "15/03/2024 09:05:07,/,Saved on an old Mac,Data and digital consultant\r"
+        '15/03/2024 09:06:07,/,"Two\rlines",Data and digital consultant\r'
+        "not a time,/,Bad time,Data and digital consultant\r",
+    )
+    report, out = run_import(consultation, path, "Feedback")
+    assert (report.rows, report.imported, report.skipped) == (3, 2, 1)
+    assert f"{path}:5: timestamp:" in out
+    assert Response.objects.filter(summary="Saved on an old Mac").exists()
+
+
 def test_missing_required_column_is_named(tmp_path):
     with pytest.raises(SheetError) as caught:
         read_sheet(FIXTURES / "missing-role-column.csv", "Feedback")

@@ -99,7 +99,7 @@ def _insert(batch: Sequence[Pending]) -> None:
         )
     contact_of = {id(p): key for p, key in zip(with_contact, contact_ids, strict=True)}
     responses = RowWriter(Response, RESPONSE_COLUMNS)
-    field_names = [name for name in RESPONSE_COLUMNS if name not in _OWN]
+    defaults = [(name, _DEFAULTS[name]) for name in RESPONSE_COLUMNS if name not in _OWN]
     rows = []
     for pending in batch:
         fields = pending.submission.fields
@@ -109,7 +109,7 @@ def _insert(batch: Sequence[Pending]) -> None:
                 pending.token,
                 pending.submitted_at,
                 contact_of.get(id(pending)),
-                *(fields.get(name, _DEFAULTS[name]) for name in field_names),
+                *[fields.get(name, default) for name, default in defaults],
             )
         )
     if not any(p.submission.scores or p.submission.ticks for p in batch):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,13 +105,20 @@ def _open_csv(path: Path, start: bytes) -> Table:
 
 def _delimiter(text: str) -> str:
     """Commas, unless the header row is clearly separated by semicolons or tabs."""
-    first = text.split("\n", 1)[0]
+    first = (text.splitlines() or [""])[0]
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
+# A carriage return not followed by a line feed: a line's end in a file with old Mac line
+# endings, where the file's own lines (split at line feeds only) would be the whole file.
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
 class _Lines:
-    """A file's lines as text, decoded one at a time, counting where each starts."""
+    """A file's lines as text, decoded one at a time, counting where each starts. A line ends
+    with a line feed, CR LF, or a carriage return alone (old Mac files), as Python's
+    universal newlines read them."""
 
     def __init__(self, path: Path, file: Any):
         self.path, self.file = path, file
@@ -118,18 +126,26 @@ class _Lines:
         self.number = 0
 
     def __iter__(self) -> Iterator[str]:
-        for raw in self.file:
-            self.number += 1
-            try:
-                text = self.decoder.decode(raw)
-            except UnicodeDecodeError:
-                raise TableError(
-                    f"{self.path}:{self.number}: is not UTF-8 text; export the table as CSV "
-                    "(in Excel: “CSV UTF-8”), or give the .xlsx file itself"
-                ) from None
-            if "\x00" in text:
-                raise TableError(f"{self.path}:{self.number}: holds binary data; export as CSV")
-            yield text
+        for read in self.file:
+            # Split only where a carriage return is not the line's own end (CR LF, or the
+            # last line's CR): rarely, so most lines cost no regular expression.
+            end = len(read) - (2 if read.endswith(b"\r\n") else 1)
+            for raw in _LONE_CR.split(read) if read.find(b"\r", 0, end) >= 0 else (read,):
+                if raw:
+                    yield self._decoded(raw)
+
+    def _decoded(self, raw: bytes) -> str:
+        self.number += 1
+        try:
+            text = self.decoder.decode(raw)
+        except UnicodeDecodeError:
+            raise TableError(
+                f"{self.path}:{self.number}: is not UTF-8 text; export the table as CSV "
+                "(in Excel: “CSV UTF-8”), or give the .xlsx file itself"
+            ) from None
+        if "\x00" in text:
+            raise TableError(f"{self.path}:{self.number}: holds binary data; export as CSV")
+        return text
 
 
 def _csv_rows(path: Path, delimiter: str) -> Iterator[TableRow]:
