@@ -132,9 +132,9 @@ def test_previous_and_next_follow_a_best_match_list_by_place(served, monkeypatch
     if capped:
         extra = respond(details="Other padding words " * 20 + "a library")
         order = [strong, middle, extra]  # the 3 added last, best first: weak is left out
-        assert q.too_many(ours()) == [r.pk for r in order]
+        assert q.searched(ours()) == ([r.pk for r in order], True)
     else:
-        assert q.too_many(ours()) is None
+        assert q.searched(ours()) == ([r.pk for r in order], False)
         assert list(q.apply(ours()).values_list("pk", flat=True)) == [r.pk for r in order]
     listed_refs = [r.reference for r in order]
     for place, response in enumerate(order):

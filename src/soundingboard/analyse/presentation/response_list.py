@@ -102,21 +102,21 @@ class ListQuery:
         """Every response the query picks, in no order: what "all matching" acts on."""
         return self._filtered(queryset, search_too=True).order_by()
 
-    def too_many(self, queryset: QuerySet[Response]) -> list[int] | None:
-        """With a search that more than `search.MANY` responses match, the ids of the MANY
-        added last, in the list's order (put in order here: ordering every match takes
-        seconds for a common word); None when there is no search or it finds fewer."""
+    def searched(self, queryset: QuerySet[Response]) -> tuple[list[int], bool] | None:
+        """With a search, the ids of the responses it lists, in the list's order, and whether
+        there were too many to list (more than `search.MANY`: then only the MANY added last
+        are listed). One query that stops after MANY + 1 matches, put in order here: ordering
+        every match takes seconds for a common word. None without a search."""
         if not self.search:
             return None
         found = search.added_last(self.matching(queryset), self.search, search.MANY + 1)
-        if len(found) <= search.MANY:
-            return None
+        too_many = len(found) > search.MANY
         found = found[: search.MANY]
         newest_first = self.sort != "oldest"
         found.sort(key=lambda row: (row[2], row[0]), reverse=newest_first)
         if self.sort == RELEVANCE:
             found.sort(key=lambda row: row[1])  # stable: the newest first among equals
-        return [pk for pk, _, _ in found]
+        return [pk for pk, _, _ in found], too_many
 
     def _filtered(self, queryset: QuerySet[Response], *, search_too: bool) -> QuerySet[Response]:
         selected = self.filter.apply(queryset)
@@ -362,14 +362,15 @@ def neighbours(
     """The references of the responses before and after `current` in the list's order and
     filter (None at either end). `current` need not match the filter any more (it may just
     have been tagged): its place in the order is enough. Two indexed queries, one row each;
-    with too many matches to order (`ListQuery.too_many`), its place among those listed."""
-    capped = query.too_many(responses)
-    if capped is not None and current.pk in capped:
-        place = capped.index(current.pk)
-        ids = [capped[i] for i in (place - 1, place + 1) if 0 <= i < len(capped)]
+    with a search (`ListQuery.searched`), its place among those listed."""
+    searched = query.searched(responses)
+    if searched is not None and current.pk in searched[0]:
+        listed = searched[0]
+        place = listed.index(current.pk)
+        ids = [listed[i] for i in (place - 1, place + 1) if 0 <= i < len(listed)]
         references = dict(Response.objects.filter(pk__in=ids).values_list("pk", "reference"))
-        before = references.get(capped[place - 1]) if place > 0 else None
-        after = references.get(capped[place + 1]) if place + 1 < len(capped) else None
+        before = references.get(listed[place - 1]) if place > 0 else None
+        after = references.get(listed[place + 1]) if place + 1 < len(listed) else None
         return before, after
     selected = query.apply(responses)
     if query.sort == RELEVANCE:

@@ -1,9 +1,9 @@
 """The responses of one consultation, 50, 100 or 250 a page, and tagging them in bulk.
 
 A page of the list takes a bounded number of queries, however many responses there are: one
-count, one for the page's rows, one for their tags and one for their progress (and, with a
-search, one that reads up to `search.MANY` + 1 matches to see whether there are too many to
-put in order).
+count, one for the page's rows, one for their tags and one for their progress. With a search
+the count is one that reads up to `search.MANY` + 1 matches, put in order in Python
+(`ListQuery.searched`).
 
 Anyone with a role may read the list; only analysts and admins may tag (`responses_bulk` is
 `min_role=Role.ANALYST`), through `tagging`, which records every change. The list's address
@@ -51,11 +51,11 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     tags = consultation_tags(slug)
     query, problems = read_list_query(request.GET, consultation, tags)
     everything = Response.objects.filter(consultation=slug)
-    # A search that finds very many: only the search.MANY added last are listed, in order.
-    capped = query.too_many(everything)
-    paginator = Paginator(query.apply(everything) if capped is None else capped, query.size)
+    # With a search: the ids listed, in order (only the search.MANY added last of very many).
+    searched = query.searched(everything)
+    paginator = Paginator(query.apply(everything) if searched is None else searched[0], query.size)
     page = paginator.get_page(request.GET.get("p"))
-    if capped is None:
+    if searched is None:
         on_page = list(page.object_list)
     else:
         by_id = Response.objects.in_bulk(list(page.object_list))
@@ -84,7 +84,7 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "paginator": paginator,
             "pages": pagination(page, slug, query),
-            "more_than": f"{search.MANY:,}" if capped is not None else "",
+            "more_than": f"{search.MANY:,}" if searched and searched[1] else "",
             "here": here,
         },
     )
