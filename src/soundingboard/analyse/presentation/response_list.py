@@ -91,9 +91,36 @@ class ListQuery:
         return self.pairs_except("size")
 
     def apply(self, queryset: QuerySet[Response]) -> QuerySet[Response]:
-        selected = self.filter.apply(queryset)
+        """Every response the query picks, in its order (every match, however many)."""
         ranked = self.search and self.sort == RELEVANCE
-        if self.search and not ranked:
+        selected = self._filtered(queryset, search_too=not ranked)
+        if ranked:
+            return search.ranked(selected, self.search)
+        return selected.order_by(*SORTS.get(self.sort, SORTS["newest"]))
+
+    def matching(self, queryset: QuerySet[Response]) -> QuerySet[Response]:
+        """Every response the query picks, in no order: what "all matching" acts on."""
+        return self._filtered(queryset, search_too=True).order_by()
+
+    def searched(self, queryset: QuerySet[Response]) -> tuple[list[int], bool] | None:
+        """With a search, the ids of the responses it lists, in the list's order, and whether
+        there were too many to list (more than `search.MANY`: then only the MANY added last
+        are listed). One query that stops after MANY + 1 matches, put in order here: ordering
+        every match takes seconds for a common word. None without a search."""
+        if not self.search:
+            return None
+        found = search.added_last(self.matching(queryset), self.search, search.MANY + 1)
+        too_many = len(found) > search.MANY
+        found = found[: search.MANY]
+        newest_first = self.sort != "oldest"
+        found.sort(key=lambda row: (row[2], row[0]), reverse=newest_first)
+        if self.sort == RELEVANCE:
+            found.sort(key=lambda row: row[1])  # stable: the newest first among equals
+        return [pk for pk, _, _ in found], too_many
+
+    def _filtered(self, queryset: QuerySet[Response], *, search_too: bool) -> QuerySet[Response]:
+        selected = self.filter.apply(queryset)
+        if self.search and search_too:
             selected = search.matching(selected, self.search)
         if self.tags:
             ids = [int(t) for t in self.tags if t != UNTAGGED]
@@ -111,9 +138,7 @@ class ListQuery:
             for value in self.quote:
                 answers |= Q(may_quote=_QUOTE_VALUES[value])
             selected = selected.filter(answers)
-        if ranked:
-            return search.ranked(selected, self.search)
-        return selected.order_by(*SORTS.get(self.sort, SORTS["newest"]))
+        return selected
 
 
 def read_list_query(
@@ -336,7 +361,17 @@ def neighbours(
 ) -> tuple[str | None, str | None]:
     """The references of the responses before and after `current` in the list's order and
     filter (None at either end). `current` need not match the filter any more (it may just
-    have been tagged): its place in the order is enough. Two indexed queries, one row each."""
+    have been tagged): its place in the order is enough. Two indexed queries, one row each;
+    with a search (`ListQuery.searched`), its place among those listed."""
+    searched = query.searched(responses)
+    if searched is not None and current.pk in searched[0]:
+        listed = searched[0]
+        place = listed.index(current.pk)
+        ids = [listed[i] for i in (place - 1, place + 1) if 0 <= i < len(listed)]
+        references = dict(Response.objects.filter(pk__in=ids).values_list("pk", "reference"))
+        before = references.get(listed[place - 1]) if place > 0 else None
+        after = references.get(listed[place + 1]) if place + 1 < len(listed) else None
+        return before, after
     selected = query.apply(responses)
     if query.sort == RELEVANCE:
         return _neighbours_by_rank(selected, current)

@@ -1,7 +1,9 @@
 """The responses of one consultation, 50, 100 or 250 a page, and tagging them in bulk.
 
 A page of the list takes a bounded number of queries, however many responses there are: one
-count, one for the page's rows, one for their tags and one for their progress.
+count, one for the page's rows, one for their tags and one for their progress. With a search
+the count is one that reads up to `search.MANY` + 1 matches, put in order in Python
+(`ListQuery.searched`).
 
 Anyone with a role may read the list; only analysts and admins may tag (`responses_bulk` is
 `min_role=Role.ANALYST`), through `tagging`, which records every change. The list's address
@@ -19,7 +21,7 @@ from ...accounts.access import analyst_view, notify
 from ...accounts.models import Role
 from ...collect.models import Response
 from ...publish.registry import get_consultation
-from .. import review, tagging
+from .. import review, search, tagging
 from ..models import ResponseTag, ReviewState, Tag
 from ..presentation.response_list import (
     PAGE_SIZES,
@@ -48,10 +50,16 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = get_consultation(slug)
     tags = consultation_tags(slug)
     query, problems = read_list_query(request.GET, consultation, tags)
-    selected = query.apply(Response.objects.filter(consultation=slug))
-    paginator = Paginator(selected, query.size)
+    everything = Response.objects.filter(consultation=slug)
+    # With a search: the ids listed, in order (only the search.MANY added last of very many).
+    searched = query.searched(everything)
+    paginator = Paginator(query.apply(everything) if searched is None else searched[0], query.size)
     page = paginator.get_page(request.GET.get("p"))
-    on_page = list(page.object_list)
+    if searched is None:
+        on_page = list(page.object_list)
+    else:
+        by_id = Response.objects.in_bulk(list(page.object_list))
+        on_page = [by_id[pk] for pk in page.object_list if pk in by_id]
     ids = [r.pk for r in on_page]
     names = tagging.tags_by_response(ids)
     states = review.states_of(ids)
@@ -76,6 +84,7 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "paginator": paginator,
             "pages": pagination(page, slug, query),
+            "more_than": f"{search.MANY:,}" if searched and searched[1] else "",
             "here": here,
         },
     )
@@ -128,7 +137,7 @@ def responses_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     if action in ("add-all", "add-all-confirmed"):
         tags = consultation_tags(slug)
         query, _ = read_list_query(QueryDict(list_query), consultation, tags)
-        matching = query.apply(Response.objects.filter(consultation=slug))
+        matching = query.matching(Response.objects.filter(consultation=slug))
         n = matching.count()
         if action == "add-all-confirmed" and request.POST.get("expected") == str(n):
             # Their ids first: a filter such as "no tags yet" no longer matches them after.
