@@ -273,3 +273,42 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft {self.pk}"
+
+
+def new_attachment_id() -> str:
+    """An attached document's file name in the data directory: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+class Attachment(models.Model):
+    """A document (PDF, DOCX or ODT) attached to a response, kept privately in the data
+    directory under `file_id` (`collect.attachments`), never served to the public. Its text
+    is read out by the worker (`collect.attachment_text`) for search, themes and exports."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word document (DOCX)"
+        ODT = "odt", "OpenDocument text (ODT)"
+
+    class TextStatus(models.TextChoices):
+        WAITING = "waiting", "Waiting to be read"
+        READ = "read", "Read"
+        FAILED = "failed", "Could not be read"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    file_id = models.CharField(max_length=64, unique=True, default=new_attachment_id)
+    name = models.CharField(max_length=255)  # as the respondent's computer named it
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    size = models.PositiveBigIntegerField()
+    text = models.TextField(blank=True)
+    text_status = models.CharField(
+        max_length=8, choices=TextStatus.choices, default=TextStatus.WAITING
+    )
+    problem = models.TextField(blank=True)  # why the text could not be read, for analysts
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk} of response {self.response_id}"
