@@ -178,6 +178,7 @@ class QuestionnaireSettings(_Strict):
 # The largest document a consultation may accept: nginx lets requests this size through to the
 # feedback form's address only (soundingboard.nginx), and the form checks the setting's own.
 ATTACHMENT_MAX_MB_LIMIT = 50
+MAX_FILES_LIMIT = 5
 
 
 class AttachmentSettings(_Strict):
@@ -185,7 +186,7 @@ class AttachmentSettings(_Strict):
 
     max_mb: int = Field(default=10, ge=1, le=ATTACHMENT_MAX_MB_LIMIT)
     """The largest document accepted, in megabytes."""
-    max_files: int = Field(default=1, ge=0, le=5)
+    max_files: int = Field(default=1, ge=0, le=MAX_FILES_LIMIT)
     """How many documents one response may attach; 0 turns attachments off."""
 
 
