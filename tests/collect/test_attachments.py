@@ -177,3 +177,16 @@ def test_a_zip_bomb_and_a_broken_pdf_give_a_message_not_a_crash(client, site, tm
     broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
     text, problem = read_text("pdf", str(broken))
     assert text == "" and problem
+
+
+def test_a_phrase_inside_an_attached_pdf_is_found_by_search(client, site):
+    from soundingboard.analyse.search import matching
+
+    assert send(client, site, "our-response.pdf", pdf_with(PHRASE)).status_code == 303
+    responses = Response.objects.filter(consultation=site.slug)
+    assert not matching(responses, "shared care records funding").exists()
+    run_due_tasks()
+    found = matching(responses, "shared care records funding")
+    assert list(found) == [Response.objects.get()]
+    text = Response.objects.get().attachment_text
+    assert text.startswith("[From the attached document “our-response.pdf”]") and PHRASE in text

@@ -15,10 +15,11 @@ import resource
 import subprocess
 import sys
 
+from django.db import transaction
 from django_tasks import task
 
 from .attachments import path_of
-from .models import Attachment
+from .models import Attachment, Response
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,20 @@ def read_text(kind: str, path: str) -> tuple[str, str]:
     return finished.stdout.decode("utf-8", "replace")[:TEXT_LIMIT], ""
 
 
+def marked(attachment: Attachment) -> str:
+    """An attachment's text as it joins the response's: headed as from the attachment."""
+    return f"[From the attached document “{attachment.name}”]\n{attachment.text}"
+
+
+def join_to_response(response_id: int) -> None:
+    """Put the text of every attachment read so far on the response, where the search index,
+    themes and exports find it (`Response.attachment_text`)."""
+    read = Attachment.objects.filter(response_id=response_id).exclude(text="")
+    Response.objects.filter(pk=response_id).update(
+        attachment_text="\n\n".join(marked(a) for a in read)
+    )
+
+
 @task()
 def read_attachment(attachment_id: int) -> str:
     """Read one attachment's text and keep it (or why it could not be read)."""
@@ -70,9 +85,11 @@ def read_attachment(attachment_id: int) -> str:
     if attachment is None:
         return "not read: the attachment was erased"
     text, problem = read_text(attachment.kind, str(path_of(attachment)))
-    Attachment.objects.filter(pk=attachment_id).update(
-        text=text.replace("\x00", ""),
-        problem=problem,
-        text_status=Attachment.TextStatus.FAILED if problem else Attachment.TextStatus.READ,
-    )
+    with transaction.atomic():
+        Attachment.objects.filter(pk=attachment_id).update(
+            text=text.replace("\x00", ""),
+            problem=problem,
+            text_status=Attachment.TextStatus.FAILED if problem else Attachment.TextStatus.READ,
+        )
+        join_to_response(attachment.response_id)
     return f"not read: {problem}" if problem else f"read {len(text)} characters"

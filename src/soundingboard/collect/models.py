@@ -83,6 +83,10 @@ class Response(models.Model):
     summary = models.CharField(max_length=LIMITS["summary"], blank=True)
     details = models.TextField(max_length=LIMITS["details"], blank=True)
     comments = models.TextField(max_length=LIMITS["details"], blank=True)
+    # The text of the documents attached (`Attachment`), each headed as from an attachment,
+    # written by the worker (collect.attachment_text): searched, themed and exported with
+    # the answers, never shown as something the respondent typed.
+    attachment_text = models.TextField(blank=True, default="")
     role = models.CharField(max_length=LIMITS["option"], blank=True)
     spam_reason = models.CharField(max_length=200, blank=True)
     # The answer to the consultation's consent-to-quote question (`quote_consent`): None when
