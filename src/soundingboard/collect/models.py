@@ -86,7 +86,7 @@ class Response(models.Model):
     # The text of the documents attached (`Attachment`), each headed as from an attachment,
     # written by the worker (collect.attachment_text): searched, themed and exported with
     # the answers, never shown as something the respondent typed.
-    attachment_text = models.TextField(blank=True, default="")
+    attachment_text = models.TextField(blank=True, default="", db_default="")
     role = models.CharField(max_length=LIMITS["option"], blank=True)
     spam_reason = models.CharField(max_length=200, blank=True)
     # The answer to the consultation's consent-to-quote question (`quote_consent`): None when

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="response",
             name="attachment_text",
-            field=models.TextField(blank=True, default=""),
+            field=models.TextField(blank=True, default="", db_default=""),
         ),
         migrations.RunPython(index_attachment_text, index_answers_only),
         migrations.CreateModel(
