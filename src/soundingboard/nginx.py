@@ -25,12 +25,17 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from string import Template
 
+from .publish.settings_schema import ATTACHMENT_MAX_MB_LIMIT, MAX_FILES_LIMIT
+
 NGINX_ENV = "SOUNDINGBOARD_NGINX"
 DEFAULT_NGINX = "/usr/sbin/nginx"
 INSTALL_COMMAND = "sudo apt-get install nginx"
 # Connections with a request in progress (its headers read) from one client address. Generous,
 # since a whole council may share one address, and still far below what nginx holds.
 CONNECTIONS_PER_CLIENT = 50
+# The feedback form's largest request: the most documents of the largest size any
+# consultation may allow (publish.settings_schema), and a megabyte for the answers.
+ATTACHMENT_BODY_BYTES = (MAX_FILES_LIMIT * ATTACHMENT_MAX_MB_LIMIT + 1) * 1024 * 1024
 
 TEMPLATE = Template(
     """\
@@ -125,6 +130,13 @@ $retries            # As long as gunicorn gives a request (a large export).
             proxy_cache_use_stale updating;
             proxy_cache_background_update on;
             add_header X-Cache-Status $$upstream_cache_status always;
+
+            # The feedback form may carry attached documents: larger bodies here only, where
+            # Django checks each consultation's own limits and answers with the form's message.
+            location ~ /-/feedback/ {
+                client_max_body_size $attachment_body;
+                proxy_pass http://soundingboard;
+            }
         }
     }
 }
@@ -223,6 +235,7 @@ def write_config(
         retries=RETRIES if socket is None else "",
         listen=listen_address(host, port),
         max_body=max_body_bytes,
+        attachment_body=max(max_body_bytes, ATTACHMENT_BODY_BYTES),
         open_files=open_files,
         connections=max(512, min(16384, open_files // 2 - 64)),
         per_client=CONNECTIONS_PER_CLIENT,

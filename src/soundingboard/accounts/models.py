@@ -85,6 +85,7 @@ class AuditEvent(models.Model):
         RESULTS_NOTICE = "results-notice", "Results published: respondents on the list emailed"
         SETTINGS_CHANGED = "settings-changed", "Settings changed"
         RESPONSE_ENTERED = "response-entered", "Response entered (received by email or on paper)"
+        DOCUMENT_DOWNLOADED = "document-downloaded", "Attached document downloaded"
 
     at = models.DateTimeField(default=timezone.now)
     # Who did it: the account (null once the account is deleted) and its name and role then.

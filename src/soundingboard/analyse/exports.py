@@ -87,6 +87,7 @@ BASE_COLUMNS = (
     "summary",
     "details",
     "comments",
+    "attachment_text",
     "may_quote",
 )
 UNMATCHED_IDEAS_COLUMN = "unmatched_ideas"
@@ -263,6 +264,7 @@ class Export:
                         "summary": r.summary,
                         "details": r.details,
                         "comments": r.comments,
+                        "attachment_text": r.attachment_text,
                         "may_quote": r.may_quote,
                     },
                     scores=scores.get(r.id, {}),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from .views import (
+    attachments,
     codebook,
     erasure,
     exports,
@@ -39,6 +40,11 @@ urlpatterns = [
     path("analyse/<slug:slug>/", overview.overview, name="overview"),
     path("analyse/<slug:slug>/ideas/", ideas.ideas, name="ideas"),
     path("analyse/<slug:slug>/responses/", responses.responses, name="responses"),
+    path(
+        "analyse/<slug:slug>/responses/<str:reference>/documents/<int:attachment_id>/",
+        attachments.attachment_download,
+        name="attachment-download",
+    ),
     path("analyse/<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
     path("analyse/<slug:slug>/responses/enter/", received.enter_response, name="responses-enter"),
     path(

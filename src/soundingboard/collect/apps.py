@@ -10,6 +10,7 @@ class CollectConfig(AppConfig):
     verbose_name = "Collect feedback"
 
     def ready(self) -> None:
+        from . import attachments  # noqa: F401  - removes a file with its record
         from .prepared_insert import check_models_written
         from .search_index import ensure_triggers
 

@@ -8,6 +8,7 @@ never with a confirmation. One that is stored is sent on to the confirmation's o
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -22,9 +23,11 @@ from ..core.same_origin import same_origin_post
 from ..publish.consultation import Consultation, Heading, Page
 from ..publish.registry import get_consultation
 from ..publish.settings_schema import describe_moment
+from . import attachments
+from .attachment_text import queue_reading
 from .emailed_copy import queue_copy
 from .forms import PageFeedbackForm
-from .models import Response
+from .models import Attachment, Response
 from .not_saved import SERVICE_PROBLEM, rate_limited
 from .receipts import Receipt, read_receipt, to_confirmation
 from .respondent import keep_out_of_caches, remember, remembered, respondent_context
@@ -92,7 +95,9 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
 
     respondent = remembered(request, consultation)
     ask_about_you = respondent is None or "about_you" in request.POST
-    form = PageFeedbackForm(request.POST, consultation=consultation, ask_about_you=ask_about_you)
+    form = PageFeedbackForm(
+        request.POST, request.FILES, consultation=consultation, ask_about_you=ask_about_you
+    )
     context = feedback_context(request, consultation, page, form=form, section=section)
     if context["feedback_status"] != "open":
         return _form_page(request, consultation, page, context, http_status=403)
@@ -131,7 +136,9 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
         {**fields, "email": contact.email, "organisation": contact.organisation},
         client_id(request),
     )
+    documents = form.checked_documents()
     try:
+        saved = [attachments.save(upload, kind) for upload, kind in documents]
         response, _created = store_response(
             {
                 **fields,
@@ -142,12 +149,17 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
             token=key,
             contact=contact if ask_about_you and contact else None,
             contact_id=contact_id,
-            in_transaction=queue_copy if form.wants_copy() and not spam_reason else None,
+            in_transaction=functools.partial(
+                _with_response, saved, form.wants_copy() and not spam_reason
+            ),
         )
-    except DatabaseError:
+    except (DatabaseError, OSError):
         logger.exception("Could not store feedback for %s/%s", consultation.slug, page.path)
+        _forget(saved if "saved" in locals() else [])
         context["not_saved"] = SERVICE_PROBLEM
         return _form_page(request, consultation, page, context, http_status=503)
+    if not _created:
+        _forget(saved)  # a repeat: the documents were kept the first time
 
     # Stored and committed: the confirmation has an address of its own (see `receipts`).
     receipt = Receipt(response.reference, section.id if section else "")
@@ -155,6 +167,22 @@ def page_feedback(request: HttpRequest, slug: str, page_path: str = "") -> HttpR
     kept_contact = response.contact if returning is None else returning.contact()
     remember(reply, consultation, role, kept_contact, secure=request.is_secure())
     return keep_out_of_caches(reply)
+
+
+def _with_response(saved: list[Attachment], send_copy: bool, response_id: int) -> None:
+    """What is committed with a new response: its documents, the task that reads their text,
+    and the copy to email if one was asked for."""
+    for attachment in saved:
+        attachment.response_id = response_id
+        attachment.save()
+        queue_reading(attachment.pk)
+    if send_copy:
+        queue_copy(response_id)
+
+
+def _forget(saved: list[Attachment]) -> None:
+    for attachment in saved:
+        attachments.remove_file(attachment)
 
 
 def _sent_page(

@@ -13,10 +13,12 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.choices import BaseChoiceIterator
 
 from ..core.forms import GovukForm, HiddenTextField, TextField
 from ..publish.consultation import Consultation
+from .attachments import kind_of
 from .limits import LIMITS, SUMMARY_MIN_LENGTH
 from .storage import ContactDetails
 
@@ -181,11 +183,31 @@ class AboutYouForm(GovukForm):
         return bool(self.cleaned_data.get("send_copy"))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files (`multiple` only when more than one may be sent)."""
+
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """Documents attached to a response: a list of uploads, checked by the form (which knows
+    the consultation's limits)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("widget", MultipleFileInput)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(DocumentsField, self).clean(file, initial) for file in files if file]
+
+
 class PageFeedbackForm(AboutYouForm):
-    """Feedback on one page, or one section of it."""
+    """Feedback on one page, or one section of it, with documents attached if the
+    consultation allows them (`attachments` in consultation.yml)."""
 
     field_order = [
-        *("nature", "summary", "details", "may_quote"),
+        *("nature", "summary", "details", "documents", "may_quote"),
         *("role", "organisation", "email", "send_copy", "notify_when_published"),
     ]
 
@@ -204,8 +226,56 @@ class PageFeedbackForm(AboutYouForm):
         widget=forms.Textarea,
         error_messages={"max_length": _too_long("Details", LIMITS["details"])},
     )
+    documents = DocumentsField(
+        required=False,
+        error_messages={
+            "invalid": "The selected file could not be read; choose it again",
+            "empty": "The selected file is empty",
+            "missing": "The selected file could not be read; choose it again",
+        },
+    )
     section = HiddenTextField(max_length=LIMITS["section_id"])
     token = HiddenTextField(max_length=200)
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any):
+        super().__init__(*args, consultation=consultation, **kwargs)
+        self.attachment_limits = consultation.settings.attachments
+        if self.attachment_limits.max_files == 0:
+            del self.fields["documents"]
+
+    def clean_documents(self) -> list[tuple[UploadedFile, str]]:
+        """Each document with its kind (from its content): no more, and none larger, than
+        the consultation allows."""
+        files: list[UploadedFile] = self.cleaned_data.get("documents") or []
+        limits = self.attachment_limits
+        if len(files) > limits.max_files:
+            if limits.max_files == 1:
+                raise forms.ValidationError("Select only one file")
+            raise forms.ValidationError(f"Select {limits.max_files} files or fewer")
+        checked = []
+        for upload in files:
+            if upload.size is not None and upload.size > limits.max_mb * 1024 * 1024:
+                raise forms.ValidationError(
+                    f"“{upload.name}” is too big: the file must be smaller than {limits.max_mb} MB"
+                )
+            kind = kind_of(upload)
+            if kind is None:
+                raise forms.ValidationError(f"“{upload.name}” is not a PDF, DOCX or ODT document")
+            checked.append((upload, kind))
+        return checked
+
+    @property
+    def documents_hint(self) -> str:
+        """What the upload accepts, in the words of its hint."""
+        limits = self.attachment_limits
+        files = "one file" if limits.max_files == 1 else f"up to {limits.max_files} files"
+        again = " If there is a problem with your answers, you will need to choose it again."
+        return f"A PDF, DOCX or ODT document: {files}, each smaller than {limits.max_mb} MB.{again}"
+
+    def checked_documents(self) -> list[tuple[UploadedFile, str]]:
+        """The attached documents with their kinds (on a checked form)."""
+        return list(self.cleaned_data.get("documents") or [])
+
     # The honeypot (`spam.HONEYPOT_FIELD`) is read from the raw POST, not checked here: a
     # filled honeypot is kept aside as spam, not refused with a message a bot could learn from.
 

@@ -83,6 +83,10 @@ class Response(models.Model):
     summary = models.CharField(max_length=LIMITS["summary"], blank=True)
     details = models.TextField(max_length=LIMITS["details"], blank=True)
     comments = models.TextField(max_length=LIMITS["details"], blank=True)
+    # The text of the documents attached (`Attachment`), each headed as from an attachment,
+    # written by the worker (collect.attachment_text): searched, themed and exported with
+    # the answers, never shown as something the respondent typed.
+    attachment_text = models.TextField(blank=True, default="", db_default="")
     role = models.CharField(max_length=LIMITS["option"], blank=True)
     spam_reason = models.CharField(max_length=200, blank=True)
     # The answer to the consultation's consent-to-quote question (`quote_consent`): None when
@@ -273,3 +277,42 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft {self.pk}"
+
+
+def new_attachment_id() -> str:
+    """An attached document's file name in the data directory: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+class Attachment(models.Model):
+    """A document (PDF, DOCX or ODT) attached to a response, kept privately in the data
+    directory under `file_id` (`collect.attachments`), never served to the public. Its text
+    is read out by the worker (`collect.attachment_text`) for search, themes and exports."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word document (DOCX)"
+        ODT = "odt", "OpenDocument text (ODT)"
+
+    class TextStatus(models.TextChoices):
+        WAITING = "waiting", "Waiting to be read"
+        READ = "read", "Read"
+        FAILED = "failed", "Could not be read"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    file_id = models.CharField(max_length=64, unique=True, default=new_attachment_id)
+    name = models.CharField(max_length=255)  # as the respondent's computer named it
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    size = models.PositiveBigIntegerField()
+    text = models.TextField(blank=True)
+    text_status = models.CharField(
+        max_length=8, choices=TextStatus.choices, default=TextStatus.WAITING
+    )
+    problem = models.TextField(blank=True)  # why the text could not be read, for analysts
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk} of response {self.response_id}"

@@ -37,67 +37,87 @@ RESPONSE_TABLE = "collect_response"
 FTS_TABLE = "collect_response_search"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "collect_response_search_idx"
-TEXT_COLUMNS = ("summary", "details", "comments")
-# bm25 weights of the FTS5 table's columns on SQLite (the id is not indexed; a summary's words
-# count twice), and the matching weights on PostgreSQL (the summary is weight A, the rest B).
-SQLITE_RANK = "bm25(0.0, 2.0, 1.0, 1.0)"
+TEXT_COLUMNS = ("summary", "details", "comments", "attachment_text")
+# The columns migration 0007 indexed, before documents could be attached.
+FIRST_COLUMNS = ("summary", "details", "comments")
 PG_CONFIG = "english"
 ICU_COLLATION = "und-x-icu"
+
+
+def sqlite_rank(columns: tuple[str, ...]) -> str:
+    """bm25 weights of the FTS5 table's columns on SQLite (the id is not indexed; a summary's
+    words count twice). On PostgreSQL the summary is weight A, the rest B."""
+    return "bm25(" + ", ".join(["0.0", "2.0", *["1.0"] * (len(columns) - 1)]) + ")"
+
+
+SQLITE_RANK = sqlite_rank(TEXT_COLUMNS)
+
 
 # The FTS5 table's columns: the response's id as well as its rowid, not indexed, so that a
 # join on it cannot be answered by looking each response up in the index (FTS5 would take a
 # rowid to look up, and run the whole search once per response): SQLite then reads the
 # matches from the index first, the few it finds, and their responses by id.
-_TEXT_COLS = ", ".join(TEXT_COLUMNS)
-_COLS = ", ".join(("id", *TEXT_COLUMNS))
-_NEW = ", ".join(f"new.{c}" for c in ("id", *TEXT_COLUMNS))
-_OLD = ", ".join(f"old.{c}" for c in ("id", *TEXT_COLUMNS))
-_ADD = f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW});"
-_REMOVE = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD});"
-_CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
+def sqlite_triggers(columns: tuple[str, ...] = TEXT_COLUMNS) -> dict[str, str]:
+    """The triggers that keep SQLite's index of these columns current."""
+    text_cols = ", ".join(columns)
+    cols = ", ".join(("id", *columns))
+    new = ", ".join(f"new.{c}" for c in ("id", *columns))
+    old = ", ".join(f"old.{c}" for c in ("id", *columns))
+    add = f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.id, {new});"
+    remove = (
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+    )
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+    return {
+        f"{FTS_TABLE}_insert": (
+            f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
+            f"BEGIN {add} END"
+        ),
+        f"{FTS_TABLE}_delete": (
+            f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {RESPONSE_TABLE} "
+            f"BEGIN {remove} END"
+        ),
+        # Only when the text changed: saving a response's status rewrites every column.
+        f"{FTS_TABLE}_update": (
+            f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {text_cols} "
+            f"ON {RESPONSE_TABLE} WHEN {changed} BEGIN {remove} {add} END"
+        ),
+    }
 
-SQLITE_TRIGGERS = {
-    f"{FTS_TABLE}_insert": (
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
-        f"BEGIN {_ADD} END"
-    ),
-    f"{FTS_TABLE}_delete": (
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {RESPONSE_TABLE} "
-        f"BEGIN {_REMOVE} END"
-    ),
-    # Only when the text changed: saving a response's status rewrites every column.
-    f"{FTS_TABLE}_update": (
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {_TEXT_COLS} "
-        f"ON {RESPONSE_TABLE} WHEN {_CHANGED} BEGIN {_REMOVE} {_ADD} END"
-    ),
-}
+
+SQLITE_TRIGGERS = sqlite_triggers()
 
 
 def _connection(using: str | BaseDatabaseWrapper) -> BaseDatabaseWrapper:
     return connections[using] if isinstance(using, str) else using
 
 
-def create(using: str | BaseDatabaseWrapper = "default") -> None:
-    """Make the index and fill it with every response already stored (the migration's)."""
+def create(
+    using: str | BaseDatabaseWrapper = "default", columns: tuple[str, ...] = TEXT_COLUMNS
+) -> None:
+    """Make the index of these columns and fill it with every response already stored (the
+    migrations': 0007 made it of `FIRST_COLUMNS`, 0011 of `TEXT_COLUMNS`)."""
     connection = _connection(using)
+    text_cols = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(id UNINDEXED, "
-                f"{_TEXT_COLS}, content='{RESPONSE_TABLE}', content_rowid='id', "
+                f"{text_cols}, content='{RESPONSE_TABLE}', content_rowid='id', "
                 "tokenize='porter unicode61 remove_diacritics 2')"
             )
             # What the table's `rank` column is: kept in the table's own configuration.
             cursor.execute(
-                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('rank', %s)", [SQLITE_RANK]
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('rank', %s)",
+                [sqlite_rank(columns)],
             )
-            for sql in SQLITE_TRIGGERS.values():
+            for sql in sqlite_triggers(columns).values():
                 cursor.execute(sql)
         elif connection.vendor == "postgresql":
             # Adding a stored generated column computes it for every row already there.
             cursor.execute(
                 f"ALTER TABLE {RESPONSE_TABLE} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} "
-                f"tsvector GENERATED ALWAYS AS ({_pg_vector_sql(cursor)}) STORED"
+                f"tsvector GENERATED ALWAYS AS ({_pg_vector_sql(cursor, columns)}) STORED"
             )
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON {RESPONSE_TABLE} "
@@ -152,11 +172,16 @@ def ensure_triggers(using: str | BaseDatabaseWrapper = "default", **_: Any) -> N
         cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [FTS_TABLE])
         if cursor.fetchone() is None:
             return  # not migrated that far (yet)
-        for sql in SQLITE_TRIGGERS.values():
+        cursor.execute(
+            f"SELECT 1 FROM pragma_table_info('{RESPONSE_TABLE}') WHERE name = %s",
+            [TEXT_COLUMNS[-1]],
+        )
+        columns = TEXT_COLUMNS if cursor.fetchone() else FIRST_COLUMNS
+        for sql in sqlite_triggers(columns).values():
             cursor.execute(sql)
 
 
-def _pg_vector_sql(cursor: Any) -> str:
+def _pg_vector_sql(cursor: Any, columns: tuple[str, ...]) -> str:
     """The generated column's expression: the summary weighted above the other answers."""
     cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [ICU_COLLATION])
     collate = f' COLLATE "{ICU_COLLATION}"' if cursor.fetchone() else ""
@@ -165,5 +190,5 @@ def _pg_vector_sql(cursor: Any) -> str:
         words = f"to_tsvector('{PG_CONFIG}'::regconfig, lower({sql}{collate}))"
         return f"setweight({words}, '{weight}')"
 
-    rest = " || ' ' || ".join(TEXT_COLUMNS[1:])
-    return f"{vector(TEXT_COLUMNS[0], 'A')} || {vector(f'({rest})', 'B')}"
+    rest = " || ' ' || ".join(columns[1:])
+    return f"{vector(columns[0], 'A')} || {vector(f'({rest})', 'B')}"

@@ -175,6 +175,21 @@ class QuestionnaireSettings(_Strict):
         return next((i for i in self.ideas if i.name == name), None)
 
 
+# The largest document a consultation may accept: nginx lets requests this size through to the
+# feedback form's address only (soundingboard.nginx), and the form checks the setting's own.
+ATTACHMENT_MAX_MB_LIMIT = 50
+MAX_FILES_LIMIT = 5
+
+
+class AttachmentSettings(_Strict):
+    """Documents (PDF, DOCX, ODT) a respondent may attach to page feedback."""
+
+    max_mb: int = Field(default=10, ge=1, le=ATTACHMENT_MAX_MB_LIMIT)
+    """The largest document accepted, in megabytes."""
+    max_files: int = Field(default=1, ge=0, le=MAX_FILES_LIMIT)
+    """How many documents one response may attach; 0 turns attachments off."""
+
+
 DEFAULT_QUOTE_QUESTION = "May we quote your response, without your name, in what we publish?"
 
 
@@ -201,6 +216,7 @@ class ConsultationSettings(_Strict):
     allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
         default_factory=list
     )
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     quote_consent: bool | OptionText = False
     """Whether both forms and the intake API ask if a response may be quoted, without the
     respondent's name, in what is published: `true` asks `DEFAULT_QUOTE_QUESTION`, text asks

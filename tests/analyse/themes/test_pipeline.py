@@ -299,7 +299,7 @@ def test_selection_reads_accepted_non_blank_answers_only(answers):
 def test_selection_reads_one_field(answers):
     assert dict(select_texts(SLUG, field="details")) == {answers["page"]: "Every morning"}
     assert names(select_texts(SLUG, field="comments"), answers) == {"questionnaire"}
-    with pytest.raises(SelectionError, match="summary, details or comments"):
+    with pytest.raises(SelectionError, match="summary, details, comments or attachment_text"):
         select_texts(SLUG, field="title")
 
 

@@ -11,7 +11,7 @@ from soundingboard.collect import search_index
 
 
 def create(apps: Any, schema_editor: Any) -> None:
-    search_index.create(schema_editor.connection)
+    search_index.create(schema_editor.connection, columns=search_index.FIRST_COLUMNS)
 
 
 def drop(apps: Any, schema_editor: Any) -> None:

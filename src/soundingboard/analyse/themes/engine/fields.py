@@ -1,6 +1,7 @@
 """The free-text fields a theme search reads, and how one response's texts are joined.
 
-Page feedback has a summary and details; the main questionnaire has open comments. Which
+Page feedback has a summary and details, and the text read from documents attached to it
+(headed as from an attachment); the main questionnaire has open comments. Which
 responses are read is the Django side's (`themes.selection`).
 """
 
@@ -14,6 +15,7 @@ FIELDS = {
     "summary": "the summary of page feedback",
     "details": "the details of page feedback",
     "comments": "the open comments of the main questionnaire",
+    "attachment_text": "the text of documents attached to page feedback",
 }
 # With no field named, every field is read; each response's texts are joined with this.
 JOINER = "\n\n"
