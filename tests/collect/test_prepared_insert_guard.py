@@ -143,6 +143,7 @@ def test_fields_the_database_fills_in_are_reported():
     class Filled(models.Model):
         a = models.IntegerField()
         b = models.IntegerField(db_default=1)
+        d = models.IntegerField(default=2, db_default=2)  # Django writes the default itself
         c = models.GeneratedField(
             expression=F("a") + 1, output_field=models.IntegerField(), db_persist=True
         )
