@@ -83,7 +83,7 @@ def check_consultation(
         check(page, base + item.path, f"page “{item.title}”", problems, shots.get(item.path, ""))
         link = page.locator("footer").get_by_role("link", name="Accessibility statement")
         assert link.get_attribute("href") == statement, item.path
-    for extra, what in [("privacy/", "privacy notice"), ("accessibility/", "statement")]:
+    for extra, what in [("-/privacy/", "privacy notice"), ("-/accessibility/", "statement")]:
         check(page, base + extra, what, problems, shots.get(extra, ""))
 
 
@@ -157,11 +157,12 @@ def test_every_form_in_every_state_has_no_violations(site: Site, page: Page, new
         press_button(seeds, "Continue")
         check_here(seeds, "seeds' questionnaire with errors", problems)
 
-    # A form sent without its cookie: the "could not be sent" page.
+    # A form sent without its cookie: the "could not be sent" page. (The pages' feedback forms
+    # are shared by every visitor and carry no CSRF token; the questionnaire's does.)
     lost = new_context().new_page()
-    lost.goto(site.example + "-/feedback/")
+    lost.goto(site.example + "-/questionnaire/")
     lost.context.clear_cookies()
-    submit(lost, lost.get_by_role("button", name="Send feedback"))
+    submit(lost, lost.get_by_role("button", name="Continue"))
     assert lost.locator("h1").inner_text() == "Your form could not be sent"
     check_here(lost, "form sent without its cookie", problems)
     assert not problems, "\n".join(problems)
@@ -226,9 +227,10 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
         ("account/", "your account"),
         ("account/password/", "change password"),
         ("erasure/", "erase personal data"),
-        ("accessibility/", "the workspace's accessibility statement"),
+        ("workspace-accessibility/", "the workspace's accessibility statement"),
     ]:
-        check(page, analyse + path, what, problems)
+        # The pages of the workspace that belong to no consultation are directly under /-/.
+        check(page, f"{site.url}/-/{path}", what, problems)
     press_button(page, "Sign out")
     check_here(page, "signed out", problems)
 
