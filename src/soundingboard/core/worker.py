@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 
+from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 DEFAULT_INTERVAL = 2.0  # seconds between looks at the outbox when it is empty
+MAX_WAIT_SECONDS = 30.0  # the longest wait for a database that does not answer
+logger = logging.getLogger(__name__)
 
 
 def make_worker(*, batch: bool = False, interval: float = DEFAULT_INTERVAL) -> Worker:
@@ -33,11 +37,23 @@ def make_worker(*, batch: bool = False, interval: float = DEFAULT_INTERVAL) -> W
 
 
 def run_worker(*, interval: float = DEFAULT_INTERVAL) -> None:
-    """Run until SIGTERM or SIGINT; the task in hand, if any, is finished first."""
+    """Run until SIGTERM or SIGINT; the task in hand, if any, is finished first.
+
+    A database that stops answering (PostgreSQL restarted, a network cut) does not stop it:
+    it waits, longer each time up to MAX_WAIT_SECONDS, and looks again. Stopping would stop
+    `serve` with it, the site included."""
     logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
     worker = make_worker(interval=interval)
     worker.configure_signals()
-    worker.run()
+    wait = interval
+    while worker.running:
+        try:
+            worker.run()
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("The outbox's database did not answer (%s); looking again", error)
+            connections.close_all()
+            time.sleep(wait)
+            wait = min(wait * 2, MAX_WAIT_SECONDS)
 
 
 def run_due_tasks() -> None:
