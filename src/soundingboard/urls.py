@@ -2,7 +2,8 @@
 
 Everything soundingboard answers for itself lives under `/-/` (`core.addresses.PLATFORM`):
 the workspace, the API, static files and the health check at `/-/`, and each consultation's
-forms, search, privacy and accessibility pages at `<consultation>/-/`. No Markdown page or
+forms, search, privacy and accessibility pages and its published response at
+`<consultation>/-/`. No Markdown page or
 slug can start with `-`, so every page name and slug is free for the consultation's own use.
 The API's and the health check's first addresses (`/api/intake`, `/healthz`) still answer,
 since other systems were told to call them.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from .analyse.views.published_response import response_data, response_page
 from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
@@ -25,7 +27,7 @@ from .core.addresses import PLATFORM
 from .core.favicon import favicon
 from .core.health import healthz
 from .publish import views as publish
-from .publish.consultation import QUESTIONNAIRE_PATH
+from .publish.consultation import QUESTIONNAIRE_PATH, RESPONSE_PATH
 from .publish.registry import get_registry
 
 
@@ -44,6 +46,10 @@ def consultation_patterns() -> list[URLPattern | URLResolver]:
             name="questionnaire-draft",
         ),
         path("files/<path:file_path>", publish.file, name="file"),
+        # The published response ("we asked, you said, we did"), once there is one.
+        path(RESPONSE_PATH, response_page, name="response"),
+        path(f"{RESPONSE_PATH}data.csv", response_data, {"format": "csv"}, name="response-csv"),
+        path(f"{RESPONSE_PATH}data.json", response_data, {"format": "json"}, name="response-json"),
     ]
     return [
         path("", page, name="home"),

@@ -78,6 +78,7 @@ def test_a_page_outside_the_pages_folder_is_refused(tmp_path):
     ("words", "headings"),
     [("# Have your say\n\nFive minutes.\n", ["Have your say"]), ("Five minutes.\n", ["Say"])],
 )
+@pytest.mark.django_db  # every page looks up whether the response is published
 def test_the_served_page_has_one_main_heading(tmp_path, client, use_consultations, words, headings):
     config = CONFIG.format(page="say.md").replace("  ideas:", "  title: Say\n  ideas:")
     folder = write_consultation(tmp_path / "c", config, {**PAGES, "say.md": words})
@@ -87,6 +88,7 @@ def test_the_served_page_has_one_main_heading(tmp_path, client, use_consultation
     assert "Five minutes." in page
 
 
+@pytest.mark.django_db
 def test_only_the_questionnaire_page_takes_a_post(tmp_path, client, use_consultations):
     folder = write_consultation(tmp_path / "c", CONFIG.format(page="say.md"), PAGES)
     use_consultations(folder)

@@ -86,6 +86,7 @@ class AuditEvent(models.Model):
         SETTINGS_CHANGED = "settings-changed", "Settings changed"
         RESPONSE_ENTERED = "response-entered", "Response entered (received by email or on paper)"
         DOCUMENT_DOWNLOADED = "document-downloaded", "Attached document downloaded"
+        RESPONSE_PUBLISHED = "response-published", "Published response put on the site"
 
     at = models.DateTimeField(default=timezone.now)
     # Who did it: the account (null once the account is deleted) and its name and role then.

@@ -373,3 +373,41 @@ class ResponseEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} ({self.representation})"
+
+
+# The published response -------------------------------------------------------------------
+#
+# Written only by `soundingboard.analyse.publishing`, which records it in the audit log in
+# the same transaction.
+
+
+class PublishedResponse(models.Model):
+    """One published version of a consultation's response ("we asked, you said, we did"):
+    the report frozen as it stood when it was published. The public page shows the latest
+    version; a corrected one is published as the next version, and the earlier ones are kept.
+
+    `body_html` is the public page's report, rendered when published from the draft report
+    (small counts hidden, quotes only from people who agreed, no contact details);
+    `open_data` its tables and themes (`presentation.report.open_data`)."""
+
+    consultation = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_by_name = models.CharField(max_length=150, blank=True)
+    title = models.CharField(max_length=300)  # the consultation's title then
+    body_html = models.TextField()
+    open_data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["consultation", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "version"], name="one_published_response_a_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation} response, version {self.version}"

@@ -16,6 +16,7 @@ from .settings_schema import ConsultationSettings
 # Where the questionnaire is served inside a consultation when no page of the navigation
 # holds it (see `Consultation.questionnaire_url`); the address table routes it there.
 QUESTIONNAIRE_PATH = "questionnaire/"
+RESPONSE_PATH = "response/"  # the published response to the consultation, once there is one
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,11 @@ class Consultation:
     @property
     def accessibility_url(self) -> str:
         return self.url("accessibility/")
+
+    @property
+    def response_url(self) -> str:
+        """The published response ("we asked, you said, we did"); 404 until published."""
+        return self.url(RESPONSE_PATH)
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.status(now) == "open"

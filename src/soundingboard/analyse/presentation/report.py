@@ -1,7 +1,8 @@
 """The draft report on a consultation, as the report tab and its open data show it.
 
 `build_report` gathers everything (counts from `stats.report` and `stats.ideas`, every
-table with small counts hidden by `suppression`, the team's text from `outcome`, the
+table with small counts hidden by `suppression`, the campaigns annex (identical and nearly
+identical answers as submissions and as distinct views), the team's text from `outcome`, the
 12-week clock) and `missing` lists what still has to be done before it can be published.
 `open_data` turns its tables and themes into plain rows and a JSON document: counts only,
 suppressed, with no quotes and nothing about any one respondent.
@@ -10,19 +11,28 @@ suppressed, with no quotes and nothing about any one respondent.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...publish.consultation import Consultation
 from ...publish.settings_schema import describe_moment
 from .. import outcome
 from ..filters import QUESTIONNAIRE, ResponseFilter
+from ..models import ThemeRun
 from ..stats import ideas as ideas_stats
 from ..stats import report as report_stats
 from ..stats.ideas import IdeasResult
 from ..suppression import DEFAULT_THRESHOLD, suppress, suppress_ideas
-from ..tables import Count, Table, is_suppressed
-from .figures import TableView, idea_figures, present_table
+from ..tables import Count, Suppressed, Table, count_table, is_suppressed
+from .figures import (
+    TableRow,
+    TableView,
+    based_on,
+    cell,
+    hidden_kinds,
+    idea_figures,
+    present_table,
+)
 from .filter_form import Suppression
 
 SUPPRESSION = Suppression(on=True, threshold=DEFAULT_THRESHOLD)
@@ -54,6 +64,14 @@ class RunView:
     table: Table  # suppressed
 
 
+@dataclass(frozen=True)
+class RepeatsView:
+    """One confirmed run's answers as submissions and as distinct views (suppressed)."""
+
+    heading: str
+    table: Table
+
+
 @dataclass
 class Report:
     consultation: Consultation
@@ -64,6 +82,7 @@ class Report:
     ideas: IdeasResult | None
     runs_by_page: dict[str, list[RunView]]  # page key ("" across pages) -> runs
     method: report_stats.Method
+    repeats: list[RepeatsView] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
 
@@ -80,6 +99,7 @@ def build_report(consultation: Consultation, today: dt.date) -> Report:
         key: Section(key, heading, outcome.team_text(consultation, key))
         for key, heading in section_headings(consultation, ideas)
     }
+    runs = report_stats.confirmed_runs(consultation)
     report = Report(
         consultation=consultation,
         clock=outcome.clock(consultation, today),
@@ -87,8 +107,12 @@ def build_report(consultation: Consultation, today: dt.date) -> Report:
         by_role_group=suppress(people.by_role_group, SUPPRESSION.threshold),
         by_channel=suppress(people.by_channel, SUPPRESSION.threshold),
         ideas=ideas,
-        runs_by_page=_runs_by_page(consultation),
+        runs_by_page=_runs_by_page(consultation, runs),
         method=report_stats.method(consultation),
+        repeats=[
+            RepeatsView(_run_heading(each.run), suppress_repeats(table, SUPPRESSION.threshold))
+            for each, table in report_stats.repeated_answers(runs)
+        ],
     )
     report.missing = missing(report)
     return report
@@ -107,9 +131,15 @@ def section_headings(
     return headings
 
 
-def _runs_by_page(consultation: Consultation) -> dict[str, list[RunView]]:
+def _run_heading(run: ThemeRun) -> str:
+    return f"Themes in {', '.join(run.filter_words) or 'all answers'}"
+
+
+def _runs_by_page(
+    consultation: Consultation, runs: list[report_stats.ReportRun]
+) -> dict[str, list[RunView]]:
     found: dict[str, list[RunView]] = {}
-    for each in report_stats.confirmed_runs(consultation):
+    for each in runs:
         table = suppress(each.table, SUPPRESSION.threshold)
         themes = []
         for theme, row in zip(each.themes, table.rows, strict=True):
@@ -128,7 +158,7 @@ def _runs_by_page(consultation: Consultation) -> dict[str, list[RunView]]:
         confirmed = run.confirmed_at.date() if run.confirmed_at else run.created_at.date()
         found.setdefault(key, []).append(
             RunView(
-                heading=f"Themes in {', '.join(run.filter_words) or 'all answers'}",
+                heading=_run_heading(run),
                 description=run.description,
                 confirmed=f"{confirmed.day} {confirmed:%B %Y}",
                 themes=tuple(themes),
@@ -136,6 +166,42 @@ def _runs_by_page(consultation: Consultation) -> dict[str, list[RunView]]:
             )
         )
     return found
+
+
+def suppress_repeats(table: Table, threshold: int) -> Table:
+    """The campaigns annex's table with small counts hidden. Submissions count people, and
+    are suppressed as any count of responses; a row's distinct views (groups of people, or
+    the people themselves for answers not repeated) are hidden with its submissions, and
+    their total whenever one of them is hidden."""
+    submissions = suppress(
+        count_table(
+            table.title,
+            table.row_heading,
+            [(r.key, r.label, _unhidden(r.cells[0])) for r in table.rows],
+            column_label=table.columns[0].label,
+        ),
+        threshold,
+    )
+    rows = []
+    for raw, shown in zip(table.rows, submissions.rows, strict=True):
+        views = shown.total if is_suppressed(shown.total) else raw.cells[1]
+        rows.append(replace(raw, cells=(shown.total, views), total=shown.total))
+    views_total: Count = table.column_totals[1]
+    if any(is_suppressed(r.cells[1]) for r in rows):
+        views_total = Suppressed(threshold, secondary=True)
+    return replace(
+        table,
+        rows=tuple(rows),
+        column_totals=(submissions.total, views_total),
+        total=submissions.total,
+        n=submissions.n,
+        suppressed_below=threshold,
+    )
+
+
+def _unhidden(value: Count) -> int:
+    assert not is_suppressed(value), "suppress the original table"
+    return value
 
 
 def missing(report: Report) -> list[str]:
@@ -190,6 +256,10 @@ def report_context(report: Report) -> dict[str, Any]:
         "pages": pages,
         "other_runs": report.runs_by_page.get("", []),
         "method": report.method,
+        "repeats": [
+            {"heading": r.heading, "table": repeats_view(r.table, f"table-repeats-{i}")}
+            for i, r in enumerate(report.repeats, 1)
+        ],
         "missing": report.missing,
         "threshold": SUPPRESSION.threshold,
         "opens_words": describe_moment(report.consultation.settings.opens),
@@ -202,6 +272,30 @@ def _view(table: Table, id: str) -> TableView:
     return present_table(table, id, share=True)
 
 
+def repeats_view(table: Table, id: str) -> TableView:
+    """The campaigns annex's table: submissions and distinct views side by side, with their
+    column totals (a row's total, submissions plus views, means nothing and is not shown)."""
+    rows = [TableRow(r.label, tuple(cell(v) for v in r.cells)) for r in table.rows]
+    rows.append(TableRow("Total", tuple(cell(v) for v in table.column_totals), is_total=True))
+    shown: list[object] = [*table.column_totals]
+    for row in table.rows:
+        shown += row.cells
+    primary, secondary = hidden_kinds(shown)
+    submissions = table.column_totals[0]
+    return TableView(
+        id=id,
+        title=table.title,
+        based_on=based_on(submissions, "answers"),
+        row_heading=table.row_heading,
+        columns=tuple(c.label for c in table.columns),
+        rows=tuple(rows),
+        threshold=table.suppressed_below,
+        primary_hidden=primary,
+        secondary_hidden=secondary,
+        unit="answers",
+    )
+
+
 # Open data ----------------------------------------------------------------------------------
 
 CSV_HEADER = ("table", "row", "column", "value")
@@ -210,6 +304,9 @@ CSV_HEADER = ("table", "row", "column", "value")
 def open_data(report: Report) -> dict[str, Any]:
     """The report's tables and themes as one JSON-ready document: counts only, suppressed."""
     tables = [_table_json(report.by_role_group), _table_json(report.by_channel)]
+    tables += [
+        {**_table_json(r.table), "title": f"{r.table.title}: {r.heading}"} for r in report.repeats
+    ]
     for idea in report.ideas.ideas if report.ideas else ():
         for measure in (idea.usefulness, idea.likelihood):
             rows = [("All respondents", measure.overall)] + [

@@ -4,6 +4,9 @@
 * the confirmed themes: each confirmed run with its themes' sizes and shares, and for each
   theme up to `QUOTES_PER_THEME` quotes: its most typical members (`Theme.quote_ids`) among
   the responses whose authors agreed to be quoted (`Response.may_quote`), one query for all;
+* campaigns and identical responses (for their annex): in each confirmed run, the groups of
+  identical and near-identical answers the theme search found (`ThemeDuplicateGroup`, from
+  `themes.engine.duplicates`), counted both as submissions and as distinct views;
 * what was done (for the method annex): the first and last response, how many were read and
   coded (`review.progress`), by how many analysts (`ReviewChange`), and theme runs.
 
@@ -19,15 +22,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count as CountOf
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Sum
 from django.http import QueryDict
 
 from ...collect.models import Response
 from ...publish.consultation import Consultation
 from .. import review
 from ..filters import FilterContext, ResponseFilter, option_label
-from ..models import ReviewChange, Theme, ThemeRun
-from ..tables import Table, count_table
+from ..models import ReviewChange, Theme, ThemeDuplicateGroup, ThemeRun
+from ..tables import Table, count_table, cross_table
 from ..themes.engine.fields import answer_text
 
 QUOTES_PER_THEME = 2
@@ -114,7 +117,9 @@ def confirmed_runs(consultation: Consultation) -> list[ReportRun]:
         r.pk: r
         for r in Response.objects.filter(
             pk__in=wanted, may_quote=True, status=Response.Status.ACCEPTED
-        ).only("id", "summary", "details", "comments")
+        )
+        .select_related("contact")
+        .only("id", "summary", "details", "comments", "contact__organisation")
     }
     result = []
     for run in runs:
@@ -127,7 +132,11 @@ def confirmed_runs(consultation: Consultation) -> list[ReportRun]:
                     if len(quotes) == QUOTES_PER_THEME:
                         break
                     if rid in quotable:
-                        text = quote_text(answer_text(quotable[rid], run.field or None))
+                        response = quotable[rid]
+                        own = response.contact.organisation if response.contact else ""
+                        text = quote_text(
+                            answer_text(response, run.field or None), hide=(own,) if own else ()
+                        )
                         if text:
                             quotes.append(text)
             themes.append(ReportTheme(theme.label, theme.size, theme.share, tuple(quotes)))
@@ -141,8 +150,56 @@ def confirmed_runs(consultation: Consultation) -> list[ReportRun]:
     return result
 
 
-def quote_text(text: str) -> str:
-    """An answer as quoted: contact details and links taken out, cut to QUOTE_LENGTH."""
+REPEAT_KINDS = (
+    ("identical", "Identical text"),
+    ("near", "Nearly identical text"),
+    ("single", "Answers not repeated"),
+)
+REPEAT_COLUMNS = [("submissions", "Submissions"), ("views", "Distinct views")]
+
+
+def repeated_answers(runs: list[ReportRun]) -> list[tuple[ReportRun, Table]]:
+    """For each run, its answers as submissions and as distinct views (a group of identical
+    or nearly identical answers, a campaign's or a template's, is one view), by kind (one
+    query for all runs). The table's row totals mean nothing; only its columns are shown."""
+    found: dict[tuple[int, bool], tuple[int, int]] = {
+        (row["run"], row["exact"]): (row["groups"], row["answers"] or 0)
+        for row in ThemeDuplicateGroup.objects.filter(run__in=[r.run for r in runs])
+        .order_by()
+        .values("run", "exact")
+        .annotate(groups=CountOf("*"), answers=Sum("count"))
+    }
+    result = []
+    for each in runs:
+        exact_groups, exact_answers = found.get((each.run.pk, True), (0, 0))
+        near_groups, near_answers = found.get((each.run.pk, False), (0, 0))
+        single = max(each.run.responses - exact_answers - near_answers, 0)
+        counts = {
+            ("identical", "submissions"): exact_answers,
+            ("identical", "views"): exact_groups,
+            ("near", "submissions"): near_answers,
+            ("near", "views"): near_groups,
+            ("single", "submissions"): single,
+            ("single", "views"): single,
+        }
+        table = cross_table(
+            "Identical and nearly identical answers",
+            "Answers",
+            list(REPEAT_KINDS),
+            REPEAT_COLUMNS,
+            counts,
+        )
+        result.append((each, table))
+    return result
+
+
+def quote_text(text: str, hide: tuple[str, ...] = ()) -> str:
+    """An answer as quoted: contact details and links taken out, and the words in `hide`
+    (the respondent's own organisation, which they gave apart from their answer), cut to
+    QUOTE_LENGTH."""
+    for words in hide:
+        if words.strip():
+            text = re.sub(re.escape(words.strip()), "[organisation removed]", text, flags=re.I)
     text = _EMAIL.sub("[contact details removed]", text)
     text = _PHONE.sub("[contact details removed]", text)
     text = _URL.sub("[link removed]", text)

@@ -3,7 +3,7 @@ stands (`presentation.report`), with the 12-week clock and what is still missing
 tables and themes as open data (CSV and JSON: counts only, small ones hidden).
 
 It shows no contact details and quotes only responses whose authors agreed to it; readers
-may open it.
+may open it. Analysts and administrators publish it from here (`views.publish_response`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ...accounts.access import analyst_view
+from ...accounts.access import Role, analyst_view, has_role
 from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from .. import outcome
@@ -30,6 +31,7 @@ from ..presentation.report import (
     report_context,
 )
 from ..presentation.workspace import workspace_context
+from ..publishing import latest
 
 
 def _report(consultation: Consultation) -> Report:
@@ -38,10 +40,15 @@ def _report(consultation: Consultation) -> Report:
 
 @analyst_view
 def report(request: HttpRequest, slug: str) -> HttpResponse:
-    """The draft report, the clock and what is missing."""
+    """The draft report, the clock, what is missing and what has been published."""
     consultation = get_consultation(slug)
     context = workspace_context(
-        request, consultation, current="report", **report_context(_report(consultation))
+        request,
+        consultation,
+        current="report",
+        published=latest(slug),
+        may_publish=has_role(request.user, Role.ANALYST),
+        **report_context(_report(consultation)),
     )
     return render(request, "analyse/report.html", context)
 
@@ -50,8 +57,12 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 def report_data(request: HttpRequest, slug: str, format: str) -> HttpResponse:
     """The report's tables and themes as open data: `format` "csv" or "json"."""
     consultation = get_consultation(slug)
-    document = open_data(_report(consultation))
     name = f"{consultation.slug}-report-{timezone.localdate().isoformat()}.{format}"
+    return open_data_download(open_data(_report(consultation)), name, format)
+
+
+def open_data_download(document: dict[str, Any], name: str, format: str) -> HttpResponse:
+    """An open data document (`presentation.report.open_data`) as a CSV or JSON file."""
     if format == "json":
         reply = HttpResponse(
             json.dumps(document, ensure_ascii=False, indent=2),

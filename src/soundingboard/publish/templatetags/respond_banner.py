@@ -5,6 +5,9 @@ It is worked out for each request, not when the consultation is loaded, because 
 changes at the opening and closing moments while the server keeps running. `link` is where
 "respond" goes: the page's own form (`#feedback`), nothing ("" on the forms themselves), or,
 left out, the main questionnaire when there is one.
+
+Once the consultation's response is published (`core.published`), it also says so and links
+to it, on every page but the response's own (`on_response`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from ...core.published import published
 from ..consultation import Consultation
 from ..settings_schema import describe_moment
 
@@ -22,9 +26,10 @@ register = template.Library()
 
 @register.inclusion_tag("publish/_respond_banner.html")
 def respond_banner(
-    consultation: Consultation, link: str | None = None, text: str = ""
+    consultation: Consultation, link: str | None = None, text: str = "", on_response: bool = False
 ) -> dict[str, Any]:
     settings = consultation.settings
+    response = None if on_response else published(consultation.slug)
     if link is None and settings.questionnaire is not None:
         link, text = consultation.questionnaire_url, f"Answer “{settings.questionnaire.title}”"
     return {
@@ -33,4 +38,10 @@ def respond_banner(
         "closes_on": describe_moment(settings.closes),
         "link": link or "",
         "text": text,
+        "response_on": (
+            describe_moment(response.published_at.astimezone(settings.zone()).date())
+            if response
+            else ""
+        ),
+        "response_url": consultation.response_url,
     }
