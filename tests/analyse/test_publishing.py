@@ -172,6 +172,8 @@ def test_the_public_page_is_404_before_and_open_to_everyone_after(site, client):
     assert "We changed the plan." in text  # the team's text
     assert "outcome/" not in text  # no notes to the team about what is missing
     assert "What is still missing" not in text
+    assert "No themes have been confirmed" not in text  # sections with nothing are left out
+    assert 'id="page-models"' not in text and 'id="summary"' in text
     assert 'id="response-published-on">Published on ' in text
     data = json.loads(client.get(reverse("response-json", kwargs={"slug": SLUG})).content)
     assert data["consultation"] == SLUG

@@ -356,3 +356,19 @@ def test_questionnaire_with_the_keyboard_alone(site: Site, page: Page):
         (idea.name, 1, None)
     ]
     assert [t.activity for t in response.ticks.all()] == [idea.activities[0]]
+
+
+def test_the_published_response_has_no_violations(site: Site, page: Page):
+    """Published from the report as it stands: reached from the banner every page shows."""
+    from soundingboard.analyse.publishing import publish_response
+
+    store_example_responses(site.example_slug)
+    publish_response(
+        EXAMPLE_CONSULTATION, by=None, results_url=site.example, tell_respondents=False
+    )
+    problems: list[str] = []
+    check(page, site.example, "home page with the published response's banner", problems)
+    page.get_by_role("link", name="Read what we did with your feedback").click()
+    assert page.locator("h1").inner_text() == "We asked, you said, we did"
+    check_here(page, "published response", problems, "published-response")
+    assert not problems, "\n".join(problems)

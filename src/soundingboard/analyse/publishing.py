@@ -43,9 +43,14 @@ class Published:
 
 
 def publish_response(
-    consultation: Consultation, *, by: HttpRequest, results_url: str, tell_respondents: bool
+    consultation: Consultation,
+    *,
+    by: HttpRequest | User | None,
+    results_url: str,
+    tell_respondents: bool,
 ) -> Published:
     """Freeze the report as the next published version; tell respondents if asked to.
+    `by`: the request (its signed-in user), a user or None (the command line);
     `results_url` is the public page's full address, for the emails and the audit log."""
     report = build_report(consultation, outcome.today_in(consultation))
     context: dict[str, Any] = {
@@ -54,7 +59,8 @@ def publish_response(
         "public": True,
     }
     body = render_to_string(BODY_TEMPLATE, context)
-    user = by.user if isinstance(by.user, User) else None
+    account = by.user if isinstance(by, HttpRequest) else by
+    user = account if isinstance(account, User) else None
     emails = None
     with sqlite_write_lock(), transaction.atomic():
         last = PublishedResponse.objects.filter(consultation=consultation.slug).aggregate(
