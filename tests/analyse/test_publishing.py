@@ -120,6 +120,25 @@ def test_publishing_is_recorded_in_the_audit_log(site, client):
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.RESULTS_NOTICE).exists()
 
 
+def test_an_administrator_may_publish_too(site, client):
+    signed_in(client, Role.ADMIN, "adam")
+    assert publish(client).status_code == 302
+    assert PublishedResponse.objects.get().published_by_name == "adam"
+
+
+def test_what_respondents_wrote_is_shown_as_text_never_run(site, client):
+    (hostile,) = respond(
+        1, summary="<script>alert('quoted')</script> funding matters", may_quote=True
+    )
+    respond(8)
+    confirmed_themes([hostile.pk])
+    signed_in(client, Role.ANALYST)
+    publish(client)
+    text = public(client, site)
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert(&#x27;quoted&#x27;)&lt;/script&gt; funding matters" in text
+
+
 # Telling respondents ----------------------------------------------------------------------
 
 
@@ -183,6 +202,7 @@ def test_the_public_page_is_404_before_and_open_to_everyone_after(site, client):
 
 def test_every_page_links_to_it_once_published(site, client):
     addresses = [p.url for p in site.pages] + [
+        site.pages[1].feedback_url,
         site.privacy_url,
         site.accessibility_url,
         site.search_url,
