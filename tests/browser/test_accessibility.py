@@ -219,6 +219,12 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
     press_button(page, "Add note")
     check_here(page, "one response, note with an error", problems)
     check(page, f"{overview}codebook/", "codebook with a tag", problems)
+    # Publishing the response: the report tab's button, its confirmation page, and after.
+    page.goto(next(tab for tab in tabs if tab.rstrip("/").endswith("report")))
+    page.locator("#publish-start").click()
+    check_here(page, "publish the response", problems, "analyse-publish")
+    press_button(page, "Publish the response")
+    check_here(page, "report tab, published", problems)
     for path, what in [
         ("users/", "accounts"),
         ("users/new/", "new account"),

@@ -63,6 +63,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         waiting=waiting_list(consultation).count(),
         email_enabled=email_enabled,
         threshold=SUPPRESSION.threshold,
+        public_address=request.build_absolute_uri(consultation.response_url),
         trail=[("Report", reverse("analyse:report", args=[slug])), ("Publish the response", "")],
     )
     return render(request, "analyse/publish_response.html", context)
