@@ -8,12 +8,16 @@ under 10 seconds.
 It fills a fresh database as `analysis_scale.py` does (its synthetic responses, with the
 analysis indexes made), lets one response in three agree to be quoted, marks one in four read
 and one in eight coded (with their record of changes) and adds a confirmed set of eight themes
-with twenty candidate quotes each. Then it times, first run and best of three:
+with twenty candidate quotes each, and groups of identical answers for the campaigns annex
+(one campaign of a twentieth of the answers and a hundred small groups). Then it times,
+first run and best of three:
 
 * the reference: `stats.overview.overview()`, the overview tab's numbers, in the same run;
 * the report: `presentation.report.build_report()` (every count, suppressed, and the team's
   text), then the template's context with its charts (`report_context`), and the open data
-  (`open_data`, `open_data_rows`).
+  (`open_data`, `open_data_rows`);
+* publishing: `publishing.publish_response()` (the report built, its page body rendered from
+  the template, stored with its open data as a new version and recorded in the audit log).
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ def add_review_and_themes(consultation) -> None:
     """Consent to quote, progress of reading and coding, and one confirmed set of themes."""
     from django.db import connection, transaction
 
-    from soundingboard.analyse.models import Review, ReviewChange, Theme, ThemeRun
+    from soundingboard.analyse.models import (
+        Review,
+        ReviewChange,
+        Theme,
+        ThemeDuplicateGroup,
+        ThemeRun,
+    )
     from soundingboard.collect.models import Response
 
     rng = random.Random(19)
@@ -90,6 +100,14 @@ def add_review_and_themes(consultation) -> None:
                 quote_ids=rng.sample(ids, 20),
                 position=key,
             )
+        campaign = ids[: len(ids) // 20]
+        groups = [ThemeDuplicateGroup(run=run, member_ids=campaign, count=len(campaign))]
+        for n in range(100):
+            members = ids[len(campaign) + 3 * n : len(campaign) + 3 * n + 3]
+            groups.append(
+                ThemeDuplicateGroup(run=run, member_ids=members, count=3, exact=n % 2 == 0)
+            )
+        ThemeDuplicateGroup.objects.bulk_create(groups)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             open_data_rows,
             report_context,
         )
+        from soundingboard.analyse.publishing import publish_response
         from soundingboard.analyse.stats.common import analysis_index_names, analysis_index_sql
         from soundingboard.analyse.stats.overview import overview
         from soundingboard.publish.loader import load_consultation
@@ -139,10 +158,16 @@ def main(argv: list[str] | None = None) -> int:
             report_context(report)
             open_data_rows(open_data(report))
 
+        def publish() -> None:
+            publish_response(
+                consultation, by=None, results_url="https://example.org/", tell_respondents=False
+            )
+
         rows = [
             ("overview numbers (reference)", *scale.timed(lambda: overview(consultation, flt))),
             ("report numbers", *scale.timed(lambda: build_report(consultation, today))),
             ("report, charts and open data", *scale.timed(whole_report)),
+            ("publishing (report, page body, stored)", *scale.timed(publish)),
         ]
         print(
             f"\n{counts['collect_response']:,} responses on {connection.vendor} "
