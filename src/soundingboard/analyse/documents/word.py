@@ -22,6 +22,7 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from docx import Document
 from docx.document import Document as WordDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -185,26 +186,18 @@ def _word_table(
     width = max([len(header), *(len(r) for r in rows)])
     table = document.add_table(rows=1 + len(rows), cols=width)
     table.style = document.styles["Table Grid"]
-    for index, text in enumerate(header):
-        cell = table.rows[0].cells[index]
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
-    header_properties = table.rows[0]._tr.get_or_add_trPr()
+    right = {index for index in range(1, width)} if numeric else set()
+    # Each row's cells are looked up once: python-docx finds a cell by walking the table.
+    for number, (row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
+        for index, (cell, text) in enumerate(zip(row.cells, values, strict=False)):
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(text)
+            run.bold = number == 0 or index == 0 or (number - 1) in bold_rows or None
+            if index in right:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
-    header_properties.append(repeat)
-    for number, values in enumerate(rows, start=1):
-        for index, text in enumerate(values):
-            cell = table.rows[number].cells[index]
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(text)
-            run.bold = index == 0 or (number - 1) in bold_rows
-            if numeric and index:
-                cell.paragraphs[0].alignment = 2  # right
-    if numeric:
-        for index in range(1, width):
-            table.rows[0].cells[index].paragraphs[0].alignment = 2
-    document.add_paragraph()
+    table.rows[0]._tr.get_or_add_trPr().append(repeat)
     return table
 
 
