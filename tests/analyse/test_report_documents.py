@@ -203,6 +203,7 @@ def test_nothing_is_fetched_from_outside_while_the_pdf_is_made(
     assert report.sections["summary"].team_html.count(watching_server) >= 2
     text = pdf_text(PdfReader(io.BytesIO(report_pdf(report))))
     assert "A link" in text
+    assert "A chart we drew" in text  # the refused image's alternative text, in its place
     assert _Counting.asked == []
     # The server does answer: a request that reached it would have been seen.
     urllib.request.urlopen(f"{watching_server}/check", timeout=5).read()
@@ -299,6 +300,23 @@ def test_the_word_document_keeps_the_teams_text_and_no_personal_data(consultatio
     )
     for secret in SECRETS:
         assert secret not in everything
+
+
+def test_control_characters_in_the_text_stop_neither_document(tmp_path, use_consultations):
+    """Word's XML cannot hold most control characters: an answer, a theme's name or the
+    team's text carrying one must not stop the download."""
+    use_consultations(folder(tmp_path, outcome_files={"summary.md": "Tab\x0bbed text\x01\n"}))
+    (quoted,) = respond(1, summary="Funding\x0c matters to us", may_quote=True)
+    respond(8)
+    run = confirmed_themes([quoted.pk])
+    run.themes.filter(key=0).update(label="Fund\x02ing first")
+    report = build_report(get_consultation(SLUG), TODAY)
+    document = Document(io.BytesIO(report_docx(report)))
+    texts = [p.text for p in document.paragraphs]
+    assert "Tabbed text" in texts
+    assert "In their words: Funding first" in texts
+    assert any(t.startswith("“Funding matters to us") for t in texts)
+    assert "Funding first" in pdf_text(PdfReader(io.BytesIO(report_pdf(report))))
 
 
 # The downloads ----------------------------------------------------------------------------

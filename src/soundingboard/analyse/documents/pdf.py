@@ -18,6 +18,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from ..charts import INVALID_XML
 from ..presentation.report import Report, report_context
 from . import document_author, document_title
 
@@ -54,7 +55,10 @@ def report_pdf(report: Report) -> bytes:
     """The report as a tagged PDF (PDF/UA-1)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only this needs
 
-    document = HTML(string=report_html(report), base_url=None, url_fetcher=local_only())
+    # A control character in an answer or the team's text breaks the PDF's text layer (its
+    # map from glyphs back to characters), which screen readers and search rely on.
+    html = INVALID_XML.sub("", report_html(report))
+    document = HTML(string=html, base_url=None, url_fetcher=local_only())
     pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
     assert pdf is not None  # with no target, write_pdf returns the bytes
     return bytes(pdf)

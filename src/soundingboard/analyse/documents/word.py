@@ -30,6 +30,7 @@ from docx.shared import Pt, RGBColor
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph
 
+from ..charts import INVALID_XML
 from ..presentation.figures import Figure, TableView
 from ..presentation.report import Report, RunView, Section, report_context
 from . import document_author, document_title
@@ -40,13 +41,19 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 DEEPEST_HEADING = 6
 
 
+def _t(text: str) -> str:
+    """Text Word can hold: python-docx refuses the control characters XML forbids, and an
+    answer or a pasted text may carry one."""
+    return INVALID_XML.sub("", text)
+
+
 def report_docx(report: Report) -> bytes:
     """The report as a Word document."""
     context = report_context(report)
     consultation = report.consultation
     document = Document()
     _set_properties(document, document_title(consultation), document_author(consultation))
-    document.add_heading(document_title(consultation), level=1)
+    document.add_heading(_t(document_title(consultation)), level=1)
     document.add_paragraph(f"Made on {_day(report)} from the analysis as it stood that day.")
     document.add_paragraph(
         f"Counts from 1 to {context['threshold'] - 1} are shown as [c], and so are counts "
@@ -81,7 +88,7 @@ def report_docx(report: Report) -> bytes:
     method: Section = context["method_section"]
     _section(document, method, heading="Annex: how we analysed the responses")
     for fact in context["method_facts"]:
-        document.add_paragraph(fact, style="List Bullet")
+        document.add_paragraph(_t(fact), style="List Bullet")
 
     buffer = io.BytesIO()
     document.save(buffer)
@@ -110,7 +117,7 @@ def _set_properties(document: WordDocument, title: str, author: str) -> None:
 
 
 def _section(document: WordDocument, section: Section, heading: str | None = None) -> None:
-    document.add_heading(heading or section.heading, level=2)
+    document.add_heading(_t(heading or section.heading), level=2)
     if section.team_html:
         _TeamText(document).add(section.team_html)
     else:
@@ -120,20 +127,20 @@ def _section(document: WordDocument, section: Section, heading: str | None = Non
 def _figure(document: WordDocument, figure: Figure) -> None:
     """A chart as words and numbers: its heading, what it shows (the chart's own text
     alternative) and its table."""
-    document.add_heading(figure.heading, level=3)
+    document.add_heading(_t(figure.heading), level=3)
     if figure.svg:
         soup = BeautifulSoup(str(figure.svg), "html.parser")
         desc = soup.find("desc")
         if desc is not None:
-            document.add_paragraph(desc.get_text(" ", strip=True))
-    document.add_paragraph(figure.description)
+            document.add_paragraph(_t(desc.get_text(" ", strip=True)))
+    document.add_paragraph(_t(figure.description))
     _table(document, figure.table)
 
 
 def _table(document: WordDocument, view: TableView) -> WordTable:
     caption = document.add_paragraph(style="Caption")
-    caption.add_run(view.title).bold = True
-    caption.add_run(f" {view.based_on}")
+    caption.add_run(_t(view.title)).bold = True
+    caption.add_run(_t(f" {view.based_on}"))
     rows = [
         [
             (f"{row.parent}: " if row.parent else "")
@@ -151,15 +158,15 @@ def _table(document: WordDocument, view: TableView) -> WordTable:
         bold_rows=[i for i, r in enumerate(view.rows) if r.is_total],
     )
     for note in view.footnotes:
-        _small(document.add_paragraph(note))
+        _small(document.add_paragraph(_t(note)))
     return table
 
 
 def _run(document: WordDocument, run: RunView) -> None:
-    document.add_heading(run.heading, level=3)
+    document.add_heading(_t(run.heading), level=3)
     document.add_paragraph(f"Confirmed {run.confirmed}.")
     caption = document.add_paragraph(style="Caption")
-    caption.add_run(run.heading).bold = True
+    caption.add_run(_t(run.heading)).bold = True
     _word_table(
         document,
         ["Theme", "Answers", "Share"],
@@ -168,9 +175,9 @@ def _run(document: WordDocument, run: RunView) -> None:
     )
     for theme in run.themes:
         if theme.quotes:
-            document.add_heading(f"In their words: {theme.label}", level=4)
+            document.add_heading(_t(f"In their words: {theme.label}"), level=4)
             for quote in theme.quotes:
-                document.add_paragraph(f"“{quote}”", style="Quote")
+                document.add_paragraph(_t(f"“{quote}”"), style="Quote")
 
 
 def _word_table(
@@ -191,7 +198,7 @@ def _word_table(
     for number, (row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
         for index, (cell, text) in enumerate(zip(row.cells, values, strict=False)):
             paragraph = cell.paragraphs[0]
-            run = paragraph.add_run(text)
+            run = paragraph.add_run(_t(text))
             run.bold = number == 0 or index == 0 or (number - 1) in bold_rows or None
             if index in right:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -250,7 +257,7 @@ class _TeamText:
             self._blocks(tag, style="Quote")
         elif name == "pre":
             paragraph = self.document.add_paragraph(style=style)
-            run = paragraph.add_run(tag.get_text())
+            run = paragraph.add_run(_t(tag.get_text()))
             run.font.name = "Courier New"
         elif name == "table":
             self._table(tag)
@@ -293,7 +300,7 @@ class _TeamText:
     ) -> None:
         if isinstance(node, NavigableString):
             if str(node):
-                run = paragraph.add_run(str(node))
+                run = paragraph.add_run(_t(str(node)))
                 run.bold = bold or None
                 run.italic = italic or None
             return
@@ -305,11 +312,11 @@ class _TeamText:
         elif name == "img":
             alt = str(node.get("alt") or "").strip()
             if alt:
-                paragraph.add_run(f"[Image: {alt}]").italic = True
+                paragraph.add_run(_t(f"[Image: {alt}]")).italic = True
         elif name == "a" and str(node.get("href", "")).startswith(LINK_SCHEMES):
             _hyperlink(paragraph, str(node["href"]), node.get_text())
         elif name == "code":
-            paragraph.add_run(node.get_text()).font.name = "Courier New"
+            paragraph.add_run(_t(node.get_text())).font.name = "Courier New"
         else:
             bold = bold or name in ("strong", "b")
             italic = italic or name in ("em", "i")
@@ -345,7 +352,7 @@ def _hyperlink(paragraph: Paragraph, url: str, text: str) -> None:
     properties.append(underline)
     run.append(properties)
     words = OxmlElement("w:t")
-    words.text = text
+    words.text = _t(text)
     words.set(qn("xml:space"), "preserve")
     run.append(words)
     link.append(run)
