@@ -51,7 +51,9 @@ TEAM_TEXT = {
     "summary.md": "We **read every response** and changed *two* things.\n\n"
     "## What changes\n\n- A shared standard\n- Local networks\n\n"
     "1. First we publish\n2. Then we consult again\n\n"
-    "See [the guidance](https://example.org/guidance).\n",
+    "See [the guidance](https://example.org/guidance).\n\n"
+    "> We heard you\n\n"
+    "| Change | When |\n|---|---|\n| A standard | 2027 |\n",
     "page-models.md": "We changed the models page.\n",
     "method.md": "Two analysts read every answer.\n",
 }
@@ -291,7 +293,9 @@ def test_the_word_document_keeps_the_teams_text_and_no_personal_data(consultatio
     link = paragraphs["See the guidance."]
     assert [h.address for h in link.hyperlinks] == ["https://example.org/guidance"]
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
-    assert len(quotes) == 1 and CONSENTING in quotes[0]
+    assert quotes[0] == "We heard you"  # the team's own quote block
+    assert len(quotes) == 2 and CONSENTING in quotes[1]  # and the one respondent's
+    assert rows_of(document.tables[0]) == [["Change", "When"], ["A standard", "2027"]]
 
     everything = "\n".join(
         [p.text for p in document.paragraphs]
