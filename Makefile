@@ -17,7 +17,7 @@ SERVING := $(if $(wildcard $(TEST_STAMP)),$(TEST_STAMP),$(SERVE_STAMP))
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 CSS := src/soundingboard/static/soundingboard/app.css
 
-.PHONY: install install-serve lock assets browser nginx demo test test-sqlite test-postgres \
+.PHONY: install install-serve lock assets browser nginx pdf-libs demo test test-sqlite test-postgres \
 	lint bench bench-slow-clients bench-themes clean
 
 # Everything, for the tests: the test and embeddings extras too (PyTorch's CPU build among them).
@@ -70,7 +70,11 @@ $(CSS): package.json package-lock.json scripts/build-assets.sh $(wildcard src/so
 nginx:
 	bash scripts/install-nginx.sh
 
-demo: install-serve nginx
+# Debian's Pango and a font: WeasyPrint makes the report's PDF with them.
+pdf-libs:
+	bash scripts/install-pdf-libs.sh
+
+demo: install-serve nginx pdf-libs
 	$(BIN)/soundingboard demo
 
 lint: install
@@ -82,10 +86,10 @@ lint: install
 browser:
 	bash scripts/install-chromium.sh
 
-test-sqlite: install browser nginx
+test-sqlite: install browser nginx pdf-libs
 	$(BIN)/pytest
 
-test-postgres: install browser nginx
+test-postgres: install browser nginx pdf-libs
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
 test: lint test-sqlite test-postgres

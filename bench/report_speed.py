@@ -16,6 +16,10 @@ first run and best of three:
 * the report: `presentation.report.build_report()` (every count, suppressed, and the team's
   text), then the template's context with its charts (`report_context`), and the open data
   (`open_data`, `open_data_rows`);
+* its three forms, each from a fresh `build_report` as a download makes it: the report tab's
+  HTML page (`analyse/report.html` rendered), the PDF (`documents.pdf.report_pdf`,
+  WeasyPrint) and the Word document (`documents.word.report_docx`); then the PDF and the
+  Word document alone, from one report already built.
 * publishing: `publishing.publish_response()` (the report built, its page body rendered from
   the template, stored with its open data as a new version and recorded in the audit log).
 """
@@ -122,8 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         os.environ["SOUNDINGBOARD_CONSULTATIONS"] = str(folder)
         scale.setup_django(root / "data")
+        from django.contrib.auth.models import AnonymousUser
         from django.db import connection
+        from django.template.loader import render_to_string
+        from django.test import RequestFactory
+        from django.urls import reverse
 
+        from soundingboard.analyse.documents.pdf import report_pdf
+        from soundingboard.analyse.documents.word import report_docx
         from soundingboard.analyse.filters import ResponseFilter
         from soundingboard.analyse.presentation.report import (
             build_report,
@@ -131,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             open_data_rows,
             report_context,
         )
+        from soundingboard.analyse.presentation.workspace import workspace_context
         from soundingboard.analyse.publishing import publish_response
         from soundingboard.analyse.stats.common import analysis_index_names, analysis_index_sql
         from soundingboard.analyse.stats.overview import overview
@@ -158,6 +169,24 @@ def main(argv: list[str] | None = None) -> int:
             report_context(report)
             open_data_rows(open_data(report))
 
+        request = RequestFactory().get(reverse("analyse:report", args=[consultation.slug]))
+        request.user = AnonymousUser()
+
+        def html_page() -> str:
+            context = report_context(build_report(consultation, today))
+            return render_to_string(
+                "analyse/report.html",
+                workspace_context(request, consultation, current="report", **context),
+                request=request,
+            )
+
+        built = build_report(consultation, today)
+        sizes = {
+            "HTML": len(html_page().encode()),
+            "PDF": len(report_pdf(built)),
+            "Word": len(report_docx(built)),
+        }
+
         def publish() -> None:
             publish_response(
                 consultation, by=None, results_url="https://example.org/", tell_respondents=False
@@ -167,6 +196,17 @@ def main(argv: list[str] | None = None) -> int:
             ("overview numbers (reference)", *scale.timed(lambda: overview(consultation, flt))),
             ("report numbers", *scale.timed(lambda: build_report(consultation, today))),
             ("report, charts and open data", *scale.timed(whole_report)),
+            ("HTML page: report and template", *scale.timed(html_page)),
+            (
+                "PDF: report and `report_pdf`",
+                *scale.timed(lambda: report_pdf(build_report(consultation, today))),
+            ),
+            (
+                "Word: report and `report_docx`",
+                *scale.timed(lambda: report_docx(build_report(consultation, today))),
+            ),
+            ("PDF alone, from a built report", *scale.timed(lambda: report_pdf(built))),
+            ("Word alone, from a built report", *scale.timed(lambda: report_docx(built))),
             ("publishing (report, page body, stored)", *scale.timed(publish)),
         ]
         print(
@@ -177,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|--:|--:|--:|")
         for label, first, best, cpu in rows:
             print(f"| {label} | {first:,.0f} | {best:,.0f} | {cpu:,.0f} |")
+        print("\nSizes: " + ", ".join(f"{k} {v / 1024:,.0f} KiB" for k, v in sizes.items()))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # apt-install.sh NAME PACKAGE - install one Debian package, non-interactively and quietly.
 #
-# Shared by install-chromium.sh, install-nginx.sh and install-postgres.sh, which decide
-# whether the package is needed. Here:
+# Shared by install-chromium.sh, install-nginx.sh, install-pdf-libs.sh and
+# install-postgres.sh, which decide whether the package is needed. Here:
 # - no debconf or conffile prompts, stdin is /dev/null, waits (instead of failing) while
 #   another apt or dpkg runs;
 # - `apt-get update` runs only when the install failed because the package lists are missing

@@ -51,7 +51,8 @@ CHAR_WIDTH = 0.56  # of the font size: a generous average for the system fonts, 
 SCORE_COLOURS = ("#942514", "#d4351c", "#6f777b", "#1d70b8", "#12436d")
 SCORE_PATTERNS = ("solid", "hatch-up", "dots", "hatch-down", "solid")
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot hold: control characters other than tab and line breaks.
+INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def sentence(text: str) -> str:
@@ -62,7 +63,7 @@ def sentence(text: str) -> str:
 
 def esc(text: object) -> str:
     """Text made safe for SVG content and attribute values."""
-    return html.escape(_INVALID_XML.sub("", str(text)), quote=True)
+    return html.escape(INVALID_XML.sub("", str(text)), quote=True)
 
 
 def number(value: Count | float | None, places: int = 0) -> str:

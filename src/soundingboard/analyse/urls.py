@@ -161,6 +161,18 @@ urlpatterns = [
         publish_response.publish,
         name="report-publish",
     ),
+    path(
+        "analyse/<slug:slug>/report/report.pdf",
+        report.report_document,
+        {"format": "pdf"},
+        name="report-pdf",
+    ),
+    path(
+        "analyse/<slug:slug>/report/report.docx",
+        report.report_document,
+        {"format": "docx"},
+        name="report-docx",
+    ),
     path("analyse/<slug:slug>/export/", exports.export_page, name="export"),
     path("analyse/<slug:slug>/export/download/", exports.export_download, name="export-download"),
 ]

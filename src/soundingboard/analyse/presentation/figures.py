@@ -62,6 +62,25 @@ class TableView:
     def has_unknown(self) -> bool:
         return any(not row.known for row in self.rows)
 
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        """What the table's marks mean ([c], "no longer listed") and its own notes."""
+        said = []
+        if self.primary_hidden:
+            said.append(f"[c] fewer than {self.threshold} {self.unit}, hidden.")
+        if self.secondary_hidden:
+            which = "some larger counts" if self.primary_hidden else "counts"
+            said.append(
+                f"[c] also marks {which} hidden so that a count below {self.threshold} "
+                "cannot be worked out from the totals."
+            )
+        if self.has_unknown:
+            said.append(
+                "“No longer listed”: a value this consultation’s settings no longer offer, "
+                "kept as it was sent."
+            )
+        return (*said, *self.notes)
+
 
 def cell(value: Count | float | None, places: int = 0) -> Cell:
     if value is None:

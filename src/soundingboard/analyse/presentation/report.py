@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.template.defaultfilters import date as date_filter
+
 from ...publish.consultation import Consultation
 from ...publish.settings_schema import describe_moment
 from .. import outcome
@@ -260,12 +262,46 @@ def report_context(report: Report) -> dict[str, Any]:
             {"heading": r.heading, "table": repeats_view(r.table, f"table-repeats-{i}")}
             for i, r in enumerate(report.repeats, 1)
         ],
+        "method_facts": method_facts(report),
         "missing": report.missing,
         "threshold": SUPPRESSION.threshold,
-        "opens_words": describe_moment(report.consultation.settings.opens),
-        "closes_words": describe_moment(report.consultation.settings.closes),
-        "channels_used": ", ".join(r.label.lower() for r in report.by_channel.rows if r.total != 0),
     }
+
+
+def method_facts(report: Report) -> list[str]:
+    """The method annex's facts, in sentences: when feedback was open, the first and last
+    responses, the channels, how many were read and coded, how themes were found, what
+    suppression hid. The report tab, the PDF and the Word document all list these."""
+    settings = report.consultation.settings
+    opens, closes = describe_moment(settings.opens), describe_moment(settings.closes)
+    method = report.method
+    facts = []
+    if opens or closes:
+        facts.append(
+            "Feedback was open"
+            + (f" from {opens}" if opens else "")
+            + (f" until {closes}" if closes else "")
+            + "."
+        )
+    if method.first and method.last:
+        facts.append(
+            f"The first response counted arrived on {date_filter(method.first, 'j F Y')} "
+            f"and the last on {date_filter(method.last, 'j F Y')}."
+        )
+    channels = ", ".join(r.label.lower() for r in report.by_channel.rows if r.total != 0)
+    if channels:
+        facts.append(f"Responses came in through: {channels} (see “Responses by channel”).")
+    facts += [
+        f"{method.accepted:,} responses were counted (suspected spam is never counted); "
+        f"{method.read:,} of them have been read and {method.coded:,} coded, by "
+        f"{method.analysts:,} analyst{'' if method.analysts == 1 else 's'}.",
+        "Themes were found by grouping answers with similar meaning on this machine, then "
+        "checked, renamed, merged or split and confirmed by an analyst before they appear "
+        "here. Each theme's share is of the answers read for that set of themes.",
+        f"Counts from 1 to {SUPPRESSION.threshold - 1} are hidden, and so are counts that "
+        "would let one of them be worked out from the totals.",
+    ]
+    return facts
 
 
 def _view(table: Table, id: str) -> TableView:

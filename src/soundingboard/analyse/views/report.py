@@ -1,6 +1,7 @@
 """The report tab of a consultation: the draft summary of the responses as the analysis
-stands (`presentation.report`), with the 12-week clock and what is still missing, and its
-tables and themes as open data (CSV and JSON: counts only, small ones hidden).
+stands (`presentation.report`), with the 12-week clock and what is still missing; its
+tables and themes as open data (CSV and JSON: counts only, small ones hidden); and the
+report itself as a PDF and a Word document (`documents`).
 
 It shows no contact details and quotes only responses whose authors agreed to it; readers
 may open it. Analysts and administrators publish it from here (`views.publish_response`).
@@ -21,6 +22,9 @@ from ...accounts.access import Role, analyst_view, has_role
 from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from .. import outcome
+from ..documents import file_name
+from ..documents.pdf import report_pdf
+from ..documents.word import report_docx
 from ..exports import csv_cell
 from ..presentation.report import (
     CSV_HEADER,
@@ -74,5 +78,26 @@ def open_data_download(document: dict[str, Any], name: str, format: str) -> Http
         writer.writerow(CSV_HEADER)
         writer.writerows([csv_cell(c) for c in row] for row in open_data_rows(document))
         reply = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    reply["Content-Disposition"] = f'attachment; filename="{name}"'
+    return reply
+
+
+DOCUMENTS = {
+    "pdf": (report_pdf, "application/pdf"),
+    "docx": (
+        report_docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+@analyst_view
+def report_document(request: HttpRequest, slug: str, format: str) -> HttpResponse:
+    """The report as a file to download: `format` "pdf" or "docx"."""
+    consultation = get_consultation(slug)
+    make, content_type = DOCUMENTS[format]
+    report = _report(consultation)
+    reply = HttpResponse(make(report), content_type=content_type)
+    name = file_name(consultation, report.clock.today, format)
     reply["Content-Disposition"] = f'attachment; filename="{name}"'
     return reply
