@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from .analyse.views.published_response import response_data, response_page
+from .analyse.views.published_response import response_data, response_document, response_page
 from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
@@ -50,6 +50,18 @@ def consultation_patterns() -> list[URLPattern | URLResolver]:
         path(RESPONSE_PATH, response_page, name="response"),
         path(f"{RESPONSE_PATH}data.csv", response_data, {"format": "csv"}, name="response-csv"),
         path(f"{RESPONSE_PATH}data.json", response_data, {"format": "json"}, name="response-json"),
+        path(
+            f"{RESPONSE_PATH}response.pdf",
+            response_document,
+            {"format": "pdf"},
+            name="response-pdf",
+        ),
+        path(
+            f"{RESPONSE_PATH}response.docx",
+            response_document,
+            {"format": "docx"},
+            name="response-docx",
+        ),
     ]
     return [
         path("", page, name="home"),

@@ -182,7 +182,8 @@ def test_without_email_the_box_is_not_offered_and_nothing_is_queued(site, client
 
 def test_the_public_page_is_404_before_and_open_to_everyone_after(site, client):
     assert client.get(site.response_url).status_code == 404
-    assert client.get(reverse("response-json", kwargs={"slug": SLUG})).status_code == 404
+    for name in ("response-json", "response-csv", "response-pdf", "response-docx"):
+        assert client.get(reverse(name, kwargs={"slug": SLUG})).status_code == 404
     signed_in(client, Role.ANALYST)
     publish(client)
     client.logout()
@@ -198,6 +199,13 @@ def test_the_public_page_is_404_before_and_open_to_everyone_after(site, client):
     assert data["consultation"] == SLUG
     csv_text = client.get(reverse("response-csv", kwargs={"slug": SLUG})).content.decode()
     assert csv_text.startswith("table,row,column,value")
+    # The same version as a PDF and a Word document, linked from the page.
+    for format, magic in (("pdf", b"%PDF-"), ("docx", b"PK")):
+        address = reverse(f"response-{format}", kwargs={"slug": SLUG})
+        assert f'href="{address}"' in text
+        document = client.get(address)
+        assert document.status_code == 200 and document.content.startswith(magic)
+        assert "attachment" in document["Content-Disposition"]
 
 
 def test_every_page_links_to_it_once_published(site, client):

@@ -388,7 +388,8 @@ class PublishedResponse(models.Model):
 
     `body_html` is the public page's report, rendered when published from the draft report
     (small counts hidden, quotes only from people who agreed, no contact details);
-    `open_data` its tables and themes (`presentation.report.open_data`)."""
+    `open_data` its tables and themes (`presentation.report.open_data`); `pdf` and `docx`
+    the same report as documents (`documents`), made from the same `Report` then."""
 
     consultation = models.CharField(max_length=64)
     version = models.PositiveIntegerField()
@@ -400,6 +401,8 @@ class PublishedResponse(models.Model):
     title = models.CharField(max_length=300)  # the consultation's title then
     body_html = models.TextField()
     open_data = models.JSONField(default=dict)
+    pdf = models.BinaryField()
+    docx = models.BinaryField()
 
     class Meta:
         ordering = ["consultation", "-version"]

@@ -1,11 +1,11 @@
 """Publishing a consultation's response: the report frozen, put on the consultation's site.
 
 `publish_response` renders the report as it stands (`presentation.report`: small counts
-hidden, quotes only from people who agreed, no contact details) into the public page's body
-and keeps it, with its open data, as the next version of the consultation's
-`PublishedResponse`; the audit log records who published which version and when, in the
-same transaction. When asked to, it also tells the respondents who asked to hear of it, with
-`publication.announce_results` (each of them once, ever).
+hidden, quotes only from people who agreed, no contact details) into the public page's body,
+its PDF and its Word document (`documents`), and keeps them, with its open data, as the next
+version of the consultation's `PublishedResponse`; the audit log records who published which
+version and when, in the same transaction. When asked to, it also tells the respondents who
+asked to hear of it, with `publication.announce_results` (each of them once, ever).
 
 `latest(slug)` is the version the public page shows; `publication(slug)` says the same to the
 public pages through `core.published`, which they can import.
@@ -28,6 +28,8 @@ from ..collect.write_lock import sqlite_write_lock
 from ..core.published import Publication
 from ..publish.consultation import Consultation
 from . import outcome
+from .documents.pdf import report_pdf
+from .documents.word import report_docx
 from .models import PublishedResponse
 from .presentation.report import build_report, open_data, report_context
 from .publication import announce_results
@@ -59,6 +61,7 @@ def publish_response(
         "public": True,
     }
     body = render_to_string(BODY_TEMPLATE, context)
+    pdf, docx = report_pdf(report), report_docx(report)  # outside the lock: seconds at scale
     account = by.user if isinstance(by, HttpRequest) else by
     user = account if isinstance(account, User) else None
     emails = None
@@ -74,6 +77,8 @@ def publish_response(
             title=consultation.title[:300],
             body_html=body,
             open_data=open_data(report),
+            pdf=pdf,
+            docx=docx,
         )
         audit.record(
             by,
@@ -93,7 +98,12 @@ def publish_response(
 
 def latest(slug: str) -> PublishedResponse | None:
     """The consultation's latest published version, or None before it is published."""
-    return PublishedResponse.objects.filter(consultation=slug).order_by("-version").first()
+    return (
+        PublishedResponse.objects.filter(consultation=slug)
+        .order_by("-version")
+        .defer("pdf", "docx")
+        .first()
+    )
 
 
 def publication(slug: str) -> Publication | None:
