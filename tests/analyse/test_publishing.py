@@ -5,12 +5,15 @@ page after, with small counts hidden and no personal data; a new version replace
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
+from docx import Document
+from pypdf import PdfReader
 
 from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse.models import PublishedResponse, ThemeDuplicateGroup
@@ -30,6 +33,7 @@ from .test_report import (
     folder,
     respond,
 )
+from .test_report_documents import rows_of, table_after, words
 
 pytestmark = pytest.mark.django_db
 
@@ -282,6 +286,7 @@ def test_a_new_version_replaces_the_old_and_the_old_is_kept(site, client, tmp_pa
 
 def test_campaigns_are_counted_as_submissions_and_as_distinct_views(site, client):
     answers = respond(40, summary="Stop the plan now, says the campaign text we all signed.")
+    confirmed_themes([])  # a set of themes with nothing repeated: no table for it
     run = confirmed_themes([])
     run.responses = 40
     run.save()
@@ -304,5 +309,18 @@ def test_campaigns_are_counted_as_submissions_and_as_distinct_views(site, client
         assert rows["Answers not repeated"] == ["8", "8"]
         assert rows["Total"] == ["40", "10"]
     data = json.loads(client.get(reverse("analyse:report-json", args=[SLUG])).content)
+    assert len([t for t in data["tables"] if t["title"].startswith("Identical")]) == 1
     table = next(t for t in data["tables"] if t["title"].startswith("Identical and nearly"))
     assert {r["label"]: r["values"] for r in table["rows"]}["Identical text"] == [25, 1]
+    # The same annex in the published PDF and Word document.
+    pdf = PdfReader(io.BytesIO(client.get(reverse("response-pdf", kwargs={"slug": SLUG})).content))
+    text = words(" ".join(page.extract_text() for page in pdf.pages))
+    assert "Annex: campaigns and identical responses" in text
+    assert "Identical text 25 1" in text and "Total 40 10" in text
+    word = Document(io.BytesIO(client.get(reverse("response-docx", kwargs={"slug": SLUG})).content))
+    assert rows_of(table_after(word, "Identical and nearly identical answers"))[1:] == [
+        ["Identical text", "25", "1"],
+        ["Nearly identical text", "7", "1"],
+        ["Answers not repeated", "8", "8"],
+        ["Total", "40", "10"],
+    ]

@@ -85,6 +85,13 @@ def report_docx(report: Report) -> bytes:
         for run in context["other_runs"]:
             _run(document, run)
 
+    if context["repeats"]:
+        document.add_heading(_t(context["repeats_heading"]), level=2)
+        document.add_paragraph(_t(context["repeats_intro"]))
+        for repeats in context["repeats"]:
+            document.add_heading(_t(repeats["heading"]), level=3)
+            _table(document, repeats["table"])
+
     method: Section = context["method_section"]
     _section(document, method, heading="Annex: how we analysed the responses")
     for fact in context["method_facts"]:

@@ -38,6 +38,13 @@ from .figures import (
 from .filter_form import Suppression
 
 SUPPRESSION = Suppression(on=True, threshold=DEFAULT_THRESHOLD)
+REPEATS_HEADING = "Annex: campaigns and identical responses"
+REPEATS_INTRO = (
+    "Some people answer with the words of a campaign or a template, so that many answers say "
+    "the same thing. Each set of themes counts them in two ways: as submissions (every answer "
+    "counts) and as distinct views (each group of identical or nearly identical answers "
+    "counts once). The themes’ shares count distinct views."
+)
 
 
 @dataclass(frozen=True)
@@ -262,6 +269,8 @@ def report_context(report: Report) -> dict[str, Any]:
             {"heading": r.heading, "table": repeats_view(r.table, f"table-repeats-{i}")}
             for i, r in enumerate(report.repeats, 1)
         ],
+        "repeats_heading": REPEATS_HEADING,
+        "repeats_intro": REPEATS_INTRO,
         "method_facts": method_facts(report),
         "missing": report.missing,
         "threshold": SUPPRESSION.threshold,

@@ -159,9 +159,10 @@ REPEAT_COLUMNS = [("submissions", "Submissions"), ("views", "Distinct views")]
 
 
 def repeated_answers(runs: list[ReportRun]) -> list[tuple[ReportRun, Table]]:
-    """For each run, its answers as submissions and as distinct views (a group of identical
-    or nearly identical answers, a campaign's or a template's, is one view), by kind (one
-    query for all runs). The table's row totals mean nothing; only its columns are shown."""
+    """For each run with repeated answers, its answers as submissions and as distinct views
+    (a group of identical or nearly identical answers, a campaign's or a template's, is one
+    view), by kind (one query for all runs). The table's row totals mean nothing; only its
+    columns are shown."""
     found: dict[tuple[int, bool], tuple[int, int]] = {
         (row["run"], row["exact"]): (row["groups"], row["answers"] or 0)
         for row in ThemeDuplicateGroup.objects.filter(run__in=[r.run for r in runs])
@@ -173,6 +174,8 @@ def repeated_answers(runs: list[ReportRun]) -> list[tuple[ReportRun, Table]]:
     for each in runs:
         exact_groups, exact_answers = found.get((each.run.pk, True), (0, 0))
         near_groups, near_answers = found.get((each.run.pk, False), (0, 0))
+        if not exact_groups and not near_groups:
+            continue  # nothing repeated: no table of zeros
         single = max(each.run.responses - exact_answers - near_answers, 0)
         counts = {
             ("identical", "submissions"): exact_answers,
