@@ -324,3 +324,14 @@ def test_campaigns_are_counted_as_submissions_and_as_distinct_views(site, client
         ["Answers not repeated", "8", "8"],
         ["Total", "40", "10"],
     ]
+
+
+def test_the_results_notice_page_suggests_the_published_address(site, client):
+    waiting_contacts(1)
+    signed_in(client, Role.ADMIN, "adam")
+    notice = reverse("analyse:results-notice", args=[SLUG])
+    empty = 'name="url" type="url" spellcheck="false" value=""'
+    assert empty in client.get(notice).content.decode()
+    publish(client)
+    address = f"http://testserver{site.response_url}"
+    assert f'value="{address}"' in client.get(notice).content.decode()

@@ -18,6 +18,7 @@ from ...collect.published_notice import waiting_list
 from ...publish.registry import get_consultation
 from ..presentation.workspace import workspace_context
 from ..publication import announce_results
+from ..publishing import latest
 
 
 class ResultsNoticeForm(forms.Form):
@@ -35,7 +36,10 @@ class ResultsNoticeForm(forms.Form):
 def results_notice(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: how many are on the list, and the form. POST with `confirm`: queue the emails."""
     consultation = get_consultation(slug)
-    form = ResultsNoticeForm(request.POST or None)
+    # Once the response is published on the consultation's site, its address is suggested.
+    published = latest(slug) is not None
+    initial = {"url": request.build_absolute_uri(consultation.response_url)} if published else {}
+    form = ResultsNoticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and settings.SOUNDINGBOARD_EMAIL_ENABLED:
         count = announce_results(
             consultation, form.cleaned_data["url"], by=request, via="workspace"
