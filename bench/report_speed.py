@@ -20,8 +20,9 @@ first run and best of three:
   HTML page (`analyse/report.html` rendered), the PDF (`documents.pdf.report_pdf`,
   WeasyPrint) and the Word document (`documents.word.report_docx`); then the PDF and the
   Word document alone, from one report already built.
-* publishing: `publishing.publish_response()` (the report built, its page body rendered from
-  the template, stored with its open data as a new version and recorded in the audit log).
+* publishing: `publishing.publish_response()` (the report built once, its page body rendered
+  from the template, its PDF and Word document made, all stored with its open data as a new
+  version and recorded in the audit log).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             ("PDF alone, from a built report", *scale.timed(lambda: report_pdf(built))),
             ("Word alone, from a built report", *scale.timed(lambda: report_docx(built))),
-            ("publishing (report, page body, stored)", *scale.timed(publish)),
+            ("publishing (report, page, PDF, Word, stored)", *scale.timed(publish)),
         ]
         print(
             f"\n{counts['collect_response']:,} responses on {connection.vendor} "
