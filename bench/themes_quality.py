@@ -148,8 +148,15 @@ def scores(labels: list[str], found) -> dict:
     }
 
 
-def seeded_f1(vectors, labels: list[str], share: float = 0.05, seed: int = 0) -> dict:
-    """Sample-F1 of the engine's assignment rule with `share` of the texts as anchors."""
+RULES = ("by_spreading", "by_centroid")  # the engine's rule first, then the one it replaced
+F1_SEEDS = (0, 1, 2, 3, 4)
+
+
+def seeded_f1(
+    vectors, labels: list[str], share: float = 0.05, seed: int = 0, rule: str = RULES[0]
+) -> dict:
+    """Sample-F1 of one of the engine's assignment rules with `share` of the texts as
+    anchors, drawn with `seed`."""
     import numpy as np
 
     from soundingboard.analyse.themes.engine import assignment
@@ -167,7 +174,7 @@ def seeded_f1(vectors, labels: list[str], share: float = 0.05, seed: int = 0) ->
     anchors = [[row for row in by_label[name] if row in seeded] for name in names]
     row_of = {row: row for row in range(len(labels))}
     ids = list(range(1, len(names) + 1))
-    choices = assignment.by_centroid(np.asarray(vectors), ids, anchors, 0, row_of)
+    choices = getattr(assignment, rule)(np.asarray(vectors), ids, anchors, 0, row_of)
     scores, seconds = [], 0
     for row, choice in enumerate(choices):
         if row in seeded:
@@ -182,6 +189,20 @@ def seeded_f1(vectors, labels: list[str], share: float = 0.05, seed: int = 0) ->
         "sample_f1": sum(scores) / len(scores),
         "second_share": seconds / len(scores),
         "seeded": len(seeded),
+    }
+
+
+def seeded_f1_spread(vectors, labels: list[str], rule: str) -> dict:
+    """`seeded_f1` over the seeds `F1_SEEDS`: the mean, the lowest and highest sample-F1, and
+    the mean share given a second theme."""
+    runs = [seeded_f1(vectors, labels, seed=seed, rule=rule) for seed in F1_SEEDS]
+    f1s = [run["sample_f1"] for run in runs]
+    return {
+        "sample_f1": sum(f1s) / len(f1s),
+        "low": min(f1s),
+        "high": max(f1s),
+        "second_share": sum(run["second_share"] for run in runs) / len(runs),
+        "seeds": len(runs),
     }
 
 

@@ -7,11 +7,14 @@
     assignment.correct(user, run, response, main, second)      # one response, by a person
     assignment.move(user, run, [response_id, ...], theme, from_theme=None)   # in bulk
 
-The machine's rule is the engine's (`engine.assignment`). Each confirmed theme's centre is
-the mean vector of its answers when the set was confirmed (its "anchors"). Every answer the
-run reads (its field and filter, new answers included) gets the theme whose centre is
-nearest as its main theme, and a second theme when that one is nearly as close; an answer
-that shares nothing with any theme goes to Other / unclear. An answer that says nothing
+The machine's rule is the engine's (`engine.assignment`). Each confirmed theme has its
+answers when the set was confirmed as "anchors" (a theme the analyst added, the answers
+with its phrases). Its centre is learnt from them and from every other answer: half the
+mean of its anchors, half the mean of the answers that its anchors, and the answers people
+put in it, reach through their nearest neighbours (label spreading). Every answer the run
+reads (its field and filter, new answers included) gets the theme whose centre is nearest
+as its main theme, and a second theme when that one is nearly as close; an answer that
+shares nothing with any theme goes to Other / unclear. An answer that says nothing
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
 
@@ -45,8 +48,8 @@ from .common import CHUNK, ThemeError
 from .engine.assignment import (
     Choice,
     Embed,
-    by_centroid,
     by_classifier,
+    by_spreading,
     distinct_vectors,
     uses_classifier,
 )
@@ -154,7 +157,7 @@ def assign(
         choices = by_classifier(vectors, theme_ids, anchors, other.pk, corrected, row_of, run.seed)
     else:
         method = ThemeRun.Method.CENTROID
-        choices = by_centroid(vectors, theme_ids, anchors, other.pk, row_of)
+        choices = by_spreading(vectors, theme_ids, anchors, other.pk, row_of, corrected, run.seed)
     if nothing_theme is not None:
         ids += sorted(set_aside)
         choices += [Choice(nothing_theme.pk, 1.0)] * len(set_aside)

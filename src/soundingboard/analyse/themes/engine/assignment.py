@@ -41,6 +41,14 @@ MIN_CORRECTED_THEMES = 2
 CORRECTION_WEIGHT = 5.0
 ANCHORS_PER_THEME = 500
 CLASSIFIER_C = 1.0
+# Learning the centres from every answer (`by_spreading`): see docs/performance.md.
+ANCHOR_SHARE = 0.5
+SPREAD_NEIGHBOURS = 10
+SPREAD_POWER = 3
+SPREAD_ALPHA = 0.8
+SPREAD_STEPS = 20
+SPREAD_SAMPLE = 20_000
+SPREAD_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,99 @@ def by_centroid(
     vectors = centred(vectors)
     similarity = vectors @ centres(vectors, anchors, row_of).T
     return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def by_spreading(
+    vectors: np.ndarray,
+    theme_ids: list[int],
+    anchors: Anchors,
+    other_id: int,
+    row_of: dict[int, int],
+    corrected: dict[int, int] | None = None,
+    seed: int = 0,
+) -> list[Choice]:
+    """The nearest theme, with each theme's centre learnt from every answer as well as its
+    anchors (see the module's docstring): half the mean of its anchors, half the mean of the
+    answers its anchors and people's corrections reach through their neighbours."""
+    vectors = centred(vectors)
+    anchored = centres(vectors, anchors, row_of)
+    index = {theme_id: i for i, theme_id in enumerate(theme_ids)}
+    labels = np.full(vectors.shape[0], -1, dtype=np.int64)
+    for i, anchor_ids in enumerate(anchors):
+        labels[[row_of[a] for a in anchor_ids if a in row_of]] = i
+    for response_id, theme_id in (corrected or {}).items():
+        if response_id in row_of:  # Other / unclear, or a theme gone: no longer a label
+            labels[row_of[response_id]] = index.get(theme_id, -1)
+    reached = spread_centres(vectors, labels, len(theme_ids), seed)
+    mixed = ANCHOR_SHARE * anchored + (1 - ANCHOR_SHARE) * reached
+    norms = np.linalg.norm(mixed, axis=1, keepdims=True)
+    np.divide(mixed, norms, out=mixed, where=norms > 0)
+    return choose(vectors @ mixed.T, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def spread_centres(vectors: np.ndarray, labels: np.ndarray, themes: int, seed: int) -> np.ndarray:
+    """One unit-length centre per theme (zeros for a theme that reaches no answer): the mean
+    of the distinct answers whose label, spread over the graph of nearest neighbours from
+    the labelled ones (`labels`: a theme's index, or -1), is that theme.
+
+    Label spreading (Zhou et al., 2004): each distinct answer is joined to its
+    `SPREAD_NEIGHBOURS` most similar ones, with weight similarity^`SPREAD_POWER`, the graph
+    made symmetric and normalised; labels are passed along its edges `SPREAD_STEPS` times,
+    each answer keeping `1 - SPREAD_ALPHA` of its own. An answer takes the theme that reaches
+    it most, a labelled one its own. Over `SPREAD_SAMPLE` distinct answers, a sample of them
+    (labelled ones first, then drawn with `seed`) makes the graph."""
+    from scipy import sparse
+
+    result = np.zeros((themes, vectors.shape[1]), dtype=np.float32)
+    usable = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
+    if themes == 0 or usable.size == 0:
+        return result
+    # Each distinct answer once: copies of a campaign would be one another's only neighbours.
+    _, first = np.unique(vectors[usable], axis=0, return_index=True)
+    rows = usable[np.sort(first)]
+    if rows.size > SPREAD_SAMPLE:
+        rng = np.random.default_rng(seed)
+        labelled, rest = rows[labels[rows] >= 0], rows[labels[rows] < 0]
+        if labelled.size > SPREAD_SAMPLE:
+            labelled = rng.choice(labelled, SPREAD_SAMPLE, replace=False)
+        more = rng.choice(rest, SPREAD_SAMPLE - labelled.size, replace=False)
+        rows = np.sort(np.concatenate([labelled, more]))
+    points, given = vectors[rows], labels[rows]
+    count = points.shape[0]
+    reach = min(SPREAD_NEIGHBOURS, count - 1)
+    if reach < 1:
+        result[given[given >= 0]] = points[given >= 0]
+        return result
+    near, weight = [], []
+    for start in range(0, count, SPREAD_BLOCK):
+        similarity = points[start : start + SPREAD_BLOCK] @ points.T
+        block = np.arange(similarity.shape[0])
+        similarity[block, start + block] = -np.inf
+        top = np.argpartition(-similarity, reach - 1, axis=1)[:, :reach]
+        near.append(top)
+        weight.append(np.clip(similarity[block[:, None], top], 0, None) ** SPREAD_POWER)
+    graph = sparse.csr_matrix(
+        (
+            np.concatenate(weight).ravel(),
+            (np.repeat(np.arange(count), reach), np.concatenate(near).ravel()),
+        ),
+        shape=(count, count),
+    )
+    graph = graph + graph.T
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    scale = sparse.diags(1 / np.sqrt(np.where(degree > 0, degree, 1)))
+    graph = scale @ graph @ scale
+    start_with = np.zeros((count, themes))
+    start_with[np.flatnonzero(given >= 0), given[given >= 0]] = 1.0
+    spread = start_with
+    for _ in range(SPREAD_STEPS):
+        spread = SPREAD_ALPHA * (graph @ spread) + (1 - SPREAD_ALPHA) * start_with
+    taken = np.where(given >= 0, given, spread.argmax(axis=1))
+    reached = (given >= 0) | (spread.max(axis=1) > 0)
+    np.add.at(result, taken[reached], points[reached])
+    norms = np.linalg.norm(result, axis=1, keepdims=True)
+    np.divide(result, norms, out=result, where=norms > 0)
+    return result
 
 
 def by_classifier(
