@@ -47,7 +47,7 @@ SPREAD_NEIGHBOURS = 10
 SPREAD_POWER = 3
 SPREAD_ALPHA = 0.8
 SPREAD_STEPS = 20
-SPREAD_SAMPLE = 20_000
+SPREAD_SAMPLE = 10_000
 SPREAD_BLOCK = 1024
 
 
@@ -192,7 +192,10 @@ def spread_centres(vectors: np.ndarray, labels: np.ndarray, themes: int, seed: i
     if themes == 0 or usable.size == 0:
         return result
     # Each distinct answer once: copies of a campaign would be one another's only neighbours.
-    _, first = np.unique(vectors[usable], axis=0, return_index=True)
+    distinct = np.ascontiguousarray(vectors[usable]).view(
+        np.dtype((np.void, vectors.itemsize * vectors.shape[1]))
+    )
+    _, first = np.unique(distinct.ravel(), return_index=True)
     rows = usable[np.sort(first)]
     if rows.size > SPREAD_SAMPLE:
         rng = np.random.default_rng(seed)
@@ -212,7 +215,7 @@ def spread_centres(vectors: np.ndarray, labels: np.ndarray, themes: int, seed: i
         similarity = points[start : start + SPREAD_BLOCK] @ points.T
         block = np.arange(similarity.shape[0])
         similarity[block, start + block] = -np.inf
-        top = np.argpartition(-similarity, reach - 1, axis=1)[:, :reach]
+        top = np.argpartition(similarity, -reach, axis=1)[:, -reach:]
         near.append(top)
         weight.append(np.clip(similarity[block[:, None], top], 0, None) ** SPREAD_POWER)
     graph = sparse.csr_matrix(
