@@ -14,6 +14,7 @@ from soundingboard.analyse.themes.engine.assignment import (
     by_spreading,
     centred,
     choose,
+    uses_classifier,
 )
 
 
@@ -118,3 +119,13 @@ def test_copies_and_answers_without_words_do_not_spread(monkeypatch: pytest.Monk
     sampled = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
     assert sampled == by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
     assert {sampled[row].theme_id for row in first} == {1}
+
+
+def test_the_classifier_waits_for_enough_examples_a_theme():
+    corrected = {response_id: 1 + response_id % 2 for response_id in range(20)}
+    assert uses_classifier(corrected)  # 20 corrections across 2 themes
+    # Two themes with 2 anchors each and the 20 corrections: 12 examples a theme, too few
+    # for the classifier's probabilities to mean much; spreading stays the rule.
+    assert not uses_classifier(corrected, examples=24, themes=2)
+    assert uses_classifier(corrected, examples=40, themes=2)
+    assert not uses_classifier(dict(list(corrected.items())[:19]), examples=400, themes=2)

@@ -152,7 +152,8 @@ def assign(
     corrected = {i: t for i, t in corrections(run).items() if i in row_of}
     theme_ids = [t.pk for t in themes]
     anchors = [t.anchor_ids for t in themes]
-    if uses_classifier(corrected) and len(themes) > 1:
+    examples = sum(len(a) for a in anchors) + len(corrected)
+    if uses_classifier(corrected, examples, len(themes)) and len(themes) > 1:
         method = ThemeRun.Method.CLASSIFIER
         choices = by_classifier(vectors, theme_ids, anchors, other.pk, corrected, row_of, run.seed)
     else:

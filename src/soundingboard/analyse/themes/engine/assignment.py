@@ -2,22 +2,30 @@
 
 The answers' vectors are first centred (the mean answer subtracted, then scaled to unit
 length again), so that what every answer shares does not drown what sets them apart: on
-human-coded feedback this raised TF-IDF's sample-F1 from 0.50 to 0.57. Each confirmed
-theme's centre is the mean vector of its anchors (its answers when the set was confirmed).
-Every answer gets the theme whose centre is nearest (cosine similarity) as its main theme,
-and a second theme when that one is nearly as close: a similarity of at least
-`SECOND_THEME_RATIO` (90%) of the first's. (Before centring, 90% gave a second theme to 5.6%
-of human-coded feedback answers where people gave one to 23%. Centred, it gives one to 21%
-(TF-IDF) and 34% (static) of Banking77's messages with a 5% seed, and the best sample-F1 of
-70% to 100% there: docs/performance.md.) An answer
-that shares nothing with any theme (similarity below `MIN_SIMILARITY` to all, or no usable
-words) goes to Other / unclear.
+human-coded feedback this raised TF-IDF's sample-F1 from 0.50 to 0.57. Each confirmed theme
+has anchors: its answers when the set was confirmed, or, for a theme the analyst added, the
+answers with its phrases.
 
-Once people have corrected at least `MIN_CORRECTIONS` (20) answers across at least
-`MIN_CORRECTED_THEMES` (2) themes, a linear classifier is used instead: scikit-learn's
-LogisticRegression (fixed random_state), trained on the corrected answers (each weighing
-`CORRECTION_WEIGHT` times as much) and on up to `ANCHORS_PER_THEME` anchors of each theme.
-Its second theme follows the same 90% rule, on the classifier's probabilities.
+Centres learnt from every answer (`by_spreading`, the rule). A theme's centre is half the
+mean of its anchors and half the mean of the answers that its anchors reach through their
+nearest neighbours (label spreading, `spread_centres`), people's corrections counting as
+anchors of the theme they were put in. So a theme known by a few examples takes the answers
+like them, and learns from the first corrections, not only from the twentieth. Every answer
+gets the theme whose centre is nearest (cosine similarity) as its main theme, and a second
+theme when that one is nearly as close: a similarity of at least `SECOND_THEME_RATIO` (90%)
+of the first's (on Banking77 with a 5% seed, it gives a second theme to 17% (TF-IDF), 27%
+(static) and 22% (sentence) of the messages, near the 23% of human-coded feedback answers
+that people gave one; docs/performance.md). An answer that shares nothing with any theme
+(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+`by_centroid`, the rule before it, takes the mean of the anchors alone.
+
+The classifier. Once people have corrected at least `MIN_CORRECTIONS` (20) answers across
+at least `MIN_CORRECTED_THEMES` (2) themes, and the themes have at least
+`CLASSIFIER_EXAMPLES_PER_THEME` (20) examples a theme (anchors and corrections), a linear
+classifier is used instead: scikit-learn's LogisticRegression (fixed random_state), trained
+on the corrected answers (each weighing `CORRECTION_WEIGHT` times as much) and on up to
+`ANCHORS_PER_THEME` anchors of each theme. Its second theme follows the same 90% rule, on
+the classifier's probabilities.
 
 Themes are given as ids with the response ids of their anchors, answers as rows of a matrix
 (`row_of`: response id -> row); storing the outcome is the Django side's
@@ -41,6 +49,9 @@ MIN_CORRECTED_THEMES = 2
 CORRECTION_WEIGHT = 5.0
 ANCHORS_PER_THEME = 500
 CLASSIFIER_C = 1.0
+# With fewer examples a theme, the classifier's probabilities are flat and it does worse
+# than the nearest centre learnt by spreading (level at about 20 on Banking77).
+CLASSIFIER_EXAMPLES_PER_THEME = 20
 # Learning the centres from every answer (`by_spreading`): see docs/performance.md.
 ANCHOR_SHARE = 0.5
 SPREAD_NEIGHBOURS = 10
@@ -59,11 +70,18 @@ class Choice:
     second_score: float | None = None
 
 
-def uses_classifier(corrected: dict[int, int]) -> bool:
-    """Whether people's corrections (response id -> theme id) are enough to learn from."""
-    return (
+def uses_classifier(
+    corrected: dict[int, int], examples: int | None = None, themes: int | None = None
+) -> bool:
+    """Whether the classifier takes over: people's corrections (response id -> theme id)
+    are enough to learn from, and, when given, the themes' `examples` (anchors and
+    corrections together) number at least `CLASSIFIER_EXAMPLES_PER_THEME` a theme."""
+    enough = (
         len(corrected) >= MIN_CORRECTIONS and len(set(corrected.values())) >= MIN_CORRECTED_THEMES
     )
+    if examples is None or themes is None:
+        return enough
+    return enough and examples >= CLASSIFIER_EXAMPLES_PER_THEME * themes
 
 
 def distinct_vectors(
