@@ -101,6 +101,13 @@ def test_a_theme_with_no_anchors_learns_from_a_few_corrections():
     # A correction to Other / unclear (id 0 here) is no theme's example.
     ignored = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, {examples[0]: 0})
     assert 2 not in {choice.theme_id for choice in ignored}
+    # An anchor a person moved to another theme is an example of that theme only: with all
+    # of theme 2's anchors moved to theme 1, theme 2 is nobody's any more.
+    moved = {row: 1 for row in [*examples, *like_them]}
+    gone = by_spreading(
+        vectors, [1, 2, 3], [first, [*examples, *like_them], third], 0, row_of, moved
+    )
+    assert 2 not in {choice.theme_id for choice in gone}
 
 
 def test_copies_and_answers_without_words_do_not_spread(monkeypatch: pytest.MonkeyPatch):

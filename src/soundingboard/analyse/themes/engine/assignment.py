@@ -175,9 +175,9 @@ def by_spreading(
 ) -> list[Choice]:
     """The nearest theme, with each theme's centre learnt from every answer as well as its
     anchors (see the module's docstring): half the mean of its anchors, half the mean of the
-    answers its anchors and people's corrections reach through their neighbours."""
+    answers its anchors reach through their neighbours; an answer people corrected (response
+    id -> theme id in `corrected`) is an anchor of the theme they gave it, and of no other."""
     vectors = centred(vectors)
-    anchored = centres(vectors, anchors, row_of)
     index = {theme_id: i for i, theme_id in enumerate(theme_ids)}
     labels = np.full(vectors.shape[0], -1, dtype=np.int64)
     for i, anchor_ids in enumerate(anchors):
@@ -185,6 +185,11 @@ def by_spreading(
     for response_id, theme_id in (corrected or {}).items():
         if response_id in row_of:  # Other / unclear, or a theme gone: no longer a label
             labels[row_of[response_id]] = index.get(theme_id, -1)
+    # A theme's anchors, less those people moved elsewhere, with those they moved into it.
+    anchored = np.zeros((len(theme_ids), vectors.shape[1]), dtype=np.float32)
+    np.add.at(anchored, labels[labels >= 0], vectors[labels >= 0])
+    norms = np.linalg.norm(anchored, axis=1, keepdims=True)
+    np.divide(anchored, norms, out=anchored, where=norms > 0)
     reached = spread_centres(vectors, labels, len(theme_ids), seed)
     mixed = ANCHOR_SHARE * anchored + (1 - ANCHOR_SHARE) * reached
     norms = np.linalg.norm(mixed, axis=1, keepdims=True)
