@@ -18,10 +18,13 @@ shares nothing with any theme goes to Other / unclear. An answer that says nothi
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
 
-Learning from people. Once people have corrected at least `MIN_CORRECTIONS` (20) answers,
-across at least `MIN_CORRECTED_THEMES` (2) themes (Other / unclear counts as one), the
-machine uses a linear classifier instead, trained on the corrected answers and on the
-anchors of each theme (so that a theme nobody has corrected yet can still be chosen).
+Learning from people. From the first correction, an answer a person put in a theme counts
+as one of its anchors (and no longer as an anchor of the theme it had). Once people have
+corrected at least `MIN_CORRECTIONS` (20) answers, across at least `MIN_CORRECTED_THEMES`
+(2) themes (Other / unclear counts as one), and the themes have enough examples to learn
+from (`CLASSIFIER_EXAMPLES_PER_THEME` a theme, anchors and corrections), the machine uses a
+linear classifier instead, trained on the corrected answers and on the anchors of each
+theme (so that a theme nobody has corrected yet can still be chosen).
 
 People always win. A correction fixes a response's main theme and its second theme (or that
 it has none); it is stored as the person's, with the machine's theme and score of that moment
