@@ -2,7 +2,8 @@
 
 An import stores its rows a batch at a time: the contacts, the responses, then their scores
 and ticks, each as multi-row INSERTs (`prepared_insert.RowWriter`), all in one transaction
-under the SQLite write lock. Should any row of the batch fail to store (a reference that
+under the SQLite write lock, the batch's free text put in the search index at once at the end
+(`search_index.indexed_in_bulk`). Should any row of the batch fail to store (a reference that
 collided, a submission token another import stored meanwhile, a value the database refuses)
 the transaction is rolled back whole and the batch is stored again row by row, each in a
 savepoint of its own (`Submission.store`, as the intake API stores one), so that only the row
@@ -21,6 +22,7 @@ from django.db import DatabaseError, transaction
 from .models import ActivityTick, Contact, IdeaScore, Response, new_visit_token
 from .payloads import Submission
 from .prepared_insert import RowWriter
+from .search_index import indexed_in_bulk
 from .storage import new_reference
 from .write_lock import sqlite_write_lock
 
@@ -76,7 +78,7 @@ def store_batch(batch: Sequence[Pending]) -> list[Stored]:
     if not batch:
         return []
     try:
-        with sqlite_write_lock(), transaction.atomic():
+        with sqlite_write_lock(), transaction.atomic(), indexed_in_bulk():
             _insert(batch)
         return [Stored(Outcome.STORED)] * len(batch)
     except DatabaseError:
