@@ -21,12 +21,14 @@ them) nor `auto_now`/`auto_now_add` (it calls each field's `pre_save()`, as `sav
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, signals
@@ -266,5 +268,17 @@ def _converter(field: Field[Any, Any], connection: Any) -> Callable[[Any], Any] 
     if kind in _PLAIN:
         return None
     if kind == "DateTimeField":  # what get_db_prep_save ends in, for an aware datetime
-        return cast(Callable[[Any], Any], connection.ops.adapt_datetimefield_value)
+        adapt = cast(Callable[[Any], Any], connection.ops.adapt_datetimefield_value)
+        if connection.vendor != "sqlite" or not settings.USE_TZ:
+            return adapt
+        zone = connection.timezone
+
+        # SQLite's adapter makes a time naive in the connection's zone and writes it as text;
+        # a time already in that zone (an import's, in UTC) is written so without the checks.
+        def in_zone(value: Any) -> Any:
+            if type(value) is dt.datetime and value.tzinfo is zone:
+                return str(value.replace(tzinfo=None))
+            return adapt(value)
+
+        return in_zone
     return functools.partial(field.get_db_prep_save, connection=connection)
