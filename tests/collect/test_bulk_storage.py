@@ -190,3 +190,19 @@ def test_a_batch_stored_row_by_row_is_indexed_once():
     assert entries("sunflower") == 0
     if connection.vendor == "sqlite":
         assert insert_trigger_sql() is not None
+
+
+def test_an_import_has_a_larger_page_cache_only_while_it_runs():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return int(cursor.fetchone()[0])
+
+    before = cache_size()
+    with bulk_storage.import_cache():
+        assert cache_size() == -bulk_storage.IMPORT_CACHE_KIB
+        store_batch([pending(1)])
+    assert cache_size() == before

@@ -32,7 +32,7 @@ from django.db.models import Max
 from tqdm import tqdm
 
 from ..publish.consultation import Consultation
-from .bulk_storage import Outcome, Pending, store_batch
+from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
 from .payloads import PayloadChecker, PayloadError
 from .tables import Table
@@ -178,7 +178,7 @@ def import_rows(
                     f"{where}: {name}: {message}" if name else f"{where}: {message}", file=out
                 )
 
-    with bar:
+    with bar, import_cache():
         for batch in _batches(rows, batch_size):
             ready: dict[str, tuple[int, Pending]] = {}
             for row in batch:
