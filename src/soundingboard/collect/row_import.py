@@ -25,7 +25,6 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # the encoder's own
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -133,21 +132,10 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def _canonical(value: Any) -> str:
-    """What `_CANONICAL.encode(value)` writes, about twice as fast for text and lists of text
-    (a row's parts): the encoder's own string function, without its machinery."""
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
-    if kind is list or kind is tuple:
-        return "[" + ",".join([_canonical(item) for item in value]) + "]"
-    return _CANONICAL.encode(value)
-
-
 def row_token(*parts: Any) -> str:
     """A row's token, the same whenever the same parts are given (in JSON, so `parts` must be
     made of text, numbers, lists and the like)."""
-    canonical = _canonical(parts)
+    canonical = _CANONICAL.encode(parts)
     # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).
     return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
 
