@@ -23,8 +23,8 @@ the index is `analyse.search`'s; this module says what the index is called and h
 An import indexes its rows in bulk instead (`indexed_in_bulk`): on SQLite the insert trigger
 is dropped for the length of one batch's transaction and the batch's rows are indexed by one
 `INSERT … SELECT` before the trigger is made again and the transaction commits, so no other
-connection ever sees the table without its trigger. Row by row, the trigger was half the cost
-of storing an imported row (docs/performance.md).
+connection ever sees the table without its trigger. Row by row, the trigger was about half
+of what the database spent storing an imported row (docs/performance.md).
 
 Django remakes a SQLite table to change a column, which drops the table's triggers: after
 every `migrate`, `ensure_triggers` (connected to `post_migrate` by the app) makes any that
