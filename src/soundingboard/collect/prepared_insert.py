@@ -214,6 +214,10 @@ class RowWriter:
         # Text, numbers, true or false and keys go to the database as they are; times through
         # the backend's own adapter; anything else (JSON) through its field. None is NULL.
         self.converters = tuple(_converter(f, connection) for f in given)
+        # Only the few columns that need converting are looked at, row by row.
+        self.converted = tuple(
+            (i, convert) for i, convert in enumerate(self.converters) if convert is not None
+        )
         quote = connection.ops.quote_name
         names = ", ".join(quote(f.column) for f in [*given, *rest])
         self.width = len(given) + len(rest)
@@ -224,12 +228,13 @@ class RowWriter:
 
     def row(self, *values: Any) -> tuple[Any, ...]:
         """One row's values, converted for the database: given in `columns`' order."""
-        converted = [
-            v if convert is None or v is None else convert(v)
-            for v, convert in zip(values, self.converters, strict=True)
-        ]
-        converted.extend(self.fixed)
-        return tuple(converted)
+        if len(values) != len(self.converters):
+            raise ValueError(f"{len(self.converters)} values expected, {len(values)} given")
+        row = [*values, *self.fixed]
+        for i, convert in self.converted:
+            if row[i] is not None:
+                row[i] = convert(row[i])
+        return tuple(row)
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
         """Insert these rows (made by `row()`); their new primary keys, in order."""
