@@ -12,9 +12,10 @@ from django.urls import reverse
 from soundingboard.accounts.models import AuditEvent, Role
 from soundingboard.analyse.exports import Export
 from soundingboard.collect.models import Response
+from soundingboard.publish.settings_schema import DEFAULT_NATURES
 from tests.accounts.test_accounts import make_account, sign_in_verified
 
-from .conftest import SLUG
+from .conftest import IDEAS, SLUG
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,123 @@ def test_readers_may_not_enter_responses(client, served):
     assert not Response.objects.filter(channel="paper").exists()
     listing = reader.get(reverse("analyse:responses", args=[SLUG])).content.decode()
     assert address() not in listing
+
+
+# A main-questionnaire response -------------------------------------------------------------
+
+
+def questionnaire_address(slug: str = SLUG) -> str:
+    return reverse("analyse:responses-enter-questionnaire", args=[slug])
+
+
+def answers(**more: object) -> dict[str, object]:
+    """Answers to the conftest's questionnaire: idea 1 scored and ticked, idea 3 scored once."""
+    return {
+        "token": "a-questionnaire-token-0123456789",
+        "channel": "email",
+        "received": "2/4/2024",
+        "usefulness-1": "4",
+        "likelihood-1": "2",
+        "activities-1": ["Agree a schema", "Publish guidance"],
+        "likelihood-3": "5",
+        "nature": NATURE,
+        "comments": "Emailed reply: the networks already meet, fund them.",
+        "role": ROLE,
+        "organisation": "Northshire County Council",
+        "email": "officer@example.org",
+        **more,
+    }
+
+
+NATURE = DEFAULT_NATURES[0]
+
+
+def test_the_questionnaire_form_asks_the_questionnaires_own_questions(client, served):
+    analyst = signed_in(client, Role.ANALYST)
+    listing = BeautifulSoup(
+        analyst.get(reverse("analyse:responses", args=[SLUG])).content, "html.parser"
+    )
+    link = listing.find("a", href=questionnaire_address())
+    assert link.get_text() == "Enter a questionnaire response received by email or on paper"
+    page = BeautifulSoup(analyst.get(questionnaire_address()).content, "html.parser")
+    assert page.h1.get_text() == "Enter a questionnaire response received by email or on paper"
+    assert [h.get_text(" ", strip=True) for h in page.select("section h2")] == [
+        f"Idea {n} of 3 {name}" for n, name in enumerate(IDEAS, start=1)
+    ]
+    assert [i["value"] for i in page.select("input[name=usefulness-2]")] == list("12345")
+    assert [i["value"] for i in page.select("input[name=activities-3]")] == IDEAS["Local networks"]
+    assert {i["value"] for i in page.select("input[name=channel]")} == {"paper", "email"}
+    names = {i["name"] for i in page.select("input, textarea")}
+    assert {"comments", "role", "organisation", "email", "received", "token"} <= names
+    # What only a respondent online is offered is not asked.
+    assert not names & {"send_copy", "notify_when_published", "website"}
+
+
+def test_a_questionnaire_response_is_stored_with_its_answers_channel_and_who(client, served):
+    from soundingboard.collect.models import ActivityTick, IdeaScore
+
+    analyst = signed_in(client, Role.ANALYST)
+    sent = analyst.post(questionnaire_address(), answers())
+    response = Response.objects.get(comments__startswith="Emailed reply")
+    assert sent.status_code == 302
+    assert sent["Location"] == reverse("analyse:response", args=[SLUG, response.reference])
+    assert (response.kind, response.channel, response.status, response.role) == (
+        "questionnaire",
+        "email",
+        "accepted",
+        ROLE,
+    )
+    assert response.nature == NATURE
+    assert response.submitted_at == dt.datetime(2024, 4, 1, 23, 0, tzinfo=dt.UTC)  # BST then
+    assert (response.contact.email, response.contact.organisation) == (
+        "officer@example.org",
+        "Northshire County Council",
+    )
+    ideas = list(IDEAS)
+    assert sorted(
+        IdeaScore.objects.filter(response=response).values_list("idea", "usefulness", "likelihood")
+    ) == sorted([(ideas[0], 4, 2), (ideas[2], None, 5)])
+    assert sorted(
+        ActivityTick.objects.filter(response=response).values_list("idea", "activity", "matched")
+    ) == [(ideas[0], "Agree a schema", True), (ideas[0], "Publish guidance", True)]
+    [event] = AuditEvent.objects.filter(action="response-entered")
+    assert (event.username, event.consultation) == ("user-analyst", SLUG)
+    assert event.detail == {"reference": response.reference, "channel": "email"}
+    # Sent again (a double click): nothing more is stored or recorded.
+    again = analyst.post(questionnaire_address(), answers())
+    assert again["Location"] == sent["Location"]
+    assert Response.objects.filter(comments__startswith="Emailed reply").count() == 1
+    assert AuditEvent.objects.filter(action="response-entered").count() == 1
+    # Counted with the rest, and marked in the export.
+    rows = [r.fields for r in Export(served).rows()]
+    [row] = [r for r in rows if r["reference"] == response.reference]
+    assert row["channel"] == "email"
+
+
+def test_a_questionnaire_entry_with_mistakes_is_shown_again_with_the_forms_messages(client, served):
+    analyst = signed_in(client, Role.ANALYST)
+    page = analyst.post(
+        questionnaire_address(),
+        answers(channel="fax", received="", **{"usefulness-2": "9", "activities-1": ["Nope"]}),
+    )
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.content, "html.parser")
+    assert soup.title.get_text().startswith("Error: ")
+    messages = [a.get_text() for a in soup.select(".govuk-error-summary a")]
+    assert messages[:2] == [
+        "Select how the response was received",
+        "Enter the date the response was received",
+    ]
+    idea1, idea2 = list(IDEAS)[:2]
+    assert f"Select a usefulness score from 1 to 5 for “{idea2}”" in messages
+    assert f"Select activities for “{idea1}” from the list" in messages
+    assert not Response.objects.filter(kind="questionnaire", channel="email").exists()
+
+
+def test_readers_may_not_enter_questionnaire_responses(client, served):
+    reader = signed_in(client, Role.READER)
+    assert reader.get(questionnaire_address()).status_code == 403
+    assert reader.post(questionnaire_address(), answers()).status_code == 403
+    assert not Response.objects.filter(channel="email").exists()
+    listing = reader.get(reverse("analyse:responses", args=[SLUG])).content.decode()
+    assert questionnaire_address() not in listing

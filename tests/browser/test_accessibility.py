@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import reverse
 
 from soundingboard.accounts.models import Role
 from soundingboard.collect.models import Response
@@ -219,6 +220,14 @@ def test_every_analyst_page_has_no_violations(site: Site, page: Page, new_contex
     press_button(page, "Add note")
     check_here(page, "one response, note with an error", problems)
     check(page, f"{overview}codebook/", "codebook with a tag", problems)
+    # Entering responses received by email or on paper, empty and with every mistake.
+    for name, what in [
+        ("analyse:responses-enter", "enter a response"),
+        ("analyse:responses-enter-questionnaire", "enter a questionnaire response"),
+    ]:
+        check(page, site.url + reverse(name, args=[site.example_slug]), what, problems)
+        press_button(page, "Save response")
+        check_here(page, f"{what} with errors", problems)
     # Publishing the response: the report tab's button, its confirmation page, and after.
     page.goto(next(tab for tab in tabs if tab.rstrip("/").endswith("report")))
     page.locator("#publish-start").click()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 
-from soundingboard.collect import bulk_storage
+from soundingboard.analyse import search
+from soundingboard.collect import bulk_storage, search_index
 from soundingboard.collect.bulk_storage import Outcome, Pending, store_batch
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.collect.payloads import Submission
 from soundingboard.collect.prepared_insert import RowWriter
 from soundingboard.collect.storage import ContactDetails, Score, Tick
+from tests.analyse.test_search import indexed
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +144,65 @@ def test_row_writer_returns_keys_in_order_and_needs_unique_columns_given():
         RowWriter(Contact, ("email",))
     with pytest.raises(ValueError, match="no such column"):
         RowWriter(Contact, ("email", "visit_token", "phone"))
+
+
+def entries(word: str) -> int:
+    """How many of the search index's own entries hold a word (as tests/analyse/test_search.py
+    counts them), so that a row indexed twice, or not at all, shows."""
+    return indexed(word)
+
+
+def insert_trigger_sql() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+            [search_index.INSERT_TRIGGER],
+        )
+        found = cursor.fetchone()
+    return None if found is None else str(found[0])
+
+
+def test_a_batch_is_searchable_each_row_once_and_the_trigger_is_kept():
+    """The batch's rows are indexed in bulk at the end of its transaction; the insert trigger
+    is back afterwards, so a response stored later the usual way is indexed too."""
+    trigger = insert_trigger_sql() if connection.vendor == "sqlite" else None
+    store_batch([pending(n) for n in range(1, 6)])
+    assert entries("saturday") == 5
+    assert entries("line") == 5
+    if connection.vendor == "sqlite":
+        assert insert_trigger_sql() == trigger is not None
+    later = pending(9)
+    later.submission.store(token=later.token, submitted_at=later.submitted_at)
+    assert entries("saturday") == 6
+    matches = search.matching(Response.objects.filter(consultation="libraries"), "saturday")
+    assert matches.count() == 6
+
+
+def test_a_batch_stored_row_by_row_is_indexed_once():
+    """A batch rolled back (the trigger with it) and stored again one by one: every row that
+    was stored is indexed once, the row at fault not at all."""
+    bad = pending(3, answers=True)
+    bad.submission.fields["summary"] = "Refused sunflower"
+    bad.submission.scores.append(Score("Reading groups", 9, None))
+    results = store_batch([pending(1), pending(2), bad])
+    assert [r.outcome for r in results] == [Outcome.STORED, Outcome.STORED, Outcome.FAILED]
+    assert entries("saturday") == 2
+    assert entries("sunflower") == 0
+    if connection.vendor == "sqlite":
+        assert insert_trigger_sql() is not None
+
+
+def test_an_import_has_a_larger_page_cache_only_while_it_runs():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return int(cursor.fetchone()[0])
+
+    before = cache_size()
+    with bulk_storage.import_cache():
+        assert cache_size() == -bulk_storage.IMPORT_CACHE_KIB
+        store_batch([pending(1)])
+    assert cache_size() == before

@@ -358,6 +358,9 @@ def test_missing_required_column_is_named(tmp_path):
     assert "is this the MainFeedback tab?" in str(caught.value)
 
 
+HEAD = b"Timestamp,page,summary,role"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -366,6 +369,10 @@ def test_missing_required_column_is_named(tmp_path):
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb3\xe1\xfa", "is not UTF-8"),
         (b'Timestamp,page,summary,role\n1,2,"never closed,4\n', "is not valid CSV"),
         (b"Timestamp,Date,page,summary,role\n", "are both the timestamp column"),
+        # Where the fault is, not only what it is: the line is named.
+        (HEAD + b"\r\n1,/,ok,r\r\n2,/,caf\xe9,r\n", "sheet.csv:3: is not UTF-8"),
+        (HEAD + b"\n1,/,ok,r\r2,/,a\x00b,r\n", "sheet.csv:3: holds binary"),
+        (HEAD + b'\n1,/,"two\nlines",r\n2,/,"x"y,r\n', "sheet.csv:4: is not valid"),
     ],
 )
 def test_unreadable_files_are_refused_whole(tmp_path, content, message):

@@ -1,7 +1,10 @@
-"""The form analysts enter a response received by email or on paper with.
+"""The forms analysts enter a response received by email or on paper with.
 
-It asks what the page feedback form asks (the same fields, options and messages), and also
-how the response came, when it was received and which page it is about.
+Feedback on a page (`ReceivedResponseForm`) asks what the page feedback form asks, and which
+page it is about; a main-questionnaire response (`ReceivedQuestionnaireForm`) asks what the
+questionnaire asks: the ideas' scores and activities, the nature, comments and who the
+respondent is. Both are the respondents' own forms (the same fields, options and messages)
+with how the response came and when it was received (`HowReceived`) added.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from django import forms
 
 from ..collect.forms import PageFeedbackForm
 from ..collect.models import Response
+from ..collect.questionnaire_forms import QuestionnaireForm
+from ..collect.received import QuestionnaireAnswers
 from ..collect.row_import import parse_timestamp
 from ..publish.consultation import Consultation
 
@@ -22,7 +27,40 @@ CHANNEL_CHOICES = [
 ]
 
 
-class ReceivedResponseForm(PageFeedbackForm):
+class HowReceived(forms.Form):
+    """How a response reached the team, and when: the fields both entry forms add."""
+
+    consultation: Consultation
+
+    channel = forms.ChoiceField(
+        choices=CHANNEL_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how the response was received",
+            "invalid_choice": "Select how the response was received",
+        },
+    )
+    received = forms.CharField(
+        max_length=40,
+        error_messages={"required": "Enter the date the response was received"},
+    )
+
+    def clean_received(self) -> dt.datetime:
+        text = self.cleaned_data["received"]
+        try:
+            moment = parse_timestamp(text, self.consultation.settings.zone())
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter the date the response was received, like 27/3/2024"
+            ) from None
+        if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+            raise forms.ValidationError(
+                "The date the response was received must be today or in the past"
+            )
+        return moment
+
+
+class ReceivedResponseForm(HowReceived, PageFeedbackForm):
     """Feedback on a page that reached the team another way."""
 
     field_order = [
@@ -37,18 +75,6 @@ class ReceivedResponseForm(PageFeedbackForm):
         "email",
     ]
 
-    channel = forms.ChoiceField(
-        choices=CHANNEL_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select how the response was received",
-            "invalid_choice": "Select how the response was received",
-        },
-    )
-    received = forms.CharField(
-        max_length=40,
-        error_messages={"required": "Enter the date the response was received"},
-    )
     page = forms.ChoiceField(
         widget=forms.RadioSelect,
         error_messages={
@@ -67,20 +93,6 @@ class ReceivedResponseForm(PageFeedbackForm):
             error_messages=self.fields["page"].error_messages,
         )
 
-    def clean_received(self) -> dt.datetime:
-        text = self.cleaned_data["received"]
-        try:
-            moment = parse_timestamp(text, self.consultation.settings.zone())
-        except ValueError:
-            raise forms.ValidationError(
-                "Enter the date the response was received, like 27/3/2024"
-            ) from None
-        if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
-            raise forms.ValidationError(
-                "The date the response was received must be today or in the past"
-            )
-        return moment
-
     def answers(self) -> dict[str, str]:
         """The answers as the intake API's payload names them."""
         data = self.cleaned_data
@@ -93,3 +105,32 @@ class ReceivedResponseForm(PageFeedbackForm):
             "org": data["organisation"],
             "email": data["email"],
         }
+
+
+class ReceivedQuestionnaireForm(HowReceived, QuestionnaireForm):
+    """A main-questionnaire response that reached the team another way: the questionnaire's
+    own questions, without what only a respondent online is offered (a copy by email, news
+    when the results are published, the form's one-use token)."""
+
+    NOT_ASKED = ("token", "send_copy", "notify_when_published")
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any):
+        super().__init__(*args, consultation=consultation, **kwargs)
+        self.consultation = consultation
+        for name in self.NOT_ASKED:
+            self.fields.pop(name, None)
+        # How it came first, as on the page feedback's form.
+        self.order_fields(["channel", "received"])
+
+    def answers_to_store(self) -> QuestionnaireAnswers:
+        """The checked answers, as `collect.received` stores them."""
+        data = self.cleaned_data
+        return QuestionnaireAnswers(
+            role=data["role"],
+            nature=data["nature"],
+            comments=data["comments"],
+            may_quote=self.quote_answer(),
+            contact=self.contact() or None,
+            scores=self.scores(),
+            ticks=self.ticks(),
+        )

@@ -49,6 +49,11 @@ urlpatterns = [
     path("analyse/<slug:slug>/responses/bulk/", responses.responses_bulk, name="responses-bulk"),
     path("analyse/<slug:slug>/responses/enter/", received.enter_response, name="responses-enter"),
     path(
+        "analyse/<slug:slug>/responses/enter/questionnaire/",
+        received.enter_questionnaire_response,
+        name="responses-enter-questionnaire",
+    ),
+    path(
         "analyse/<slug:slug>/responses/<str:reference>/",
         response.response_detail,
         name="response",

@@ -21,12 +21,14 @@ them) nor `auto_now`/`auto_now_add` (it calls each field's `pre_save()`, as `sav
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, signals
@@ -212,6 +214,10 @@ class RowWriter:
         # Text, numbers, true or false and keys go to the database as they are; times through
         # the backend's own adapter; anything else (JSON) through its field. None is NULL.
         self.converters = tuple(_converter(f, connection) for f in given)
+        # Only the few columns that need converting are looked at, row by row.
+        self.converted = tuple(
+            (i, convert) for i, convert in enumerate(self.converters) if convert is not None
+        )
         quote = connection.ops.quote_name
         names = ", ".join(quote(f.column) for f in [*given, *rest])
         self.width = len(given) + len(rest)
@@ -222,12 +228,13 @@ class RowWriter:
 
     def row(self, *values: Any) -> tuple[Any, ...]:
         """One row's values, converted for the database: given in `columns`' order."""
-        converted = [
-            v if convert is None or v is None else convert(v)
-            for v, convert in zip(values, self.converters, strict=True)
-        ]
-        converted.extend(self.fixed)
-        return tuple(converted)
+        if len(values) != len(self.converters):
+            raise ValueError(f"{len(self.converters)} values expected, {len(values)} given")
+        row = [*values, *self.fixed]
+        for i, convert in self.converted:
+            if row[i] is not None:
+                row[i] = convert(row[i])
+        return tuple(row)
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
         """Insert these rows (made by `row()`); their new primary keys, in order."""
@@ -266,5 +273,17 @@ def _converter(field: Field[Any, Any], connection: Any) -> Callable[[Any], Any] 
     if kind in _PLAIN:
         return None
     if kind == "DateTimeField":  # what get_db_prep_save ends in, for an aware datetime
-        return cast(Callable[[Any], Any], connection.ops.adapt_datetimefield_value)
+        adapt = cast(Callable[[Any], Any], connection.ops.adapt_datetimefield_value)
+        if connection.vendor != "sqlite" or not settings.USE_TZ:
+            return adapt
+        zone = connection.timezone
+
+        # SQLite's adapter makes a time naive in the connection's zone and writes it as text;
+        # a time already in that zone (an import's, in UTC) is written so without the checks.
+        def in_zone(value: Any) -> Any:
+            if type(value) is dt.datetime and value.tzinfo is zone:
+                return str(value.replace(tzinfo=None))
+            return adapt(value)
+
+        return in_zone
     return functools.partial(field.get_db_prep_save, connection=connection)

@@ -32,7 +32,7 @@ from django.db.models import Max
 from tqdm import tqdm
 
 from ..publish.consultation import Consultation
-from .bulk_storage import Outcome, Pending, store_batch
+from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
 from .payloads import PayloadChecker, PayloadError
 from .tables import Table
@@ -108,9 +108,11 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
     # ISO 8601 has no slashes: the UK form is tried first when there are (saving the cost of
     # fromisoformat's exception on every row of a UK spreadsheet).
     if "/" in text and (uk := UK_FORMAT.fullmatch(text)):
-        day, month, year, hour, minute, second = (int(part or 0) for part in uk.groups())
+        day, month, year, hour, minute, second = uk.groups()
         try:
-            moment = dt.datetime(year, month, day, hour, minute, second)
+            moment = dt.datetime(
+                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+            )
         except ValueError:
             moment = None
     else:
@@ -176,7 +178,7 @@ def import_rows(
                     f"{where}: {name}: {message}" if name else f"{where}: {message}", file=out
                 )
 
-    with bar:
+    with bar, import_cache():
         for batch in _batches(rows, batch_size):
             ready: dict[str, tuple[int, Pending]] = {}
             for row in batch:

@@ -256,12 +256,17 @@ def row_token(slug: str, tab: str, row: Row, submitted_at: dt.datetime) -> str:
     cells by column name (line endings folded): a column of empty cells added to a later
     export, or columns in another order, leave it unchanged.
     """
-    cells = sorted(
+    cells = row.cells
+    # Sorted by name (the names are unique, so as sorting the pairs would).
+    pairs = [
         (name, value.replace("\r\n", "\n"))
-        for name, value in row.cells.items()
-        if name not in ("", "tab", TIMESTAMP) and value.strip()
-    )
-    return token_of(slug, tab, submitted_at.isoformat(), cells)
+        for name in sorted(cells)
+        if name not in _NOT_IN_TOKEN and (value := cells[name]).strip()
+    ]
+    return token_of(slug, tab, submitted_at.isoformat(), pairs)
+
+
+_NOT_IN_TOKEN = frozenset(("", "tab", TIMESTAMP))
 
 
 # Importing

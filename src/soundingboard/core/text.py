@@ -14,6 +14,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def clean_text(value: str) -> str:
     """Drop control characters other than line breaks and tabs; they are never meant."""
+    # Printable text holds no control character or surrogate (categories Cc and Cs are not
+    # printable): most single-line answers are returned without running the expression.
+    if value.isprintable():
+        return value
     return _CONTROL.sub("", value)
 
 

@@ -1,15 +1,20 @@
-"""The machine's assignment rule: vectors centred before comparing, and a second theme when
-it is nearly as close (SECOND_THEME_RATIO)."""
+"""The machine's assignment rule: vectors centred before comparing, a second theme when it
+is nearly as close (SECOND_THEME_RATIO), and each theme's centre learnt from the answers its
+anchors and people's corrections reach through their neighbours (by_spreading)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from soundingboard.analyse.themes.engine import assignment
 from soundingboard.analyse.themes.engine.assignment import (
     SECOND_THEME_RATIO,
     by_centroid,
+    by_spreading,
     centred,
     choose,
+    uses_classifier,
 )
 
 
@@ -48,3 +53,86 @@ def test_a_second_theme_when_it_is_nearly_as_close():
     assert (first.theme_id, first.second_id) == (1, 2)  # 0.75 >= 0.9 * 0.8
     assert (second.theme_id, second.second_id) == (1, None)  # 0.7 < 0.72
     assert weak.theme_id == 0  # below the floor: Other / unclear
+
+
+def on_circle(degrees: list[float], dims: int = 6) -> np.ndarray:
+    """Unit vectors at these angles in a plane: how alike two answers are is their angle."""
+    radians = np.radians(np.asarray(degrees, dtype=float))
+    vectors = np.zeros((len(radians), dims), dtype=np.float32)
+    vectors[:, 0], vectors[:, 1] = np.cos(radians), np.sin(radians)
+    return vectors
+
+
+def three_themes() -> tuple[np.ndarray, list[int], list[int], list[int], list[int]]:
+    """Theme 1: 20 anchors around 0°. Theme 2: two example answers at 60° and 62°, at one
+    end of 16 answers like them (64° to 94°, 2° apart) that have no theme yet. Theme 3: 20
+    anchors from 120° to 128°. And 40 answers of no theme across the far side (230° to
+    310°), so that centring moves nothing much."""
+    degrees = [*np.linspace(-4, 4, 20), 60, 62, *range(64, 96, 2), *np.linspace(120, 128, 20)]
+    degrees += list(np.linspace(230, 310, 40))
+    first, examples, like_them = list(range(20)), [20, 21], list(range(22, 38))
+    third = list(range(38, 58))
+    return on_circle(degrees), first, examples, like_them, third
+
+
+def test_a_theme_known_by_a_few_examples_gets_the_answers_like_them():
+    vectors, first, examples, like_them, third = three_themes()
+    row_of = {row: row for row in range(len(vectors))}
+    anchors = [first, examples, third]
+    learnt = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [learnt[row].theme_id for row in like_them] == [2] * len(like_them)
+    # Nearest to the examples' mean alone, the far end went to the theme next to it.
+    alone = by_centroid(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [alone[row].theme_id for row in like_them[-2:]] == [3, 3]
+    # The anchored themes keep their own answers.
+    assert {learnt[row].theme_id for row in first} == {1}
+    assert {learnt[row].theme_id for row in third} == {3}
+
+
+def test_a_theme_with_no_anchors_learns_from_a_few_corrections():
+    vectors, first, examples, like_them, third = three_themes()
+    row_of = {row: row for row in range(len(vectors))}
+    anchors = [first, [], third]  # theme 2's anchors can no longer be read
+    before = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert 2 not in {choice.theme_id for choice in before}
+    corrected = {examples[0]: 2, examples[1]: 2}  # two answers a person put in theme 2
+    after = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, corrected)
+    assert [after[row].theme_id for row in like_them] == [2] * len(like_them)
+    # A correction to Other / unclear (id 0 here) is no theme's example.
+    ignored = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, {examples[0]: 0})
+    assert 2 not in {choice.theme_id for choice in ignored}
+    # An anchor a person moved to another theme is an example of that theme only: with all
+    # of theme 2's anchors moved to theme 1, theme 2 is nobody's any more.
+    moved = {row: 1 for row in [*examples, *like_them]}
+    gone = by_spreading(
+        vectors, [1, 2, 3], [first, [*examples, *like_them], third], 0, row_of, moved
+    )
+    assert 2 not in {choice.theme_id for choice in gone}
+
+
+def test_copies_and_answers_without_words_do_not_spread(monkeypatch: pytest.MonkeyPatch):
+    vectors, first, examples, like_them, third = three_themes()
+    # A campaign: 30 copies of one answer, anchored in theme 3, and two answers with no words.
+    vectors = np.vstack([vectors, np.repeat(vectors[third[:1]], 30, axis=0), np.zeros((2, 6))])
+    rows = len(vectors)
+    row_of = {row: row for row in range(rows)}
+    anchors = [first, examples, [*third, *range(rows - 32, rows - 2)]]
+    learnt = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [learnt[row].theme_id for row in like_them] == [2] * len(like_them)
+    assert [learnt[row].theme_id for row in (rows - 2, rows - 1)] == [0, 0]
+    # Over SPREAD_SAMPLE distinct answers, a sample of them makes the graph: drawn with the
+    # run's seed, so the same seed gives the same themes.
+    monkeypatch.setattr(assignment, "SPREAD_SAMPLE", 60)
+    sampled = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
+    assert sampled == by_spreading(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
+    assert {sampled[row].theme_id for row in first} == {1}
+
+
+def test_the_classifier_waits_for_enough_examples_a_theme():
+    corrected = {response_id: 1 + response_id % 2 for response_id in range(20)}
+    assert uses_classifier(corrected)  # 20 corrections across 2 themes
+    # Two themes with 2 anchors each and the 20 corrections: 12 examples a theme, too few
+    # for the classifier's probabilities to mean much; spreading stays the rule.
+    assert not uses_classifier(corrected, examples=24, themes=2)
+    assert uses_classifier(corrected, examples=40, themes=2)
+    assert not uses_classifier(dict(list(corrected.items())[:19]), examples=400, themes=2)

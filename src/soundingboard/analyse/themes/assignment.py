@@ -7,18 +7,24 @@
     assignment.correct(user, run, response, main, second)      # one response, by a person
     assignment.move(user, run, [response_id, ...], theme, from_theme=None)   # in bulk
 
-The machine's rule is the engine's (`engine.assignment`). Each confirmed theme's centre is
-the mean vector of its answers when the set was confirmed (its "anchors"). Every answer the
-run reads (its field and filter, new answers included) gets the theme whose centre is
-nearest as its main theme, and a second theme when that one is nearly as close; an answer
-that shares nothing with any theme goes to Other / unclear. An answer that says nothing
+The machine's rule is the engine's (`engine.assignment`). Each confirmed theme has its
+answers when the set was confirmed as "anchors" (a theme the analyst added, the answers
+with its phrases). Its centre is learnt from them and from every other answer: half the
+mean of its anchors, half the mean of the answers that its anchors, and the answers people
+put in it, reach through their nearest neighbours (label spreading). Every answer the run
+reads (its field and filter, new answers included) gets the theme whose centre is nearest
+as its main theme, and a second theme when that one is nearly as close; an answer that
+shares nothing with any theme goes to Other / unclear. An answer that says nothing
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
 
-Learning from people. Once people have corrected at least `MIN_CORRECTIONS` (20) answers,
-across at least `MIN_CORRECTED_THEMES` (2) themes (Other / unclear counts as one), the
-machine uses a linear classifier instead, trained on the corrected answers and on the
-anchors of each theme (so that a theme nobody has corrected yet can still be chosen).
+Learning from people. From the first correction, an answer a person put in a theme counts
+as one of its anchors (and no longer as an anchor of the theme it had). Once people have
+corrected at least `MIN_CORRECTIONS` (20) answers, across at least `MIN_CORRECTED_THEMES`
+(2) themes (Other / unclear counts as one), and the themes have enough examples to learn
+from (`CLASSIFIER_EXAMPLES_PER_THEME` a theme, anchors and corrections), the machine uses a
+linear classifier instead, trained on the corrected answers and on the anchors of each
+theme (so that a theme nobody has corrected yet can still be chosen).
 
 People always win. A correction fixes a response's main theme and its second theme (or that
 it has none); it is stored as the person's, with the machine's theme and score of that moment
@@ -45,8 +51,8 @@ from .common import CHUNK, ThemeError
 from .engine.assignment import (
     Choice,
     Embed,
-    by_centroid,
     by_classifier,
+    by_spreading,
     distinct_vectors,
     uses_classifier,
 )
@@ -149,12 +155,13 @@ def assign(
     corrected = {i: t for i, t in corrections(run).items() if i in row_of}
     theme_ids = [t.pk for t in themes]
     anchors = [t.anchor_ids for t in themes]
-    if uses_classifier(corrected) and len(themes) > 1:
+    examples = sum(len(a) for a in anchors) + len(corrected)
+    if uses_classifier(corrected, examples, len(themes)) and len(themes) > 1:
         method = ThemeRun.Method.CLASSIFIER
         choices = by_classifier(vectors, theme_ids, anchors, other.pk, corrected, row_of, run.seed)
     else:
         method = ThemeRun.Method.CENTROID
-        choices = by_centroid(vectors, theme_ids, anchors, other.pk, row_of)
+        choices = by_spreading(vectors, theme_ids, anchors, other.pk, row_of, corrected, run.seed)
     if nothing_theme is not None:
         ids += sorted(set_aside)
         choices += [Choice(nothing_theme.pk, 1.0)] * len(set_aside)

@@ -57,7 +57,6 @@ from ..themes import embedding
 from ..themes.assignment import assign, confirm, corrections, move, themes_of
 from ..themes.common import ThemeError
 from ..themes.engine import representations
-from ..themes.engine.assignment import MIN_CORRECTED_THEMES, MIN_CORRECTIONS, uses_classifier
 from ..themes.engine.fields import FIELDS, answer_text
 from ..themes.framework import add_theme
 from ..themes.runs import (
@@ -283,9 +282,6 @@ def _render_run(
                 ThemeDuplicateGroup.objects.filter(run=run).values_list("count", flat=True)
             ),
             "n_corrected": len(corrected_by_people),
-            "learns": uses_classifier(corrected_by_people),
-            "min_corrections": MIN_CORRECTIONS,
-            "min_corrected_themes": MIN_CORRECTED_THEMES,
             "max_split": MAX_SPLIT,
             "errors": errors,
             "error_links": list(errors.items()),

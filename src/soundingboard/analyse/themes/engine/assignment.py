@@ -2,22 +2,30 @@
 
 The answers' vectors are first centred (the mean answer subtracted, then scaled to unit
 length again), so that what every answer shares does not drown what sets them apart: on
-human-coded feedback this raised TF-IDF's sample-F1 from 0.50 to 0.57. Each confirmed
-theme's centre is the mean vector of its anchors (its answers when the set was confirmed).
-Every answer gets the theme whose centre is nearest (cosine similarity) as its main theme,
-and a second theme when that one is nearly as close: a similarity of at least
-`SECOND_THEME_RATIO` (90%) of the first's. (Before centring, 90% gave a second theme to 5.6%
-of human-coded feedback answers where people gave one to 23%. Centred, it gives one to 21%
-(TF-IDF) and 34% (static) of Banking77's messages with a 5% seed, and the best sample-F1 of
-70% to 100% there: docs/performance.md.) An answer
-that shares nothing with any theme (similarity below `MIN_SIMILARITY` to all, or no usable
-words) goes to Other / unclear.
+human-coded feedback this raised TF-IDF's sample-F1 from 0.50 to 0.57. Each confirmed theme
+has anchors: its answers when the set was confirmed, or, for a theme the analyst added, the
+answers with its phrases.
 
-Once people have corrected at least `MIN_CORRECTIONS` (20) answers across at least
-`MIN_CORRECTED_THEMES` (2) themes, a linear classifier is used instead: scikit-learn's
-LogisticRegression (fixed random_state), trained on the corrected answers (each weighing
-`CORRECTION_WEIGHT` times as much) and on up to `ANCHORS_PER_THEME` anchors of each theme.
-Its second theme follows the same 90% rule, on the classifier's probabilities.
+Centres learnt from every answer (`by_spreading`, the rule). A theme's centre is half the
+mean of its anchors and half the mean of the answers that its anchors reach through their
+nearest neighbours (label spreading, `spread_centres`), people's corrections counting as
+anchors of the theme they were put in. So a theme known by a few examples takes the answers
+like them, and learns from the first corrections, not only from the twentieth. Every answer
+gets the theme whose centre is nearest (cosine similarity) as its main theme, and a second
+theme when that one is nearly as close: a similarity of at least `SECOND_THEME_RATIO` (90%)
+of the first's (on Banking77 with a 5% seed, it gives a second theme to 17% (TF-IDF), 27%
+(static) and 22% (sentence) of the messages, near the 23% of human-coded feedback answers
+that people gave one; docs/performance.md). An answer that shares nothing with any theme
+(similarity below `MIN_SIMILARITY` to all, or no usable words) goes to Other / unclear.
+`by_centroid`, the rule before it, takes the mean of the anchors alone.
+
+The classifier. Once people have corrected at least `MIN_CORRECTIONS` (20) answers across
+at least `MIN_CORRECTED_THEMES` (2) themes, and the themes have at least
+`CLASSIFIER_EXAMPLES_PER_THEME` (20) examples a theme (anchors and corrections), a linear
+classifier is used instead: scikit-learn's LogisticRegression (fixed random_state), trained
+on the corrected answers (each weighing `CORRECTION_WEIGHT` times as much) and on up to
+`ANCHORS_PER_THEME` anchors of each theme. Its second theme follows the same 90% rule, on
+the classifier's probabilities.
 
 Themes are given as ids with the response ids of their anchors, answers as rows of a matrix
 (`row_of`: response id -> row); storing the outcome is the Django side's
@@ -41,6 +49,17 @@ MIN_CORRECTED_THEMES = 2
 CORRECTION_WEIGHT = 5.0
 ANCHORS_PER_THEME = 500
 CLASSIFIER_C = 1.0
+# With fewer examples a theme, the classifier's probabilities are flat and it does worse
+# than the nearest centre learnt by spreading (level at about 20 on Banking77).
+CLASSIFIER_EXAMPLES_PER_THEME = 20
+# Learning the centres from every answer (`by_spreading`): see docs/performance.md.
+ANCHOR_SHARE = 0.5
+SPREAD_NEIGHBOURS = 10
+SPREAD_POWER = 3
+SPREAD_ALPHA = 0.8
+SPREAD_STEPS = 20
+SPREAD_SAMPLE = 10_000
+SPREAD_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -51,11 +70,18 @@ class Choice:
     second_score: float | None = None
 
 
-def uses_classifier(corrected: dict[int, int]) -> bool:
-    """Whether people's corrections (response id -> theme id) are enough to learn from."""
-    return (
+def uses_classifier(
+    corrected: dict[int, int], examples: int | None = None, themes: int | None = None
+) -> bool:
+    """Whether the classifier takes over: people's corrections (response id -> theme id)
+    are enough to learn from, and, when given, the themes' `examples` (anchors and
+    corrections together) number at least `CLASSIFIER_EXAMPLES_PER_THEME` a theme."""
+    enough = (
         len(corrected) >= MIN_CORRECTIONS and len(set(corrected.values())) >= MIN_CORRECTED_THEMES
     )
+    if examples is None or themes is None:
+        return enough
+    return enough and examples >= CLASSIFIER_EXAMPLES_PER_THEME * themes
 
 
 def distinct_vectors(
@@ -136,6 +162,107 @@ def by_centroid(
     vectors = centred(vectors)
     similarity = vectors @ centres(vectors, anchors, row_of).T
     return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def by_spreading(
+    vectors: np.ndarray,
+    theme_ids: list[int],
+    anchors: Anchors,
+    other_id: int,
+    row_of: dict[int, int],
+    corrected: dict[int, int] | None = None,
+    seed: int = 0,
+) -> list[Choice]:
+    """The nearest theme, with each theme's centre learnt from every answer as well as its
+    anchors (see the module's docstring): half the mean of its anchors, half the mean of the
+    answers its anchors reach through their neighbours; an answer people corrected (response
+    id -> theme id in `corrected`) is an anchor of the theme they gave it, and of no other."""
+    vectors = centred(vectors)
+    index = {theme_id: i for i, theme_id in enumerate(theme_ids)}
+    labels = np.full(vectors.shape[0], -1, dtype=np.int64)
+    for i, anchor_ids in enumerate(anchors):
+        labels[[row_of[a] for a in anchor_ids if a in row_of]] = i
+    for response_id, theme_id in (corrected or {}).items():
+        if response_id in row_of:  # Other / unclear, or a theme gone: no longer a label
+            labels[row_of[response_id]] = index.get(theme_id, -1)
+    # A theme's anchors, less those people moved elsewhere, with those they moved into it.
+    anchored = np.zeros((len(theme_ids), vectors.shape[1]), dtype=np.float32)
+    np.add.at(anchored, labels[labels >= 0], vectors[labels >= 0])
+    norms = np.linalg.norm(anchored, axis=1, keepdims=True)
+    np.divide(anchored, norms, out=anchored, where=norms > 0)
+    reached = spread_centres(vectors, labels, len(theme_ids), seed)
+    mixed = ANCHOR_SHARE * anchored + (1 - ANCHOR_SHARE) * reached
+    norms = np.linalg.norm(mixed, axis=1, keepdims=True)
+    np.divide(mixed, norms, out=mixed, where=norms > 0)
+    return choose(vectors @ mixed.T, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def spread_centres(vectors: np.ndarray, labels: np.ndarray, themes: int, seed: int) -> np.ndarray:
+    """One unit-length centre per theme (zeros for a theme that reaches no answer): the mean
+    of the distinct answers whose label, spread over the graph of nearest neighbours from
+    the labelled ones (`labels`: a theme's index, or -1), is that theme.
+
+    Label spreading (Zhou et al., 2004): each distinct answer is joined to its
+    `SPREAD_NEIGHBOURS` most similar ones, with weight similarity^`SPREAD_POWER`, the graph
+    made symmetric and normalised; labels are passed along its edges `SPREAD_STEPS` times,
+    each answer keeping `1 - SPREAD_ALPHA` of its own. An answer takes the theme that reaches
+    it most, a labelled one its own. Over `SPREAD_SAMPLE` distinct answers, a sample of them
+    (labelled ones first, then drawn with `seed`) makes the graph."""
+    from scipy import sparse
+
+    result = np.zeros((themes, vectors.shape[1]), dtype=np.float32)
+    usable = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
+    if themes == 0 or usable.size == 0:
+        return result
+    # Each distinct answer once: copies of a campaign would be one another's only neighbours.
+    distinct = np.ascontiguousarray(vectors[usable]).view(
+        np.dtype((np.void, vectors.itemsize * vectors.shape[1]))
+    )
+    _, first = np.unique(distinct.ravel(), return_index=True)
+    rows = usable[np.sort(first)]
+    if rows.size > SPREAD_SAMPLE:
+        rng = np.random.default_rng(seed)
+        labelled, rest = rows[labels[rows] >= 0], rows[labels[rows] < 0]
+        if labelled.size > SPREAD_SAMPLE:
+            labelled = rng.choice(labelled, SPREAD_SAMPLE, replace=False)
+        more = rng.choice(rest, SPREAD_SAMPLE - labelled.size, replace=False)
+        rows = np.sort(np.concatenate([labelled, more]))
+    points, given = vectors[rows], labels[rows]
+    count = points.shape[0]
+    reach = min(SPREAD_NEIGHBOURS, count - 1)
+    if reach < 1:
+        result[given[given >= 0]] = points[given >= 0]
+        return result
+    near, weight = [], []
+    for start in range(0, count, SPREAD_BLOCK):
+        similarity = points[start : start + SPREAD_BLOCK] @ points.T
+        block = np.arange(similarity.shape[0])
+        similarity[block, start + block] = -np.inf
+        top = np.argpartition(similarity, -reach, axis=1)[:, -reach:]
+        near.append(top)
+        weight.append(np.clip(similarity[block[:, None], top], 0, None) ** SPREAD_POWER)
+    graph = sparse.csr_matrix(
+        (
+            np.concatenate(weight).ravel(),
+            (np.repeat(np.arange(count), reach), np.concatenate(near).ravel()),
+        ),
+        shape=(count, count),
+    )
+    graph = graph + graph.T
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    scale = sparse.diags(1 / np.sqrt(np.where(degree > 0, degree, 1)))
+    graph = scale @ graph @ scale
+    start_with = np.zeros((count, themes))
+    start_with[np.flatnonzero(given >= 0), given[given >= 0]] = 1.0
+    spread = start_with
+    for _ in range(SPREAD_STEPS):
+        spread = SPREAD_ALPHA * (graph @ spread) + (1 - SPREAD_ALPHA) * start_with
+    taken = np.where(given >= 0, given, spread.argmax(axis=1))
+    reached = (given >= 0) | (spread.max(axis=1) > 0)
+    np.add.at(result, taken[reached], points[reached])
+    norms = np.linalg.norm(result, axis=1, keepdims=True)
+    np.divide(result, norms, out=result, where=norms > 0)
+    return result
 
 
 def by_classifier(
