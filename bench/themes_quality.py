@@ -209,14 +209,12 @@ def seeded_f1_spread(vectors, labels: list[str], rule: str) -> dict:
     }
 
 
-def measure(
-    name: str, data_dir: Path, rows: int, tries: int, banking77: Path, csvs: list[Path]
-) -> dict:
+def measure(name: str, rows: int, tries: int, banking77: Path, csvs: list[Path]) -> dict:
     """In a process of its own: every figure for one representation."""
     from soundingboard.analyse.themes.engine import grouping, non_answers, representations
 
     def embed(texts: list[str]):
-        return representations.embed(texts, name, data_dir=data_dir)
+        return representations.embed(texts, name)
 
     result: dict = {"representation": name, "rows": rows}
     with Meter() as meter:
@@ -276,16 +274,6 @@ def measure(
     return result
 
 
-def build(data_dir: Path) -> dict:
-    """In a process of its own: distil the static embedding, timed."""
-    from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
-
-    with Meter() as meter:
-        build_static_embedding(data_dir)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"build": vars(meter), "peak_rss_mib": peak}
-
-
 def in_subprocess(args: list[str]) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, check=False
@@ -296,15 +284,8 @@ def in_subprocess(args: list[str]) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def report(results: list[dict], built: dict | None) -> str:
-    lines = []
-    if built:
-        b = built["build"]
-        lines += [
-            f"Static embedding built in {b['wall']:.1f} s (CPU {b['cpu']:.1f} s, others "
-            f"{b['others']:.0f}% of a core), peak memory {built['peak_rss_mib']:.0f} MiB.",
-            "",
-        ]
+def report(results: list[dict]) -> str:
+    lines: list[str] = []
     rows = results[0]["rows"] if results else 0
     lines += [
         f"Speed on {rows:,} responses (seconds; CPU time of this process in brackets):",
@@ -381,25 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--banking77", type=Path, default=BANKING77, metavar="DIR")
     parser.add_argument("--tries", type=int, default=1)
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("SOUNDINGBOARD_DATA_DIR", "soundingboard-data")),
-        help="where the static embedding is (built there first if it is missing)",
-    )
-    parser.add_argument("--rebuild", action="store_true", help="build the static embedding anew")
     parser.add_argument("--json", type=Path, help="save every figure here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--build-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    if args.build_worker:
-        print(json.dumps(build(args.data_dir)))
-        return 0
     if args.worker:
-        figures = measure(
-            args.worker, args.data_dir, args.rows, args.tries, args.banking77, args.csv
-        )
+        figures = measure(args.worker, args.rows, args.tries, args.banking77, args.csv)
         print(json.dumps(figures))
         return 0
 
@@ -416,13 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(representations.NAMES))
     if unknown:
         parser.error(f"unknown representation {', '.join(unknown)}")
-    built = None
-    available = representations.availability(args.data_dir)
-    wanted = "static" in names and (args.rebuild or available["static"])
-    if wanted and available["sentence"] is None:  # the build needs the sentence model
-        print("Building the static embedding...", file=sys.stderr)
-        built = in_subprocess(["--build-worker", "--data-dir", str(args.data_dir)])
-        available = representations.availability(args.data_dir)
+    available = representations.availability()
     results = []
     for name in names:
         if available[name]:
@@ -430,13 +392,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"Measuring {name}...", file=sys.stderr)
         common = ["--rows", str(args.rows), "--tries", str(args.tries)]
-        common += ["--data-dir", str(args.data_dir), "--banking77", str(args.banking77)]
+        common += ["--banking77", str(args.banking77)]
         for path in args.csv:
             common += ["--csv", str(path)]
         results.append(in_subprocess(["--worker", name, *common]))
         if args.json:
-            args.json.write_text(json.dumps({"build": built, "results": results}, indent=1))
-    print(report(results, built))
+            args.json.write_text(json.dumps({"results": results}, indent=1))
+    print(report(results))
     return 0
 
 

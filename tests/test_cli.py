@@ -23,7 +23,6 @@ OPERATIONS = {
     "purge-contacts": "analyse",
     "themes": "analyse",
     "embed": "analyse",
-    "build-static-embedding": "analyse",
     "notify-published": "analyse",
 }
 

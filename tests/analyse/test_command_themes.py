@@ -62,8 +62,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_themes_prints_each_theme_with_its_size_share_and_quotes(folder, stored, capsys):
     status, out, err = run(capsys, "themes", folder, "--k", "3")
     assert status == 0, err
-    lines = out.splitlines()
-    assert lines[0] == f"Representation: tfidf. {representations.describe('tfidf')}"
+    lines = out.splitlines()  # read with the static embedding, the default
+    assert lines[0] == f"Representation: static. {representations.describe('static')}"
     assert "Read 140 answers." in out  # 90 on the topics and 50 of the campaign, no spam
     assert "50 of them are in 1 group of duplicates, each counted once: 91 in all." in out
     titles = [line for line in lines if line[:2] in ("1.", "2.", "3.")]
@@ -121,16 +121,16 @@ def test_bad_options_get_a_clear_message(folder, stored, capsys, options, messag
 
 
 def test_an_unavailable_representation_says_how_to_make_it_available(
-    folder, stored, capsys, settings, tmp_path
+    folder, stored, capsys, monkeypatch, tmp_path
 ):
-    settings.DATA_DIR = tmp_path / "empty"
+    monkeypatch.setattr(representations, "STATIC_MODEL_DIR", tmp_path / "missing")
     reason = embedding.availability()["static"]
     assert reason
     status, out, err = run(capsys, "themes", folder, "--representation", "static")
     assert out == ""
     assert status == 1
     assert f"soundingboard: {reason}" in err
-    assert "build-static-embedding" in err
+    assert "Install soundingboard again" in err
 
 
 def test_a_bad_number_of_themes_is_refused(folder, capsys):

@@ -12,6 +12,7 @@ from soundingboard.analyse.themes import assignment
 from soundingboard.analyse.themes.common import ThemeError
 from soundingboard.analyse.themes.engine.duplicates import normalise
 from soundingboard.analyse.themes.framework import add_theme, matching, phrases_of
+from soundingboard.analyse.themes.runs import split_theme
 from soundingboard.collect.models import Response
 from tests.analyse.conftest import SLUG
 
@@ -141,3 +142,62 @@ def test_confirmed_themes_can_be_merged_with_corrections_carried_over(
     assert not Tag.objects.filter(pk=second_tag.pk).exists()
     tagged = set(ResponseTag.objects.filter(tag=merged.tag).values_list("response_id", flat=True))
     assert tagged == before
+
+
+def test_confirmed_themes_can_be_split_with_corrections_carried_over(analyst, answers, ana, served):
+    run = draft_run(ana[0], served)
+    assignment.confirm(ana[0], served, run)
+    big = max(run.themes.exclude(key__lt=0), key=lambda t: t.size)
+    old_tag = big.tag
+    mine = list(
+        ThemeAssignment.objects.filter(theme=big, rank=1).values_list("response_id", flat=True)
+    )
+    # A person gives it as the main theme of one answer, and as the second of another.
+    first_person = mine[0]
+    elsewhere = ThemeAssignment.objects.filter(run=run, rank=1).exclude(theme=big).first()
+    second_person = elsewhere.response_id
+    assignment.correct(ana[0], run, Response.objects.get(pk=first_person), big, None)
+    assignment.correct(ana[0], run, Response.objects.get(pk=second_person), elsewhere.theme, big)
+    anchors = set(big.anchor_ids)
+
+    reply = analyst.post(reverse("analyse:themes-split", args=[SLUG, run.pk, big.pk]), {"n": "2"})
+    assert reply.status_code == 302
+    shown = analyst.get(reply["Location"]).content.decode()
+    assert "split into 2 themes" in shown
+    assert not run.themes.filter(pk=big.pk).exists()
+    made = list(run.themes.filter(key__gte=0).exclude(tag__isnull=True).order_by("key"))[-2:]
+    assert len({t.label for t in made}) == 2
+    # The old anchors are shared out between the new themes, each keeping its own.
+    assert set().union(*(set(t.anchor_ids) for t in made)) == anchors
+    assert all(t.anchor_ids for t in made)
+    # The people's corrections moved with their answers, still theirs.
+    main = ThemeAssignment.objects.get(run=run, response_id=first_person, rank=1)
+    assert main.source == "person" and main.theme_id in {t.pk for t in made}
+    second = ThemeAssignment.objects.get(run=run, response_id=second_person, rank=2)
+    assert second.source == "person" and second.theme_id in {t.pk for t in made}
+    first = ThemeAssignment.objects.get(run=run, response_id=second_person, rank=1)
+    assert first.source == "person" and first.theme_id == elsewhere.theme_id
+    # The machine assigned every answer again: the old theme's answers have a new one.
+    given = set(
+        ThemeAssignment.objects.filter(theme__in=made).values_list("response_id", flat=True)
+    )
+    assert len(given & set(mine)) >= 0.8 * len(mine)
+    # Each new theme has its tag on its answers; the old tag left the codebook.
+    assert not Tag.objects.filter(pk=old_tag.pk).exists()
+    for theme in made:
+        having = set(
+            ThemeAssignment.objects.filter(theme=theme).values_list("response_id", flat=True)
+        )
+        tagged = set(
+            ResponseTag.objects.filter(tag=theme.tag).values_list("response_id", flat=True)
+        )
+        assert tagged == having
+    assert ChangeRecord.objects.filter(action="theme-split").count() == 1
+
+
+def test_other_unclear_is_not_split_once_confirmed(answers, ana, served):
+    run = draft_run(ana[0], served)
+    assignment.confirm(ana[0], served, run)
+    other = run.themes.get(key=-1)
+    with pytest.raises(ThemeError, match="add a theme by name instead"):
+        split_theme(ana[0], served, other, 2)

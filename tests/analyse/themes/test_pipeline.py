@@ -210,12 +210,11 @@ def test_bad_calls_are_refused_with_a_reason():
         find_themes(items, representation="magic")
 
 
-def test_an_unavailable_representation_says_how_to_fix_it(tmp_path):
-    reason = representations.availability(tmp_path)["static"]
-    if reason is None:
-        pytest.skip("a static embedding is built in this data directory")
-    with pytest.raises(RepresentationUnavailable, match="build-static-embedding"):
-        representations.embed(["a text"], "static", data_dir=tmp_path)
+def test_an_unavailable_representation_says_how_to_fix_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(representations, "STATIC_MODEL_DIR", tmp_path / "missing")
+    assert representations.availability()["static"]
+    with pytest.raises(RepresentationUnavailable, match="Install soundingboard again"):
+        representations.embed(["a text"], "static")
 
 
 def test_each_step_is_announced_and_its_progress_counted():

@@ -1,21 +1,30 @@
 """Text representations for candidate themes: TF-IDF, the static embedding and the sentence model.
 
-The static embedding is distilled once for this module into a temporary data directory. To
-keep the tests quick it keeps only the vocabulary's short lower-case words (about 3,400
-tokens instead of 30,522), so it is a real distillation of the real model, only smaller.
+The static embedding is the one shipped in the package; rebuilding it is tested on a smaller
+distillation of the real model.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from soundingboard.analyse.themes.engine import representations
 from soundingboard.analyse.themes.engine.representations import RepresentationUnavailable, embed
-from soundingboard.analyse.themes.engine.sentence_model import static_model_dir
-from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
+from soundingboard.analyse.themes.engine.sentence_model import STATIC_MODEL_DIR
+from soundingboard.analyse.themes.engine.static_embedding import (
+    CHECKSUMS,
+    MODEL_FILES,
+    SOURCE_MODEL,
+    build_static_embedding,
+    checksums,
+    english_words,
+)
 
 TEXTS = [
     "The library should open on Sunday afternoons.",
@@ -94,12 +103,13 @@ def test_every_representation_is_described_in_a_sentence():
         assert description.endswith(".") and len(description) < 200
 
 
-def test_a_static_embedding_not_built_says_how_to_build_it(tmp_path):
-    reason = representations.availability(tmp_path)["static"]
-    assert "soundingboard build-static-embedding" in reason
-    assert representations.availability(tmp_path)["tfidf"] is None
-    with pytest.raises(RepresentationUnavailable, match="build-static-embedding"):
-        embed(["a text"], "static", data_dir=tmp_path)
+def test_a_missing_static_embedding_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(representations, "STATIC_MODEL_DIR", tmp_path / "static-minilm")
+    reason = representations.availability()["static"]
+    assert "missing from this installation" in reason
+    assert representations.availability()["tfidf"] is None
+    with pytest.raises(RepresentationUnavailable, match="missing from this installation"):
+        embed(["a text"], "static")
 
 
 def test_a_missing_sentence_model_says_what_to_install(monkeypatch):
@@ -115,20 +125,6 @@ def test_a_missing_sentence_model_says_what_to_install(monkeypatch):
         embed(["a text"], "sentence")
 
 
-@pytest.fixture(scope="module")
-def static_dir(tmp_path_factory):
-    if representations.availability()["sentence"] is not None:
-        pytest.skip("building the static embedding needs the embeddings extra")
-    data_dir = tmp_path_factory.mktemp("static-data")
-    seen = []
-    folder = build_static_embedding(
-        data_dir, keep_tokens="[a-z]{1,4}", progress=lambda done, total: seen.append((done, total))
-    )
-    assert folder == static_model_dir(data_dir)
-    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 3000
-    return data_dir
-
-
 SHORT = [
     "the cat sat on my bed",
     "a dog sat on the sofa",
@@ -139,28 +135,103 @@ SHORT = [
 ]
 
 
-@needs_embeddings
-def test_the_static_embedding_is_built_and_gives_unit_vectors(static_dir):
-    assert representations.availability(static_dir)["static"] is None
-    assert not [p for p in static_dir.joinpath("models").iterdir() if p.name.startswith(".")]
-    vectors = embed(SHORT, "static", data_dir=static_dir)
+def test_the_shipped_static_embedding_is_the_one_recorded():
+    """A changed model file is a deliberate change: scripts/build-static-model.py rebuilds
+    it and records its SHA-256, and both are committed together."""
+    recorded = (STATIC_MODEL_DIR / CHECKSUMS).read_text(encoding="utf-8")
+    assert recorded == checksums(STATIC_MODEL_DIR)
+    assert [line.split()[1] for line in recorded.splitlines()] == list(MODEL_FILES)
+    assert sorted(p.name for p in STATIC_MODEL_DIR.iterdir()) == sorted(
+        [*MODEL_FILES, CHECKSUMS, "LICENSE", "NOTICE"]
+    )
+    notice = (STATIC_MODEL_DIR / "NOTICE").read_text(encoding="utf-8")
+    assert "all-MiniLM-L6-v2" in notice and "Apache License" in notice
+    assert "Apache License" in (STATIC_MODEL_DIR / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_the_shipped_static_embedding_gives_unit_vectors_that_mean_something():
+    assert representations.availability()["static"] is None
+    vectors = embed(SHORT, "static")
     assert vectors.dtype == np.float32 and vectors.shape == (len(SHORT), 256)
     assert unit_or_zero(vectors) and not vectors[4].any()
-    np.testing.assert_array_equal(vectors, embed(SHORT, "static", data_dir=static_dir))
+    np.testing.assert_array_equal(vectors, embed(SHORT, "static"))
     similarity = vectors @ vectors.T
     assert similarity[0, 1] > similarity[0, 2]
     assert similarity[2, 3] > similarity[2, 1]
 
 
-@needs_embeddings
-def test_static_vectors_are_model2vecs_own(static_dir):
+def test_static_vectors_are_model2vecs_own():
     from model2vec import StaticModel
 
-    texts = [*SHORT, "Mixed  CASE,\tpunctuation... and, tabs!", "café naïve"]
-    model = StaticModel.from_pretrained(str(static_model_dir(static_dir)))
-    np.testing.assert_allclose(
-        embed(texts, "static", data_dir=static_dir), model.encode(texts), atol=2e-3
+    texts = [*SHORT, "Mixed  CASE,\tpunctuation... and, tabs!", "café naïve", "unsubscribing"]
+    model = StaticModel.from_pretrained(str(STATIC_MODEL_DIR))
+    np.testing.assert_allclose(embed(texts, "static"), model.encode(texts), atol=2e-3)
+
+
+BLOCK_TORCH = """
+import sys
+
+# As if not installed: importing them fails, and importlib finds no spec for them.
+BLOCKED = ("torch", "transformers", "sentence_transformers")
+for name in BLOCKED:
+    sys.modules[name] = None
+
+from soundingboard.analyse.themes.engine import representations
+
+assert representations.availability()["static"] is None
+assert representations.availability()["sentence"] is not None
+vectors = representations.embed(["The library should open on Sundays.", "Parking costs"], "static")
+assert all(sys.modules[name] is None for name in BLOCKED)
+print(vectors.shape)
+"""
+
+
+def test_the_static_embedding_loads_and_works_without_torch():
+    """A fresh install has no PyTorch: loading and using the shipped model must not need it."""
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCK_TORCH],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(2, 256)"
+
+
+@needs_embeddings
+def test_the_static_embedding_is_rebuilt_from_the_sentence_model(tmp_path):
+    """A real distillation of the real model, only smaller: the vocabulary's short lower-case
+    words (about 3,400 tokens instead of 30,522) and no added words, to keep it quick."""
+    seen: list[tuple[int, int]] = []
+    target = tmp_path / "models" / "static-minilm"
+    folder = build_static_embedding(
+        target,
+        keep_tokens="[a-z]{1,4}",
+        words=0,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert folder == target
+    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 3000
+    assert sorted(p.name for p in target.iterdir()) == sorted([*MODEL_FILES, CHECKSUMS])
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
+    assert (target / CHECKSUMS).read_text(encoding="utf-8") == checksums(target)
+    config = json.loads((target / "config.json").read_text(encoding="utf-8"))
+    assert config["tokenizer_name"] == SOURCE_MODEL and str(tmp_path) not in json.dumps(config)
+    assert config["embedding_dtype"] == "int8"
+
+    from model2vec import StaticModel
+
+    vectors = StaticModel.from_pretrained(str(target)).encode(SHORT[:4])
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > similarity[0, 2]
+
+
+def test_the_added_english_words_are_whole_words():
+    pytest.importorskip("wordfreq", reason="wordfreq (the embeddings extra) is not installed")
+    words = english_words(2000)
+    assert 1500 < len(words) <= 2000 and words[:3] == ["the", "to", "and"]
+    assert all(word.isalpha() and word.islower() for word in words)
 
 
 @needs_embeddings

@@ -115,3 +115,19 @@ def test_sentence_vectors_are_stored_once_and_reused(few, served, ana):
     )
     assert run.representation == "sentence"
     assert ResponseEmbedding.objects.count() == before
+
+
+def test_static_vectors_of_another_version_of_the_model_are_never_read(few, monkeypatch):
+    items = select_texts(SLUG)
+    vectors = store.embed_items(items, "static")
+    assert set(stored("static")) == {r.pk for r in few}
+    # Vectors stored by an earlier version of the static embedding: changed here to tell them.
+    old = np.zeros(vectors.shape[1], dtype=np.float32)
+    old[0] = 1.0
+    ResponseEmbedding.objects.filter(representation="static").update(vector=store.to_bytes(old))
+    assert np.array_equal(store.embed_items(items, "static")[0], old)  # same model: read
+
+    monkeypatch.setattr(representations, "_static_version", lambda: "another model")
+    again = store.embed_items(items, "static")
+    np.testing.assert_array_equal(again, vectors)  # computed afresh, not the old ones
+    assert ResponseEmbedding.objects.filter(representation="static").count() == 2 * len(few)

@@ -19,6 +19,7 @@ from soundingboard.analyse.models import (
     ThemeRun,
 )
 from soundingboard.analyse.themes import assignment
+from soundingboard.analyse.themes.engine import representations
 from tests.analyse.conftest import SLUG
 
 from .workspace_data import (  # noqa: F401
@@ -75,10 +76,9 @@ def test_finding_themes_on_the_page_counts_a_campaign_once(analyst, answers):
     page = html(analyst.get(THEMES))
     assert "No themes have been found yet" in page
     assert 'id="representation-tfidf"' in page
-    # The static embedding is not built in the tests' data folder: it says who can set it up,
-    # in plain words (no method or model names, no command in backticks).
-    assert re.search(r'id="representation-static"[^>]*disabled', page)
-    assert "Whoever runs the server can set it up" in page
+    # The static embedding ships with soundingboard: it is there, and chosen unless another is.
+    assert re.search(r'id="representation-static"[^>]*checked', page)
+    assert not re.search(r'id="representation-static"[^>]*disabled', page)
     form = page.split('action="', 1)[1]
     for jargon in ("TF-IDF", "latent semantic", "MiniLM", "embedding", "`"):
         assert jargon not in form, jargon
@@ -128,7 +128,6 @@ def test_finding_themes_explains_what_is_wrong(analyst, answers):
     for data, message in (
         ({"k": "1"}, "The number of themes must be a whole number between 2 and 50"),
         ({"k": "lots"}, "The number of themes must be a whole number between 2 and 50"),
-        ({"representation": "static"}, "The static embedding has not been built yet"),
         ({"representation": "magic"}, "Choose how to read the answers"),
         ({"page": "/mechanisms/"}, "There are 0 answers to read: themes need at least 10"),
         ({"from": "2026-02-30"}, "Date from must be a real date"),
@@ -214,7 +213,8 @@ def test_confirmed_themes_are_tags_in_the_filters_and_exports(analyst, answers, 
     assert run.is_confirmed and run.confirmed_by_name == "ana"
     page = html(analyst.get(run_url(run)))
     assert "confirmed themes" in page and "Assign again" in page
-    assert "Confirm these themes" not in page and "Split" not in page
+    assert "Confirm these themes" not in page and "Delete" not in page
+    assert "Split into how many themes" in page  # a confirmed theme can still be split
 
     responses_page = html(analyst.get(f"/-/analyse/{SLUG}/responses/"))
     export = analyst.post(f"/-/analyse/{SLUG}/export/download/", {"format": "csv"})
@@ -305,3 +305,20 @@ def test_a_reader_may_look_but_not_change_themes(reader, answers, ana, served):
     assert {t.pk: t.label for t in run.themes.all()} == labels
     assert ThemeRun.objects.count() == 1
     assert not ThemeAssignment.objects.filter(source="person").exists()
+
+
+def test_a_way_of_reading_not_set_up_says_who_can_set_it_up(
+    analyst, answers, monkeypatch, tmp_path
+):
+    """In plain words: no method or model names, no command in backticks."""
+    monkeypatch.setattr(representations, "STATIC_MODEL_DIR", tmp_path / "missing")
+    page = html(analyst.get(THEMES))
+    assert re.search(r'id="representation-static"[^>]*disabled', page)
+    assert re.search(r'id="representation-tfidf"[^>]*checked', page)
+    assert "Whoever runs the server can set it up" in page
+    form = page.split('action="', 1)[1]
+    for jargon in ("TF-IDF", "latent semantic", "MiniLM", "embedding", "`"):
+        assert jargon not in form, jargon
+    reply = analyst.post(THEMES + "new/", {"representation": "static"})
+    assert reply.status_code == 400
+    assert "The static embedding is missing from this installation" in html(reply)

@@ -1,2 +1,2 @@
 """Management commands for analysing responses and the data kept about people: `export`,
-`erase`, `purge_contacts`, `themes`, `embed`, `build_static_embedding`."""
+`erase`, `purge_contacts`, `themes`, `embed`."""

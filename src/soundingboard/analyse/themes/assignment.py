@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -82,7 +81,6 @@ def confirm(
     run: ThemeRun,
     *,
     embed: Embed | None = None,
-    data_dir: Path | None = None,
 ) -> Outcome:
     """Confirm a run's themes: each keeps its current answers as anchors and gets a tag in
     the codebook; then the machine assigns every answer."""
@@ -111,7 +109,7 @@ def confirm(
             run,
             after={"set": run.pk, "themes": [t.label for t in themes]},
         ).save()
-        return assign(user, consultation, run, embed=embed, data_dir=data_dir)
+        return assign(user, consultation, run, embed=embed)
 
 
 # The machine ---------------------------------------------------------------------------------
@@ -132,7 +130,6 @@ def assign(
     run: ThemeRun,
     *,
     embed: Embed | None = None,
-    data_dir: Path | None = None,
 ) -> Outcome:
     """The machine assigns every answer the run reads to the confirmed themes, leaving
     people's corrections as they are."""
@@ -148,7 +145,7 @@ def assign(
         empty = find_non_answers([text for _, text in all_items])
         set_aside = {item[0] for item, e in zip(all_items, empty, strict=True) if e}
     items = [item for item in all_items if item[0] not in set_aside]
-    embed = embed or store.cached_embed(data_dir=data_dir)
+    embed = embed or store.cached_embed()
     vectors = distinct_vectors(items, run.representation, embed)
     ids = [response_id for response_id, _ in items]
     row_of = {response_id: row for row, response_id in enumerate(ids)}

