@@ -435,3 +435,28 @@ def test_nothing_outside_is_served(
         assert reply.status_code == 404, address
         assert SECRET.encode() not in b"".join(getattr(reply, "streaming_content", [reply.content]))
     assert SECRET not in client.get("/-/search/", {"q": "SECRET"}).content.decode()
+
+
+def test_snippets_come_from_the_base_paths_the_site_sets_inside_the_project(
+    tmp_path: Path, secret_file: Path
+) -> None:
+    # MkDocs reads `base_path` from the folder of mkdocs.yml: real sites keep their snippets
+    # (abbreviations, shared notices) beside docs/, not in it. A base outside stays unread.
+    folder = mkdocs_site(
+        tmp_path / "site",
+        "site_name: Snippets\nmarkdown_extensions:\n  - abbr\n  - pymdownx.snippets:\n"
+        f'      base_path: ["includes", ".", "{secret_file.parent}", ".."]\n'
+        "      check_paths: true\n",
+        {
+            "index.md": '# Home\n\nThe LA said.\n\n--8<-- "notice.md"\n\n'
+            '--8<-- "includes/abbreviations.md"\n\n--8<-- "secret_key"\n'
+        },
+    )
+    (folder / "includes").mkdir()
+    (folder / "includes" / "notice.md").write_text("A shared notice.\n", encoding="utf-8")
+    (folder / "includes" / "abbreviations.md").write_text("*[LA]: Local authority\n")
+    consultation = load_consultation(folder)
+    page = consultation.pages[0]
+    assert "A shared notice." in page.text
+    assert '<abbr title="Local authority">LA</abbr>' in page.html
+    assert SECRET not in page.html

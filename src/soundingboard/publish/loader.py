@@ -521,6 +521,7 @@ def _build(
             link_for_page=link_for_page,
             file_url=file_url,
             unpublished_page_url=unpublished_page_url,
+            project_dir=folder,
             extensions=extensions.names,
             extension_configs=extensions.configs,
         )

@@ -136,6 +136,7 @@ def render_markdown(
     extensions: Sequence[str | markdown.Extension] = (),
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     unpublished_page_url: Callable[[Path], str] | None = None,
+    project_dir: Path | None = None,
 ) -> RenderedPage:
     """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
 
@@ -143,7 +144,9 @@ def render_markdown(
     `unpublished_page_url` gives the address a Markdown file that is not a page would have
     as one; a link to such a file keeps that address (without it, the link is removed).
     `extensions` and `extension_configs` are a site's extra Markdown extensions; those that
-    cannot be loaded are skipped with a warning.
+    cannot be loaded are skipped with a warning. `project_dir` is the folder of mkdocs.yml:
+    pymdownx.snippets' `base_path` is read from there, as MkDocs does, and never leaves it
+    (without it, snippets come from `docs_dir` only).
     """
     page_name = _display_name(source_path, docs_dir)
     warnings: list[str] = []
@@ -156,7 +159,9 @@ def render_markdown(
         note(f"{page_name}:{line}: {message}" if line else f"{page_name}: {message}")
 
     # Not about this page, so not named after it: the same text for every page can be merged.
-    specs = _extension_specs(extensions, extension_configs or {}, docs_dir, note)
+    specs = _extension_specs(
+        extensions, extension_configs or {}, docs_dir, note, project_dir or docs_dir
+    )
     raw_html, meta = _convert(_fix_stray_emphasis(source), specs, warn)
 
     soup = BeautifulSoup(raw_html, "html.parser")
@@ -198,6 +203,23 @@ def render_markdown(
     )
 
 
+def _snippet_bases(configured: Any, project_dir: Path, docs_dir: Path) -> list[str]:
+    """pymdownx.snippets' base folders: those the site sets, relative to the folder of
+    mkdocs.yml as MkDocs reads them (its default is that folder), keeping only those inside
+    it, then the pages folder, so that a page may also name a snippet beside it."""
+    names = configured if isinstance(configured, list) else [configured or "."]
+    root = project_dir.resolve()
+    bases: list[str] = []
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        base = (root / name).resolve()
+        if base.is_relative_to(root) and str(base) not in bases:
+            bases.append(str(base))
+    pages = str(docs_dir.resolve())
+    return bases if pages in bases else [*bases, pages]
+
+
 @dataclass
 class _ExtensionSpec:
     extension: str | markdown.Extension
@@ -214,6 +236,7 @@ def _extension_specs(
     configs: Mapping[str, Mapping[str, Any]],
     docs_dir: Path,
     warn: Callable[[str], None],
+    project_dir: Path,
 ) -> list[_ExtensionSpec]:
     """The extensions to use, base ones first, each checked to load with its configuration."""
     base = {name: dict(_BASE_CONFIGS.get(name, {})) for name in BASE_EXTENSIONS}
@@ -244,10 +267,14 @@ def _extension_specs(
             )
         elif name not in seen:
             if name == "pymdownx.snippets":
-                # Snippets read files: keep them to the page folder (links followed, see
-                # `extensions`), and never download.
+                # Snippets read files: keep them inside the project (links followed, see
+                # `extensions`), and never download. A snippet that is missing, or outside,
+                # is left out rather than costing the page every other extension.
                 config.update(
-                    base_path=[str(docs_dir)], restrict_base_path=True, url_download=False
+                    check_paths=False,
+                    base_path=_snippet_bases(config.get("base_path"), project_dir, docs_dir),
+                    restrict_base_path=True,
+                    url_download=False,
                 )
             elif name == "pymdownx.emoji":
                 # Emoji as characters: a site's own generator is Python code, never taken from
