@@ -28,7 +28,7 @@ from .pasted_questionnaire import (
     read_pasted_questionnaire,
 )
 from .settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
-from .yaml_source import read_yaml
+from .yaml_source import read_mkdocs_yaml
 
 _HEADING = re.compile(r"^#\s+(.+?)\s*(?:\{[^}]*\})?\s*#*\s*$", re.M)
 _COPYRIGHT = re.compile(r"(?i)^(?:copyright\s*)?(?:©|\(c\)|&copy;)?\s*(?:\d{4}\s*[-–]?\s*)*")
@@ -71,9 +71,8 @@ def adoption(folder: Path) -> Adoption:
                 )
             ]
         )
-    document = read_yaml(mkdocs_path)
+    document, notes = read_mkdocs_yaml(mkdocs_path, folder)
     data = document.data if isinstance(document.data, dict) else {}
-    notes: list[str] = []
     settings: dict[str, Any] = {}
 
     title = data.get("site_name")

@@ -1,0 +1,72 @@
+"""Shapes of real MkDocs projects, met adopting published sites: each made up here, small,
+in the form that broke `adopt`, `check` or the pages before it was fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from tests.command_line import soundingboard
+
+from soundingboard.publish.adopt import adoption
+from soundingboard.publish.loader import load_consultation
+
+
+def project(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_inherit_and_env_defaults_are_read_as_mkdocs_reads_them(tmp_path: Path) -> None:
+    # Sites share settings through INHERIT and take their name from the environment with a
+    # default; the default is what soundingboard reads, the same on every machine.
+    folder = project(
+        tmp_path / "site",
+        {
+            "base.yml": (
+                'site_name: !ENV [SITE_NAME, "Shapes handbook"]\n'
+                "site_url: https://shapes.example.org/handbook/\n"
+                "markdown_extensions:\n  - admonition\n"
+                "extra:\n  colour: blue\n  size: 2\n"
+            ),
+            "mkdocs.yml": (
+                "INHERIT: base.yml\ndocs_dir: documentation\n"
+                "site_author: !ENV AUTHOR\ncopyright: Copyright 2024 Shapes Team\n"
+                "extra:\n  size: 3\n"
+                "nav:\n  - Home: README.md\n"
+            ),
+            "documentation/README.md": '# Shapes\n\n!!! note "Said"\n    Noted.\n',
+        },
+    )
+    adopted = adoption(folder)
+    assert adopted.settings["title"] == "Shapes handbook"
+    assert adopted.settings["organisation"] == "Shapes Team"  # no author: no variable is read
+    assert adopted.settings["allowed_origins"] == ["https://shapes.example.org"]
+
+    result = soundingboard("adopt", str(folder), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    consultation = load_consultation(folder)
+    assert consultation.title == "Shapes handbook"
+    assert 'class="admonition note"' in consultation.pages[0].html
+
+
+def test_an_inherit_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "shared.yml").write_text("site_name: From outside\n", encoding="utf-8")
+    folder = project(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": "site_name: Inside\nINHERIT: ../shared.yml\n",
+            "docs/index.md": "# Home\n",
+        },
+    )
+    consultation = load_consultation(folder)
+    assert consultation.title == "Inside"
+    assert any(
+        w.startswith(f"{folder / 'mkdocs.yml'}:2: INHERIT names ../shared.yml, which is outside")
+        and "How to fix it: copy the settings" in w
+        for w in consultation.warnings
+    )
+    written = yaml.safe_load(adoption(folder).text("mkdocs.yml"))
+    assert written["title"] == "Inside"
