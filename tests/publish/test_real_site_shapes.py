@@ -70,3 +70,27 @@ def test_an_inherit_outside_the_project_is_not_read(tmp_path: Path) -> None:
     )
     written = yaml.safe_load(adoption(folder).text("mkdocs.yml"))
     assert written["title"] == "Inside"
+
+
+def test_material_front_matter_is_read_not_shown(tmp_path: Path) -> None:
+    # Material sites hide parts of a page with an indented YAML list in the front matter;
+    # the `meta` extension alone stopped at the list and showed it as a heading.
+    folder = project(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": "site_name: Front\nnav:\n  - index.md\n  - about.md\n",
+            "docs/index.md": "---\nhide:\n  - navigation\n  - toc\nicon: material/home\n"
+            "tags:\n  - start\n---\n\n# Welcome\n\n![missing](nowhere.png)\n",
+            "docs/about.md": "---\ntitle: About us\nstatus: new\n---\n\nNo heading here.\n",
+        },
+    )
+    consultation = load_consultation(folder)
+    home, about = consultation.pages
+    assert home.text == "Welcome"
+    assert "navigation" not in home.html and "<hr" not in home.html
+    assert about.title == "About us"
+    assert about.text == "No heading here."
+    # warnings still name the file's own line
+    assert any(
+        w.startswith("index.md:12: image “nowhere.png” not found") for w in consultation.warnings
+    )

@@ -28,6 +28,7 @@ from . import extensions as known_extensions
 from . import sanitise
 from .consultation import Heading
 from .errors import with_fix
+from .front_matter import split_front_matter
 
 PERMALINK_LABEL: Final = "Link to this section"
 
@@ -162,7 +163,9 @@ def render_markdown(
     specs = _extension_specs(
         extensions, extension_configs or {}, docs_dir, note, project_dir or docs_dir
     )
-    raw_html, meta = _convert(_fix_stray_emphasis(source), specs, warn)
+    body, front_matter = split_front_matter(source)
+    raw_html, meta = _convert(_fix_stray_emphasis(body), specs, warn)
+    meta = {**meta, **front_matter}
 
     soup = BeautifulSoup(raw_html, "html.parser")
     sanitise.strip_structure(soup)

@@ -61,6 +61,12 @@ _TolerantLoader.add_multi_constructor("!", _plain_value)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _code_reference)
 
 
+def tolerant_yaml(text: str) -> Any:
+    """YAML text read as `read_yaml` reads a file (tags recorded, never run); YAMLError when
+    it is not YAML."""
+    return yaml.load(text, Loader=_TolerantLoader)
+
+
 @dataclass
 class YamlDocument:
     """A parsed YAML file: its data and a way to find the line of any value in it."""
