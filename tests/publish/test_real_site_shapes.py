@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from bs4 import BeautifulSoup
 from tests.command_line import soundingboard
 
 from soundingboard.publish.adopt import adoption
@@ -94,3 +95,36 @@ def test_material_front_matter_is_read_not_shown(tmp_path: Path) -> None:
     assert any(
         w.startswith("index.md:12: image “nowhere.png” not found") for w in consultation.warnings
     )
+
+
+def test_links_written_for_the_built_site_lead_to_their_pages(tmp_path: Path) -> None:
+    # MkDocs leaves a link that is not to a .md file as written, so sites link `../other/`
+    # from the page's own address, or `other.html` when built without directory addresses.
+    folder = project(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": "site_name: Built\nnav:\n  - index.md\n  - guide/start.md\n"
+            "  - guide/deep/two.md\n  - guide/index.md\n",
+            "docs/index.md": "# Home\n\n[two](guide/deep/two/) [guide](guide/index.html)\n",
+            "docs/guide/index.md": "# Guide\n\n[start](start/#part) [home](../)\n",
+            "docs/guide/start.md": "# Start\n\n## Part\n",
+            "docs/guide/deep/two.md": "# Two\n\n[start](../../start/) [html](../start.html) "
+            "[gone](../../nowhere/)\n",
+        },
+    )
+    consultation = load_consultation(folder)
+    hrefs = {
+        page.path: [
+            str(a.get("href"))
+            for a in BeautifulSoup(page.html, "html.parser").find_all("a")
+            if "headerlink" not in (a.get("class") or [])
+        ]
+        for page in consultation.pages
+    }
+    assert hrefs[""] == ["/guide/deep/two/", "/guide/"]
+    assert hrefs["guide/"][:2] == ["/guide/start/#part", "/"]
+    assert hrefs["guide/deep/two/"][:2] == ["/guide/start/", "/guide/start/"]
+    assert [w for w in consultation.warnings if "nowhere" in w] == [
+        "guide/deep/two.md:3: link “../../nowhere/” not found\n"
+        "  How to fix it: put the file at that path in the pages folder, or correct the path"
+    ]

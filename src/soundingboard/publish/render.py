@@ -170,8 +170,14 @@ def render_markdown(
     soup = BeautifulSoup(raw_html, "html.parser")
     sanitise.strip_structure(soup)
     _warn_undefined_footnotes(soup, source, warn)
+    stands_for_folder = source_path.stem.lower() in ("index", "readme")
     links = _Links(
-        source_path.parent, docs_dir.resolve(), link_for_page, file_url, unpublished_page_url
+        source_path.parent,
+        docs_dir.resolve(),
+        source_path.parent if stands_for_folder else source_path.parent / source_path.stem,
+        link_for_page,
+        file_url,
+        unpublished_page_url,
     )
     _rewrite_urls(soup, source, links, warn)
     for img in soup.find_all("img"):
@@ -446,6 +452,7 @@ class _Links:
 
     base: Path  # the page's folder
     docs_root: Path  # the pages folder, resolved
+    address_base: Path  # the folder the page's address stands for, as MkDocs builds it
     link_for_page: Callable[[Path], str | None]
     file_url: Callable[[Path], str]
     unpublished_page_url: Callable[[Path], str] | None
@@ -585,6 +592,8 @@ def _rewrite_path(
             )
         )
         return None
+    if not real.exists() and kind == "link" and (built := _built_page_url(written, links)):
+        return _encode_url(built + fragment)
     if not real.is_file():
         # Still point at where the file would be served, so adding the file fixes the page.
         warn_here(
@@ -594,6 +603,29 @@ def _rewrite_path(
             )
         )
     return _encode_url(links.file_url(real) + query + fragment)
+
+
+def _built_page_url(written: str, links: _Links) -> str | None:
+    """The page a link written for the built site leads to, if any: `../other/` read from the
+    page's own address (MkDocs leaves such links as they are, so they work there), or
+    `other.html` for a site built without directory addresses."""
+    candidates: list[Path] = []
+    if written.lower().endswith(".html"):
+        stem = written[: -len(".html")]
+        candidates.append(links.base / f"{stem}.md")
+        if stem.endswith("index"):
+            candidates.append(links.base / stem[: -len("index")] / "README.md")
+    else:
+        target = Path(os.path.normpath(links.address_base / written))
+        candidates += [target.with_name(f"{target.name}.md"), target / "index.md"]
+        candidates.append(target / "README.md")
+    for candidate in candidates:
+        real = candidate.resolve()
+        if real.is_relative_to(links.docs_root) and real.is_file():
+            url = links.link_for_page(real)
+            if url is not None:
+                return url
+    return None
 
 
 def _shorten(text: str, limit: int = 120) -> str:
