@@ -128,3 +128,29 @@ def test_links_written_for_the_built_site_lead_to_their_pages(tmp_path: Path) ->
         "guide/deep/two.md:3: link “../../nowhere/” not found\n"
         "  How to fix it: put the file at that path in the pages folder, or correct the path"
     ]
+
+
+def test_nav_pages_made_while_the_site_builds_are_left_out_and_named(tmp_path: Path) -> None:
+    # Plugins write some pages only while MkDocs builds (API references, a changelog); MkDocs
+    # itself only warns about a nav entry whose file is missing.
+    folder = project(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": "site_name: Generated\nnav:\n  - Home: index.md\n"
+            "  - API:\n    - Overview: api/index.md\n    - reference/\n"
+            "  - Built later:\n    - later.md\n  - Changelog: changelog.md\n"
+            "plugins:\n  - gen-files\n",
+            "docs/index.md": "# Home\n",
+            "docs/api/index.md": "# API\n",
+        },
+    )
+    result = soundingboard("adopt", str(folder), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr
+    mkdocs = folder / "mkdocs.yml"
+    for line, name in ((6, "reference/"), (8, "later.md"), (9, "changelog.md")):
+        assert f"{mkdocs}:{line}: nav names “{name}”, which is not in docs/" in result.stdout
+    settings = yaml.safe_load((folder / "consultation.yml").read_text(encoding="utf-8"))
+    assert settings["pages"] == [{"Home": "index.md"}, {"API": [{"Overview": "api/index.md"}]}]
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+    assert [p.url for p in load_consultation(folder).pages] == ["/", "/api/"]
