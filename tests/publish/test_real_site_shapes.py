@@ -29,8 +29,9 @@ def test_inherit_and_env_defaults_are_read_as_mkdocs_reads_them(tmp_path: Path) 
             "base.yml": (
                 'site_name: !ENV [SITE_NAME, "Shapes handbook"]\n'
                 "site_url: https://shapes.example.org/handbook/\n"
-                "markdown_extensions:\n  - admonition\n"
-                "extra:\n  colour: blue\n  size: 2\n"
+                "markdown_extensions:\n  - admonition\n  - pymdownx.emoji:\n"
+                "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n"
+                "extra:\n  colour: blue\n  size: 2\nplugins:\n  - blog\n"
             ),
             "mkdocs.yml": (
                 "INHERIT: base.yml\ndocs_dir: documentation\n"
@@ -51,6 +52,9 @@ def test_inherit_and_env_defaults_are_read_as_mkdocs_reads_them(tmp_path: Path) 
     consultation = load_consultation(folder)
     assert consultation.title == "Shapes handbook"
     assert 'class="admonition note"' in consultation.pages[0].html
+    # Warnings about inherited settings name the file and line they are written on.
+    base = folder / "base.yml"
+    assert [w.split(": ", 1)[0] for w in consultation.warnings] == [f"{base}:6", f"{base}:10"]
 
 
 def test_an_inherit_outside_the_project_is_not_read(tmp_path: Path) -> None:

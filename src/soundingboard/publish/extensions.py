@@ -177,6 +177,7 @@ _ABOUT_AN_EXTENSION = (
 
 def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
     """Check the extensions an mkdocs.yml names, before any is imported."""
+    document = document.source_of(_SETTING)
     result = ExtensionSetting(path=document.path)
     setting = document.data.get(_SETTING) if isinstance(document.data, dict) else None
     entries: list[tuple[Any, Any, list[str | int]]] = []
@@ -281,9 +282,10 @@ def ignored_code_settings(document: YamlDocument) -> list[str]:
         names = value if isinstance(value, list) else [value]
         if key == "plugins" and all(isinstance(n, str) and n in _HARMLESS_PLUGINS for n in names):
             continue
+        written = document.source_of(key)
         warnings.append(
             with_fix(
-                f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard "
+                f"{written.path}:{written.line_of([key])}: “{key}” is ignored: soundingboard "
                 f"never runs {what}, which are Python code",
                 "nothing, if the pages read well without them (check them); otherwise change "
                 "the pages so that they do not need them",

@@ -14,7 +14,7 @@ for a parent file inside the project.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,13 @@ class YamlDocument:
     path: Path
     data: Any
     node: yaml.Node | None
+    # Top-level keys taken whole from a file `INHERIT` names: that file's document.
+    inherited: dict[str, YamlDocument] = field(default_factory=dict)
+
+    def source_of(self, key: str) -> YamlDocument:
+        """The document a top-level key was written in (this one unless it was inherited),
+        for naming its file and line."""
+        return self.inherited.get(key, self)
 
     def line_of(self, location: Sequence[str | int]) -> int | None:
         """The 1-based line of the value at `location` (keys and list indexes), or the nearest
@@ -171,8 +178,12 @@ def read_mkdocs_yaml(path: Path, project: Path) -> tuple[YamlDocument, list[str]
             )
             break
         seen.add(parent)
-        inherited = read_yaml(parent).data
+        parent_document = read_yaml(parent)
+        inherited = parent_document.data
         child = {k: v for k, v in data.items() if k != "INHERIT"}
+        if isinstance(inherited, dict):
+            for key in inherited.keys() - child.keys():
+                document.inherited[str(key)] = parent_document
         data = _merged(inherited, child) if isinstance(inherited, dict) else child
         path = parent
     document.data = data
