@@ -78,7 +78,7 @@ def secret_file(tmp_path: Path) -> Path:
         ),
     ],
 )
-def test_extension_naming_code_is_refused_before_anything_is_imported(
+def test_extension_naming_code_is_skipped_and_never_imported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str, said: str
 ) -> None:
     marker = tmp_path / "pwned"
@@ -93,11 +93,14 @@ def test_extension_naming_code_is_refused_before_anything_is_imported(
     (folder / "marking_top.py").write_text(MARKING_MODULE.format(marker=str(marker)))
     monkeypatch.syspath_prepend(str(folder))
 
-    [problem] = problems_of(folder)
-
-    assert problem.startswith(f"{folder / 'mkdocs.yml'}:4: ")
-    assert said in problem
-    assert "How to fix it: remove it from markdown_extensions" in problem
+    # A warning, not a refusal: the site loads without it (as real sites that name their own
+    # extensions must), and nothing it names is imported.
+    consultation = load_consultation(folder)
+    [warning] = [w for w in consultation.warnings if said in w]
+    assert warning.startswith(f"{folder / 'mkdocs.yml'}:4: ")
+    assert "; it is skipped" in warning
+    assert "remove it from markdown_extensions" in warning
+    assert consultation.pages[0].title == "Home"
     assert not marker.exists()
     assert not {"marking", "marking.module", "marking_top"} & set(sys.modules)
 
@@ -211,8 +214,8 @@ def test_extensions_written_as_a_mapping_are_checked_too(tmp_path: Path) -> None
         "site_name: Mapping\nmarkdown_extensions:\n  toc:\n    permalink: true\n"
         f"  subprocess:Popen:\n    args: [touch, {marker}]\n",
     )
-    [problem] = problems_of(folder)
-    assert problem.startswith(
+    [warning] = load_consultation(folder).warnings
+    assert warning.startswith(
         f"{folder / 'mkdocs.yml'}:5: the Markdown extension “subprocess:Popen”"
     )
     assert not marker.exists()
@@ -435,3 +438,28 @@ def test_nothing_outside_is_served(
         assert reply.status_code == 404, address
         assert SECRET.encode() not in b"".join(getattr(reply, "streaming_content", [reply.content]))
     assert SECRET not in client.get("/-/search/", {"q": "SECRET"}).content.decode()
+
+
+def test_snippets_come_from_the_base_paths_the_site_sets_inside_the_project(
+    tmp_path: Path, secret_file: Path
+) -> None:
+    # MkDocs reads `base_path` from the folder of mkdocs.yml: real sites keep their snippets
+    # (abbreviations, shared notices) beside docs/, not in it. A base outside stays unread.
+    folder = mkdocs_site(
+        tmp_path / "site",
+        "site_name: Snippets\nmarkdown_extensions:\n  - abbr\n  - pymdownx.snippets:\n"
+        f'      base_path: ["includes", ".", "{secret_file.parent}", ".."]\n'
+        "      check_paths: true\n",
+        {
+            "index.md": '# Home\n\nThe LA said.\n\n--8<-- "notice.md"\n\n'
+            '--8<-- "includes/abbreviations.md"\n\n--8<-- "secret_key"\n'
+        },
+    )
+    (folder / "includes").mkdir()
+    (folder / "includes" / "notice.md").write_text("A shared notice.\n", encoding="utf-8")
+    (folder / "includes" / "abbreviations.md").write_text("*[LA]: Local authority\n")
+    consultation = load_consultation(folder)
+    page = consultation.pages[0]
+    assert "A shared notice." in page.text
+    assert '<abbr title="Local authority">LA</abbr>' in page.html
+    assert SECRET not in page.html

@@ -28,7 +28,7 @@ from .pasted_questionnaire import (
     read_pasted_questionnaire,
 )
 from .settings_schema import DEFAULT_NATURES, DEFAULT_ROLES
-from .yaml_source import read_yaml
+from .yaml_source import YamlDocument, read_mkdocs_yaml
 
 _HEADING = re.compile(r"^#\s+(.+?)\s*(?:\{[^}]*\})?\s*#*\s*$", re.M)
 _COPYRIGHT = re.compile(r"(?i)^(?:copyright\s*)?(?:©|\(c\)|&copy;)?\s*(?:\d{4}\s*[-–]?\s*)*")
@@ -71,9 +71,8 @@ def adoption(folder: Path) -> Adoption:
                 )
             ]
         )
-    document = read_yaml(mkdocs_path)
+    document, notes = read_mkdocs_yaml(mkdocs_path, folder)
     data = document.data if isinstance(document.data, dict) else {}
-    notes: list[str] = []
     settings: dict[str, Any] = {}
 
     title = data.get("site_name")
@@ -114,6 +113,7 @@ def adoption(folder: Path) -> Adoption:
     docs_dir = (folder / str(data.get("docs_dir") or "docs")).resolve()
     nav = data.get("nav")
     if isinstance(nav, list) and nav:
+        nav = _existing_pages(nav, docs_dir, ["nav"], document, notes)
         settings["pages"] = nav
         page_files = [docs_dir / p for p in _nav_files(nav)]
     else:
@@ -213,6 +213,38 @@ def _add_questionnaire(
             f"served at soundingboard's own questionnaire address, and links to /{address} lead "
             "there"
         )
+
+
+def _existing_pages(
+    items: list[Any],
+    docs_dir: Path,
+    location: list[str | int],
+    document: YamlDocument,
+    notes: list[str],
+) -> list[Any]:
+    """`nav` without the pages whose files are not in the pages folder (MkDocs only warns
+    about those: plugins write some while the site is built, such as API references), each
+    left out named in `notes`, and without sections left empty."""
+    kept: list[Any] = []
+    for index, item in enumerate(items):
+        title, target = (
+            next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else (None, item)
+        )
+        here = [*location, index] if title is None else [*location, index, title]
+        if isinstance(target, list):
+            children = _existing_pages(target, docs_dir, here, document, notes)
+            if children:
+                kept.append({title: children} if title is not None else children)
+            continue
+        if isinstance(target, str) and "://" not in target and not (docs_dir / target).is_file():
+            notes.append(
+                f"{document.path}:{document.line_of(here)}: nav names “{target}”, which is not "
+                f"in {docs_dir.name}/ (a plugin may make it while MkDocs builds the site), so it "
+                "is left out of `pages`"
+            )
+            continue
+        kept.append(item)
+    return kept
 
 
 def _nav_files(items: list[Any]) -> list[str]:

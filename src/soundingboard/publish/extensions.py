@@ -64,7 +64,8 @@ _CODE_SETTINGS: Final = {
 _HARMLESS_PLUGINS: Final = frozenset({"search"})
 
 EXTENSIONS_FIX: Final = (
-    "remove it from markdown_extensions; soundingboard loads only Python-Markdown's own "
+    "nothing, if the pages read well without it (check them); otherwise remove it from "
+    "markdown_extensions or use one soundingboard loads: only Python-Markdown's own "
     "extensions (such as toc, tables or admonition), pymdownx extensions (such as "
     "pymdownx.details) and extensions installed on this server (see "
     "docs/writing-a-consultation.md)"
@@ -176,6 +177,7 @@ _ABOUT_AN_EXTENSION = (
 
 def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
     """Check the extensions an mkdocs.yml names, before any is imported."""
+    document = document.source_of(_SETTING)
     result = ExtensionSetting(path=document.path)
     setting = document.data.get(_SETTING) if isinstance(document.data, dict) else None
     entries: list[tuple[Any, Any, list[str | int]]] = []
@@ -198,8 +200,12 @@ def read_extension_setting(document: YamlDocument) -> ExtensionSetting:
         )
     for name, options, location in entries:
         if canonical_name(name) is None:
+            # Skipped, never imported: real sites name their own extensions (a local module,
+            # an API-docs generator), and the pages still read without them.
             line = document.line_of(location)
-            result.problems.append(Problem(document.path, refusal(name), EXTENSIONS_FIX, line))
+            result.warnings.append(
+                with_fix(f"{document.path}:{line}: {refusal(name)}; it is skipped", EXTENSIONS_FIX)
+            )
             continue
         result.names.append(name)
         if (line := document.line_of(location)) is not None:
@@ -276,9 +282,10 @@ def ignored_code_settings(document: YamlDocument) -> list[str]:
         names = value if isinstance(value, list) else [value]
         if key == "plugins" and all(isinstance(n, str) and n in _HARMLESS_PLUGINS for n in names):
             continue
+        written = document.source_of(key)
         warnings.append(
             with_fix(
-                f"{document.path}:{document.line_of([key])}: “{key}” is ignored: soundingboard "
+                f"{written.path}:{written.line_of([key])}: “{key}” is ignored: soundingboard "
                 f"never runs {what}, which are Python code",
                 "nothing, if the pages read well without them (check them); otherwise change "
                 "the pages so that they do not need them",

@@ -32,7 +32,7 @@ from .folder_warnings import placeholders_left, unpublished_pages, warnings_in_l
 from .render import render_markdown
 from .setting_messages import message_and_fix
 from .settings_schema import ConsultationSettings, slugify_folder_name
-from .yaml_source import YamlDocument, read_yaml
+from .yaml_source import YamlDocument, read_mkdocs_yaml, read_yaml
 
 CONFIG_FILE = "consultation.yml"
 MKDOCS_FILES = ("mkdocs.yml", "mkdocs.yaml")
@@ -143,7 +143,7 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
         raise ConsultationError(outside)
     raw: dict[str, Any] = {}
     origin: dict[str, tuple[YamlDocument, str]] = {}
-    mkdocs = read_yaml(mkdocs_path) if mkdocs_path else None
+    mkdocs, inherit_warnings = read_mkdocs_yaml(mkdocs_path, folder) if mkdocs_path else (None, [])
     if mkdocs is not None:
         data = _mapping(mkdocs)
         raw["docs_dir"] = "docs"
@@ -155,6 +155,7 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
         extensions = read_extension_setting(mkdocs)
         if extensions.problems:
             raise ConsultationError(extensions.problems)
+        extensions.warnings.extend(inherit_warnings)
         extensions.warnings.extend(ignored_code_settings(mkdocs))
         raw["_extensions"] = extensions
     config = read_yaml(config_path) if config_path.is_file() else None
@@ -521,6 +522,7 @@ def _build(
             link_for_page=link_for_page,
             file_url=file_url,
             unpublished_page_url=unpublished_page_url,
+            project_dir=folder,
             extensions=extensions.names,
             extension_configs=extensions.configs,
         )

@@ -28,6 +28,7 @@ from . import extensions as known_extensions
 from . import sanitise
 from .consultation import Heading
 from .errors import with_fix
+from .front_matter import split_front_matter
 
 PERMALINK_LABEL: Final = "Link to this section"
 
@@ -136,6 +137,7 @@ def render_markdown(
     extensions: Sequence[str | markdown.Extension] = (),
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     unpublished_page_url: Callable[[Path], str] | None = None,
+    project_dir: Path | None = None,
 ) -> RenderedPage:
     """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
 
@@ -143,7 +145,9 @@ def render_markdown(
     `unpublished_page_url` gives the address a Markdown file that is not a page would have
     as one; a link to such a file keeps that address (without it, the link is removed).
     `extensions` and `extension_configs` are a site's extra Markdown extensions; those that
-    cannot be loaded are skipped with a warning.
+    cannot be loaded are skipped with a warning. `project_dir` is the folder of mkdocs.yml:
+    pymdownx.snippets' `base_path` is read from there, as MkDocs does, and never leaves it
+    (without it, snippets come from `docs_dir` only).
     """
     page_name = _display_name(source_path, docs_dir)
     warnings: list[str] = []
@@ -156,14 +160,24 @@ def render_markdown(
         note(f"{page_name}:{line}: {message}" if line else f"{page_name}: {message}")
 
     # Not about this page, so not named after it: the same text for every page can be merged.
-    specs = _extension_specs(extensions, extension_configs or {}, docs_dir, note)
-    raw_html, meta = _convert(_fix_stray_emphasis(source), specs, warn)
+    specs = _extension_specs(
+        extensions, extension_configs or {}, docs_dir, note, project_dir or docs_dir
+    )
+    body, front_matter = split_front_matter(source)
+    raw_html, meta = _convert(_fix_stray_emphasis(body), specs, warn)
+    meta = {**meta, **front_matter}
 
     soup = BeautifulSoup(raw_html, "html.parser")
     sanitise.strip_structure(soup)
     _warn_undefined_footnotes(soup, source, warn)
+    stands_for_folder = source_path.stem.lower() in ("index", "readme")
     links = _Links(
-        source_path.parent, docs_dir.resolve(), link_for_page, file_url, unpublished_page_url
+        source_path.parent,
+        docs_dir.resolve(),
+        source_path.parent if stands_for_folder else source_path.parent / source_path.stem,
+        link_for_page,
+        file_url,
+        unpublished_page_url,
     )
     _rewrite_urls(soup, source, links, warn)
     for img in soup.find_all("img"):
@@ -198,6 +212,23 @@ def render_markdown(
     )
 
 
+def _snippet_bases(configured: Any, project_dir: Path, docs_dir: Path) -> list[str]:
+    """pymdownx.snippets' base folders: those the site sets, relative to the folder of
+    mkdocs.yml as MkDocs reads them (its default is that folder), keeping only those inside
+    it, then the pages folder, so that a page may also name a snippet beside it."""
+    names = configured if isinstance(configured, list) else [configured or "."]
+    root = project_dir.resolve()
+    bases: list[str] = []
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        base = (root / name).resolve()
+        if base.is_relative_to(root) and str(base) not in bases:
+            bases.append(str(base))
+    pages = str(docs_dir.resolve())
+    return bases if pages in bases else [*bases, pages]
+
+
 @dataclass
 class _ExtensionSpec:
     extension: str | markdown.Extension
@@ -214,6 +245,7 @@ def _extension_specs(
     configs: Mapping[str, Mapping[str, Any]],
     docs_dir: Path,
     warn: Callable[[str], None],
+    project_dir: Path,
 ) -> list[_ExtensionSpec]:
     """The extensions to use, base ones first, each checked to load with its configuration."""
     base = {name: dict(_BASE_CONFIGS.get(name, {})) for name in BASE_EXTENSIONS}
@@ -244,10 +276,14 @@ def _extension_specs(
             )
         elif name not in seen:
             if name == "pymdownx.snippets":
-                # Snippets read files: keep them to the page folder (links followed, see
-                # `extensions`), and never download.
+                # Snippets read files: keep them inside the project (links followed, see
+                # `extensions`), and never download. A snippet that is missing, or outside,
+                # is left out rather than costing the page every other extension.
                 config.update(
-                    base_path=[str(docs_dir)], restrict_base_path=True, url_download=False
+                    check_paths=False,
+                    base_path=_snippet_bases(config.get("base_path"), project_dir, docs_dir),
+                    restrict_base_path=True,
+                    url_download=False,
                 )
             elif name == "pymdownx.emoji":
                 # Emoji as characters: a site's own generator is Python code, never taken from
@@ -416,6 +452,7 @@ class _Links:
 
     base: Path  # the page's folder
     docs_root: Path  # the pages folder, resolved
+    address_base: Path  # the folder the page's address stands for, as MkDocs builds it
     link_for_page: Callable[[Path], str | None]
     file_url: Callable[[Path], str]
     unpublished_page_url: Callable[[Path], str] | None
@@ -555,6 +592,8 @@ def _rewrite_path(
             )
         )
         return None
+    if not real.exists() and kind == "link" and (built := _built_page_url(written, links)):
+        return _encode_url(built + fragment)
     if not real.is_file():
         # Still point at where the file would be served, so adding the file fixes the page.
         warn_here(
@@ -564,6 +603,29 @@ def _rewrite_path(
             )
         )
     return _encode_url(links.file_url(real) + query + fragment)
+
+
+def _built_page_url(written: str, links: _Links) -> str | None:
+    """The page a link written for the built site leads to, if any: `../other/` read from the
+    page's own address (MkDocs leaves such links as they are, so they work there), or
+    `other.html` for a site built without directory addresses."""
+    candidates: list[Path] = []
+    if written.lower().endswith(".html"):
+        stem = written[: -len(".html")]
+        candidates.append(links.base / f"{stem}.md")
+        if stem.endswith("index"):
+            candidates.append(links.base / stem[: -len("index")] / "README.md")
+    else:
+        target = Path(os.path.normpath(links.address_base / written))
+        candidates += [target.with_name(f"{target.name}.md"), target / "index.md"]
+        candidates.append(target / "README.md")
+    for candidate in candidates:
+        real = candidate.resolve()
+        if real.is_relative_to(links.docs_root) and real.is_file():
+            url = links.link_for_page(real)
+            if url is not None:
+                return url
+    return None
 
 
 def _shorten(text: str, limit: int = 120) -> str:

@@ -4,20 +4,23 @@ Error messages about `consultation.yml` and `mkdocs.yml` name the line of the of
 so the loader keeps the composed node tree beside the data. `mkdocs.yml` files often carry
 tags such as `!ENV` or `!!python/name:`, and soundingboard only needs a few of the keys around
 them, so they do not stop a file loading. Nothing a tag names is ever looked up: `!ENV` is read
-as its plain value (no environment variable is read), and a `!!python/...` tag becomes a
-`CodeReference`, which only records what the tag said and where, so that it can be reported.
+as the default it gives (`!ENV [NAME, default]`; none for `!ENV NAME`), no environment variable
+being read, so that a folder loads the same everywhere; other unknown tags as their plain value;
+and a `!!python/...` tag becomes a `CodeReference`, which only records what the tag said and
+where, so that it can be reported. `read_mkdocs_yaml` also follows `INHERIT`, as MkDocs does,
+for a parent file inside the project.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import ConsultationError, Problem
+from .errors import ConsultationError, Problem, with_fix
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,22 @@ def _code_reference(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -
     return CodeReference(f"!!python/{tag_suffix}", node.start_mark.line + 1)
 
 
+def _env_default(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """MkDocs' `!ENV [NAME, OTHER, default]` falls back to its last item; `!ENV NAME` to none."""
+    if isinstance(node, yaml.SequenceNode) and len(node.value) > 1:
+        return loader.construct_object(node.value[-1], deep=True)
+    return None
+
+
+_TolerantLoader.add_constructor("!ENV", _env_default)
 _TolerantLoader.add_multi_constructor("!", _plain_value)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _code_reference)
+
+
+def tolerant_yaml(text: str) -> Any:
+    """YAML text read as `read_yaml` reads a file (tags recorded, never run); YAMLError when
+    it is not YAML."""
+    return yaml.load(text, Loader=_TolerantLoader)
 
 
 @dataclass
@@ -57,6 +74,13 @@ class YamlDocument:
     path: Path
     data: Any
     node: yaml.Node | None
+    # Top-level keys taken whole from a file `INHERIT` names: that file's document.
+    inherited: dict[str, YamlDocument] = field(default_factory=dict)
+
+    def source_of(self, key: str) -> YamlDocument:
+        """The document a top-level key was written in (this one unless it was inherited),
+        for naming its file and line."""
+        return self.inherited.get(key, self)
 
     def line_of(self, location: Sequence[str | int]) -> int | None:
         """The 1-based line of the value at `location` (keys and list indexes), or the nearest
@@ -121,6 +145,59 @@ def read_yaml(path: Path) -> YamlDocument:
             ]
         ) from None
     return YamlDocument(path=path, data=data, node=node)
+
+
+def read_mkdocs_yaml(path: Path, project: Path) -> tuple[YamlDocument, list[str]]:
+    """An mkdocs.yml with the file its `INHERIT` names merged under it, as MkDocs merges them
+    (mappings key by key, anything else replaced), and warnings about an `INHERIT` that could
+    not be followed. Line numbers stay those of `path`. A parent outside `project` is not read.
+    """
+    document = read_yaml(path)
+    warnings: list[str] = []
+    seen = {path.resolve()}
+    data = document.data
+    while isinstance(data, dict) and isinstance(data.get("INHERIT"), str):
+        parent = (path.parent / data["INHERIT"]).resolve()
+        where = f"{document.path}:{document.line_of(['INHERIT'])}"
+        if not parent.is_relative_to(project.resolve()) or parent in seen:
+            warnings.append(
+                with_fix(
+                    f"{where}: INHERIT names {data['INHERIT']}, which is outside the project "
+                    "(or already read), so it is not read",
+                    "copy the settings it holds into mkdocs.yml, or put the file inside the "
+                    "project's folder",
+                )
+            )
+            break
+        if not parent.is_file():
+            warnings.append(
+                with_fix(
+                    f"{where}: INHERIT names {data['INHERIT']}, which does not exist",
+                    "correct the file name, or remove INHERIT",
+                )
+            )
+            break
+        seen.add(parent)
+        parent_document = read_yaml(parent)
+        inherited = parent_document.data
+        child = {k: v for k, v in data.items() if k != "INHERIT"}
+        if isinstance(inherited, dict):
+            for key in inherited.keys() - child.keys():
+                document.inherited[str(key)] = parent_document
+        data = _merged(inherited, child) if isinstance(inherited, dict) else child
+        path = parent
+    document.data = data
+    return document, warnings
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        merged[key] = (
+            _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        )
+    return merged
 
 
 # PyYAML's reasons, in words for someone editing the file.
