@@ -335,3 +335,32 @@ def test_the_results_notice_page_suggests_the_published_address(site, client):
     publish(client)
     address = f"http://testserver{site.response_url}"
     assert f'value="{address}"' in client.get(notice).content.decode()
+
+
+def test_without_pango_nothing_is_published_and_the_message_says_how_to_fix_it(
+    site, client, monkeypatch
+):
+    """WeasyPrint raises OSError when it cannot load Pango (a server without the PDF's
+    libraries): publishing stops before anything is stored, and says what to install."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    signed_in(client, Role.ANALYST)
+    reply = publish(client, tell_respondents="on")
+    assert reply.status_code == 302
+    assert not PublishedResponse.objects.exists()
+    assert client.get(site.response_url).status_code == 404
+    page = client.get(reverse("analyse:report", args=[SLUG])).content.decode()
+    assert "Nothing was published" in page
+    assert "install-pdf-libs.sh" in page
+    # the workspace's PDF download says the same, instead of a server error
+    reply = client.get(reverse("analyse:report-pdf", args=[SLUG]))
+    assert reply.status_code == 302
+    assert "Pango library is missing" in client.get(reply["Location"]).content.decode()

@@ -51,9 +51,23 @@ def report_html(report: Report) -> str:
     )
 
 
+class PdfUnavailable(Exception):
+    """The PDF cannot be made on this server: the libraries WeasyPrint draws with are missing."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The PDF cannot be made on this server: the Pango library is missing. "
+            "Whoever runs the server can install it with scripts/install-pdf-libs.sh "
+            "(Debian's libpango-1.0-0 and libpangoft2-1.0-0), then try again."
+        )
+
+
 def report_pdf(report: Report) -> bytes:
-    """The report as a tagged PDF (PDF/UA-1)."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    """The report as a tagged PDF (PDF/UA-1). Raises `PdfUnavailable` without Pango."""
+    try:
+        from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    except OSError as error:  # WeasyPrint's message when it cannot load Pango
+        raise PdfUnavailable() from error
 
     # A control character in an answer or the team's text breaks the PDF's text layer (its
     # map from glyphs back to characters), which screen readers and search rely on.

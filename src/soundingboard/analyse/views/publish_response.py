@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from ...accounts.access import Role, analyst_view, notify
 from ...collect.published_notice import waiting_list
 from ...publish.registry import get_consultation
+from ..documents.pdf import PdfUnavailable
 from ..presentation.report import SUPPRESSION
 from ..presentation.workspace import workspace_context
 from ..publishing import latest, publish_response
@@ -37,12 +38,16 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = PublishForm(request.POST)
         if form.is_valid():
-            done = publish_response(
-                consultation,
-                by=request,
-                results_url=request.build_absolute_uri(consultation.response_url),
-                tell_respondents=bool(form.cleaned_data["tell_respondents"]) and email_enabled,
-            )
+            try:
+                done = publish_response(
+                    consultation,
+                    by=request,
+                    results_url=request.build_absolute_uri(consultation.response_url),
+                    tell_respondents=bool(form.cleaned_data["tell_respondents"]) and email_enabled,
+                )
+            except PdfUnavailable as error:  # nothing was published: the PDF comes first
+                notify(request, f"Nothing was published. {error}")
+                return redirect("analyse:report", slug=slug)
             told = ""
             if done.emails is not None:
                 told = (

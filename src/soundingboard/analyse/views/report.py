@@ -15,15 +15,15 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from ...accounts.access import Role, analyst_view, has_role
+from ...accounts.access import Role, analyst_view, has_role, notify
 from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from .. import outcome
 from ..documents import file_name
-from ..documents.pdf import report_pdf
+from ..documents.pdf import PdfUnavailable, report_pdf
 from ..documents.word import report_docx
 from ..exports import csv_cell
 from ..presentation.report import (
@@ -97,7 +97,12 @@ def report_document(request: HttpRequest, slug: str, format: str) -> HttpRespons
     consultation = get_consultation(slug)
     make, content_type = DOCUMENTS[format]
     report = _report(consultation)
-    reply = HttpResponse(make(report), content_type=content_type)
+    try:
+        content = make(report)
+    except PdfUnavailable as error:
+        notify(request, str(error))
+        return redirect("analyse:report", slug=slug)
+    reply = HttpResponse(content, content_type=content_type)
     name = file_name(consultation, report.clock.today, format)
     reply["Content-Disposition"] = f'attachment; filename="{name}"'
     return reply
