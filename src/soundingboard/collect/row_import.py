@@ -13,6 +13,8 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
   and a row repeated within the file is stored once;
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
   of `BATCH_SIZE`, every row whole or not at all;
+- for a large file, drops the tables' secondary (never unique) indexes while it stores and
+  makes them again at its end, whatever stops it (`deferred_indexes`);
 - shows a progress bar on a terminal for a long file.
 """
 
@@ -24,6 +26,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -32,6 +35,7 @@ from django.db.models import Max
 from tqdm import tqdm
 
 from ..publish.consultation import Consultation
+from . import deferred_indexes
 from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
 from .payloads import PayloadChecker, PayloadError
@@ -178,7 +182,10 @@ def import_rows(
                     f"{where}: {name}: {message}" if name else f"{where}: {message}", file=out
                 )
 
-    with bar, import_cache():
+    # An import killed outright left its indexes dropped: made again before this one.
+    deferred_indexes.ensure_indexes()
+    large = deferred_indexes.worth_deferring(table.count)
+    with bar, import_cache(), deferred_indexes.deferred() if large else nullcontext():
         for batch in _batches(rows, batch_size):
             ready: dict[str, tuple[int, Pending]] = {}
             for row in batch:

@@ -1,0 +1,108 @@
+"""A large import's secondary indexes: dropped while it stores, made again at its end.
+
+The response table's secondary indexes (two covering indexes of seven columns for the
+analysis, one by page, one partial) cost a large import about as much as everything else the
+database does for it (docs/performance.md): each row adds an entry to each, at a random place.
+Made once at the end, from rows already stored, an index is written in one sorted pass.
+
+- Only the indexes of `Meta.indexes` are dropped, never a unique one: the references' and
+  submission tokens' unique indexes (which idempotence and integrity rely on) and every
+  `UniqueConstraint` stay. Queries meanwhile give the same answers, only more slowly.
+- `deferred()` drops them in a short transaction of its own under the write lock, and makes
+  them again in a `finally`, so an exception or Ctrl+C ends with them there.
+- A process killed outright (SIGKILL, power cut) cannot run its `finally`: `ensure_indexes()`
+  makes any declared index that is missing again. It runs after every `migrate`
+  (`post_migrate`), when `serve` starts, and at the start of every import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Index, Model
+
+from .models import ActivityTick, IdeaScore, Response
+from .write_lock import sqlite_write_lock
+
+MODELS: tuple[type[Model], ...] = (Response, IdeaScore, ActivityTick)
+# An import defers the indexes when its file has at least this many rows, and at least half
+# as many as the responses already stored: remaking an index reads the whole table, so for a
+# small file into a large table keeping them costs less.
+DEFER_MIN_ROWS = 10_000
+
+
+def declared() -> list[tuple[type[Model], Index]]:
+    """Every non-unique index the models declare (`Meta.indexes` is never unique)."""
+    return [(model, index) for model in MODELS for index in model._meta.indexes]
+
+
+def worth_deferring(rows: int, using: str = "default") -> bool:
+    """Whether an import of this many rows is faster with the indexes made at its end."""
+    if rows < DEFER_MIN_ROWS:
+        return False
+    return rows * 2 >= Response.objects.using(using).count()
+
+
+def present(using: str = "default") -> set[str]:
+    """The names of the declared indexes the database has."""
+    connection = connections[using]
+    names: set[str] = set()
+    with connection.cursor() as cursor:
+        for model in MODELS:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            names.update(name for name, info in constraints.items() if info.get("index"))
+    return names
+
+
+def _create_statements(
+    connection: BaseDatabaseWrapper, items: list[tuple[type[Model], Index]]
+) -> list[str]:
+    # The editor only writes the SQL: entered, SQLite's would refuse inside a transaction
+    # and check every foreign key on leaving.
+    editor = connection.schema_editor(collect_sql=True, atomic=False)
+    return [str(index.create_sql(model, editor)) for model, index in items]
+
+
+def _drop_statements(connection: BaseDatabaseWrapper, names: list[str]) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}" for name in names]
+
+
+def _run(using: str, statements: list[str]) -> None:
+    if not statements:
+        return
+    with (
+        sqlite_write_lock(using),
+        transaction.atomic(using=using),
+        connections[using].cursor() as cursor,
+    ):
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def ensure_indexes(using: str = "default", **_: Any) -> list[str]:
+    """Make again every declared index that is missing; their names.
+
+    Connected to `post_migrate`, whose arguments it ignores but `using`."""
+    connection = connections[using]
+    have = present(using)
+    missing = [(m, i) for m, i in declared() if i.name not in have]
+    if missing:
+        _run(using, _create_statements(connection, missing))
+    return [index.name for _, index in missing]
+
+
+@contextmanager
+def deferred(using: str = "default") -> Iterator[None]:
+    """Drop the declared indexes for the length of the block; they are there afterwards."""
+    connection = connections[using]
+    have = present(using)
+    drop = _drop_statements(connection, [i.name for _, i in declared() if i.name in have])
+    try:
+        _run(using, drop)
+        yield
+    finally:
+        ensure_indexes(using)
