@@ -127,3 +127,20 @@ def test_migrate_remakes_missing_indexes():
     drop("response_analysis_time_idx")
     call_command("migrate", interactive=False, verbosity=0)
     assert deferred_indexes.present() >= DECLARED
+
+
+@pytest.mark.django_db
+def test_a_re_import_that_stores_nothing_keeps_the_indexes(consultation, feedback, monkeypatch):
+    run(consultation, feedback)
+    monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)
+    dropped: list[list[str]] = []
+    drop_statements = deferred_indexes._drop_statements
+
+    def watched(connection, names):
+        dropped.append(names)
+        return drop_statements(connection, names)
+
+    monkeypatch.setattr(deferred_indexes, "_drop_statements", watched)
+    again, _ = run(consultation, feedback)
+    assert (again.imported, again.already_there) == (0, 4)
+    assert dropped == []

@@ -8,8 +8,9 @@ Made once at the end, from rows already stored, an index is written in one sorte
 - Only the indexes of `Meta.indexes` are dropped, never a unique one: the references' and
   submission tokens' unique indexes (which idempotence and integrity rely on) and every
   `UniqueConstraint` stay. Queries meanwhile give the same answers, only more slowly.
-- `deferred()` drops them in a short transaction of its own under the write lock, and makes
-  them again in a `finally`, so an exception or Ctrl+C ends with them there.
+- `deferred()` drops them (when the import first has a row to store) in a short transaction
+  of its own under the write lock, and makes them again in a `finally`, so an exception or
+  Ctrl+C ends with them there.
 - A process killed outright (SIGKILL, power cut) cannot run its `finally`: `ensure_indexes()`
   makes any declared index that is missing again. It runs after every `migrate`
   (`post_migrate`), when `serve` starts, and at the start of every import.
@@ -95,14 +96,31 @@ def ensure_indexes(using: str = "default", **_: Any) -> list[str]:
     return [index.name for _, index in missing]
 
 
+class Deferral:
+    """The indexes dropped on the first call of `drop()`, if ever (a re-import that finds
+    every row already there stores nothing, and has nothing to gain)."""
+
+    def __init__(self, using: str, enabled: bool):
+        self.using = using
+        self.enabled = enabled
+        self.dropped = False
+
+    def drop(self) -> None:
+        if not self.enabled or self.dropped:
+            return
+        self.dropped = True  # first: should the drop itself fail, they are made again
+        have = present(self.using)
+        names = [index.name for _, index in declared() if index.name in have]
+        _run(self.using, _drop_statements(connections[self.using], names))
+
+
 @contextmanager
-def deferred(using: str = "default") -> Iterator[None]:
-    """Drop the declared indexes for the length of the block; they are there afterwards."""
-    connection = connections[using]
-    have = present(using)
-    drop = _drop_statements(connection, [i.name for _, i in declared() if i.name in have])
+def deferred(using: str = "default", *, enabled: bool = True) -> Iterator[Deferral]:
+    """Within the block, `drop()` drops the declared indexes; they are there afterwards,
+    however the block ends."""
+    deferral = Deferral(using, enabled)
     try:
-        _run(using, drop)
-        yield
+        yield deferral
     finally:
-        ensure_indexes(using)
+        if deferral.dropped:
+            ensure_indexes(using)

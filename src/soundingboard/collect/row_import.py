@@ -26,7 +26,6 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -185,7 +184,7 @@ def import_rows(
     # An import killed outright left its indexes dropped: made again before this one.
     deferred_indexes.ensure_indexes()
     large = deferred_indexes.worth_deferring(table.count)
-    with bar, import_cache(), deferred_indexes.deferred() if large else nullcontext():
+    with bar, import_cache(), deferred_indexes.deferred(enabled=large) as deferral:
         for batch in _batches(rows, batch_size):
             ready: dict[str, tuple[int, Pending]] = {}
             for row in batch:
@@ -202,7 +201,7 @@ def import_rows(
                     problem(row.number, error.errors)
                     continue
                 ready[row.token] = (row.number, Pending(submission, row.token, row.submitted_at))
-            _store(ready, before, report, problem)
+            _store(ready, before, report, problem, deferral)
             bar.update(len(batch))
     return report
 
@@ -223,6 +222,7 @@ def _store(
     before: int,
     report: ImportReport,
     problem: Any,
+    deferral: deferred_indexes.Deferral,
 ) -> None:
     if not ready:
         return
@@ -237,6 +237,8 @@ def _store(
             report.already_there += 1
         del ready[token]
     pending = [p for _, p in ready.values()]
+    if pending:
+        deferral.drop()
     for (number, item), stored in zip(ready.values(), store_batch(pending), strict=True):
         if stored.outcome is Outcome.FAILED:
             problem(number, {"": [f"could not be stored: {stored.error}"]})
