@@ -49,14 +49,28 @@ def worth_deferring(rows: int, using: str = "default") -> bool:
 
 
 def present(using: str = "default") -> set[str]:
-    """The names of the declared indexes the database has."""
+    """The names of the indexes the models' tables have (read from the catalogue directly:
+    Django's introspection parses each table's SQL, a third of a second for these three)."""
     connection = connections[using]
-    names: set[str] = set()
+    tables = [model._meta.db_table for model in MODELS]
+    marks = ", ".join(["%s"] * len(tables))
+    if connection.vendor == "sqlite":
+        sql = f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})"
+    elif connection.vendor == "postgresql":
+        sql = (
+            "SELECT indexname FROM pg_indexes "
+            f"WHERE schemaname = current_schema() AND tablename IN ({marks})"
+        )
+    else:
+        names: set[str] = set()
+        with connection.cursor() as cursor:
+            for table in tables:
+                found = connection.introspection.get_constraints(cursor, table)
+                names.update(name for name, info in found.items() if info.get("index"))
+        return names
     with connection.cursor() as cursor:
-        for model in MODELS:
-            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
-            names.update(name for name, info in constraints.items() if info.get("index"))
-    return names
+        cursor.execute(sql, tables)
+        return {name for (name,) in cursor.fetchall()}
 
 
 def _create_statements(
