@@ -94,8 +94,16 @@ def _run(using: str, statements: list[str]) -> None:
         transaction.atomic(using=using),
         connections[using].cursor() as cursor,
     ):
+        # PostgreSQL refuses to change a table's indexes while checks of its foreign keys
+        # are still pending in the transaction (its rows written earlier in it): made now, as
+        # Django's schema editor does, and deferred again after.
+        postgresql = connections[using].vendor == "postgresql"
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def ensure_indexes(using: str = "default", **_: Any) -> list[str]:
