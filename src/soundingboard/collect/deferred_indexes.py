@@ -13,7 +13,9 @@ Made once at the end, from rows already stored, an index is written in one sorte
   Ctrl+C ends with them there.
 - A process killed outright (SIGKILL, power cut) cannot run its `finally`: `ensure_indexes()`
   makes any declared index that is missing again. It runs after every `migrate`
-  (`post_migrate`), when `serve` starts, and at the start of every import.
+  (`post_migrate`), when `serve` starts, and at the start of every import. An import
+  started while another has them dropped therefore makes them again: both are then slower,
+  never wrong.
 """
 
 from __future__ import annotations
