@@ -66,3 +66,17 @@ def test_a_database_with_migrations_to_apply_is_migrated(commands_run, monkeypat
     monkeypatch.setattr(startup, "unapplied_migrations", lambda: 2)
     startup.prepare_database_and_static()
     assert commands_run == ["migrate", "collectstatic"]
+
+
+@pytest.mark.django_db
+def test_a_start_remakes_indexes_an_import_killed_outright_left_dropped(commands_run):
+    from django.db import connection
+
+    from soundingboard.collect import deferred_indexes
+
+    declared = {index.name for _, index in deferred_indexes.declared()}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name('response_analysis_cube_idx')}")
+    assert "response_analysis_cube_idx" not in deferred_indexes.present()
+    assert startup.prepare_database_and_static() is None
+    assert deferred_indexes.present() >= declared

@@ -42,6 +42,10 @@ def prepare_database_and_static() -> str | None:
     keep_files_private()  # before the database is opened: an older version left it 0644
     if unapplied_migrations():
         call_command("migrate", interactive=False, verbosity=0)
+    else:
+        from .collect.deferred_indexes import ensure_indexes  # needs the apps loaded
+
+        ensure_indexes()  # those of an import that was killed outright (migrate does it too)
     collect_static_if_changed()
     keep_files_private()  # and whatever those two made, were the umask not 077
     connections.close_all()  # never share a database connection across fork

@@ -13,6 +13,8 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
   and a row repeated within the file is stored once;
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
   of `BATCH_SIZE`, every row whole or not at all;
+- for a large file, drops the tables' secondary (never unique) indexes while it stores and
+  makes them again at its end, whatever stops it (`deferred_indexes`);
 - shows a progress bar on a terminal for a long file.
 """
 
@@ -32,6 +34,7 @@ from django.db.models import Max
 from tqdm import tqdm
 
 from ..publish.consultation import Consultation
+from . import deferred_indexes
 from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
 from .payloads import PayloadChecker, PayloadError
@@ -178,7 +181,10 @@ def import_rows(
                     f"{where}: {name}: {message}" if name else f"{where}: {message}", file=out
                 )
 
-    with bar, import_cache():
+    # An import killed outright left its indexes dropped: made again before this one.
+    deferred_indexes.ensure_indexes()
+    large = deferred_indexes.worth_deferring(table.count)
+    with bar, import_cache(), deferred_indexes.deferred(enabled=large) as deferral:
         for batch in _batches(rows, batch_size):
             ready: dict[str, tuple[int, Pending]] = {}
             for row in batch:
@@ -195,7 +201,7 @@ def import_rows(
                     problem(row.number, error.errors)
                     continue
                 ready[row.token] = (row.number, Pending(submission, row.token, row.submitted_at))
-            _store(ready, before, report, problem)
+            _store(ready, before, report, problem, deferral)
             bar.update(len(batch))
     return report
 
@@ -216,6 +222,7 @@ def _store(
     before: int,
     report: ImportReport,
     problem: Any,
+    deferral: deferred_indexes.Deferral,
 ) -> None:
     if not ready:
         return
@@ -230,6 +237,8 @@ def _store(
             report.already_there += 1
         del ready[token]
     pending = [p for _, p in ready.values()]
+    if pending:
+        deferral.drop()
     for (number, item), stored in zip(ready.values(), store_batch(pending), strict=True):
         if stored.outcome is Outcome.FAILED:
             problem(number, {"": [f"could not be stored: {stored.error}"]})
