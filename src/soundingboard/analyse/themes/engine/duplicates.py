@@ -69,13 +69,17 @@ def normalise(text: str) -> str:
     return _NOT_WORDS.sub(" ", text).strip()
 
 
-def find_duplicates(items: Sequence[tuple[int, str]]) -> list[DuplicateGroup]:
+def find_duplicates(
+    items: Sequence[tuple[int, str]], normalised: Sequence[str] | None = None
+) -> list[DuplicateGroup]:
     """Groups of two or more (response id, text) items that are identical or near-identical,
-    largest first (then by first id)."""
+    largest first (then by first id). `normalised`: each item's text already `normalise`d,
+    when the caller has it."""
+    if normalised is None:
+        normalised = [normalise(text) for _, text in items]
     # Identical after normalising: one node per distinct text, with its items.
     nodes: dict[str, list[int]] = {}
-    for index, (_, text) in enumerate(items):
-        key = normalise(text)
+    for index, key in enumerate(normalised):
         if key.count(" ") + 1 >= MIN_WORDS:
             nodes.setdefault(key, []).append(index)
     keys = list(nodes)
