@@ -17,6 +17,7 @@ the number of answers, not its square. Everything is deterministic: the hashes a
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -145,18 +146,33 @@ def _near_identical_components(keys: list[str]) -> np.ndarray:
 
 def _shingles(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(row, feature) for every word and every pair of neighbouring words of each text;
-    features are numbered from 0 in order of first appearance."""
+    words are numbered from 0 in order of first appearance, and pairs after them in order
+    of their two words' numbers."""
     words = " ".join(keys).split(" ")
-    number = {word: i for i, word in enumerate(dict.fromkeys(words))}
-    ids = np.array(list(map(number.__getitem__, words)), dtype=np.int64)
+    number = dict(zip(dict.fromkeys(words), itertools.count(), strict=False))
+    ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
     lengths = np.array([k.count(" ") + 1 for k in keys], dtype=np.int64)
     rows = np.repeat(np.arange(len(keys)), lengths)
     size = len(number)
     follows = rows[1:] == rows[:-1]
-    pairs = size + ids[:-1][follows] * size + ids[1:][follows]
+    pairs = ids[:-1][follows] * size + ids[1:][follows]
     all_rows = np.concatenate([rows, rows[:-1][follows]])
-    _, features = np.unique(np.concatenate([ids, pairs]), return_inverse=True)
-    return all_rows, features.ravel()
+    return all_rows, np.concatenate([ids, size + _rank(pairs)])
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    """Each value's position among the distinct values, smallest 0 (np.unique's inverse,
+    without the distinct values themselves, in half the time)."""
+    if not len(values):
+        return values
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(len(values), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank
 
 
 def _minhash(indices: np.ndarray, indptr: np.ndarray, hashes: int) -> np.ndarray:
