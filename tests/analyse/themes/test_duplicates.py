@@ -21,6 +21,15 @@ def test_normalising_ignores_case_punctuation_and_spacing():
     assert normalise("Ｃａｆé") == "café"  # full-width letters read as ordinary ones
 
 
+def test_plain_ascii_text_is_normalised_as_any_other_text():
+    # ASCII takes a faster path; appending "é" sends the same text down the general one.
+    rng = random.Random(7)
+    alphabet = [chr(code) for code in range(128)]
+    for _ in range(3_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(40)))
+        assert normalise(text + " é") == f"{normalise(text)} é".lstrip(), repr(text)
+
+
 def test_identical_answers_are_one_exact_group_represented_by_the_lowest_id():
     text = "Please keep the library open on Sundays for families"
     items = [

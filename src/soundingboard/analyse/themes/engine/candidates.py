@@ -120,9 +120,11 @@ def find_themes(
     if progress:
         progress(0, len(items))
     all_items = items
-    nothing = find_non_answers([text for _, text in items])
+    keys = [normalise(text) for _, text in items]  # both steps compare normalised texts
+    nothing = find_non_answers([text for _, text in items], normalised=keys)
     items = [item for item, empty in zip(items, nothing, strict=True) if not empty]
-    duplicates = find_duplicates(items)
+    keys = [key for key, empty in zip(keys, nothing, strict=True) if not empty]
+    duplicates = find_duplicates(items, keys)
     units, unit_of, members_of_unit = _units(items, duplicates)
     if progress:
         progress(len(items), len(items))

@@ -17,6 +17,7 @@ the number of answers, not its square. Everything is deterministic: the hashes a
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -36,6 +37,13 @@ _PAIRS_PER_STEP = 200_000
 
 _NOT_WORDS = re.compile(r"[\W_]+")
 _APOSTROPHES = ("'", "’", "‘", "`")
+# The same rule for ASCII text in one translation, without the regular expression: the
+# apostrophes dropped, every other character that is not a letter or digit a space.
+_ASCII_MARKS = {
+    code: None if chr(code) in _APOSTROPHES else " "
+    for code in range(128)
+    if not chr(code).isalnum()
+}
 
 
 @dataclass(frozen=True)
@@ -54,19 +62,25 @@ class DuplicateGroup:
 def normalise(text: str) -> str:
     """The text as compared: case folded, apostrophes dropped, other punctuation as spaces,
     runs of spaces as one."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
+        return " ".join(text.lower().translate(_ASCII_MARKS).split())
     text = unicodedata.normalize("NFKC", text).casefold()
     for apostrophe in _APOSTROPHES:
         text = text.replace(apostrophe, "")
     return _NOT_WORDS.sub(" ", text).strip()
 
 
-def find_duplicates(items: Sequence[tuple[int, str]]) -> list[DuplicateGroup]:
+def find_duplicates(
+    items: Sequence[tuple[int, str]], normalised: Sequence[str] | None = None
+) -> list[DuplicateGroup]:
     """Groups of two or more (response id, text) items that are identical or near-identical,
-    largest first (then by first id)."""
+    largest first (then by first id). `normalised`: each item's text already `normalise`d,
+    when the caller has it."""
+    if normalised is None:
+        normalised = [normalise(text) for _, text in items]
     # Identical after normalising: one node per distinct text, with its items.
     nodes: dict[str, list[int]] = {}
-    for index, (_, text) in enumerate(items):
-        key = normalise(text)
+    for index, key in enumerate(normalised):
         if key.count(" ") + 1 >= MIN_WORDS:
             nodes.setdefault(key, []).append(index)
     keys = list(nodes)
@@ -132,18 +146,33 @@ def _near_identical_components(keys: list[str]) -> np.ndarray:
 
 def _shingles(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(row, feature) for every word and every pair of neighbouring words of each text;
-    features are numbered from 0 in order of first appearance."""
+    words are numbered from 0 in order of first appearance, and pairs after them in order
+    of their two words' numbers."""
     words = " ".join(keys).split(" ")
-    number = {word: i for i, word in enumerate(dict.fromkeys(words))}
-    ids = np.array(list(map(number.__getitem__, words)), dtype=np.int64)
+    number = dict(zip(dict.fromkeys(words), itertools.count(), strict=False))
+    ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
     lengths = np.array([k.count(" ") + 1 for k in keys], dtype=np.int64)
     rows = np.repeat(np.arange(len(keys)), lengths)
     size = len(number)
     follows = rows[1:] == rows[:-1]
-    pairs = size + ids[:-1][follows] * size + ids[1:][follows]
+    pairs = ids[:-1][follows] * size + ids[1:][follows]
     all_rows = np.concatenate([rows, rows[:-1][follows]])
-    _, features = np.unique(np.concatenate([ids, pairs]), return_inverse=True)
-    return all_rows, features.ravel()
+    return all_rows, np.concatenate([ids, size + _rank(pairs)])
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    """Each value's position among the distinct values, smallest 0 (np.unique's inverse,
+    without the distinct values themselves, in half the time)."""
+    if not len(values):
+        return values
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(len(values), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank
 
 
 def _minhash(indices: np.ndarray, indptr: np.ndarray, hashes: int) -> np.ndarray:

@@ -256,6 +256,13 @@ def stability(
     """How far the grouping into k is the same from other seeds: the mean adjusted Rand
     index between the groups of a sample of the rows fitted from each seed and from seed 0
     (1 the same, 0 no better than chance)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # as in `group`: small products
+        return _stability(vectors, k, seeds, sample)
+
+
+def _stability(vectors: np.ndarray, k: int, seeds: tuple[int, ...], sample: int) -> float:
     from sklearn.metrics import adjusted_rand_score
 
     rows = _unit(np.atleast_2d(vectors))

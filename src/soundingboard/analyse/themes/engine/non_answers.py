@@ -82,12 +82,13 @@ def vocabulary(languages: tuple[str, ...] = ("en",)) -> Vocabulary:
     return Vocabulary.of(merged)
 
 
-def says_nothing(text: str, words: Vocabulary | None = None) -> bool:
-    """Whether the answer says nothing (see the module's docstring for the rule)."""
+def says_nothing(text: str, words: Vocabulary | None = None, normalised: str | None = None) -> bool:
+    """Whether the answer says nothing (see the module's docstring for the rule).
+    `normalised`: the text already `normalise`d, when the caller has it."""
     words = words or vocabulary()
     if len(text) > MOST_WORDS * 20:  # far too long, whatever its words
         return False
-    tokens = normalise(text).split()
+    tokens = (normalise(text) if normalised is None else normalised).split()
     if len(tokens) > MOST_WORDS or not words.known.issuperset(tokens):
         return False
     left: list[str] = []
@@ -108,13 +109,19 @@ def says_nothing(text: str, words: Vocabulary | None = None) -> bool:
     return not left
 
 
-def find_non_answers(texts: Sequence[str], words: Vocabulary | None = None) -> list[bool]:
-    """For each text, whether it says nothing. Each distinct text is read once."""
+def find_non_answers(
+    texts: Sequence[str],
+    words: Vocabulary | None = None,
+    *,
+    normalised: Sequence[str] | None = None,
+) -> list[bool]:
+    """For each text, whether it says nothing. Each distinct text is read once.
+    `normalised`: each text already `normalise`d, when the caller has it."""
     words = words or vocabulary()
     seen: dict[str, bool] = {}
     result = []
-    for text in texts:
+    for i, text in enumerate(texts):
         if text not in seen:
-            seen[text] = says_nothing(text, words)
+            seen[text] = says_nothing(text, words, None if normalised is None else normalised[i])
         result.append(seen[text])
     return result
