@@ -108,20 +108,20 @@ def test_check_refuses_a_folder_that_would_run_code_or_publish_a_file_outside(tm
     )
     checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert checked.returncode == 1
-    assert f"{folder / 'mkdocs.yml'}:6: the Markdown extension “subprocess:Popen”" in checked.stderr
-    assert not marker.exists()
-
-    (folder / "mkdocs.yml").write_text("site_name: Attack\nhooks:\n  - hook.py\n")
-    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
-    assert checked.returncode == 1
     assert f"{folder / 'docs' / 'key.md'}: is a link to a file outside" in checked.stderr
     assert "TOP-SECRET-KEY" not in checked.stdout + checked.stderr
     assert not marker.exists()
 
+    # Without the link, the site loads: the hook and the extension naming code to run are
+    # skipped with a warning each (a site's own extensions are common), never run.
     (folder / "docs" / "key.md").unlink()
     checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
     assert checked.returncode == 0, checked.stderr
     assert f"warning: {folder / 'mkdocs.yml'}:2: “hooks” is ignored" in checked.stderr
+    assert (
+        f"warning: {folder / 'mkdocs.yml'}:6: the Markdown extension “subprocess:Popen” names "
+        "Python code to run"
+    ) in checked.stderr
     assert not marker.exists()
 
 

@@ -86,7 +86,11 @@ def test_the_api_keeps_to_its_description(example, application, mode):
     def call(case):
         with rolled_back():
             before = Response.objects.count()
-            reply = case.call_and_validate(checks=CHECKS + EXTRA[mode])
+            # The WSGI transport hands the checks the body as sent, undecoded: asking for it
+            # uncompressed keeps a long error message (compressed by core.compression) readable.
+            reply = case.call_and_validate(
+                headers={"Accept-Encoding": "identity"}, checks=CHECKS + EXTRA[mode]
+            )
             stored = Response.objects.count() - before
             event(str(reply.status_code))
             assert stored == (1 if reply.status_code == 201 else 0)

@@ -56,7 +56,7 @@ from .engine.assignment import (
     uses_classifier,
 )
 from .engine.non_answers import find_non_answers
-from .runs import other_theme, record, refresh_sizes, run_items
+from .runs import other_theme, record, refresh_sizes, run_items, split_theme
 
 Action = ChangeRecord.Action
 Source = ThemeAssignment.Source
@@ -338,3 +338,14 @@ def move(
             refresh_sizes(run)
             tags.sync(user, run, ids)
     return len(changes)
+
+
+def split(user: Any, consultation: Consultation, theme: Theme, n: int) -> list[Theme]:
+    """Split `theme` into `n` (`runs.split_theme`). Once the set is confirmed, the machine
+    assigns every answer again with the new themes, in the same transaction."""
+    run = theme.run
+    with transaction.atomic():
+        made = split_theme(user, consultation, theme, n)
+        if run.is_confirmed:
+            assign(user, consultation, run)
+    return made

@@ -7,7 +7,7 @@ merging, splitting and deleting them before the set is confirmed (`assignment.co
                          representation="tfidf")
     runs.rename_theme(user, theme, "Funding for libraries")
     runs.merge_themes(user, run, [a, b], "Money")
-    runs.split_theme(user, consultation, theme, 3)
+    runs.split_theme(user, consultation, theme, 3)  # once confirmed: assignment.split
     runs.delete_theme(user, theme)             # its answers go to Other / unclear
 
 Every run has one "Other / unclear" theme (key -1) beside its themes. A theme's size counts
@@ -390,7 +390,8 @@ def split_theme(
     """Group one theme's answers (or the Other / unclear group's) again, into `n` themes.
     What fits none of them goes to Other / unclear; what says nothing, to the run's group of
     non-answers. Once confirmed (`_split_confirmed`), every answer of the theme goes to one
-    of the new themes, people's corrections included, and the machine assigns again."""
+    of the new themes, people's corrections included; `assignment.split` then has the
+    machine assign again."""
     run = theme.run
     if theme.is_non_answer:
         raise ThemeError("These answers say nothing: there are no themes in them to find")
@@ -450,10 +451,6 @@ def split_theme(
             before={"theme": before},
             after={"themes": [t.label for t in made.values()]},
         ).save()
-        if run.is_confirmed:
-            from .assignment import assign  # assignment reads runs: imported when needed
-
-            assign(user, consultation, run)
     return list(made.values())
 
 

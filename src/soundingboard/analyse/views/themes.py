@@ -54,7 +54,7 @@ from ..presentation.themes import (
 )
 from ..presentation.workspace import by_posted_id, int_or_none, responses_count
 from ..themes import embedding
-from ..themes.assignment import assign, confirm, corrections, move, themes_of
+from ..themes.assignment import assign, confirm, corrections, move, split, themes_of
 from ..themes.common import ThemeError
 from ..themes.engine import representations
 from ..themes.engine.fields import FIELDS, answer_text
@@ -66,7 +66,6 @@ from ..themes.runs import (
     delete_theme,
     merge_themes,
     rename_theme,
-    split_theme,
     start_run,
 )
 
@@ -375,7 +374,7 @@ def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> 
         try:
             if n is None:
                 raise ThemeError(f"Enter how many themes to split it into, 2 to {MAX_SPLIT}")
-            made = split_theme(request.user, consultation, theme, n)
+            made = split(request.user, consultation, theme, n)
         except ThemeError as error:
             raise Refused(error, f"split-{theme.pk}", theme) from None
         return f"“{theme.label}” split into {len(made)} themes: " + "; ".join(t.label for t in made)
