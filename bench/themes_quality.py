@@ -24,20 +24,21 @@ The CPU that other processes used meanwhile is reported as a share of one core: 
 shared machine, numbers taken while it is high are not worth much.
 
 Quality. Each labelled set (the Banking77 test set, 3,080 messages in 77 intents, and any
-`--csv` file with `text,label` columns) is turned into vectors and grouped twice: into as
-many groups as it has labels, and with k chosen automatically. The groups found are scored
-against the human labels with normalised mutual information (NMI) and the adjusted Rand index
-(ARI), "Other / unclear" counting as one more group; with the share in "Other / unclear",
-the stability of the automatic grouping (`grouping.stability`: mean ARI against three other
-seeds), and the share of texts taken for non-answers (`non_answers`: on sets with none, such
-as Banking77, every one is a false alarm). Assignment: 5% of the texts (at least one of each
-label, drawn with a fixed seed) stand for an analyst's confirmed themes, as anchors; every
-other text is assigned by the engine's rule (`assignment.by_spreading`: centred vectors,
-centres learnt by label spreading from the anchors, a second theme at 90% of the first's
-score) and, for comparison in the same run, by the rule it replaced (`by_centroid`: the
-mean of the anchors alone), and scored by sample-F1 (per text, twice the labels shared over
-the labels given plus the true ones; a second theme that is wrong costs); for each of five
-seeds drawing the anchors (`F1_SEEDS`), reported as the mean, lowest and highest.
+`--csv` file with `text,label` columns) is turned into vectors and grouped twice: into as many
+groups as it has labels, and with k chosen automatically. The groups found are scored against
+the human labels with normalised mutual information (NMI) and the adjusted Rand index (ARI),
+"Other / unclear" counting as one more group; with the share in "Other / unclear", the
+stability of the automatic grouping (`grouping.stability`: mean ARI between groupings found
+from three other random samples of the rows and one from seed 0), and the share of texts taken
+for non-answers (`non_answers`: on sets with none, such as Banking77, every one is a false
+alarm). Assignment: 5% of the texts (at least one of each label, drawn with a fixed seed) stand
+for an analyst's confirmed themes, as anchors; every other text is assigned by the engine's
+rule (`assignment.by_spreading`: centred vectors, centres learnt by label spreading from the
+anchors, a second theme at 90% of the first's score) and, for comparison in the same run, by
+the rule it replaced (`by_centroid`: the mean of the anchors alone), and scored by sample-F1
+(per text, twice the labels shared over the labels given plus the true ones; a second theme
+that is wrong costs); for each of five seeds drawing the anchors (`F1_SEEDS`), reported as the
+mean, lowest and highest.
 
 Banking77: PolyAI, Casanueva et al. (2020), "Efficient Intent Detection with Dual Sentence
 Encoders", licence CC BY 4.0.

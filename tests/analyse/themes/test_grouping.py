@@ -118,3 +118,40 @@ def test_candidate_numbers_of_themes_grow_with_the_rows():
     small, large = grouping.candidate_ks(100), grouping.candidate_ks(100_000)
     assert small[0] == 2 and small[-1] == 10
     assert large[-1] == grouping.MAX_AUTO_K and len(large) < 25 and large == sorted(set(large))
+
+
+def test_the_groups_are_wards_as_scikit_learn_finds_them():
+    from sklearn.cluster import AgglomerativeClustering
+
+    vectors, _ = clusters([40, 30, 25, 20, 10], spread=0.6, seed=4)
+    unit = grouping._unit(vectors)
+    centres = grouping.ward_centres(unit, 5)
+    theirs = AgglomerativeClustering(5, linkage="ward").fit_predict(unit.astype(np.float64))
+    ours_centres = grouping._unit(grouping._sums(unit, theirs, 5))
+    # The same five groups: each of our centres is one of scikit-learn's groups' centres.
+    assert centres.shape == (5, unit.shape[1])
+    matched = np.abs(centres @ ours_centres.T).max(axis=1)
+    assert np.allclose(matched, 1.0, atol=1e-5)
+
+
+def test_ward_gives_k_groups_even_with_repeated_rows():
+    vectors, _ = clusters([10, 10])
+    repeated = grouping._unit(np.vstack([vectors] * 3))
+    assert len(grouping.ward_centres(repeated, 7)) == 7
+    assert len(grouping.ward_centres(repeated[:1], 3)) == 1
+
+
+def test_the_groups_of_a_set_ward_sees_whole_do_not_depend_on_the_seed():
+    vectors, _ = clusters([50, 40, 30, 20], spread=0.5, seed=8)
+    first = group(vectors, 4, seed=0)
+    for seed in (1, 2):
+        np.testing.assert_array_equal(group(vectors, 4, seed=seed).labels, first.labels)
+
+
+def test_more_rows_than_ward_sees_are_grouped_from_a_sample(monkeypatch):
+    monkeypatch.setattr(grouping, "WARD_ROWS", 60)
+    vectors, truth = clusters([90, 70, 50, 40])
+    found = group(vectors, 4, seed=3)
+    kept = found.labels != OTHER
+    assert kept.mean() > 0.95
+    assert adjusted_rand_score(truth[kept], found.labels[kept]) == 1.0
