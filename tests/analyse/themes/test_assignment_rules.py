@@ -1,6 +1,8 @@
 """The machine's assignment rule: vectors centred before comparing, a second theme when it
 is nearly as close (SECOND_THEME_RATIO), and each theme's centre learnt from the answers its
-anchors and people's corrections reach through their neighbours (by_spreading)."""
+anchors and people's corrections reach through their neighbours (by_spreading), and the
+classifier trained from the start on the anchors, the corrections and what spreading gives
+every other answer (by_self_training)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import pytest
 
 from soundingboard.analyse.themes.engine import assignment
 from soundingboard.analyse.themes.engine.assignment import (
+    SECOND_PROBABILITY_RATIO,
     SECOND_THEME_RATIO,
     by_centroid,
+    by_self_training,
     by_spreading,
     centred,
     choose,
@@ -136,3 +140,75 @@ def test_the_classifier_waits_for_enough_examples_a_theme():
     assert not uses_classifier(corrected, examples=24, themes=2)
     assert uses_classifier(corrected, examples=40, themes=2)
     assert not uses_classifier(dict(list(corrected.items())[:19]), examples=400, themes=2)
+
+
+def test_the_classifier_from_the_start_gives_the_answers_like_a_themes_examples():
+    vectors, first, examples, like_them, third = three_themes()
+    row_of = {row: row for row in range(len(vectors))}
+    anchors = [first, examples, third]
+    learnt = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [learnt[row].theme_id for row in like_them] == [2] * len(like_them)
+    assert {learnt[row].theme_id for row in first} == {1}
+    assert {learnt[row].theme_id for row in third} == {3}
+    # Its scores are the classifier's probabilities; answers unlike every theme (most of the
+    # far side) go to Other / unclear, the same ones as with by_spreading.
+    assert all(0 < choice.score <= 1 for choice in learnt if choice.theme_id)
+    spread = by_spreading(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [c.theme_id == 0 for c in learnt] == [c.theme_id == 0 for c in spread]
+    assert sum(c.theme_id == 0 for c in learnt[58:]) > 20
+    # The same answers and seed, the same themes.
+    assert learnt == by_self_training(vectors, [1, 2, 3], anchors, 0, row_of)
+
+
+def test_the_classifier_from_the_start_learns_from_corrections():
+    vectors, first, examples, like_them, third = three_themes()
+    row_of = {row: row for row in range(len(vectors))}
+    anchors = [first, [], third]  # theme 2's anchors can no longer be read
+    before = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert 2 not in {choice.theme_id for choice in before}
+    corrected = {examples[0]: 2, examples[1]: 2}
+    after = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of, corrected)
+    assert [after[row].theme_id for row in like_them] == [2] * len(like_them)
+    # A correction to Other / unclear is no theme's example.
+    ignored = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of, {examples[0]: 0})
+    assert 2 not in {choice.theme_id for choice in ignored}
+
+
+def test_a_second_theme_when_the_classifier_finds_it_nearly_as_probable():
+    assert SECOND_PROBABILITY_RATIO == 0.7
+    # Two themes of 20 answers each, around 0° and 90°, known by three examples at their
+    # outer ends, three answers half way (44° to 46°), and 30 answers of no theme on the far
+    # side: the answers half way are nearly as like one theme as the other, and get both;
+    # the others get one.
+    degrees = [*np.linspace(-10, 10, 20), *np.linspace(80, 100, 20), 44, 45, 46]
+    vectors = on_circle([*degrees, *np.linspace(200, 250, 30)])
+    row_of = {row: row for row in range(len(vectors))}
+    anchors = [[0, 1, 2], [37, 38, 39]]
+    choices = by_self_training(vectors, [1, 2], anchors, 0, row_of)
+    for choice in choices[40:43]:
+        assert {choice.theme_id, choice.second_id} == {1, 2}
+        assert choice.second_score >= SECOND_PROBABILITY_RATIO * choice.score
+    assert [c.second_id for c in choices[:40]] == [None] * 40
+    assert [c.theme_id for c in choices[:40]] == [1] * 20 + [2] * 20
+
+
+def test_the_classifier_from_the_start_leaves_empty_answers_and_samples_with_the_seed(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    vectors, first, examples, _, third = three_themes()
+    vectors = np.vstack([vectors, np.zeros((2, 6))])
+    rows = len(vectors)
+    row_of = {row: row for row in range(rows)}
+    anchors = [first, examples, third]
+    learnt = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of)
+    assert [learnt[row].theme_id for row in (rows - 2, rows - 1)] == [0, 0]
+    # Over SELF_TRAINING_SAMPLE answers, the classifier learns from a sample of them: the
+    # anchors, and others drawn with the run's seed.
+    monkeypatch.setattr(assignment, "SELF_TRAINING_SAMPLE", 50)
+    sampled = by_self_training(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
+    assert sampled == by_self_training(vectors, [1, 2, 3], anchors, 0, row_of, seed=3)
+    assert {sampled[row].theme_id for row in first} == {1}
+    assert {sampled[row].theme_id for row in third} == {3}
+    # With one theme there is nothing to classify: the nearest centre, as by_spreading.
+    one = by_self_training(vectors, [1], [first], 0, row_of)
+    assert one == by_spreading(vectors, [1], [first], 0, row_of)

@@ -11,9 +11,11 @@ The machine's rule is the engine's (`engine.assignment`). Each confirmed theme h
 answers when the set was confirmed as "anchors" (a theme the analyst added, the answers
 with its phrases). Its centre is learnt from them and from every other answer: half the
 mean of its anchors, half the mean of the answers that its anchors, and the answers people
-put in it, reach through their nearest neighbours (label spreading). Every answer the run
-reads (its field and filter, new answers included) gets the theme whose centre is nearest
-as its main theme, and a second theme when that one is nearly as close; an answer that
+put in it, reach through their nearest neighbours (label spreading). A linear classifier is
+then trained on the anchors, people's corrections and every other answer with the theme of
+its nearest centre (`engine.assignment.by_self_training`). Every answer the run reads (its
+field and filter, new answers included) gets the theme the classifier finds most probable
+as its main theme, and a second theme when that one is nearly as probable; an answer that
 shares nothing with any theme goes to Other / unclear. An answer that says nothing
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
@@ -51,7 +53,7 @@ from .engine.assignment import (
     Choice,
     Embed,
     by_classifier,
-    by_spreading,
+    by_self_training,
     distinct_vectors,
     uses_classifier,
 )
@@ -158,7 +160,9 @@ def assign(
         choices = by_classifier(vectors, theme_ids, anchors, other.pk, corrected, row_of, run.seed)
     else:
         method = ThemeRun.Method.CENTROID
-        choices = by_spreading(vectors, theme_ids, anchors, other.pk, row_of, corrected, run.seed)
+        choices = by_self_training(
+            vectors, theme_ids, anchors, other.pk, row_of, corrected, run.seed
+        )
     if nothing_theme is not None:
         ids += sorted(set_aside)
         choices += [Choice(nothing_theme.pk, 1.0)] * len(set_aside)
