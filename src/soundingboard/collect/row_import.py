@@ -133,6 +133,8 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
 # What json.dumps(..., ensure_ascii=False, separators=(",", ":")) writes, made once: dumps
 # makes a new encoder for every call given options.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What that encoder writes for a string (the C function, when there is one).
+_json_text = json.encoder.encode_basestring
 
 
 def row_token(*parts: Any) -> str:
@@ -140,6 +142,19 @@ def row_token(*parts: Any) -> str:
     made of text, numbers, lists and the like)."""
     canonical = _CANONICAL.encode(parts)
     # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).
+    return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
+
+
+def cells_token(slug: str, tab: str, moment: str, pairs: list[tuple[str, str]]) -> str:
+    """`row_token(slug, tab, moment, pairs)` for parts that are all text, the same token
+    (tests/collect/test_row_token.py), made without the JSON encoder: its text written with
+    the encoder's own function for a string, at half the cost a row."""
+    canonical = "[%s,%s,%s,[%s]]" % (  # noqa: UP031  # the fastest way to join them
+        _json_text(slug),
+        _json_text(tab),
+        _json_text(moment),
+        ",".join(["[%s,%s]" % (_json_text(name), _json_text(value)) for name, value in pairs]),  # noqa: UP031
+    )
     return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
 
 

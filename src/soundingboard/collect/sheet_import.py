@@ -33,10 +33,10 @@ from .row_import import (
     RowFault,
     RowPayload,
     RowProblem,
+    cells_token,
     import_rows,
     parse_timestamp,
 )
-from .row_import import row_token as token_of
 from .spam import HONEYPOT_FIELD
 from .tables import Table, TableError, open_table
 
@@ -263,7 +263,7 @@ def row_token(slug: str, tab: str, row: Row, submitted_at: dt.datetime) -> str:
         for name in sorted(cells)
         if name not in _NOT_IN_TOKEN and (value := cells[name]).strip()
     ]
-    return token_of(slug, tab, submitted_at.isoformat(), pairs)
+    return cells_token(slug, tab, submitted_at.isoformat(), pairs)
 
 
 _NOT_IN_TOKEN = frozenset(("", "tab", TIMESTAMP))
