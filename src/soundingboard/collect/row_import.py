@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Max
 from tqdm import tqdm
 
@@ -241,11 +242,7 @@ def _store(
 ) -> None:
     if not ready:
         return
-    found = Response.objects.filter(submission_token__in=list(ready)).values_list(
-        "submission_token", "id"
-    )
-    for token, key in found.iterator():
-        assert token is not None  # found by it
+    for token, key in _stored_tokens(list(ready)):
         if key > before:
             report.repeated += 1
         else:
@@ -263,3 +260,18 @@ def _store(
             report.spam += 1
         else:
             report.imported += 1
+
+
+def _stored_tokens(tokens: list[str]) -> list[tuple[str, int]]:
+    """Those of these tokens already stored, with their responses' ids: one query, written
+    out (the ORM's `filter(submission_token__in=...)` spent 7 µs a row making it)."""
+    if not tokens:
+        return []
+    table = connection.ops.quote_name(Response._meta.db_table)
+    marks = ", ".join(["%s"] * len(tokens))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT submission_token, id FROM {table} WHERE submission_token IN ({marks})",
+            tokens,
+        )
+        return cursor.fetchall()
