@@ -296,6 +296,7 @@ class PayloadChecker:
         self.consultation = consultation
         self.remember = remember
         self.pages: dict[str, PageMatch] | None = {} if remember else None
+        self.commons: dict[tuple[str, str, str], dict[str, Any]] | None = {} if remember else None
 
     # Made on first use: the intake API makes a checker for each payload and needs only one.
     @functools.cached_property
@@ -319,6 +320,29 @@ class PayloadChecker:
                 pages[address] = found
         return found
 
+    def common(self, address: str, spam_reason: str, channel: str) -> dict[str, Any]:
+        """The fields every kind of response has: the page sent from, spam or not. A new
+        dict each time (the caller changes it), made from one remembered when remembering."""
+        memory = self.commons
+        key = (address, spam_reason, channel)
+        if memory is not None and (known := memory.get(key)) is not None:
+            return known.copy()
+        match = self.match(address)
+        made: dict[str, Any] = {
+            "consultation": self.consultation.slug,
+            "channel": channel,
+            "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+            "spam_reason": spam_reason,
+            "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
+            "page_matched": match.page is not None,
+            "page_title": match.page.title[: LIMITS["title"]] if match.page else "",
+            "section_id": match.section.id if match.section else "",
+            "section_title": match.section.text[: LIMITS["title"]] if match.section else "",
+        }
+        if memory is not None and len(memory) < MAX_REMEMBERED:
+            memory[key] = made.copy()
+        return made
+
     def check(self, payload: Any, channel: str = Response.Channel.API) -> Submission:
         """Check one payload; raise PayloadError with every problem found."""
         return _submission(self, payload, channel)
@@ -341,18 +365,7 @@ def _submission(checker: PayloadChecker, payload: Any, channel: str) -> Submissi
     errors: dict[str, list[str]] = {}
     text = _text_fields(payload, TEXT_FIELDS[tab], errors)
     spam_reason = honeypot_reason(payload.get(HONEYPOT_FIELD))
-    match = checker.match(text.get("page", ""))
-    common: dict[str, Any] = {
-        "consultation": consultation.slug,
-        "channel": channel,
-        "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
-        "spam_reason": spam_reason,
-        "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
-        "page_matched": match.page is not None,
-        "page_title": match.page.title[: LIMITS["title"]] if match.page else "",
-        "section_id": match.section.id if match.section else "",
-        "section_title": match.section.text[: LIMITS["title"]] if match.section else "",
-    }
+    common = checker.common(text.get("page", ""), spam_reason, channel)
     if tab == PAGE_FEEDBACK_TAB:
         cleaned, submission = _checked(
             checker.page_rules, _form_data(text), errors, common, kind=Response.Kind.PAGE
@@ -396,7 +409,9 @@ def _text_fields(
         value = payload.get(name)
         if value is None:
             continue
-        if value == "":  # most cells of a file: nothing to clean
+        # Most cells of a file: empty, or plain text with nothing to clean (printable text
+        # holds no control character or surrogate: as clean_text and _encodable would say).
+        if value == "" or (type(value) is str and value.isprintable()):
             text[name] = value
             continue
         if not isinstance(value, str):
