@@ -14,13 +14,19 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
   of `BATCH_SIZE`, every row whole or not at all;
 - for a large file, drops the tables' secondary (never unique) indexes while it stores and
-  makes them again at its end, whatever stops it (`deferred_indexes`);
-- shows a progress bar on a terminal for a long file.
+  makes them again at its end, whatever stops it (`deferred_indexes`), and fills the search
+  index once at its end (`search_index.defer`);
+- shows a progress bar on a terminal for a long file;
+- for a large file, reads and checks the rows in a second process, forked, while this one
+  stores those already checked (`_checked_batches`): what it reports, and in what order, is
+  the same either way;
+- pauses Python's cycle collector while it runs (`_collector_paused`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -29,7 +35,7 @@ import re
 import signal
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import astuple, dataclass, field
 from enum import Enum
 from typing import Any, TextIO
@@ -200,34 +206,50 @@ def import_rows(
     # An import killed outright left its indexes dropped: made again before this one.
     deferred_indexes.ensure_indexes()
     large = deferred_indexes.worth_deferring(table.count)
-    # Started before the progress bar's thread: a process forked with threads is unsafe.
-    checked = _checked_batches(consultation, rows, batch_size, parallel=_parallel(table.count))
-    bar = tqdm(
-        total=table.count,
-        unit="row",
-        file=out,
-        disable=None if progress is None else not progress,
-        delay=PROGRESS_DELAY,
-        dynamic_ncols=True,
-    )
-    with (
-        closing(checked),
-        bar,
-        import_cache(),
-        deferred_indexes.deferred(enabled=large) as deferral,
-    ):
-        for batch in checked:
-            ready: dict[str, tuple[int, Pending]] = {}
-            report.rows += batch.rows
-            report.repeated += batch.repeated
-            for number, outcome in batch.outcomes:
-                if isinstance(outcome, Pending):
-                    ready[outcome.token] = (number, outcome)
-                else:
-                    problem(number, outcome)
-            _store(ready, before, report, problem, deferral)
-            bar.update(batch.rows)
+    with _collector_paused():
+        # Started before the progress bar's thread: a process forked with threads is unsafe.
+        checked = _checked_batches(consultation, rows, batch_size, parallel=_parallel(table.count))
+        with (
+            closing(checked),
+            tqdm(
+                total=table.count,
+                unit="row",
+                file=out,
+                disable=None if progress is None else not progress,
+                delay=PROGRESS_DELAY,
+                dynamic_ncols=True,
+            ) as bar,
+            import_cache(),
+            deferred_indexes.deferred(enabled=large) as deferral,
+        ):
+            for batch in checked:
+                ready: dict[str, tuple[int, Pending]] = {}
+                report.rows += batch.rows
+                report.repeated += batch.repeated
+                for number, outcome in batch.outcomes:
+                    if isinstance(outcome, Pending):
+                        ready[outcome.token] = (number, outcome)
+                    else:
+                        problem(number, outcome)
+                _store(ready, before, report, problem, deferral)
+                bar.update(batch.rows)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the length of an import (and of its checking process,
+    forked meanwhile). An import makes millions of short-lived objects, none in cycles, which
+    reference counting frees as it goes; the collector meanwhile scanned every object the
+    process holds again and again, a quarter of an import's CPU time (docs/performance.md).
+    Memory stays flat without it (bench/import_speed.py compares a tenth of the file)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # Reading and checking the rows, here or in a second process
