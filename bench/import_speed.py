@@ -28,6 +28,7 @@ reference N times, taking turns, and reports the median with the range.
 
     python bench/import_speed.py                                   # SQLite
     python bench/import_speed.py -n 20000 --rounds 3
+    python bench/import_speed.py --one-process                     # no second process
     bash scripts/with-postgres.sh python bench/import_speed.py     # PostgreSQL
 """
 
@@ -51,6 +52,7 @@ from typing import Any
 from write_lock_contention import machine_busy_seconds
 
 SLUG = "bench"
+ONE_PROCESS = "IMPORT_SPEED_ONE_PROCESS"  # set by --one-process, read by each phase
 PAGES = ("index", "models-for-delivery", "responding-to-change", "mechanisms")
 TEXT = (
     "the hub model needs a clearer funding route and a named owner for the shared data "
@@ -155,6 +157,10 @@ def phase(name: str, data_dir: Path, csv_path: Path, count: int) -> dict[str, An
     from soundingboard.publish.loader import load_consultation
 
     consultation = load_consultation(folder)
+    if os.environ.get(ONE_PROCESS):
+        from soundingboard.collect import row_import
+
+        row_import.PARALLEL_MIN_ROWS = sys.maxsize  # the rows checked in this process
     if name != "again":
         _fresh_database()
 
@@ -266,6 +272,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=100_000, help="rows in the file")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="check the rows in the importing process, never in a second one",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -273,6 +284,8 @@ def main() -> None:
     if args.phase:
         print(json.dumps(phase(args.phase, args.data_dir, args.csv, args.n)))
         return
+    if args.one_process:
+        os.environ[ONE_PROCESS] = "1"
 
     with tempfile.TemporaryDirectory(prefix="import-speed-") as temp:
         root = Path(temp)
