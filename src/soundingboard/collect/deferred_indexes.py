@@ -11,11 +11,13 @@ Made once at the end, from rows already stored, an index is written in one sorte
 - `deferred()` drops them (when the import first has a row to store) in a short transaction
   of its own under the write lock, and makes them again in a `finally`, so an exception or
   Ctrl+C ends with them there.
+- The full-text search index is filled once at the end too (SQLite, `search_index.defer`
+  and `catch_up`): responses stored meanwhile are found by search once the import ends.
 - A process killed outright (SIGKILL, power cut) cannot run its `finally`: `ensure_indexes()`
-  makes any declared index that is missing again. It runs after every `migrate`
-  (`post_migrate`), when `serve` starts, and at the start of every import. An import
-  started while another has them dropped therefore makes them again: both are then slower,
-  never wrong.
+  makes any declared index that is missing again, and catches the search index up. It runs
+  after every `migrate` (`post_migrate`), when `serve` starts, and at the start of every
+  import. An import started while another has them dropped therefore makes them again: both
+  are then slower, never wrong.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Index, Model
 
+from . import search_index
 from .models import ActivityTick, IdeaScore, Response
 from .write_lock import sqlite_write_lock
 
@@ -109,7 +112,8 @@ def _run(using: str, statements: list[str]) -> None:
 
 
 def ensure_indexes(using: str = "default", **_: Any) -> list[str]:
-    """Make again every declared index that is missing; their names.
+    """Make again every declared index that is missing, and index the responses a large
+    import left out of the search index (`search_index.catch_up`); the indexes' names.
 
     Connected to `post_migrate`, whose arguments it ignores but `using`."""
     connection = connections[using]
@@ -117,6 +121,7 @@ def ensure_indexes(using: str = "default", **_: Any) -> list[str]:
     missing = [(m, i) for m, i in declared() if i.name not in have]
     if missing:
         _run(using, _create_statements(connection, missing))
+    search_index.catch_up(using)
     return [index.name for _, index in missing]
 
 
@@ -136,6 +141,7 @@ class Deferral:
         have = present(self.using)
         names = [index.name for _, index in declared() if index.name in have]
         _run(self.using, _drop_statements(connections[self.using], names))
+        search_index.defer(self.using)
 
 
 @contextmanager

@@ -9,15 +9,21 @@ own field names.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    EmailValidator,
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+)
 
 from ..core.forms import TextField, VisibleMinLengthValidator
 from ..core.text import clean_text, visible_length
@@ -64,6 +70,10 @@ UNMATCHED_TOO_LONG = (
     f"Idea names that are not this consultation's own must be {MAX_UNMATCHED_IDEA_NAME} "
     "characters or fewer"
 )
+
+
+# The form fields a payload's text can fill (`_form_data`): the forms' others never get a value.
+_GIVEN = {tab: frozenset(FORM_NAMES.get(n, n) for n in names) for tab, names in TEXT_FIELDS.items()}
 
 
 class PayloadError(Exception):
@@ -121,6 +131,18 @@ _LENGTH_VALIDATORS = (
 )
 
 
+# Addresses that Django's `EmailValidator` accepts, and that are quicker to tell: a user part
+# of dot-separated runs of letters, digits and `_%+-`; a domain of labels of letters, digits
+# and inner hyphens (at most 63 characters), ending in a top-level domain of letters alone.
+# Anything else (quoted user parts, other characters, an address in brackets, `localhost`) is
+# left to the validator.
+QUICK_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_EMAIL_VALIDATORS = (EmailValidator, MaxLengthValidator, ProhibitNullCharactersValidator)
+
+
 def quick_check(form_field: forms.Field) -> Callable[[Any], Any] | None:
     """For a text field, a check that gives the cleaned value the field's own `clean()` gives
     for every value it accepts, at a fraction of the cost (no exceptions, no validator
@@ -156,6 +178,33 @@ def quick_check(form_field: forms.Field) -> Callable[[Any], Any] | None:
 
         return text_check
     if (
+        type(form_field) is forms.EmailField
+        and not form_field.required
+        and form_field.strip
+        and form_field.empty_value == ""
+        and all(type(v) in _EMAIL_VALIDATORS for v in form_field.validators)
+    ):
+        # An optional address: one that passes a stricter test than Django's validator
+        # (`QUICK_EMAIL`, plain ASCII, tests/collect/test_payload_checker.py), within the
+        # field's limits, is accepted as the field would; anything else goes to the field.
+        limits = [v.limit_value for v in form_field.validators if type(v) is MaxLengthValidator]
+        longest = min(limits, default=320)
+        quick = QUICK_EMAIL.fullmatch
+
+        def email_check(value: Any) -> Any:
+            if value is None or value == "":
+                return ""
+            if type(value) is not str:
+                return ASK_THE_FIELD
+            text = value.strip()  # as CharField.to_python
+            if not text:
+                return ""
+            if len(text) <= longest and quick(text):
+                return text
+            return ASK_THE_FIELD
+
+        return email_check
+    if (
         type(form_field) in (forms.CharField, forms.EmailField)
         and isinstance(form_field, forms.CharField)
         and not form_field.required
@@ -182,21 +231,33 @@ class FieldRules:
     With `remember=True` (imports), what a choice field made of a value is remembered, as a
     file repeats a few roles and natures many times, and so is what an empty field makes."""
 
-    def __init__(self, form: forms.Form, *, remember: bool):
+    def __init__(
+        self, form: forms.Form, *, remember: bool, given: Collection[str] | None = None
+    ) -> None:
         self.fields = dict(form.fields)  # made by the form, so its messages are complete
         self.remember = remember
         # Per field: value -> (cleaned value, or None and its messages).
         self.remembered: dict[str, dict[str | None, tuple[Any, list[str] | None]]] = {
             name: {} for name in self.fields
         }
+        # `given`: the only names the data ever holds (a payload's). What each other field
+        # makes of no value is worked out once, if it accepts it (they all do).
+        self.absent: dict[str, Any] = {}
+        if given is not None:
+            for name, form_field in self.fields.items():
+                # One that refuses it is checked each time, so its message comes in its place.
+                if name not in given:
+                    with contextlib.suppress(ValidationError):
+                        self.absent[name] = form_field.clean(None)
         self.checks = [
             (name, form_field, quick_check(form_field), self.remembered[name])
             for name, form_field in self.fields.items()
+            if name not in self.absent
         ]
 
     def clean(self, data: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """The cleaned values, and each field's messages (as `form.errors` would have them)."""
-        cleaned: dict[str, Any] = {}
+        cleaned: dict[str, Any] = self.absent.copy()
         errors: dict[str, list[str]] = {}
         for name, form_field, quick, memory in self.checks:
             value = data.get(name)
@@ -205,8 +266,9 @@ class FieldRules:
                 if result is not ASK_THE_FIELD:
                     cleaned[name] = result
                     continue
-            if value in memory:
-                result, messages = memory[value]
+            known = memory.get(value)
+            if known is not None:
+                result, messages = known
             else:
                 try:
                     result, messages = form_field.clean(value), None
@@ -234,17 +296,18 @@ class PayloadChecker:
         self.consultation = consultation
         self.remember = remember
         self.pages: dict[str, PageMatch] | None = {} if remember else None
+        self.commons: dict[tuple[str, str, str], dict[str, Any]] | None = {} if remember else None
 
     # Made on first use: the intake API makes a checker for each payload and needs only one.
     @functools.cached_property
     def page_rules(self) -> FieldRules:
         form = PageFeedbackForm(consultation=self.consultation)
-        return FieldRules(form, remember=self.remember)
+        return FieldRules(form, remember=self.remember, given=_GIVEN[PAGE_FEEDBACK_TAB])
 
     @functools.cached_property
     def comments_rules(self) -> FieldRules:
         form = OverallCommentsForm(consultation=self.consultation)
-        return FieldRules(form, remember=self.remember)
+        return FieldRules(form, remember=self.remember, given=_GIVEN[QUESTIONNAIRE_TAB])
 
     def match(self, address: str) -> PageMatch:
         pages = self.pages
@@ -256,6 +319,29 @@ class PayloadChecker:
             if len(pages) < MAX_REMEMBERED:
                 pages[address] = found
         return found
+
+    def common(self, address: str, spam_reason: str, channel: str) -> dict[str, Any]:
+        """The fields every kind of response has: the page sent from, spam or not. A new
+        dict each time (the caller changes it), made from one remembered when remembering."""
+        memory = self.commons
+        key = (address, spam_reason, channel)
+        if memory is not None and (known := memory.get(key)) is not None:
+            return known.copy()
+        match = self.match(address)
+        made: dict[str, Any] = {
+            "consultation": self.consultation.slug,
+            "channel": channel,
+            "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+            "spam_reason": spam_reason,
+            "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
+            "page_matched": match.page is not None,
+            "page_title": match.page.title[: LIMITS["title"]] if match.page else "",
+            "section_id": match.section.id if match.section else "",
+            "section_title": match.section.text[: LIMITS["title"]] if match.section else "",
+        }
+        if memory is not None and len(memory) < MAX_REMEMBERED:
+            memory[key] = made.copy()
+        return made
 
     def check(self, payload: Any, channel: str = Response.Channel.API) -> Submission:
         """Check one payload; raise PayloadError with every problem found."""
@@ -279,18 +365,7 @@ def _submission(checker: PayloadChecker, payload: Any, channel: str) -> Submissi
     errors: dict[str, list[str]] = {}
     text = _text_fields(payload, TEXT_FIELDS[tab], errors)
     spam_reason = honeypot_reason(payload.get(HONEYPOT_FIELD))
-    match = checker.match(text.get("page", ""))
-    common: dict[str, Any] = {
-        "consultation": consultation.slug,
-        "channel": channel,
-        "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
-        "spam_reason": spam_reason,
-        "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
-        "page_matched": match.page is not None,
-        "page_title": match.page.title[: LIMITS["title"]] if match.page else "",
-        "section_id": match.section.id if match.section else "",
-        "section_title": match.section.text[: LIMITS["title"]] if match.section else "",
-    }
+    common = checker.common(text.get("page", ""), spam_reason, channel)
     if tab == PAGE_FEEDBACK_TAB:
         cleaned, submission = _checked(
             checker.page_rules, _form_data(text), errors, common, kind=Response.Kind.PAGE
@@ -334,7 +409,9 @@ def _text_fields(
         value = payload.get(name)
         if value is None:
             continue
-        if value == "":  # most cells of a file: nothing to clean
+        # Most cells of a file: empty, or plain text with nothing to clean (printable text
+        # holds no control character or surrogate: as clean_text and _encodable would say).
+        if value == "" or (type(value) is str and value.isprintable()):
             text[name] = value
             continue
         if not isinstance(value, str):

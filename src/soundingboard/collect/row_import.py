@@ -14,22 +14,34 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
   of `BATCH_SIZE`, every row whole or not at all;
 - for a large file, drops the tables' secondary (never unique) indexes while it stores and
-  makes them again at its end, whatever stops it (`deferred_indexes`);
-- shows a progress bar on a terminal for a long file.
+  makes them again at its end, whatever stops it (`deferred_indexes`), and fills the search
+  index once at its end (`search_index.defer`);
+- shows a progress bar on a terminal for a long file;
+- for a large file, reads and checks the rows in a second process, forked, while this one
+  stores those already checked (`_checked_batches`): what it reports, and in what order, is
+  the same either way;
+- pauses Python's cycle collector while it runs (`_collector_paused`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+import signal
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import closing, contextmanager
+from dataclasses import astuple, dataclass, field
+from enum import Enum
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Max
 from tqdm import tqdm
 
@@ -37,13 +49,17 @@ from ..publish.consultation import Consultation
 from . import deferred_indexes
 from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
-from .payloads import PayloadChecker, PayloadError
+from .payloads import PayloadChecker, PayloadError, Submission
+from .storage import ContactDetails, Score, Tick
 from .tables import Table
 
 TOKEN_PREFIX = "import:"
 # Rows to a transaction: about 25 ms holding the SQLite write lock, so the web forms'
 # submissions queue behind an import for no longer than that.
 BATCH_SIZE = 1000
+# A file of at least this many rows is read and checked in a second process while this one
+# stores the rows already checked (`_checked_batches`).
+PARALLEL_MIN_ROWS = 10_000
 PROGRESS_DELAY = 0.5  # seconds before the progress bar shows: none for a short file
 UK_FORMAT = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 TIMESTAMP_HELP = "use DD/MM/YYYY HH:MM:SS or ISO 8601, like 2024-03-15T10:05:00Z"
@@ -133,6 +149,8 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
 # What json.dumps(..., ensure_ascii=False, separators=(",", ":")) writes, made once: dumps
 # makes a new encoder for every call given options.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What that encoder writes for a string (the C function, when there is one).
+_json_text = json.encoder.encode_basestring
 
 
 def row_token(*parts: Any) -> str:
@@ -140,6 +158,19 @@ def row_token(*parts: Any) -> str:
     made of text, numbers, lists and the like)."""
     canonical = _CANONICAL.encode(parts)
     # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).
+    return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
+
+
+def cells_token(slug: str, tab: str, moment: str, pairs: list[tuple[str, str]]) -> str:
+    """`row_token(slug, tab, moment, pairs)` for parts that are all text, the same token
+    (tests/collect/test_row_token.py), made without the JSON encoder: its text written with
+    the encoder's own function for a string, at half the cost a row."""
+    canonical = "[%s,%s,%s,[%s]]" % (  # noqa: UP031  # the fastest way to join them
+        _json_text(slug),
+        _json_text(tab),
+        _json_text(moment),
+        ",".join(["[%s,%s]" % (_json_text(name), _json_text(value)) for name, value in pairs]),  # noqa: UP031
+    )
     return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
 
 
@@ -158,18 +189,9 @@ def import_rows(
     """
     out = out if out is not None else sys.stderr
     report = ImportReport()
-    checker = PayloadChecker(consultation, remember=True)
     # Responses stored after this one were stored by this run (or meanwhile by others): a
     # token found among them repeats an earlier row of the file.
     before = Response.objects.aggregate(last=Max("id"))["last"] or 0
-    bar = tqdm(
-        total=table.count,
-        unit="row",
-        file=out,
-        disable=None if progress is None else not progress,
-        delay=PROGRESS_DELAY,
-        dynamic_ncols=True,
-    )
 
     def problem(number: int, errors: dict[str, list[str]]) -> None:
         report.skipped += 1
@@ -184,26 +206,224 @@ def import_rows(
     # An import killed outright left its indexes dropped: made again before this one.
     deferred_indexes.ensure_indexes()
     large = deferred_indexes.worth_deferring(table.count)
-    with bar, import_cache(), deferred_indexes.deferred(enabled=large) as deferral:
-        for batch in _batches(rows, batch_size):
-            ready: dict[str, tuple[int, Pending]] = {}
-            for row in batch:
-                report.rows += 1
-                if isinstance(row, RowFault):
-                    problem(row.number, row.errors)
-                    continue
-                if row.token in ready:
-                    report.repeated += 1
-                    continue
-                try:
-                    submission = checker.check(row.payload, Response.Channel.IMPORT)
-                except PayloadError as error:
-                    problem(row.number, error.errors)
-                    continue
-                ready[row.token] = (row.number, Pending(submission, row.token, row.submitted_at))
-            _store(ready, before, report, problem, deferral)
-            bar.update(len(batch))
+    with _collector_paused():
+        # Started before the progress bar's thread: a process forked with threads is unsafe.
+        checked = _checked_batches(consultation, rows, batch_size, parallel=_parallel(table.count))
+        with (
+            closing(checked),
+            tqdm(
+                total=table.count,
+                unit="row",
+                file=out,
+                disable=None if progress is None else not progress,
+                delay=PROGRESS_DELAY,
+                dynamic_ncols=True,
+            ) as bar,
+            import_cache(),
+            deferred_indexes.deferred(enabled=large) as deferral,
+        ):
+            for batch in checked:
+                ready: dict[str, tuple[int, Pending]] = {}
+                report.rows += batch.rows
+                report.repeated += batch.repeated
+                for number, outcome in batch.outcomes:
+                    if isinstance(outcome, Pending):
+                        ready[outcome.token] = (number, outcome)
+                    else:
+                        problem(number, outcome)
+                _store(ready, before, report, problem, deferral)
+                bar.update(batch.rows)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the length of an import (and of its checking process,
+    forked meanwhile). An import makes millions of short-lived objects, none in cycles, which
+    reference counting frees as it goes; the collector meanwhile scanned every object the
+    process holds again and again, a quarter of an import's CPU time (docs/performance.md).
+    Memory stays flat without it (bench/import_speed.py compares a tenth of the file)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# Reading and checking the rows, here or in a second process
+
+
+@dataclass
+class CheckedBatch:
+    """A batch of rows read and checked, ready to store: in the file's order, each row's
+    checked submission, or its problems by field."""
+
+    rows: int = 0
+    repeated: int = 0  # rows whose token an earlier accepted row of the batch has
+    outcomes: list[tuple[int, Pending | dict[str, list[str]]]] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent from the checking process as plain tuples: rebuilding the dataclasses and the
+        # fields' enums from pickle's generic form cost the storing process 10 µs a row more.
+        return (_unpacked, (self.rows, self.repeated, [_packed(*o) for o in self.outcomes]))
+
+
+def _packed(number: int, outcome: Pending | dict[str, list[str]]) -> tuple[Any, ...]:
+    if not isinstance(outcome, Pending):
+        return (number, outcome)
+    submission, contact = outcome.submission, outcome.submission.contact
+    return (
+        number,
+        outcome.token,
+        outcome.submitted_at,
+        # A choice's enum is its text (str), stored and compared alike.
+        {k: v.value if isinstance(v, Enum) else v for k, v in submission.fields.items()},
+        None if contact is None else astuple(contact),
+        [astuple(s) for s in submission.scores],
+        [astuple(t) for t in submission.ticks],
+    )
+
+
+def _unpacked(rows: int, repeated: int, packed: list[tuple[Any, ...]]) -> CheckedBatch:
+    outcomes: list[tuple[int, Pending | dict[str, list[str]]]] = []
+    for item in packed:
+        if len(item) == 2:
+            outcomes.append(item)  # (number, problems)
+            continue
+        number, token, submitted_at, fields, contact, scores, ticks = item
+        submission = Submission(
+            fields,
+            None if contact is None else ContactDetails(*contact),
+            [Score(*s) for s in scores],
+            [Tick(*t) for t in ticks],
+        )
+        outcomes.append((number, Pending(submission, token, submitted_at)))
+    return CheckedBatch(rows, repeated, outcomes)
+
+
+def _check_batches(
+    consultation: Consultation, rows: Iterable[RowPayload | RowFault], size: int
+) -> Iterator[CheckedBatch]:
+    """The rows checked a batch at a time, as the intake API checks a payload."""
+    checker = PayloadChecker(consultation, remember=True)
+    for batch in _batches(rows, size):
+        checked = CheckedBatch(len(batch))
+        seen: set[str] = set()
+        for row in batch:
+            if isinstance(row, RowFault):
+                checked.outcomes.append((row.number, row.errors))
+                continue
+            if row.token in seen:
+                checked.repeated += 1  # stored once: the same row, or the same response id
+                continue
+            try:
+                submission = checker.check(row.payload, Response.Channel.IMPORT)
+            except PayloadError as error:
+                checked.outcomes.append((row.number, error.errors))
+                continue
+            seen.add(row.token)
+            checked.outcomes.append((row.number, Pending(submission, row.token, row.submitted_at)))
+        yield checked
+
+
+def _parallel(count: int) -> bool:
+    """Whether to read and check the rows in a second process while this one stores: for a
+    large file, on a machine with a second processor, where a process can be forked."""
+    return (
+        count >= PARALLEL_MIN_ROWS
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _checked_batches(
+    consultation: Consultation,
+    rows: Iterable[RowPayload | RowFault],
+    size: int,
+    *,
+    parallel: bool,
+) -> _Checking:
+    """`_check_batches` run here, or (`parallel`) in a process forked now, which sends each
+    batch through a pipe as it is checked (the pipe's buffer holds a batch or two, and the
+    process waits for room: memory stays flat). An error reading the file is raised here as
+    it was there. `close()` stops the process, however the import ends."""
+    if not parallel:
+        return _Checking(_check_batches(consultation, rows, size))
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_check_in_worker,
+        args=(consultation, rows, size, sender),
+        name="soundingboard-import-check",
+        daemon=True,
+    )
+    worker.start()
+    sender.close()
+    return _Checking(_received(worker, receiver), worker, receiver)
+
+
+class _Checking:
+    """Checked batches as they come, and what to stop once they are no longer wanted."""
+
+    def __init__(
+        self,
+        batches: Iterator[CheckedBatch],
+        worker: multiprocessing.process.BaseProcess | None = None,
+        receiver: Any = None,
+    ) -> None:
+        self.batches, self.worker, self.receiver = batches, worker, receiver
+
+    def __iter__(self) -> Iterator[CheckedBatch]:
+        return self.batches
+
+    def close(self) -> None:
+        if self.receiver is not None:
+            self.receiver.close()
+        if self.worker is not None:
+            if self.worker.is_alive():
+                self.worker.terminate()
+            self.worker.join()
+
+
+def _received(worker: multiprocessing.process.BaseProcess, receiver: Any) -> Iterator[CheckedBatch]:
+    while True:
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            worker.join()
+            raise RuntimeError(
+                f"the process checking the rows stopped (exit status {worker.exitcode})"
+            ) from None
+        if kind == "batch":
+            yield value
+        elif kind == "error":
+            raise value
+        else:
+            return
+
+
+def _check_in_worker(
+    consultation: Consultation, rows: Iterable[RowPayload | RowFault], size: int, sender: Any
+) -> None:
+    """The forked process: it reads the file, checks each row and sends the batches. It never
+    uses the database (the parent's connections are its own copies: left alone)."""
+    # Ctrl+C reaches the whole process group: the parent stops this process when it stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for batch in _check_batches(consultation, rows, size):
+            sender.send(("batch", batch))
+        sender.send(("done", None))
+    except BrokenPipeError:
+        pass  # the parent stopped first
+    except BaseException as error:  # sent to the parent, which raises it
+        try:
+            sender.send(("error", error))
+        except Exception:  # not picklable: its message, then
+            sender.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
+    finally:
+        sender.close()
 
 
 def _batches(rows: Iterable[RowPayload | RowFault], size: int) -> Iterator[list[Any]]:
@@ -226,11 +446,7 @@ def _store(
 ) -> None:
     if not ready:
         return
-    found = Response.objects.filter(submission_token__in=list(ready)).values_list(
-        "submission_token", "id"
-    )
-    for token, key in found.iterator():
-        assert token is not None  # found by it
+    for token, key in _stored_tokens(list(ready)):
         if key > before:
             report.repeated += 1
         else:
@@ -248,3 +464,18 @@ def _store(
             report.spam += 1
         else:
             report.imported += 1
+
+
+def _stored_tokens(tokens: list[str]) -> list[tuple[str, int]]:
+    """Those of these tokens already stored, with their responses' ids: one query, written
+    out (the ORM's `filter(submission_token__in=...)` spent 7 µs a row making it)."""
+    if not tokens:
+        return []
+    table = connection.ops.quote_name(Response._meta.db_table)
+    marks = ", ".join(["%s"] * len(tokens))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT submission_token, id FROM {table} WHERE submission_token IN ({marks})",
+            tokens,
+        )
+        return cursor.fetchall()

@@ -26,6 +26,15 @@ is dropped for the length of one batch's transaction and the batch's rows are in
 connection ever sees the table without its trigger. Row by row, the trigger was about half
 of what the database spent storing an imported row (docs/performance.md).
 
+A large import (one that defers the secondary indexes, `deferred_indexes`) goes further:
+`defer` stops indexing new responses for the length of the import (the insert trigger
+dropped, the others made to act only on responses already indexed, the id up to which the
+index is complete kept in `PENDING_TABLE`), and `catch_up`, in the import's `finally`,
+indexes every response stored since in one statement and makes the triggers again. Search
+meanwhile does not find the responses stored since the import began, its own or anyone
+else's. A process killed outright leaves `PENDING_TABLE` behind: the next import, `serve`'s
+start or `migrate` catches up (`ensure_triggers`, `deferred_indexes.ensure_indexes`).
+
 Django remakes a SQLite table to change a column, which drops the table's triggers: after
 every `migrate`, `ensure_triggers` (connected to `post_migrate` by the app) makes any that
 are missing again.
@@ -37,8 +46,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from .write_lock import sqlite_write_lock
 
 RESPONSE_TABLE = "collect_response"
 # SQLite: the FTS5 table. PostgreSQL: the generated column and its index.
@@ -65,8 +76,14 @@ SQLITE_RANK = sqlite_rank(TEXT_COLUMNS)
 # join on it cannot be answered by looking each response up in the index (FTS5 would take a
 # rowid to look up, and run the whole search once per response): SQLite then reads the
 # matches from the index first, the few it finds, and their responses by id.
-def sqlite_triggers(columns: tuple[str, ...] = TEXT_COLUMNS) -> dict[str, str]:
-    """The triggers that keep SQLite's index of these columns current."""
+def sqlite_triggers(
+    columns: tuple[str, ...] = TEXT_COLUMNS, *, upto: int | None = None
+) -> dict[str, str]:
+    """The triggers that keep SQLite's index of these columns current.
+
+    With `upto` (a large import's, `defer`): no insert trigger, and the others only for the
+    responses with an id up to `upto`, those already in the index; the rest are indexed at
+    once as they are at the end (`catch_up`)."""
     text_cols = ", ".join(columns)
     cols = ", ".join(("id", *columns))
     new = ", ".join(f"new.{c}" for c in ("id", *columns))
@@ -76,21 +93,26 @@ def sqlite_triggers(columns: tuple[str, ...] = TEXT_COLUMNS) -> dict[str, str]:
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old});"
     )
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
-    return {
+    indexed = "" if upto is None else f"old.id <= {int(upto)} AND "
+    triggers = {
         f"{FTS_TABLE}_insert": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
             f"BEGIN {add} END"
         ),
         f"{FTS_TABLE}_delete": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {RESPONSE_TABLE} "
-            f"BEGIN {remove} END"
+            + (f"WHEN {indexed[:-5]} " if indexed else "")
+            + f"BEGIN {remove} END"
         ),
         # Only when the text changed: saving a response's status rewrites every column.
         f"{FTS_TABLE}_update": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {text_cols} "
-            f"ON {RESPONSE_TABLE} WHEN {changed} BEGIN {remove} {add} END"
+            f"ON {RESPONSE_TABLE} WHEN {indexed}({changed}) BEGIN {remove} {add} END"
         ),
     }
+    if upto is not None:
+        del triggers[f"{FTS_TABLE}_insert"]
+    return triggers
 
 
 SQLITE_TRIGGERS = sqlite_triggers()
@@ -224,9 +246,11 @@ def _indexed_columns(cursor: Any) -> tuple[str, ...]:
 
 
 def ensure_triggers(using: str | BaseDatabaseWrapper = "default", **_: Any) -> None:
-    """Make again any trigger a remade table lost (SQLite), once the index exists.
+    """Make again any trigger a remade table lost (SQLite), once the index exists, and index
+    the responses a large import left out of it if it was stopped before its end (`catch_up`).
 
-    Connected to `post_migrate`, whose arguments it ignores but `using`."""
+    Connected to `post_migrate`, whose arguments it ignores but `using`; run too when `serve`
+    starts and at the start of every import."""
     connection = _connection(using)
     if connection.vendor != "sqlite":
         return
@@ -234,8 +258,95 @@ def ensure_triggers(using: str | BaseDatabaseWrapper = "default", **_: Any) -> N
         cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [FTS_TABLE])
         if cursor.fetchone() is None:
             return  # not migrated that far (yet)
+        if _pending(cursor) is not None:
+            catch_up(connection)
+            return
         for sql in sqlite_triggers(_indexed_columns(cursor)).values():
             cursor.execute(sql)
+
+
+# A large import fills the index once at its end, not batch by batch (SQLite): while it
+# stores, this table holds the largest id the index held when it began (its one row).
+PENDING_TABLE = f"{FTS_TABLE}_pending"
+
+
+def _pending(cursor: Any) -> int | None:
+    """The id up to which the index is complete while a large import defers it; else None."""
+    cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [PENDING_TABLE]
+    )
+    if cursor.fetchone() is None:
+        return None
+    cursor.execute(f"SELECT coalesce(min(upto), 0) FROM {PENDING_TABLE}")
+    (upto,) = cursor.fetchone()
+    return int(upto)
+
+
+def defer(using: str | BaseDatabaseWrapper = "default") -> bool:
+    """Stop indexing new responses until `catch_up` (SQLite; False elsewhere, or when the
+    index is not there, or already deferred by another import: its `catch_up` ends it).
+
+    Under the write lock, in one transaction: the largest id is written to `PENDING_TABLE`,
+    the insert trigger dropped, and the others made to act only on the responses indexed
+    already. Responses stored meanwhile, by the import or by anyone else, are not found by
+    search until `catch_up`, which indexes them as they are then (whatever was changed or
+    deleted meanwhile). Should the process die first, the next `ensure_triggers` (an import,
+    `serve`, `migrate`) catches up."""
+    connection = _connection(using)
+    if connection.vendor != "sqlite":
+        return False
+    with (
+        sqlite_write_lock(connection.alias),
+        transaction.atomic(using=connection.alias),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s", [INSERT_TRIGGER]
+        )
+        if cursor.fetchone() is None or _pending(cursor) is not None:
+            return False
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {RESPONSE_TABLE}")
+        (upto,) = cursor.fetchone()
+        cursor.execute(f"CREATE TABLE {PENDING_TABLE} (upto INTEGER NOT NULL)")
+        cursor.execute(f"INSERT INTO {PENDING_TABLE} (upto) VALUES (%s)", [upto])
+        columns = _indexed_columns(cursor)
+        for name in sqlite_triggers(columns):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for sql in sqlite_triggers(columns, upto=upto).values():
+            cursor.execute(sql)
+    return True
+
+
+def catch_up(using: str | BaseDatabaseWrapper = "default") -> bool:
+    """Index the responses stored since `defer` and keep the index current again, in one
+    transaction under the write lock; False when nothing was deferred."""
+    connection = _connection(using)
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        if _pending(cursor) is None:  # nearly always: no transaction, no lock
+            return False
+    with (
+        sqlite_write_lock(connection.alias),
+        transaction.atomic(using=connection.alias),
+        connection.cursor() as cursor,
+    ):
+        upto = _pending(cursor)
+        if upto is None:
+            return False
+        columns = _indexed_columns(cursor)
+        cols = ", ".join(("id", *columns))
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, {cols}) "
+            f"SELECT id, {cols} FROM {RESPONSE_TABLE} WHERE id > %s",
+            [upto],
+        )
+        for name in sqlite_triggers(columns):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for sql in sqlite_triggers(columns).values():
+            cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {PENDING_TABLE}")
+    return True
 
 
 def _pg_vector_sql(cursor: Any, columns: tuple[str, ...]) -> str:

@@ -33,10 +33,10 @@ from .row_import import (
     RowFault,
     RowPayload,
     RowProblem,
+    cells_token,
     import_rows,
     parse_timestamp,
 )
-from .row_import import row_token as token_of
 from .spam import HONEYPOT_FIELD
 from .tables import Table, TableError, open_table
 
@@ -257,13 +257,14 @@ def row_token(slug: str, tab: str, row: Row, submitted_at: dt.datetime) -> str:
     export, or columns in another order, leave it unchanged.
     """
     cells = row.cells
-    # Sorted by name (the names are unique, so as sorting the pairs would).
+    # Sorted by name (the names are unique, so as sorting the pairs would); a cell of spaces
+    # alone is left out, as an empty one.
     pairs = [
-        (name, value.replace("\r\n", "\n"))
+        (name, value.replace("\r\n", "\n") if "\r" in value else value)
         for name in sorted(cells)
-        if name not in _NOT_IN_TOKEN and (value := cells[name]).strip()
+        if name not in _NOT_IN_TOKEN and (value := cells[name]) and not value.isspace()
     ]
-    return token_of(slug, tab, submitted_at.isoformat(), pairs)
+    return cells_token(slug, tab, submitted_at.isoformat(), pairs)
 
 
 _NOT_IN_TOKEN = frozenset(("", "tab", TIMESTAMP))
