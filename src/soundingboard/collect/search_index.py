@@ -93,7 +93,7 @@ def sqlite_triggers(
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old});"
     )
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
-    indexed = "" if upto is None else f"old.id <= {int(upto)} AND "
+    indexed = None if upto is None else f"old.id <= {int(upto)}"
     triggers = {
         f"{FTS_TABLE}_insert": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
@@ -101,13 +101,14 @@ def sqlite_triggers(
         ),
         f"{FTS_TABLE}_delete": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {RESPONSE_TABLE} "
-            + (f"WHEN {indexed[:-5]} " if indexed else "")
+            + (f"WHEN {indexed} " if indexed else "")
             + f"BEGIN {remove} END"
         ),
         # Only when the text changed: saving a response's status rewrites every column.
         f"{FTS_TABLE}_update": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF {text_cols} "
-            f"ON {RESPONSE_TABLE} WHEN {indexed}({changed}) BEGIN {remove} {add} END"
+            f"ON {RESPONSE_TABLE} WHEN {indexed + ' AND ' if indexed else ''}({changed}) "
+            f"BEGIN {remove} {add} END"
         ),
     }
     if upto is not None:
@@ -309,12 +310,16 @@ def defer(using: str | BaseDatabaseWrapper = "default") -> bool:
         (upto,) = cursor.fetchone()
         cursor.execute(f"CREATE TABLE {PENDING_TABLE} (upto INTEGER NOT NULL)")
         cursor.execute(f"INSERT INTO {PENDING_TABLE} (upto) VALUES (%s)", [upto])
-        columns = _indexed_columns(cursor)
-        for name in sqlite_triggers(columns):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for sql in sqlite_triggers(columns, upto=upto).values():
-            cursor.execute(sql)
+        _replace_triggers(cursor, _indexed_columns(cursor), upto=upto)
     return True
+
+
+def _replace_triggers(cursor: Any, columns: tuple[str, ...], *, upto: int | None = None) -> None:
+    """Drop the index's triggers and make them again as `sqlite_triggers` gives them."""
+    for name in sqlite_triggers(columns):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in sqlite_triggers(columns, upto=upto).values():
+        cursor.execute(sql)
 
 
 def catch_up(using: str | BaseDatabaseWrapper = "default") -> bool:
@@ -341,10 +346,7 @@ def catch_up(using: str | BaseDatabaseWrapper = "default") -> bool:
             f"SELECT id, {cols} FROM {RESPONSE_TABLE} WHERE id > %s",
             [upto],
         )
-        for name in sqlite_triggers(columns):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for sql in sqlite_triggers(columns).values():
-            cursor.execute(sql)
+        _replace_triggers(cursor, columns)
         cursor.execute(f"DROP TABLE {PENDING_TABLE}")
     return True
 

@@ -194,10 +194,24 @@ def by_spreading(
     anchors (see the module's docstring): half the mean of its anchors, half the mean of the
     answers its anchors reach through their neighbours; an answer people corrected (response
     id -> theme id in `corrected`) is an anchor of the theme they gave it, and of no other."""
+    _, _, _, similarity = _spread(vectors, theme_ids, anchors, row_of, corrected, seed)
+    return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
+
+
+def _spread(
+    vectors: np.ndarray,
+    theme_ids: list[int],
+    anchors: Anchors,
+    row_of: dict[int, int],
+    corrected: dict[int, int] | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`by_spreading`'s working: the centred vectors, each row's label (`anchor_labels`),
+    the themes' centres (`spread_mixed_centres`) and every row's similarity to each."""
     vectors = centred(vectors)
     labels = anchor_labels(vectors.shape[0], theme_ids, anchors, row_of, corrected)
-    similarity = vectors @ spread_mixed_centres(vectors, labels, len(theme_ids), seed).T
-    return choose(similarity, theme_ids, MIN_SIMILARITY, other_id)
+    mixed = spread_mixed_centres(vectors, labels, len(theme_ids), seed)
+    return vectors, labels, mixed, vectors @ mixed.T
 
 
 def anchor_labels(
@@ -267,11 +281,10 @@ def _self_trained(
     corrected: dict[int, int] | None,
     seed: int,
 ) -> list[Choice]:
-    vectors = centred(vectors)
+    vectors, labels, mixed, similarity = _spread(
+        vectors, theme_ids, anchors, row_of, corrected, seed
+    )
     count, themes = vectors.shape[0], len(theme_ids)
-    labels = anchor_labels(count, theme_ids, anchors, row_of, corrected)
-    mixed = spread_mixed_centres(vectors, labels, themes, seed)
-    similarity = vectors @ mixed.T
     best = similarity.max(axis=1) if themes else np.zeros(count)
     usable = np.linalg.norm(vectors, axis=1) > 0
     if themes < 2 or not usable.any():
