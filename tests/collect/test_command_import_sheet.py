@@ -62,6 +62,17 @@ def test_import_sheet_command_end_to_end(tmp_path, reference_ideas):
     assert missing.returncode == 2
     assert "no “role” column" in missing.stderr
 
+    # Found only as the file is read through: refused all the same, nothing of it stored.
+    broken = tmp_path / "broken.csv"
+    lines = (FIXTURES / "feedback.csv").read_bytes().splitlines(keepends=True)
+    broken.write_bytes(b"".join(lines[:-1]) + b"\xff" + lines[-1])
+    refused = import_command(folder, str(broken), "--tab", "Feedback", data_dir=data)
+    assert refused.returncode == 2, refused.stderr
+    assert f"{broken}:{len(lines)}: is not UTF-8" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    with sqlite3.connect(data / "soundingboard.sqlite3") as db:
+        assert db.execute("select count(*) from collect_response").fetchone()[0] == total
+
 
 def test_import_sheet_command_needs_a_slug_for_several_consultations(tmp_path, reference_ideas):
     consultation_folder(tmp_path / "many" / "one", reference_ideas, slug="one")

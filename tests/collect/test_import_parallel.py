@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from soundingboard.collect import row_import
+from soundingboard.collect import forked_stream, row_import
 from soundingboard.collect.models import Response
 from soundingboard.collect.sheet_import import import_sheet, read_sheet
 from soundingboard.collect.tables import TableError
@@ -38,6 +38,7 @@ from .test_sheet_import import (  # noqa: F401  # run again here, forked
     test_progress_bar_counts_rows,
     test_rows_of_another_tab_and_stray_cells_are_refused,
     test_running_again_adds_nothing,
+    test_unreadable_files_are_refused_whole,
 )
 
 
@@ -58,7 +59,7 @@ def forked(monkeypatch):
 
     def watched(*args, parallel, **kwargs):
         checking = checked(*args, parallel=True, **kwargs)
-        assert checking.worker is not None
+        assert isinstance(checking, forked_stream.ForkedStream)
         started.append(checking.worker.pid or 0)
         return checking
 

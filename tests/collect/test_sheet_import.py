@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from soundingboard.collect import row_import
+from soundingboard.collect import bulk_storage, deferred_indexes, row_import
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.collect.sheet_import import (
     ImportReport,
@@ -359,8 +359,10 @@ def test_missing_required_column_is_named(tmp_path):
 
 
 HEAD = b"Timestamp,page,summary,role"
+GOOD = b"\n15/03/2024 09:05:07,/,A good row,Local authority leadership"
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -369,19 +371,24 @@ HEAD = b"Timestamp,page,summary,role"
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb3\xe1\xfa", "is not UTF-8"),
         (b'Timestamp,page,summary,role\n1,2,"never closed,4\n', "is not valid CSV"),
         (b"Timestamp,Date,page,summary,role\n", "are both the timestamp column"),
-        # Where the fault is, not only what it is: the line is named.
-        (HEAD + b"\r\n1,/,ok,r\r\n2,/,caf\xe9,r\n", "sheet.csv:3: is not UTF-8"),
-        (HEAD + b"\n1,/,ok,r\r2,/,a\x00b,r\n", "sheet.csv:3: holds binary"),
-        (HEAD + b'\n1,/,"two\nlines",r\n2,/,"x"y,r\n', "sheet.csv:4: is not valid"),
+        # Where the fault is, not only what it is: the line is named. Good rows before it are
+        # not stored either: the file is read through before anything is.
+        (HEAD + GOOD + b"\r\n2,/,caf\xe9,r\n", "sheet.csv:3: is not UTF-8"),
+        (HEAD + GOOD + b"\r2,/,a\x00b,r\n", "sheet.csv:3: holds binary"),
+        (HEAD + GOOD + b'\n1,/,"two\nlines",r\n2,/,"x"y,r\n', "sheet.csv:5: is not valid"),
+        (HEAD + GOOD * 30 + b"\n2,/,caf\xe9,r\n", "sheet.csv:32: is not UTF-8"),
     ],
 )
-def test_unreadable_files_are_refused_whole(tmp_path, content, message):
+def test_unreadable_files_are_refused_whole(consultation, tmp_path, content, message):
     path = tmp_path / "sheet.csv"
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(SheetError) as caught:
-        read_sheet(path, "Feedback")
+    out = io.StringIO()
+    with pytest.raises(SheetError) as caught:  # when the file is opened, or read through
+        import_sheet(consultation, read_sheet(path, "Feedback"), out=out, progress=False)
     assert message in str(caught.value)
+    assert Response.objects.count() == 0
+    assert out.getvalue() == ""
 
 
 @pytest.mark.django_db
@@ -415,6 +422,35 @@ def test_batches_keep_counts_and_lines_across_them(consultation, tmp_path):
     again = import_sheet(consultation, read_sheet(path, "Feedback"), out=out, batch_size=3)
     # The second time, the repeat is found in the database like the row it repeats.
     assert (again.imported, again.already_there, again.repeated) == (0, 6, 0)
+
+
+@pytest.mark.django_db
+def test_a_large_import_joins_batches_into_larger_transactions(consultation, tmp_path, monkeypatch):
+    """Rows checked two to a batch, stored five to a transaction: a repeat of a row checked
+    in another batch of the same transaction is still found, and a bad row still named."""
+    monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)  # a large import
+    monkeypatch.setattr(row_import, "BATCH_SIZE", 2)
+    monkeypatch.setattr(row_import, "LARGE_BATCH_SIZE", 5)
+    stored: list[int] = []
+    store = bulk_storage.store_batch
+
+    def watched(batch):
+        stored.append(len(batch))
+        return store(batch)
+
+    monkeypatch.setattr(row_import, "store_batch", watched)
+    good = "15/03/2024 09:0{n}:07,/,Row number {n} of the file,Local authority leadership\n"
+    rows = [good.format(n=n) for n in (1, 2, 3)]
+    rows += ["15/03/2024 09:04:07,/,Bad,Local authority leadership\n", good.format(n=5)]
+    rows += [good.format(n=n) for n in (1, 7, 8)]
+    path = write_csv(tmp_path / "large.csv", "Timestamp,page,summary,role\n" + "".join(rows))
+    out = io.StringIO()
+    report = import_sheet(consultation, read_sheet(path, "Feedback"), out=out, progress=False)
+    assert (report.rows, report.imported, report.repeated, report.skipped) == (8, 6, 1, 1)
+    # Batches of 2 joined into transactions of 5 or more rows: the file's first six rows
+    # (less the bad row and the repeat), then its last two.
+    assert stored == [4, 2]
+    assert out.getvalue() == f"{path}:5: summary: Summary must be 5 characters or more\n"
 
 
 @pytest.mark.django_db

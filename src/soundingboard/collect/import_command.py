@@ -2,7 +2,8 @@
 checked, then saying how it went, with the exit status.
 
 Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done
-(`refused`, before this runs), 130 stopped with Ctrl+C (the rows stored so far stay).
+(`refused`: before this runs, or when the file cannot all be read, found as the import reads
+it through before storing anything), 130 stopped with Ctrl+C (the rows stored so far stay).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.core.management.base import CommandError
 
 from ..core.commands import migrate_database
 from ..publish.commands import ConsultationCommand
+from .tables import TableError
 
 if TYPE_CHECKING:
     from .row_import import ImportReport
@@ -31,6 +33,8 @@ class ImportCommand(ConsultationCommand):
         migrate_database()
         try:
             report = run()
+        except TableError as error:  # part of the file cannot be read: nothing was stored
+            self.refuse(str(error))
         except KeyboardInterrupt:
             raise CommandError(
                 "stopped; the rows stored so far stay, and running the same command again "

@@ -22,7 +22,6 @@ from .forms import _option_key
 from .mapping import BoundMapping, Mapping
 from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB
 from .row_import import (
-    BATCH_SIZE,
     ImportReport,
     RowFault,
     RowPayload,
@@ -44,7 +43,7 @@ def import_mapped(
     *,
     out: TextIO | None = None,
     progress: bool | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import a table's rows through a mapping bound to it (`Mapping.bind`, which raises
     MappingError before anything is stored if the mapping does not fit)."""

@@ -12,14 +12,15 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
   from the other tool's response id), so importing the same file twice stores nothing new,
   and a row repeated within the file is stored once;
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
-  of `BATCH_SIZE`, every row whole or not at all;
+  of `BATCH_SIZE` rows (`LARGE_BATCH_SIZE` for a large file), every row whole or not at all;
 - for a large file, drops the tables' secondary (never unique) indexes while it stores and
   makes them again at its end, whatever stops it (`deferred_indexes`), and fills the search
   index once at its end (`search_index.defer`);
 - shows a progress bar on a terminal for a long file;
-- for a large file, reads and checks the rows in a second process, forked, while this one
-  stores those already checked (`_checked_batches`): what it reports, and in what order, is
-  the same either way;
+- for a large file, reads and checks the rows in a second process, forked
+  (`forked_stream`), while this one reads the file through to check all of it can be read
+  (`Table.count`), then stores the rows already checked (`_checked_batches`): what it
+  reports, and in what order, is the same either way;
 - pauses Python's cycle collector while it runs (`_collector_paused`).
 """
 
@@ -29,12 +30,10 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import re
-import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import astuple, dataclass, field
 from enum import Enum
@@ -46,7 +45,7 @@ from django.db.models import Max
 from tqdm import tqdm
 
 from ..publish.consultation import Consultation
-from . import deferred_indexes
+from . import deferred_indexes, forked_stream
 from .bulk_storage import Outcome, Pending, import_cache, store_batch
 from .models import Response
 from .payloads import PayloadChecker, PayloadError, Submission
@@ -54,9 +53,16 @@ from .storage import ContactDetails, Score, Tick
 from .tables import Table
 
 TOKEN_PREFIX = "import:"
-# Rows to a transaction: about 25 ms holding the SQLite write lock, so the web forms'
+# Rows to a transaction: about 45 ms holding the SQLite write lock, so the web forms'
 # submissions queue behind an import for no longer than that.
 BATCH_SIZE = 1000
+# Rows to a transaction for a file large enough to store without its secondary indexes
+# (`deferred_indexes.worth_deferring`): about 150 ms holding the write lock. Each commit
+# writes every page of the unique indexes that a row landed on, and an imported row's
+# reference and token are random, so a transaction of 1,000 rows rewrites nearly as many
+# pages as one of 5,000: a large import's commits took a third of its storing process's
+# time with 1,000 (docs/performance.md, the sixth pass).
+LARGE_BATCH_SIZE = 5000
 # A file of at least this many rows is read and checked in a second process while this one
 # stores the rows already checked (`_checked_batches`).
 PARALLEL_MIN_ROWS = 10_000
@@ -181,11 +187,13 @@ def import_rows(
     *,
     out: TextIO | None = None,
     progress: bool | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import the rows; each bad row's problems are written to `out` as they are found.
 
     `progress`: True shows a progress bar on `out`, None shows one when `out` is a terminal.
+    `batch_size`: rows to a transaction; by default `BATCH_SIZE`, or `LARGE_BATCH_SIZE` for
+    a file large enough to store without its secondary indexes.
     """
     out = out if out is not None else sys.stderr
     report = ImportReport()
@@ -205,34 +213,45 @@ def import_rows(
 
     # An import killed outright left its indexes dropped: made again before this one.
     deferred_indexes.ensure_indexes()
-    large = deferred_indexes.worth_deferring(table.count)
     with _collector_paused():
-        # Started before the progress bar's thread: a process forked with threads is unsafe.
-        checked = _checked_batches(consultation, rows, batch_size, parallel=_parallel(table.count))
-        with (
-            closing(checked),
-            tqdm(
-                total=table.count,
-                unit="row",
-                file=out,
-                disable=None if progress is None else not progress,
-                delay=PROGRESS_DELAY,
-                dynamic_ncols=True,
-            ) as bar,
-            import_cache(),
-            deferred_indexes.deferred(enabled=large) as deferral,
-        ):
-            for batch in checked:
-                ready: dict[str, tuple[int, Pending]] = {}
-                report.rows += batch.rows
-                report.repeated += batch.repeated
-                for number, outcome in batch.outcomes:
-                    if isinstance(outcome, Pending):
-                        ready[outcome.token] = (number, outcome)
-                    else:
-                        problem(number, outcome)
-                _store(ready, before, report, problem, deferral)
-                bar.update(batch.rows)
+        # Forked before the file is read through (`table.count`), so that the second process
+        # checks the first rows meanwhile, and before the progress bar's thread: a process
+        # forked with threads is unsafe.
+        checked = _checked_batches(
+            consultation,
+            rows,
+            batch_size or BATCH_SIZE,
+            parallel=_parallel(table.size_hint()),
+        )
+        with closing(checked):
+            count = table.count  # the file read through: it raises before anything is stored
+            large = deferred_indexes.worth_deferring(count)
+            per_transaction = batch_size or (LARGE_BATCH_SIZE if large else BATCH_SIZE)
+            with (
+                tqdm(
+                    total=count,
+                    unit="row",
+                    file=out,
+                    disable=None if progress is None else not progress,
+                    delay=PROGRESS_DELAY,
+                    dynamic_ncols=True,
+                ) as bar,
+                import_cache(),
+                deferred_indexes.deferred(enabled=large) as deferral,
+            ):
+                for batch in _grouped(checked, per_transaction):
+                    ready: dict[str, tuple[int, Pending]] = {}
+                    report.rows += batch.rows
+                    report.repeated += batch.repeated
+                    for number, outcome in batch.outcomes:
+                        if not isinstance(outcome, Pending):
+                            problem(number, outcome)
+                        elif outcome.token in ready:
+                            report.repeated += 1  # in an earlier batch of this transaction
+                        else:
+                            ready[outcome.token] = (number, outcome)
+                    _store(ready, before, report, problem, deferral)
+                    bar.update(batch.rows)
     return report
 
 
@@ -305,7 +324,7 @@ def _unpacked(rows: int, repeated: int, packed: list[tuple[Any, ...]]) -> Checke
 
 def _check_batches(
     consultation: Consultation, rows: Iterable[RowPayload | RowFault], size: int
-) -> Iterator[CheckedBatch]:
+) -> Generator[CheckedBatch]:
     """The rows checked a batch at a time, as the intake API checks a payload."""
     checker = PayloadChecker(consultation, remember=True)
     for batch in _batches(rows, size):
@@ -331,11 +350,7 @@ def _check_batches(
 def _parallel(count: int) -> bool:
     """Whether to read and check the rows in a second process while this one stores: for a
     large file, on a machine with a second processor, where a process can be forked."""
-    return (
-        count >= PARALLEL_MIN_ROWS
-        and (os.cpu_count() or 1) > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    return count >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1 and forked_stream.can_fork()
 
 
 def _checked_batches(
@@ -344,86 +359,31 @@ def _checked_batches(
     size: int,
     *,
     parallel: bool,
-) -> _Checking:
-    """`_check_batches` run here, or (`parallel`) in a process forked now, which sends each
-    batch through a pipe as it is checked (the pipe's buffer holds a batch or two, and the
-    process waits for room: memory stays flat). An error reading the file is raised here as
-    it was there. `close()` stops the process, however the import ends."""
+) -> Generator[CheckedBatch] | forked_stream.ForkedStream:
+    """`_check_batches` run here, or (`parallel`) in a process forked now
+    (`forked_stream`), which never uses the database (the parent's connections are its own
+    copies: left alone). An error reading the file is raised here as it was there. `close()`
+    stops the process, however the import ends."""
     if not parallel:
-        return _Checking(_check_batches(consultation, rows, size))
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_check_in_worker,
-        args=(consultation, rows, size, sender),
-        name="soundingboard-import-check",
-        daemon=True,
+        return _check_batches(consultation, rows, size)
+    return forked_stream.forked(
+        lambda: _check_batches(consultation, rows, size), name="soundingboard-import-check"
     )
-    worker.start()
-    sender.close()
-    return _Checking(_received(worker, receiver), worker, receiver)
 
 
-class _Checking:
-    """Checked batches as they come, and what to stop once they are no longer wanted."""
-
-    def __init__(
-        self,
-        batches: Iterator[CheckedBatch],
-        worker: multiprocessing.process.BaseProcess | None = None,
-        receiver: Any = None,
-    ) -> None:
-        self.batches, self.worker, self.receiver = batches, worker, receiver
-
-    def __iter__(self) -> Iterator[CheckedBatch]:
-        return self.batches
-
-    def close(self) -> None:
-        if self.receiver is not None:
-            self.receiver.close()
-        if self.worker is not None:
-            if self.worker.is_alive():
-                self.worker.terminate()
-            self.worker.join()
-
-
-def _received(worker: multiprocessing.process.BaseProcess, receiver: Any) -> Iterator[CheckedBatch]:
-    while True:
-        try:
-            kind, value = receiver.recv()
-        except EOFError:
-            worker.join()
-            raise RuntimeError(
-                f"the process checking the rows stopped (exit status {worker.exitcode})"
-            ) from None
-        if kind == "batch":
-            yield value
-        elif kind == "error":
-            raise value
-        else:
-            return
-
-
-def _check_in_worker(
-    consultation: Consultation, rows: Iterable[RowPayload | RowFault], size: int, sender: Any
-) -> None:
-    """The forked process: it reads the file, checks each row and sends the batches. It never
-    uses the database (the parent's connections are its own copies: left alone)."""
-    # Ctrl+C reaches the whole process group: the parent stops this process when it stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        for batch in _check_batches(consultation, rows, size):
-            sender.send(("batch", batch))
-        sender.send(("done", None))
-    except BrokenPipeError:
-        pass  # the parent stopped first
-    except BaseException as error:  # sent to the parent, which raises it
-        try:
-            sender.send(("error", error))
-        except Exception:  # not picklable: its message, then
-            sender.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
-    finally:
-        sender.close()
+def _grouped(batches: Iterable[CheckedBatch], rows: int) -> Iterator[CheckedBatch]:
+    """Consecutive batches joined into batches of at least `rows` rows (the last may have
+    fewer), in order: each is stored in one transaction."""
+    group = CheckedBatch()
+    for batch in batches:
+        group.rows += batch.rows
+        group.repeated += batch.repeated
+        group.outcomes.extend(batch.outcomes)
+        if group.rows >= rows:
+            yield group
+            group = CheckedBatch()
+    if group.rows:
+        yield group
 
 
 def _batches(rows: Iterable[RowPayload | RowFault], size: int) -> Iterator[list[Any]]:

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from ..publish.consultation import Consultation
 from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB, TEXT_FIELDS
 from .row_import import (
-    BATCH_SIZE,
     TOKEN_PREFIX,
     ImportReport,
     RowFault,
@@ -288,7 +287,7 @@ def import_sheet(
     *,
     out: TextIO | None = None,
     progress: bool | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import a sheet's rows into a consultation; each row's problems are written to `out`.
 

@@ -1,11 +1,13 @@
 """Reading a table of responses from a CSV or XLSX file, a row at a time.
 
 Both imports (`sheet_import`, `mapped_import`) read their files here. A file is opened with
-`open_table()`, which reads it through once to check that it can be read at all (for CSV:
-UTF-8 text, valid CSV; for XLSX: a workbook with that sheet) and to count its rows, so that a
-file that cannot be imported is refused before anything is stored, and the progress bar knows
-the total. `Table.rows()` then reads it again, streaming: memory stays flat however long the
-file is.
+`open_table()`, which checks its start and reads its header (for XLSX: a workbook with that
+sheet). `Table.count` reads a CSV file through once, on first use, to check that all of it can
+be read (UTF-8 text, valid CSV) and to count its rows: an import asks for it before it stores
+anything, so a file that cannot be imported is refused whole, and the progress bar knows the
+total. (An import of a large file reads it through while its second process already checks
+the first rows: `row_import.import_rows`.) `Table.rows()` reads it again, streaming: memory
+stays flat however long the file is.
 
 Each row carries its number: for CSV the line of the file the row starts on (a cell may hold
 line breaks), for XLSX the sheet's row number. `Table.where(number)` says where a row is, as
@@ -18,7 +20,8 @@ import codecs
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +44,26 @@ class Table:
     path: Path
     header: list[str]
     header_number: int
-    count: int  # rows after the header that are not blank
+    # Rows after the header that are not blank: for CSV, None until `count` reads the file.
+    known_count: int | None = None
     sheet: str = ""  # XLSX: the sheet read; "" for CSV
     delimiter: str = ","
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """The rows after the header that are not blank. For CSV, the first use reads the file
+        through and raises TableError, naming the line, if any of it cannot be read."""
+        if self.known_count is None:
+            self.known_count = _csv_count(self.path, self.delimiter, self.header_number)
+        return self.known_count
+
+    def size_hint(self) -> int:
+        """At least `count` (for CSV, the file's lines, counted without decoding or parsing
+        them), known at once: for deciding how to import before `count` is known."""
+        if self.known_count is not None:
+            return self.known_count
+        return _line_count(self.path)
 
     def where(self, number: int | None = None) -> str:
         """Where a row (or the header, with no number) is, as messages say it."""
@@ -90,21 +109,32 @@ def _open_csv(path: Path, start: bytes) -> Table:
     if not start.strip():
         raise TableError(f"{path}: is empty; export the table with its header row")
     delimiter = _delimiter(start.decode("utf-8-sig", errors="replace"))
-    header: list[str] | None = None
-    header_number = 0
-    count = 0
-    # Read by Python's own text file and CSV reader when the bytes are sound (nearly always);
-    # the slower reader line by line finds and names the line at fault otherwise.
+    # The first row that is not blank (blank lines may come before the header); the line
+    # reader names the line at fault should the file's start not be UTF-8 or valid CSV.
+    with closing(_csv_rows(path, delimiter)) as rows:
+        for row in rows:
+            if "".join(row.cells).strip():
+                return Table(path, row.cells, row.number, delimiter=delimiter)
+    raise TableError(f"{path}: has no header row; export the table with its header")
+
+
+def _csv_count(path: Path, delimiter: str, header_number: int) -> int:
+    """The rows after the header that are not blank, reading the whole file: by Python's own
+    text file and CSV reader when the bytes are sound (nearly always); the slower reader line
+    by line finds and names the line at fault otherwise."""
     rows = _quick_csv_rows(path, delimiter) if _plain_utf8(path) else _csv_rows(path, delimiter)
-    for row in rows:
-        if header is None:
-            if "".join(row.cells).strip():  # blank lines before the header
-                header, header_number = row.cells, row.number
-        elif "".join(row.cells).strip():
-            count += 1
-    if header is None:
-        raise TableError(f"{path}: has no header row; export the table with its header")
-    return Table(path, header, header_number, count, delimiter=delimiter)
+    return sum(1 for row in rows if row.number > header_number and "".join(row.cells).strip())
+
+
+def _line_count(path: Path) -> int:
+    """The file's line feeds, or its carriage returns if more (old Mac files), plus one: at
+    least as many as its rows."""
+    feeds = returns = 0
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            feeds += chunk.count(b"\n")
+            returns += chunk.count(b"\r")
+    return max(feeds, returns) + 1
 
 
 def _delimiter(text: str) -> str:
@@ -188,7 +218,7 @@ def _quick_csv_rows(path: Path, delimiter: str) -> Iterator[TableRow]:
         raise TableError(f"{path}: changed while it was being read; import it again") from None
 
 
-def _csv_rows(path: Path, delimiter: str) -> Iterator[TableRow]:
+def _csv_rows(path: Path, delimiter: str) -> Generator[TableRow]:
     with path.open("rb") as file:
         lines = _Lines(path, file)
         reader = csv.reader(lines, delimiter=delimiter, strict=True)

@@ -1,0 +1,155 @@
+"""What a generator yields, made in a forked process and received here in order.
+
+An import of a large file reads and checks its rows in a second process while the first
+stores them (`row_import`). `forked(produce)` forks a process that runs `produce()` and sends
+each item it yields through a pipe; iterating the returned `ForkedStream` receives them.
+
+- The forked process works ahead: it keeps up to `AHEAD` items that the pipe has no room for
+  yet, writing them as room is made between items, and waits for room only beyond that, so
+  memory stays bounded. It has no thread for this: a thread sending while the main one works
+  waits for Python's global lock after every write the pipe takes, which slowed the checks by
+  half (docs/performance.md, the sixth pass).
+- An exception raised in `produce()` is raised here, as itself when it can be pickled, else
+  as a RuntimeError with its name and message; a process that dies is reported with its exit
+  status.
+- `close()` stops the process, however the reading ends. The process never waits for a
+  reader that is gone: its next write fails and it ends. It ignores Ctrl+C, which reaches the
+  whole process group: the reader's process stops it.
+- It needs `fork` (Linux, macOS): `can_fork()` says whether this machine has it.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import pickle
+import select
+import signal
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
+
+# Items the forked process may hold that the pipe has no room for yet.
+AHEAD = 12
+_LENGTH = struct.Struct("!Q")  # each message: its length, then the pickled (kind, value)
+_PIPE_BYTES = 1 << 20  # the pipe's buffer asked for (Linux): a batch of rows in one write
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class ForkedStream:
+    """The items as they come; `close()` stops the process."""
+
+    def __init__(self, worker: multiprocessing.process.BaseProcess, pipe: BinaryIO):
+        self.worker, self.pipe = worker, pipe
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            head = self.pipe.read(_LENGTH.size)
+            body = self.pipe.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
+            if not body:
+                self.worker.join()
+                raise RuntimeError(
+                    f"the process {self.worker.name} stopped (exit status {self.worker.exitcode})"
+                )
+            kind, value = pickle.loads(body)
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+
+    def close(self) -> None:
+        self.pipe.close()
+        if self.worker.is_alive():
+            self.worker.terminate()
+        self.worker.join()
+
+
+def forked(produce: Callable[[], Iterable[Any]], *, name: str) -> ForkedStream:
+    """Fork a process that runs `produce()` and sends what it yields; call before starting any
+    thread (a process forked with threads running is unsafe)."""
+    reading, writing = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or not allowed: the default buffer works, with more writes
+    worker = multiprocessing.get_context("fork").Process(
+        target=_run, args=(produce, reading, writing), name=name, daemon=True
+    )
+    worker.start()
+    os.close(writing)
+    return ForkedStream(worker, open(reading, "rb", buffering=_PIPE_BYTES))
+
+
+def _run(produce: Callable[[], Iterable[Any]], reading: int, writing: int) -> None:
+    """The forked process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.close(reading)
+    outbox = _Outbox(writing)
+    try:
+        for item in produce():
+            outbox.put("item", item)
+        outbox.put("done", None)
+    except BrokenPipeError:
+        return  # the reader is gone
+    except BaseException as error:
+        try:
+            outbox.put("error", error)
+        except BrokenPipeError:
+            return
+    try:
+        outbox.flush()
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(writing)
+
+
+class _Outbox:
+    """Messages written to the pipe as it takes them, up to `AHEAD` held meanwhile."""
+
+    def __init__(self, descriptor: int):
+        self.descriptor = descriptor
+        self.waiting: collections.deque[memoryview] = collections.deque()
+        self.room = select.poll()  # says when the pipe takes more
+        self.room.register(descriptor, select.POLLOUT)
+        os.set_blocking(descriptor, False)
+
+    def put(self, kind: str, value: Any) -> None:
+        try:
+            body = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            if kind != "error":
+                raise
+            # An error that cannot be pickled: its name and message, then.
+            failed = RuntimeError(f"{type(value).__name__}: {value}")
+            body = pickle.dumps((kind, failed), protocol=pickle.HIGHEST_PROTOCOL)
+        self.waiting.append(memoryview(_LENGTH.pack(len(body)) + body))
+        self._write(wait=False)
+        while len(self.waiting) > AHEAD:
+            self._write(wait=True)
+
+    def flush(self) -> None:
+        while self.waiting:
+            self._write(wait=True)
+
+    def _write(self, *, wait: bool) -> None:
+        """Write what the pipe takes now; with `wait`, first wait until it takes something."""
+        if wait:
+            self.room.poll()
+        while self.waiting:
+            try:
+                written = os.write(self.descriptor, self.waiting[0])
+            except BlockingIOError:
+                return
+            if written == len(self.waiting[0]):
+                self.waiting.popleft()
+            else:
+                self.waiting[0] = self.waiting[0][written:]
