@@ -9,8 +9,13 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+from django.core.management.base import CommandError
+
+from soundingboard.collect.import_command import ImportCommand
 from soundingboard.collect.management.commands import import_sheet as command
 from soundingboard.collect.sheet_import import TABS
+from soundingboard.collect.tables import TableError, Unreadable
 from tests.command_line import soundingboard
 
 from .test_sheet_import import FIXTURES, consultation_folder
@@ -87,3 +92,30 @@ def test_import_sheet_command_needs_a_slug_for_several_consultations(tmp_path, r
     plain = import_command(many, main, "--tab", "MainFeedback", "--slug", "two", data_dir=data)
     assert plain.returncode == 2 and "no main questionnaire" in plain.stderr
     assert not (data / "soundingboard.sqlite3").exists()  # refused before the database is made
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("error", "status", "said"),
+    [
+        (Unreadable("sheet.csv:9: is not UTF-8"), 2, "sheet.csv:9: is not UTF-8"),
+        (
+            TableError("sheet.csv: changed while it was being read; import it again"),
+            1,
+            "the rows stored so far stay",
+        ),
+    ],
+)
+def test_a_file_unreadable_when_read_through_is_refused_one_changed_later_stops(
+    error, status, said
+):
+    """Read through before anything is stored, a file that cannot all be read is refused
+    (nothing done); one that changes once rows are stored stops, keeping them."""
+
+    def run():
+        raise error
+
+    with pytest.raises(CommandError) as caught:
+        ImportCommand().run_import(run, "sheet.csv")
+    assert caught.value.returncode == status
+    assert said in str(caught.value)

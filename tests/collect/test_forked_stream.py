@@ -4,7 +4,10 @@ stops it."""
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -106,3 +109,16 @@ def test_a_reader_that_is_gone_ends_the_process(tmp_path: Path):
     stream.pipe.close()
     stream.worker.join(timeout=10)
     assert stream.worker.exitcode == 0
+
+
+def test_a_message_cut_short_is_reported_as_the_process_stopping():
+    """A process killed while writing leaves part of a message in the pipe."""
+    worker = multiprocessing.get_context("fork").Process(target=os._exit, args=(9,), name="cut")
+    worker.start()
+    worker.join()
+    body = pickle.dumps(("item", "x" * 1000))
+    stream = forked_stream.ForkedStream(
+        worker, io.BytesIO(forked_stream._LENGTH.pack(len(body)) + body[:100])
+    )
+    with pytest.raises(RuntimeError, match=r"cut stopped \(exit status 9\)"):
+        list(stream)

@@ -12,9 +12,10 @@ each item it yields through a pipe; iterating the returned `ForkedStream` receiv
 - An exception raised in `produce()` is raised here, as itself when it can be pickled, else
   as a RuntimeError with its name and message; a process that dies is reported with its exit
   status.
-- `close()` stops the process, however the reading ends. The process never waits for a
-  reader that is gone: its next write fails and it ends. It ignores Ctrl+C, which reaches the
-  whole process group: the reader's process stops it.
+- `close()` stops the process, however the reading ends (one that sent its last message is
+  given a moment to end by itself first). The process never waits for a reader that is
+  gone: its next write fails and it ends. It ignores Ctrl+C, which reaches the whole process
+  group: the reader's process stops it.
 - It needs `fork` (Linux, macOS): `can_fork()` says whether this machine has it.
 """
 
@@ -34,6 +35,7 @@ from typing import Any, BinaryIO
 AHEAD = 12
 _LENGTH = struct.Struct("!Q")  # each message: its length, then the pickled (kind, value)
 _PIPE_BYTES = 1 << 20  # the pipe's buffer asked for (Linux): a batch of rows in one write
+_ENDING_SECONDS = 5.0  # how long a process that sent its last message is given to end
 
 
 def can_fork() -> bool:
@@ -45,12 +47,14 @@ class ForkedStream:
 
     def __init__(self, worker: multiprocessing.process.BaseProcess, pipe: BinaryIO):
         self.worker, self.pipe = worker, pipe
+        self.ended = False  # the process sent its last message: it is ending by itself
 
     def __iter__(self) -> Iterator[Any]:
         while True:
             head = self.pipe.read(_LENGTH.size)
-            body = self.pipe.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
-            if not body:
+            length = _LENGTH.unpack(head)[0] if len(head) == _LENGTH.size else -1
+            body = self.pipe.read(length) if length > 0 else b""
+            if len(body) != length:  # the pipe ended, in a message or between two
                 self.worker.join()
                 raise RuntimeError(
                     f"the process {self.worker.name} stopped (exit status {self.worker.exitcode})"
@@ -58,13 +62,16 @@ class ForkedStream:
             kind, value = pickle.loads(body)
             if kind == "item":
                 yield value
-            elif kind == "error":
+                continue
+            self.ended = True
+            if kind == "error":
                 raise value
-            else:
-                return
+            return
 
     def close(self) -> None:
         self.pipe.close()
+        if self.ended:
+            self.worker.join(timeout=_ENDING_SECONDS)
         if self.worker.is_alive():
             self.worker.terminate()
         self.worker.join()
@@ -80,11 +87,16 @@ def forked(produce: Callable[[], Iterable[Any]], *, name: str) -> ForkedStream:
         fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass  # not Linux, or not allowed: the default buffer works, with more writes
-    worker = multiprocessing.get_context("fork").Process(
-        target=_run, args=(produce, reading, writing), name=name, daemon=True
-    )
-    worker.start()
-    os.close(writing)
+    try:
+        worker = multiprocessing.get_context("fork").Process(
+            target=_run, args=(produce, reading, writing), name=name, daemon=True
+        )
+        worker.start()
+    except BaseException:
+        os.close(reading)
+        raise
+    finally:
+        os.close(writing)
     return ForkedStream(worker, open(reading, "rb", buffering=_PIPE_BYTES))
 
 

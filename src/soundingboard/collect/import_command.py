@@ -1,9 +1,10 @@
 """What the import commands (`import-sheet`, `import`) share: running an import that has been
 checked, then saying how it went, with the exit status.
 
-Exit status: 0 every row imported (or there already), 1 bad rows skipped, 2 nothing done
-(`refused`: before this runs, or when the file cannot all be read, found as the import reads
-it through before storing anything), 130 stopped with Ctrl+C (the rows stored so far stay).
+Exit status: 0 every row imported (or there already), 1 bad rows skipped (or the file changed
+while it was read: the rows stored so far stay), 2 nothing done (`refused`: before this runs,
+or when the file cannot all be read, found as the import reads it through before storing
+anything), 130 stopped with Ctrl+C (the rows stored so far stay).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.core.management.base import CommandError
 
 from ..core.commands import migrate_database
 from ..publish.commands import ConsultationCommand
-from .tables import TableError
+from .tables import TableError, Unreadable
 
 if TYPE_CHECKING:
     from .row_import import ImportReport
@@ -33,8 +34,14 @@ class ImportCommand(ConsultationCommand):
         migrate_database()
         try:
             report = run()
-        except TableError as error:  # part of the file cannot be read: nothing was stored
+        except Unreadable as error:  # found reading the file through: nothing was stored
             self.refuse(str(error))
+        except TableError as error:  # the file changed while the rows were read
+            raise CommandError(
+                f"{error}; the rows stored so far stay, and running the same command again "
+                "carries on",
+                returncode=1,
+            ) from None
         except KeyboardInterrupt:
             raise CommandError(
                 "stopped; the rows stored so far stay, and running the same command again "

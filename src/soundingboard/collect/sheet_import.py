@@ -7,7 +7,8 @@ questionnaire, with a timestamp. Each row becomes the payload it was made from, 
 was sent (bad rows are reported with their line and skipped; see there).
 
 - A file that cannot be read at all (not UTF-8, not CSV, a required column missing) raises
-  `SheetError` before anything is stored (`tables.open_table` reads it through first).
+  `SheetError` before anything is stored: `read_sheet` for its start and header, the import
+  for the rest (it reads the file through first, `tables.Table.count`).
 - Each row gets a token made from the consultation, the tab and what the row says, so a row
   imported before is found and not stored again: running the import twice adds nothing, and
   a row repeated within the file is stored once.
@@ -107,7 +108,9 @@ class Sheet:
 
 
 def read_sheet(path: Path, tab: str) -> Sheet:
-    """Check a CSV export of one tab; raise SheetError if it cannot be imported at all."""
+    """Check a CSV export of one tab from its start and header; raise SheetError if it cannot
+    be imported at all. (What cannot be read further on, the import finds and refuses before
+    it stores anything.)"""
     if tab not in TABS:
         raise SheetError(f'the tab must be "{PAGE_FEEDBACK_TAB}" or "{QUESTIONNAIRE_TAB}"')
     table = open_table(path)

@@ -33,6 +33,11 @@ class TableError(Exception):
     """A file that cannot be imported at all; the message says why and where."""
 
 
+class Unreadable(TableError):
+    """Part of a file cannot be read, found as it is read through before anything is stored
+    (`Table.count`): refused whole."""
+
+
 @dataclass(frozen=True)
 class TableRow:
     number: int  # CSV: the line the row starts on (the first line is 1); XLSX: the row
@@ -53,9 +58,14 @@ class Table:
     @property
     def count(self) -> int:
         """The rows after the header that are not blank. For CSV, the first use reads the file
-        through and raises TableError, naming the line, if any of it cannot be read."""
+        through and raises `Unreadable`, naming the line, if any of it cannot be read."""
         if self.known_count is None:
-            self.known_count = _csv_count(self.path, self.delimiter, self.header_number)
+            try:
+                self.known_count = _csv_count(self.path, self.delimiter, self.header_number)
+            except Unreadable:
+                raise
+            except TableError as error:
+                raise Unreadable(str(error)) from None
         return self.known_count
 
     def size_hint(self) -> int:
@@ -109,9 +119,10 @@ def _open_csv(path: Path, start: bytes) -> Table:
     if not start.strip():
         raise TableError(f"{path}: is empty; export the table with its header row")
     delimiter = _delimiter(start.decode("utf-8-sig", errors="replace"))
-    # The first row that is not blank (blank lines may come before the header); the line
-    # reader names the line at fault should the file's start not be UTF-8 or valid CSV.
-    with closing(_csv_rows(path, delimiter)) as rows:
+    # The first row that is not blank (blank lines may come before the header), read as
+    # `_quick_csv_rows` reads, which names the line at fault should the file's start not be
+    # UTF-8 or valid CSV.
+    with closing(_quick_csv_rows(path, delimiter)) as rows:
         for row in rows:
             if "".join(row.cells).strip():
                 return Table(path, row.cells, row.number, delimiter=delimiter)
@@ -201,7 +212,7 @@ def _plain_utf8(path: Path) -> bool:
     return True
 
 
-def _quick_csv_rows(path: Path, delimiter: str) -> Iterator[TableRow]:
+def _quick_csv_rows(path: Path, delimiter: str) -> Generator[TableRow]:
     """The rows of a file `_plain_utf8` passed, numbered as `_csv_rows` numbers them: a text
     file opened with `newline=""` ends its lines where `_Lines` does, and the CSV reader
     counts the lines it has read. Anything wrong is handed to `_csv_rows` to say where."""
