@@ -221,7 +221,7 @@ def import_rows(
             consultation,
             rows,
             batch_size or BATCH_SIZE,
-            parallel=_parallel(table.size_hint()),
+            parallel=_parallel(table),
         )
         with closing(checked):
             count = table.count  # the file read through: it raises before anything is stored
@@ -347,10 +347,12 @@ def _check_batches(
         yield checked
 
 
-def _parallel(count: int) -> bool:
+def _parallel(table: Table) -> bool:
     """Whether to read and check the rows in a second process while this one stores: for a
     large file, on a machine with a second processor, where a process can be forked."""
-    return count >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1 and forked_stream.can_fork()
+    return (
+        (os.cpu_count() or 1) > 1 and forked_stream.can_fork() and table.may_have(PARALLEL_MIN_ROWS)
+    )
 
 
 def _checked_batches(

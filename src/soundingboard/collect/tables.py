@@ -62,18 +62,17 @@ class Table:
         if self.known_count is None:
             try:
                 self.known_count = _csv_count(self.path, self.delimiter, self.header_number)
-            except Unreadable:
-                raise
             except TableError as error:
                 raise Unreadable(str(error)) from None
         return self.known_count
 
-    def size_hint(self) -> int:
-        """At least `count` (for CSV, the file's lines, counted without decoding or parsing
-        them), known at once: for deciding how to import before `count` is known."""
+    def may_have(self, rows: int) -> bool:
+        """Whether the table may have `rows` rows or more, known before `count` is: for CSV,
+        whether the file has that many lines (a row takes one or more), counted without
+        decoding or parsing them and only as far as needed."""
         if self.known_count is not None:
-            return self.known_count
-        return _line_count(self.path)
+            return self.known_count >= rows
+        return _has_lines(self.path, rows)
 
     def where(self, number: int | None = None) -> str:
         """Where a row (or the header, with no number) is, as messages say it."""
@@ -137,15 +136,17 @@ def _csv_count(path: Path, delimiter: str, header_number: int) -> int:
     return sum(1 for row in rows if row.number > header_number and "".join(row.cells).strip())
 
 
-def _line_count(path: Path) -> int:
-    """The file's line feeds, or its carriage returns if more (old Mac files), plus one: at
-    least as many as its rows."""
+def _has_lines(path: Path, lines: int) -> bool:
+    """Whether the file has at least `lines` lines: its line feeds, or its carriage returns
+    if more (old Mac files), plus one, read a megabyte at a time until there are enough."""
     feeds = returns = 0
     with path.open("rb") as file:
         while chunk := file.read(1 << 20):
             feeds += chunk.count(b"\n")
             returns += chunk.count(b"\r")
-    return max(feeds, returns) + 1
+            if max(feeds, returns) + 1 >= lines:
+                return True
+    return max(feeds, returns) + 1 >= lines
 
 
 def _delimiter(text: str) -> str:
