@@ -220,6 +220,7 @@ def _reference_rows(csv_path: Path) -> list[tuple[Any, ...]]:
                     details,
                     "",
                     None,
+                    None,
                 )
             )
     return rows

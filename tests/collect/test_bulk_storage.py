@@ -206,3 +206,33 @@ def test_an_import_has_a_larger_page_cache_only_while_it_runs():
         assert cache_size() == -bulk_storage.IMPORT_CACHE_KIB
         store_batch([pending(1)])
     assert cache_size() == before
+
+
+def test_every_field_a_checked_submission_holds_is_stored(tmp_path, reference_ideas):
+    """A field the bulk insert does not write would be dropped from every imported row."""
+    from soundingboard.collect.payloads import PayloadChecker
+    from soundingboard.publish.loader import load_consultation
+    from tests.collect.test_sheet_import import consultation_folder
+
+    folder = consultation_folder(tmp_path / "all", reference_ideas)
+    with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
+        config.write("quote_consent: true\n")
+    consultation = load_consultation(folder)
+    checker = PayloadChecker(consultation)
+    role = consultation.settings.feedback.roles[0]
+    given = {"page": "/", "role": role, "org": "A council", "email": "a@example.org"}
+    page = checker.check({**given, "tab": "Feedback", "summary": "A summary", "may_quote": "yes"})
+    idea = consultation.settings.questionnaire.ideas[0].name
+    questionnaire = checker.check(
+        {
+            **given,
+            "tab": "MainFeedback",
+            "comments": "Some comments",
+            "may_quote": "no",
+            "section": "A section",
+            "rank_usefulness": {idea: 4, "An idea not in the paper": 2},
+        }
+    )
+    for submission in (page, questionnaire):
+        assert set(submission.fields) <= set(bulk_storage.RESPONSE_COLUMNS)
+    assert page.fields["may_quote"] is True and questionnaire.fields["unmatched_ideas"]

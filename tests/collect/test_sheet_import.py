@@ -460,3 +460,25 @@ def test_progress_bar_counts_rows(consultation, monkeypatch):
     sheet = read_sheet(FIXTURES / "feedback.csv", "Feedback")
     import_sheet(consultation, sheet, out=out, progress=True)
     assert "4/4" in out.getvalue() and "row" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [None, 1])  # stored in bulk, and one row at a time
+def test_the_answer_to_may_we_quote_you_is_kept(tmp_path, reference_ideas, batch_size):
+    folder = consultation_folder(tmp_path / "quoted", reference_ideas)
+    with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
+        config.write("quote_consent: true\n")
+    consultation = load_consultation(folder)
+    path = write_csv(
+        tmp_path / "quoted.csv",
+        "Timestamp,tab,page,summary,role,may_quote\n"
+        "15/03/2024 09:05:07,Feedback,/,Quote me,Local authority data professional,yes\n"
+        "15/03/2024 09:06:07,Feedback,/,Do not,Local authority data professional,no\n"
+        "15/03/2024 09:07:07,Feedback,/,Not said,Local authority data professional,\n",
+    )
+    report = import_sheet(
+        consultation, read_sheet(path, "Feedback"), progress=False, batch_size=batch_size
+    )
+    assert report.imported == 3
+    answers = dict(Response.objects.values_list("summary", "may_quote"))
+    assert answers == {"Quote me": True, "Do not": False, "Not said": None}
