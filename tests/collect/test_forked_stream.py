@@ -4,11 +4,11 @@ stops it."""
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import pickle
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -106,7 +106,7 @@ def test_a_reader_that_is_gone_ends_the_process(tmp_path: Path):
     rather than wait for room for ever."""
     stream = forked_stream.forked(lambda: ("z" * 100_000 for _ in range(10**6)), name="test-gone")
     next(iter(stream))
-    stream.pipe.close()
+    os.close(stream.descriptor)
     stream.worker.join(timeout=10)
     assert stream.worker.exitcode == 0
 
@@ -117,8 +117,40 @@ def test_a_message_cut_short_is_reported_as_the_process_stopping():
     worker.start()
     worker.join()
     body = pickle.dumps(("item", "x" * 1000))
-    stream = forked_stream.ForkedStream(
-        worker, io.BytesIO(forked_stream._LENGTH.pack(len(body)) + body[:100])
-    )
+    reading, writing = os.pipe()
+    os.write(writing, forked_stream._LENGTH.pack(len(body)) + body[:100])
+    os.close(writing)
+    stream = forked_stream.ForkedStream(worker, reading)
     with pytest.raises(RuntimeError, match=r"cut stopped \(exit status 9\)"):
         list(stream)
+    stream.close()
+
+
+def test_work_is_done_while_waiting_for_the_next_item():
+    """`while_waiting` is called while an item has not come, again and again until it says it
+    has nothing more to do (for this item); the items still come in order, each once."""
+
+    def slow() -> Iterator[int]:
+        for number in range(3):
+            time.sleep(0.2)
+            yield number
+
+    stream = forked_stream.forked(slow, name="test-waiting")
+    calls: list[int] = []
+    received: list[int] = []
+
+    def some_work() -> bool:
+        calls.append(len(received))
+        time.sleep(0.01)
+        return len(calls) < 5  # then nothing more to do: the stream waits
+
+    stream.while_waiting = some_work
+    try:
+        for item in stream:
+            received.append(item)
+    finally:
+        stream.close()
+    assert received == [0, 1, 2]
+    # Five calls while the first item was on its way (it takes 0.2 s; they 0.05 s), then
+    # one for each later item (and perhaps for the end), which says there is nothing to do.
+    assert calls[:7] == [0, 0, 0, 0, 0, 1, 2] and set(calls[7:]) <= {3}

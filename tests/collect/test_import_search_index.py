@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,78 @@ def test_changes_while_deferred_leave_the_index_exact(consultation, feedback):
         reference="SB-T-3", consultation="support-offer", summary="Escalators", role="x"
     )
     assert indexed("escalators") == 1
+
+
+@sqlite_only
+def test_catching_up_a_part_at_a_time_leaves_the_index_exact(consultation, feedback):
+    """`catch_up_part` indexes the oldest responses stored since `defer`, never past the last
+    one stored; changes to the responses it indexed are then kept in the index."""
+    run(consultation, feedback)
+    assert search_index.defer()
+    made = [
+        Response.objects.create(
+            reference=f"SB-P-{n}", consultation="support-offer", summary=word, role="x"
+        )
+        for n, word in enumerate(["Allotments", "Bandstands", "Canals"])
+    ]
+    assert search_index.catch_up_part(2)  # more are left
+    assert pending() == made[1].pk
+    assert (indexed("allotments"), indexed("bandstands"), indexed("canals")) == (1, 1, 0)
+    # Indexed now: its change and its deletion reach the index, as for any indexed one.
+    Response.objects.filter(pk=made[0].pk).update(summary="Duck ponds")
+    Response.objects.filter(pk=made[1].pk).delete()
+    assert (indexed("allotments"), indexed("ponds"), indexed("bandstands")) == (0, 1, 0)
+    assert not search_index.catch_up_part(10)  # the last one: nothing is left
+    assert pending() == made[2].pk
+    assert not search_index.catch_up_part(10)
+    later = Response.objects.create(
+        reference="SB-P-9", consultation="support-offer", summary="Escalators", role="x"
+    )
+    assert indexed("escalators") == 0  # still deferred: stored after the last part
+    assert search_index.catch_up()
+    assert indexed("escalators") == 1 and indexed("canals") == 1
+    integrity_check()
+    assert later.pk > made[2].pk and pending() is None
+    assert not search_index.catch_up_part(10)  # nothing deferred
+
+
+@sqlite_only
+def test_a_large_import_indexes_a_part_while_it_waits_for_rows(consultation, tmp_path, monkeypatch):
+    """In its second process's pauses the import puts what it stored in the search index;
+    what is left is indexed at its end, the index exact either way."""
+    from soundingboard.collect.payloads import PayloadChecker
+    from soundingboard.collect.sheet_import import import_sheet, read_sheet
+
+    parts: list[bool] = []
+    real_part = search_index.catch_up_part
+
+    def counted(rows: int, using: str = "default") -> bool:
+        parts.append(real_part(rows, using))
+        return parts[-1]
+
+    real_check = PayloadChecker.check
+
+    def slow_check(self, payload, channel):  # the second process: slower than the storing
+        time.sleep(0.002)
+        return real_check(self, payload, channel)
+
+    monkeypatch.setattr(search_index, "catch_up_part", counted)
+    monkeypatch.setattr(PayloadChecker, "check", slow_check)
+    monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 100)
+    monkeypatch.setattr(deferred_indexes, "CATCH_UP_ROWS", 50)
+    monkeypatch.setattr(row_import, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(row_import, "BATCH_SIZE", 50)  # rows checked at a time
+    monkeypatch.setattr(row_import, "LARGE_BATCH_SIZE", 100)  # stored at a time
+    rows = "".join(
+        f"15/03/2024 10:{n // 60:02d}:{n % 60:02d},/,Row number {n} of the file,"
+        "Local authority leadership\n"
+        for n in range(600)
+    )
+    path = tmp_path / "many.csv"
+    path.write_text("Timestamp,page,summary,role\n" + rows, encoding="utf-8")
+    report = import_sheet(consultation, read_sheet(path, "Feedback"), progress=False)
+    assert report.imported == 600
+    assert True in parts, "nothing was indexed while the import waited"
+    assert pending() is None
+    integrity_check()
+    assert indexed("row") == 600

@@ -318,3 +318,83 @@ def test_xlsx_date_and_number_cells_are_read_as_a_csv_export_would_write_them(
     assert stored.submitted_at.isoformat() == "2024-07-01T11:00:00+00:00"  # 12:00 BST
     again, _, _ = run(consultation, path, "survey-page-feedback")
     assert again.already_there == 1  # known again by its id, 1001
+
+
+QUOTED = (
+    "Response ID,Submitted,Role,Summary,Can we publish your response?\n"
+    f"Q-1,14/05/2024 09:30,{ROLE},Publish it without my name,Yes - without my name\n"
+    f"Q-2,14/05/2024 09:31,{ROLE},Keep this one private,No\n"
+    f"Q-3,14/05/2024 09:32,{ROLE},Written as the site writes it,yes\n"
+    f"Q-4,14/05/2024 09:33,{ROLE},Left the question blank,\n"
+    f"Q-5,14/05/2024 09:34,{ROLE},An answer nobody mapped,Only the summary\n"
+)
+QUOTED_MAPPING = """\
+id: Response ID
+date: Submitted
+columns:
+  summary: Summary
+  role: Role
+  may_quote: Can we publish your response?
+values:
+  may_quote:
+    Yes - without my name: yes
+"""
+
+
+def quoting_consultation(tmp_path: Path, reference_ideas, asks: bool):
+    folder = consultation_folder(tmp_path / "quoted", reference_ideas)
+    if asks:
+        with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
+            config.write("quote_consent: true\n")
+    return load_consultation(folder)
+
+
+@pytest.mark.django_db
+def test_the_answer_to_may_we_quote_you_is_mapped(tmp_path, reference_ideas):
+    consultation = quoting_consultation(tmp_path, reference_ideas, asks=True)
+    path = write_csv(tmp_path / "quoted.csv", QUOTED)
+    mapping = tmp_path / "quoted.yml"
+    mapping.write_text(QUOTED_MAPPING)
+    report, out, bound = run(consultation, path, str(mapping))
+    assert bound.warnings == []
+    assert out.splitlines() == [
+        f"{path}:6: may_quote: “Only the summary” is not yes or no; add it under values: "
+        f"may_quote: at {mapping}:8"
+    ]
+    assert (report.imported, report.skipped) == (4, 1)
+    answers = dict(Response.objects.values_list("summary", "may_quote"))
+    assert answers == {
+        "Publish it without my name": True,
+        "Keep this one private": False,
+        "Written as the site writes it": True,
+        "Left the question blank": None,
+    }
+
+
+@pytest.mark.django_db
+def test_a_consent_column_for_a_consultation_that_does_not_ask_is_named(tmp_path, reference_ideas):
+    consultation = quoting_consultation(tmp_path, reference_ideas, asks=False)
+    path = write_csv(tmp_path / "quoted.csv", QUOTED.rsplit("Q-5", 1)[0])
+    mapping = tmp_path / "quoted.yml"
+    mapping.write_text(QUOTED_MAPPING)
+    report, out, bound = run(consultation, path, str(mapping))
+    assert bound.warnings == [
+        f"{mapping}:6: may_quote: the consultation asks no consent-to-quote question "
+        "(quote_consent in consultation.yml), so the answers are not kept"
+    ]
+    assert (out, report.imported) == ("", 4)
+    assert set(Response.objects.values_list("may_quote", flat=True)) == {None}
+
+
+def test_a_consent_answer_mapped_to_something_else_is_named(tmp_path, reference_ideas):
+    consultation = quoting_consultation(tmp_path, reference_ideas, asks=True)
+    mapping = parse_mapping(
+        QUOTED_MAPPING.replace("without my name: yes", "without my name: maybe"), "m.yml"
+    )
+    table = open_table(write_csv(tmp_path / "quoted.csv", QUOTED))
+    with pytest.raises(MappingError) as caught:
+        mapping.bind(table, consultation)
+    assert str(caught.value) == (
+        "m.yml:9: “yes - without my name” maps to “maybe”, but the answer to the "
+        "consent-to-quote question is yes, no, or empty (not answered)"
+    )

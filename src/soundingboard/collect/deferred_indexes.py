@@ -11,8 +11,10 @@ Made once at the end, from rows already stored, an index is written in one sorte
 - `deferred()` drops them (when the import first has a row to store) in a short transaction
   of its own under the write lock, and makes them again in a `finally`, so an exception or
   Ctrl+C ends with them there.
-- The full-text search index is filled once at the end too (SQLite, `search_index.defer`
-  and `catch_up`): responses stored meanwhile are found by search once the import ends.
+- The full-text search index is filled after the rows are stored too (SQLite,
+  `search_index.defer`): a part at a time while the import waits for its second process to
+  check more rows (`Deferral.catch_up_part`), the rest at its end (`catch_up`). Responses
+  stored meanwhile are found by search once the import ends (or sooner).
 - A process killed outright (SIGKILL, power cut) cannot run its `finally`: `ensure_indexes()`
   makes any declared index that is missing again, and catches the search index up. It runs
   after every `migrate` (`post_migrate`), when `serve` starts, and at the start of every
@@ -39,6 +41,8 @@ MODELS: tuple[type[Model], ...] = (Response, IdeaScore, ActivityTick)
 # as many as the responses already stored: remaking an index reads the whole table, so for a
 # small file into a large table keeping them costs less.
 DEFER_MIN_ROWS = 10_000
+# Responses put in the search index at a time while an import waits for rows: about 20 ms.
+CATCH_UP_ROWS = 2000
 
 
 def declared() -> list[tuple[type[Model], Index]]:
@@ -142,6 +146,12 @@ class Deferral:
         names = [index.name for _, index in declared() if index.name in have]
         _run(self.using, _drop_statements(connections[self.using], names))
         search_index.defer(self.using)
+
+    def catch_up_part(self) -> bool:
+        """Put a part of the responses stored since `drop()` in the search index
+        (`search_index.catch_up_part`); whether any are left. An import does it while it
+        waits for rows to store, leaving less to do at its end."""
+        return self.dropped and search_index.catch_up_part(CATCH_UP_ROWS, self.using)
 
 
 @contextmanager

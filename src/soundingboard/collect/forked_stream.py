@@ -10,6 +10,9 @@ each item it yields through a pipe; iterating the returned `ForkedStream` receiv
   waits for Python's global lock after every write the pipe takes (tried: in an import of
   100,000 rows the storing process's wait for rows rose from about 1.2 s to 3.3–4.2 s;
   docs/performance.md, the sixth pass).
+- The reader can be given work to do while the next item has not come
+  (`ForkedStream.while_waiting`): an import puts the rows it stored in the search index
+  meanwhile.
 - An exception raised in `produce()` is raised here, as itself when it can be pickled, else
   as a RuntimeError with its name and message; a process that dies is reported with its exit
   status.
@@ -30,7 +33,7 @@ import select
 import signal
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 # Items the forked process may hold that the pipe has no room for yet.
 AHEAD = 12
@@ -44,23 +47,22 @@ def can_fork() -> bool:
 
 
 class ForkedStream:
-    """The items as they come; `close()` stops the process."""
+    """The items as they come; `close()` stops the process.
 
-    def __init__(self, worker: multiprocessing.process.BaseProcess, pipe: BinaryIO):
-        self.worker, self.pipe = worker, pipe
+    `while_waiting`, when set, is called whenever the next item has not all come yet, again
+    and again until it returns False (nothing more to do) or the item has come: work the
+    reader can do meanwhile instead of waiting."""
+
+    def __init__(self, worker: multiprocessing.process.BaseProcess, descriptor: int):
+        self.worker, self.descriptor = worker, descriptor
+        self.received = bytearray()  # read from the pipe, not yet taken as messages
         self.ended = False  # the process sent its last message: it is ending by itself
+        self.closed = False
+        self.while_waiting: Callable[[], bool] | None = None
 
     def __iter__(self) -> Iterator[Any]:
         while True:
-            head = self.pipe.read(_LENGTH.size)
-            length = _LENGTH.unpack(head)[0] if len(head) == _LENGTH.size else -1
-            body = self.pipe.read(length) if length > 0 else b""
-            if len(body) != length:  # the pipe ended, in a message or between two
-                self.worker.join()
-                raise RuntimeError(
-                    f"the process {self.worker.name} stopped (exit status {self.worker.exitcode})"
-                )
-            kind, value = pickle.loads(body)
+            kind, value = pickle.loads(self._message())
             if kind == "item":
                 yield value
                 continue
@@ -69,8 +71,33 @@ class ForkedStream:
                 raise value
             return
 
+    def _message(self) -> bytearray:
+        """The next message's body, read from the pipe as it comes."""
+        busy = self.while_waiting
+        while True:
+            received = self.received
+            if len(received) >= _LENGTH.size:
+                end = _LENGTH.size + _LENGTH.unpack_from(received)[0]
+                if len(received) >= end:
+                    body = received[_LENGTH.size : end]
+                    del received[:end]  # from the front of a bytearray: no copy of the rest
+                    return body
+            if busy is not None and not select.select([self.descriptor], [], [], 0)[0]:
+                if busy():
+                    continue
+                busy = None  # nothing more to do meanwhile: wait
+            chunk = os.read(self.descriptor, _PIPE_BYTES)
+            if not chunk:  # the pipe ended, in a message or between two
+                self.worker.join()
+                raise RuntimeError(
+                    f"the process {self.worker.name} stopped (exit status {self.worker.exitcode})"
+                )
+            received += chunk
+
     def close(self) -> None:
-        self.pipe.close()
+        if not self.closed:
+            self.closed = True
+            os.close(self.descriptor)
         if self.ended:
             self.worker.join(timeout=_ENDING_SECONDS)
         if self.worker.is_alive():
@@ -98,7 +125,7 @@ def forked(produce: Callable[[], Iterable[Any]], *, name: str) -> ForkedStream:
         raise
     finally:
         os.close(writing)
-    return ForkedStream(worker, open(reading, "rb", buffering=_PIPE_BYTES))
+    return ForkedStream(worker, reading)
 
 
 def _run(produce: Callable[[], Iterable[Any]], reading: int, writing: int) -> None:

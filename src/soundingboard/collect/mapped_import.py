@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from ..publish.consultation import Consultation
 from .forms import _option_key
-from .mapping import BoundMapping, Mapping
+from .mapping import QUOTE_ANSWERS, BoundMapping, Mapping
 from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB
 from .row_import import (
     ImportReport,
@@ -64,6 +64,7 @@ def _payloads(consultation: Consultation, bound: BoundMapping) -> Iterator[RowPa
     known = {
         "role": {_option_key(o) for o in options.roles},
         "nature": {_option_key(o) for o in options.natures},
+        "may_quote": set(QUOTE_ANSWERS),
     }
     tab = PAGE_FEEDBACK_TAB if mapping.kind == "page" else QUESTIONNAIRE_TAB
     for row in table.rows():
@@ -110,15 +111,18 @@ def _option(
     mapped = mapping.values.get(name, {}).get(key)
     if mapped is not None:
         return mapped[0]
+    quote = name == "may_quote"
     if key and key not in known:
         line = mapping.value_lines.get(name)
         where = (
             f"add it under values: {name}: at {mapping.where(line)}"
             if line
-            else f"map it to one of them under values: {name}: in {mapping.path}"
+            else f"map it to {'yes or no' if quote else 'one of them'} under values: {name}: in "
+            f"{mapping.path}"
         )
-        errors[name] = [f"“{text.strip()}” is not one of the consultation's {name}s; {where}"]
-    return text
+        what = "yes or no" if quote else f"one of the consultation's {name}s"
+        errors[name] = [f"“{text.strip()}” is not {what}; {where}"]
+    return key if quote else text  # “Yes” is the intake API's “yes”
 
 
 def _questionnaire_cells(

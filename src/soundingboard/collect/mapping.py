@@ -38,7 +38,17 @@ SHIPPED = "soundingboard.collect"
 KINDS = ("page", "questionnaire")
 # What a column may hold, for each kind of response (the payload's names, but `organisation`).
 ANSWERS = {
-    "page": ("page", "summary", "details", "role", "nature", "organisation", "email", "honeypot"),
+    "page": (
+        "page",
+        "summary",
+        "details",
+        "role",
+        "nature",
+        "organisation",
+        "email",
+        "may_quote",
+        "honeypot",
+    ),
     "questionnaire": (
         "page",
         "role",
@@ -47,6 +57,7 @@ ANSWERS = {
         "email",
         "section",
         "comments",
+        "may_quote",
         "honeypot",
         "rank_usefulness",
         "rank_likelihood",
@@ -55,7 +66,9 @@ ANSWERS = {
 }
 REQUIRED = {"page": ("summary", "role"), "questionnaire": ("role",)}
 SETTINGS = ("kind", "id", "date", "date_format", "columns", "scores", "values")
-VALUE_KINDS = ("role", "nature", "score")
+VALUE_KINDS = ("role", "nature", "score", "may_quote")
+# The answers to the consent-to-quote question, as the intake API takes them.
+QUOTE_ANSWERS = ("yes", "no")
 
 
 class MappingError(Exception):
@@ -113,7 +126,21 @@ class Mapping:
 
         options = consultation.settings.feedback
         allowed = {"role": options.roles, "nature": options.natures}
+        if "may_quote" in self.columns and consultation.settings.quote_question is None:
+            warnings.append(
+                f"{self.where(self.columns['may_quote'].line)}: may_quote: the consultation "
+                "asks no consent-to-quote question (quote_consent in consultation.yml), so the "
+                "answers are not kept"
+            )
         for kind, mapped in self.values.items():
+            if kind == "may_quote":
+                for given, (to, line) in mapped.items():
+                    if to not in (*QUOTE_ANSWERS, ""):
+                        raise MappingError(
+                            f"{self.where(line)}: “{given}” maps to “{to}”, but the answer to "
+                            "the consent-to-quote question is yes, no, or empty (not answered)"
+                        )
+                continue
             if kind == "score":
                 for given, (to, line) in mapped.items():
                     if to not in {"1", "2", "3", "4", "5", ""}:
@@ -258,7 +285,9 @@ def parse_mapping(text: str, path: str) -> Mapping:
     if "values" in settings:
         node = settings["values"][1]
         if not isinstance(node, yaml.MappingNode):
-            raise MappingError(f"{path}:{_line(node)}: values: list role, nature or score")
+            raise MappingError(
+                f"{path}:{_line(node)}: values: list role, nature, score or may_quote"
+            )
         for name, (key, value) in _pairs(node, path).items():
             if name not in VALUE_KINDS:
                 raise MappingError(

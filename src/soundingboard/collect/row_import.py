@@ -15,7 +15,8 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
   of `BATCH_SIZE` rows (`LARGE_BATCH_SIZE` for a large file), every row whole or not at all;
 - for a large file, drops the tables' secondary (never unique) indexes while it stores and
   makes them again at its end, whatever stops it (`deferred_indexes`), and fills the search
-  index once at its end (`search_index.defer`);
+  index after it stores (`search_index.defer`): a part at a time while it waits for rows
+  from its second process (below), the rest at its end;
 - shows a progress bar on a terminal for a long file;
 - for a large file, reads and checks the rows in a second process, forked
   (`forked_stream`), while this one reads the file through to check all of it can be read
@@ -155,28 +156,20 @@ def parse_timestamp(text: str, zone: ZoneInfo) -> dt.datetime:
 # What json.dumps(..., ensure_ascii=False, separators=(",", ":")) writes, made once: dumps
 # makes a new encoder for every call given options.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-# What that encoder writes for a string (the C function, when there is one).
-_json_text = json.encoder.encode_basestring
+# What that encoder writes for a string (the C function, when there is one): a token's text
+# written piece by piece (`sheet_import.RowTokens`) is the encoder's, at a fraction of the cost.
+json_text = json.encoder.encode_basestring
 
 
 def row_token(*parts: Any) -> str:
     """A row's token, the same whenever the same parts are given (in JSON, so `parts` must be
     made of text, numbers, lists and the like)."""
-    canonical = _CANONICAL.encode(parts)
+    return token_of(_CANONICAL.encode(parts))
+
+
+def token_of(canonical: str) -> str:
+    """The token of a row's parts written as `row_token` writes them."""
     # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).
-    return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
-
-
-def cells_token(slug: str, tab: str, moment: str, pairs: list[tuple[str, str]]) -> str:
-    """`row_token(slug, tab, moment, pairs)` for parts that are all text, the same token
-    (tests/collect/test_row_token.py), made without the JSON encoder: its text written with
-    the encoder's own function for a string, at half the cost a row."""
-    canonical = "[%s,%s,%s,[%s]]" % (  # noqa: UP031  # the fastest way to join them
-        _json_text(slug),
-        _json_text(tab),
-        _json_text(moment),
-        ",".join(["[%s,%s]" % (_json_text(name), _json_text(value)) for name, value in pairs]),  # noqa: UP031
-    )
     return TOKEN_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:56]
 
 
@@ -239,6 +232,8 @@ def import_rows(
                 import_cache(),
                 deferred_indexes.deferred(enabled=large) as deferral,
             ):
+                if isinstance(checked, forked_stream.ForkedStream):
+                    checked.while_waiting = deferral.catch_up_part
                 for batch in _grouped(checked, per_transaction):
                     ready: dict[str, tuple[int, Pending]] = {}
                     report.rows += batch.rows

@@ -54,6 +54,9 @@ from .write_lock import sqlite_write_lock
 RESPONSE_TABLE = "collect_response"
 # SQLite: the FTS5 table. PostgreSQL: the generated column and its index.
 FTS_TABLE = "collect_response_search"
+# A large import fills the index after it stores, not row by row (SQLite): meanwhile this
+# table holds the largest id of the responses the index holds (its one row).
+PENDING_TABLE = f"{FTS_TABLE}_pending"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "collect_response_search_idx"
 TEXT_COLUMNS = ("summary", "details", "comments", "attachment_text")
@@ -77,13 +80,14 @@ SQLITE_RANK = sqlite_rank(TEXT_COLUMNS)
 # rowid to look up, and run the whole search once per response): SQLite then reads the
 # matches from the index first, the few it finds, and their responses by id.
 def sqlite_triggers(
-    columns: tuple[str, ...] = TEXT_COLUMNS, *, upto: int | None = None
+    columns: tuple[str, ...] = TEXT_COLUMNS, *, deferred: bool = False
 ) -> dict[str, str]:
     """The triggers that keep SQLite's index of these columns current.
 
-    With `upto` (a large import's, `defer`): no insert trigger, and the others only for the
-    responses with an id up to `upto`, those already in the index; the rest are indexed at
-    once as they are at the end (`catch_up`)."""
+    `deferred` (a large import's, `defer`): no insert trigger, and the others only for the
+    responses already in the index, those with an id up to the one `PENDING_TABLE` holds;
+    the rest are indexed as they are then, a part at a time (`catch_up_part`) or all at the
+    end (`catch_up`)."""
     text_cols = ", ".join(columns)
     cols = ", ".join(("id", *columns))
     new = ", ".join(f"new.{c}" for c in ("id", *columns))
@@ -93,7 +97,7 @@ def sqlite_triggers(
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.id, {old});"
     )
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
-    indexed = None if upto is None else f"old.id <= {int(upto)}"
+    indexed = f"old.id <= (SELECT min(upto) FROM {PENDING_TABLE})" if deferred else None
     triggers = {
         f"{FTS_TABLE}_insert": (
             f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {RESPONSE_TABLE} "
@@ -111,7 +115,7 @@ def sqlite_triggers(
             f"BEGIN {remove} {add} END"
         ),
     }
-    if upto is not None:
+    if deferred:
         del triggers[f"{FTS_TABLE}_insert"]
     return triggers
 
@@ -227,13 +231,8 @@ def indexed_in_bulk(using: str | BaseDatabaseWrapper = "default") -> Iterator[No
     yield
     if trigger is None:
         return
-    cols = ", ".join(("id", *columns))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, {cols}) "
-            f"SELECT id, {cols} FROM {RESPONSE_TABLE} WHERE id > %s",
-            [last],
-        )
+        _add_to_index(cursor, columns, after=last)
         cursor.execute(trigger)
 
 
@@ -264,11 +263,6 @@ def ensure_triggers(using: str | BaseDatabaseWrapper = "default", **_: Any) -> N
             return
         for sql in sqlite_triggers(_indexed_columns(cursor)).values():
             cursor.execute(sql)
-
-
-# A large import fills the index once at its end, not batch by batch (SQLite): while it
-# stores, this table holds the largest id the index held when it began (its one row).
-PENDING_TABLE = f"{FTS_TABLE}_pending"
 
 
 def _pending(cursor: Any) -> int | None:
@@ -310,16 +304,65 @@ def defer(using: str | BaseDatabaseWrapper = "default") -> bool:
         (upto,) = cursor.fetchone()
         cursor.execute(f"CREATE TABLE {PENDING_TABLE} (upto INTEGER NOT NULL)")
         cursor.execute(f"INSERT INTO {PENDING_TABLE} (upto) VALUES (%s)", [upto])
-        _replace_triggers(cursor, _indexed_columns(cursor), upto=upto)
+        _replace_triggers(cursor, _indexed_columns(cursor), deferred=True)
     return True
 
 
-def _replace_triggers(cursor: Any, columns: tuple[str, ...], *, upto: int | None = None) -> None:
+def _replace_triggers(cursor: Any, columns: tuple[str, ...], *, deferred: bool = False) -> None:
     """Drop the index's triggers and make them again as `sqlite_triggers` gives them."""
     for name in sqlite_triggers(columns):
         cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for sql in sqlite_triggers(columns, upto=upto).values():
+    for sql in sqlite_triggers(columns, deferred=deferred).values():
         cursor.execute(sql)
+
+
+def _add_to_index(
+    cursor: Any, columns: tuple[str, ...], *, after: int, until: int | None = None
+) -> None:
+    """Put the responses with an id after `after` (and up to `until`) in SQLite's index."""
+    cols = ", ".join(("id", *columns))
+    cursor.execute(
+        f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT id, {cols} FROM {RESPONSE_TABLE} "
+        + ("WHERE id > %s" if until is None else "WHERE id > %s AND id <= %s"),
+        [after] if until is None else [after, until],
+    )
+
+
+@contextmanager
+def _behind(connection: BaseDatabaseWrapper) -> Iterator[tuple[Any, int] | None]:
+    """A transaction under the write lock, with a cursor and the id up to which the index is
+    complete while it is deferred (`defer`); None when it is not (or not on SQLite)."""
+    if connection.vendor != "sqlite":
+        yield None
+        return
+    with (
+        sqlite_write_lock(connection.alias),
+        transaction.atomic(using=connection.alias),
+        connection.cursor() as cursor,
+    ):
+        upto = _pending(cursor)
+        yield None if upto is None else (cursor, upto)
+
+
+def catch_up_part(rows: int, using: str | BaseDatabaseWrapper = "default") -> bool:
+    """Index up to `rows` more of the responses stored since `defer`, the oldest first, in a
+    short transaction under the write lock; whether any are left to index (False when
+    nothing is deferred). An import calls it while it waits for rows to store, so that less
+    is left for `catch_up` at its end."""
+    with _behind(_connection(using)) as behind:
+        if behind is None:
+            return False
+        cursor, upto = behind
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {RESPONSE_TABLE}")
+        (last,) = cursor.fetchone()
+        # Never past the last response stored: one stored later, with a smaller id than the
+        # new mark, would be left out of the index.
+        until = min(upto + rows, last)
+        if until <= upto:
+            return False
+        _add_to_index(cursor, _indexed_columns(cursor), after=upto, until=until)
+        cursor.execute(f"UPDATE {PENDING_TABLE} SET upto = %s", [until])
+    return until < last
 
 
 def catch_up(using: str | BaseDatabaseWrapper = "default") -> bool:
@@ -331,21 +374,12 @@ def catch_up(using: str | BaseDatabaseWrapper = "default") -> bool:
     with connection.cursor() as cursor:
         if _pending(cursor) is None:  # nearly always: no transaction, no lock
             return False
-    with (
-        sqlite_write_lock(connection.alias),
-        transaction.atomic(using=connection.alias),
-        connection.cursor() as cursor,
-    ):
-        upto = _pending(cursor)
-        if upto is None:
+    with _behind(connection) as behind:
+        if behind is None:
             return False
+        cursor, upto = behind
         columns = _indexed_columns(cursor)
-        cols = ", ".join(("id", *columns))
-        cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, {cols}) "
-            f"SELECT id, {cols} FROM {RESPONSE_TABLE} WHERE id > %s",
-            [upto],
-        )
+        _add_to_index(cursor, columns, after=upto)
         _replace_triggers(cursor, columns)
         cursor.execute(f"DROP TABLE {PENDING_TABLE}")
     return True

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,9 +33,10 @@ from .row_import import (
     RowFault,
     RowPayload,
     RowProblem,
-    cells_token,
     import_rows,
+    json_text,
     parse_timestamp,
+    token_of,
 )
 from .spam import HONEYPOT_FIELD
 from .tables import Table, TableError, open_table
@@ -256,17 +257,36 @@ def row_token(slug: str, tab: str, row: Row, submitted_at: dt.datetime) -> str:
 
     Made from the consultation, the tab, the moment the row was sent, and the row's non-empty
     cells by column name (line endings folded): a column of empty cells added to a later
-    export, or columns in another order, leave it unchanged.
+    export, or columns in another order, leave it unchanged. It is
+    `row_import.row_token(slug, tab, moment, pairs)`, the pairs sorted by name.
     """
-    cells = row.cells
-    # Sorted by name (the names are unique, so as sorting the pairs would); a cell of spaces
-    # alone is left out, as an empty one.
-    pairs = [
-        (name, value.replace("\r\n", "\n") if "\r" in value else value)
-        for name in sorted(cells)
-        if name not in _NOT_IN_TOKEN and (value := cells[name]) and not value.isspace()
-    ]
-    return cells_token(slug, tab, submitted_at.isoformat(), pairs)
+    return RowTokens(slug, tab, row.cells).token(row, submitted_at)
+
+
+class RowTokens:
+    """`row_token` for the rows of one sheet, with what they all share (the consultation, the
+    tab, the columns' names in order) written once: the same text the JSON encoder writes,
+    at half the cost a row (tests/collect/test_row_token.py)."""
+
+    def __init__(self, slug: str, tab: str, names: Iterable[str]):
+        self.start = f"[{json_text(slug)},{json_text(tab)},"
+        # Sorted by name (the names are unique, so as sorting the pairs would).
+        self.columns = [
+            (name, f"[{json_text(name)},") for name in sorted(set(names) - _NOT_IN_TOKEN)
+        ]
+
+    def token(self, row: Row, submitted_at: dt.datetime) -> str:
+        get = row.cells.get
+        parts = []
+        for name, start in self.columns:
+            value = get(name)
+            # A cell of spaces alone is left out, as an empty one.
+            if value and not value.isspace():
+                if "\r" in value:
+                    value = value.replace("\r\n", "\n")
+                parts.append(start + json_text(value) + "]")
+        moment = json_text(submitted_at.isoformat())
+        return token_of(self.start + moment + ",[" + ",".join(parts) + "]]")
 
 
 _NOT_IN_TOKEN = frozenset(("", "tab", TIMESTAMP))
@@ -309,11 +329,12 @@ def import_sheet(
 
 def _payloads(consultation: Consultation, sheet: Sheet) -> Iterator[RowPayload | RowFault]:
     zone = consultation.settings.zone()
+    tokens = RowTokens(consultation.slug, sheet.tab, sheet.columns.values())
     for row in sheet.rows():
         try:
             payload, submitted_at = payload_for(row, sheet.tab, zone)
         except CellError as error:
             yield RowFault(row.line, error.errors)
             continue
-        token = row_token(consultation.slug, sheet.tab, row, submitted_at)
+        token = tokens.token(row, submitted_at)
         yield RowPayload(row.line, payload, submitted_at, token)
