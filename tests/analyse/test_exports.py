@@ -12,7 +12,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from soundingboard.accounts.models import AuditEvent, Role
-from soundingboard.analyse.exports import Export, neutralise
+from soundingboard.analyse.exports import XLSX_CUT, XLSX_MAX_TEXT, Export, neutralise
 from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from tests.accounts.test_accounts import make_account, sign_in_verified
@@ -308,3 +308,32 @@ def test_export_tab_on_the_overview(client, served, records):
     client_as(client, Role.READER, "rhea")
     text = client.get(f"/-/analyse/{SLUG}/?kind=page").content.decode()
     assert f'href="/-/analyse/{SLUG}/export/?kind=page"' in text
+
+
+def test_text_too_long_for_an_xlsx_cell_is_cut_with_a_word_and_whole_elsewhere(
+    consultation, tmp_path
+):
+    """Only an attached document's text can be longer than an XLSX cell holds."""
+
+    text = "[From the attached document “report.pdf”]\n" + ("A long report. " * 3000)
+    assert len(text) > 32_767
+    Response.objects.create(
+        reference="SB-AAAA-AAAA",
+        consultation=SLUG,
+        page_path="models/",
+        summary="See the attached report",
+        role="Local authority data professional",
+        attachment_text=text,
+    )
+    export = Export(consultation)
+    out = io.StringIO()
+    export.write_csv(out)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert row["attachment_text"] == text  # CSV: whole
+    path = tmp_path / "out.xlsx"
+    export.write_xlsx(path)
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("attachment_text") + 1).value
+    assert len(cell) == XLSX_MAX_TEXT and cell.endswith(XLSX_CUT)
+    assert text.startswith(cell.removesuffix(XLSX_CUT))

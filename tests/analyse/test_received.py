@@ -237,3 +237,25 @@ def test_readers_may_not_enter_questionnaire_responses(client, served):
     assert not Response.objects.filter(channel="email").exists()
     listing = reader.get(reverse("analyse:responses", args=[SLUG])).content.decode()
     assert questionnaire_address() not in listing
+
+
+@pytest.mark.parametrize(("answer", "stored"), [("yes", True), ("no", False), ("", None)])
+def test_entered_page_feedback_keeps_the_answer_to_may_we_quote_you(
+    client, tmp_path, use_consultations, answer, stored
+):
+    from tests.analyse.conftest import CONFIG, PAGES
+    from tests.conftest import write_consultation
+
+    use_consultations(write_consultation(tmp_path / "q", CONFIG + "quote_consent: true\n", PAGES))
+    analyst = signed_in(client, Role.ANALYST)
+    page = BeautifulSoup(analyst.get(address()).content, "html.parser")
+    assert len(page.select("input[name=may_quote]")) == 2  # asked, as the questionnaire's is
+    assert analyst.post(address(), valid(may_quote=answer)).status_code == 302
+    assert Response.objects.get(channel="paper").may_quote is stored
+
+
+def test_the_page_feedback_entry_form_asks_no_consent_when_the_consultation_does_not(
+    client, served
+):
+    page = BeautifulSoup(signed_in(client, Role.ANALYST).get(address()).content, "html.parser")
+    assert not page.select("input[name=may_quote]")

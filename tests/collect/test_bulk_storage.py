@@ -236,3 +236,26 @@ def test_every_field_a_checked_submission_holds_is_stored(tmp_path, reference_id
     for submission in (page, questionnaire):
         assert set(submission.fields) <= set(bulk_storage.RESPONSE_COLUMNS)
     assert page.fields["may_quote"] is True and questionnaire.fields["unmatched_ideas"]
+
+
+def test_a_checked_batch_crosses_to_the_storing_process_whole():
+    """What an import's checking process sends (pickled, `CheckedBatch.__reduce__`) is what
+    it checked: fields, contact details, scores and ticks, and a bad row's problems."""
+    import pickle
+
+    from soundingboard.collect.row_import import CheckedBatch
+
+    sent = pending(3, contact=True, answers=True)
+    sent.submission.contact = ContactDetails("p3@example.org", "Library friends", True)
+    batch = CheckedBatch(2, 1, [(4, sent), (5, {"summary": ["Enter a summary"]})])
+    received = pickle.loads(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+    assert (received.rows, received.repeated) == (2, 1)
+    (number, got), bad = received.outcomes
+    assert bad == (5, {"summary": ["Enter a summary"]})
+    assert number == 4 and isinstance(got, Pending)
+    assert (got.token, got.submitted_at) == (sent.token, sent.submitted_at)
+    assert got.submission.fields == sent.submission.fields
+    assert got.submission.contact == sent.submission.contact
+    assert got.submission.scores == sent.submission.scores
+    assert got.submission.ticks == sent.submission.ticks
+    assert got.submission.ticks[1].matched is False

@@ -398,3 +398,29 @@ def test_a_consent_answer_mapped_to_something_else_is_named(tmp_path, reference_
         "m.yml:9: “yes - without my name” maps to “maybe”, but the answer to the "
         "consent-to-quote question is yes, no, or empty (not answered)"
     )
+
+
+@pytest.mark.django_db
+def test_another_export_whose_ids_start_again_at_one_is_stored(consultation, tmp_path):
+    """Many tools number each form's responses from 1: a response is known again by its id
+    with when it was sent, not by its id alone."""
+    header = "ID,Submitted,Page,Summary,Role\n"
+    models = header + (
+        f"1,14/05/2024 09:30,models-for-delivery/,Funding must last longer,{ROLE}\n"
+        f"2,14/05/2024 10:30,models-for-delivery/,The hub needs local staff,{ROLE}\n"
+    )
+    change = header + (
+        f"1,20/05/2024 11:00,responding-to-large-scale-change/,Change needs a named lead,{ROLE}\n"
+        f"2,21/05/2024 12:00,responding-to-large-scale-change/,Share the plans earlier,{ROLE}\n"
+    )
+    first, _, _ = run(
+        consultation, write_csv(tmp_path / "models.csv", models), "survey-page-feedback"
+    )
+    assert first.imported == 2
+    second, _, _ = run(
+        consultation, write_csv(tmp_path / "change.csv", change), "survey-page-feedback"
+    )
+    assert (second.imported, second.already_there) == (2, 0)
+    again, _, _ = run(consultation, tmp_path / "change.csv", "survey-page-feedback")
+    assert (again.imported, again.already_there) == (0, 2)
+    assert Response.objects.count() == 4

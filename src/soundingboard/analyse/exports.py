@@ -101,6 +101,8 @@ LIST_SEPARATOR = "; "
 # Text a spreadsheet would take for a formula (or a formula's start): OWASP CSV injection.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_TEXT = 32_767  # characters in one XLSX cell
+# What ends a text too long for one (only an attached document's can be): never cut silently.
+XLSX_CUT = " […] (cut short: an XLSX cell holds 32,767 characters; CSV and JSON have it all)"
 
 
 def is_formula_like(text: str) -> bool:
@@ -383,7 +385,9 @@ class Export:
                         elif isinstance(value, int):
                             sheet.write_number(r, c, value)
                         else:
-                            text = str(value)[:XLSX_MAX_TEXT]
+                            text = str(value)
+                            if len(text) > XLSX_MAX_TEXT:
+                                text = text[: XLSX_MAX_TEXT - len(XLSX_CUT)] + XLSX_CUT
                             if is_formula_like(text):
                                 sheet.write_string(r, c, text, inert)
                             else:

@@ -70,6 +70,7 @@ class ReceivedResponseForm(HowReceived, PageFeedbackForm):
         "nature",
         "summary",
         "details",
+        "may_quote",
         "role",
         "organisation",
         "email",
@@ -104,6 +105,8 @@ class ReceivedResponseForm(HowReceived, PageFeedbackForm):
             "nature": data["nature"],
             "org": data["organisation"],
             "email": data["email"],
+            # Asked only when the consultation asks its consent-to-quote question.
+            "may_quote": data.get("may_quote") or "",
         }
 
 

@@ -89,7 +89,12 @@ def _payloads(consultation: Consultation, bound: BoundMapping) -> Iterator[RowPa
             continue
         response_id = cell(bound.id, mapping.id.value if mapping.id else None).strip()
         if response_id:
-            token = row_token(consultation.slug, mapping.kind, "id", response_id)
+            # The id with the moment it was sent: many tools number each form's or survey's
+            # responses from 1, so the id alone would take another export's response 1 for
+            # one imported before, and never store it.
+            token = row_token(
+                consultation.slug, mapping.kind, "id", response_id, submitted_at.isoformat()
+            )
         else:
             answers = sorted((k, str(v)) for k, v in payload.items() if v not in ("", None, [], {}))
             token = row_token(consultation.slug, mapping.kind, submitted_at.isoformat(), answers)

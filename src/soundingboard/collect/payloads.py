@@ -330,8 +330,11 @@ class PayloadChecker:
         match = self.match(address)
         made: dict[str, Any] = {
             "consultation": self.consultation.slug,
-            "channel": channel,
-            "status": Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED,
+            # Choices as their text, not their enums: stored and compared alike, and an
+            # import's checked fields cross to its storing process by pickle, in which an
+            # enum costs many times what its text does (row_import._packed).
+            "channel": str(channel),
+            "status": str(Response.Status.SPAM if spam_reason else Response.Status.ACCEPTED),
             "spam_reason": spam_reason,
             "page_path": match.page.path if match.page else match.address[: LIMITS["page_path"]],
             "page_matched": match.page is not None,
@@ -442,7 +445,7 @@ def _checked(
     if errors:
         return cleaned, None
     contact = ContactDetails(cleaned.get("email", ""), cleaned.get("organisation", ""))
-    fields = {**common, "kind": kind, "role": cleaned["role"], "nature": cleaned["nature"]}
+    fields = {**common, "kind": str(kind), "role": cleaned["role"], "nature": cleaned["nature"]}
     if "may_quote" in rules.fields:
         fields["may_quote"] = quote_answer(cleaned.get("may_quote"))
     return cleaned, Submission(fields=fields, contact=contact or None)

@@ -36,8 +36,7 @@ import re
 import sys
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import astuple, dataclass, field
-from enum import Enum
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -288,15 +287,18 @@ def _packed(number: int, outcome: Pending | dict[str, list[str]]) -> tuple[Any, 
     if not isinstance(outcome, Pending):
         return (number, outcome)
     submission, contact = outcome.submission, outcome.submission.contact
+    # Written out: dataclasses.astuple copies each value deeply, and was most of the cost.
+    # The fields go as they are: the checker gives choices as their text, not their enums.
     return (
         number,
         outcome.token,
         outcome.submitted_at,
-        # A choice's enum is its text (str), stored and compared alike.
-        {k: v.value if isinstance(v, Enum) else v for k, v in submission.fields.items()},
-        None if contact is None else astuple(contact),
-        [astuple(s) for s in submission.scores],
-        [astuple(t) for t in submission.ticks],
+        submission.fields,
+        None
+        if contact is None
+        else (contact.email, contact.organisation, contact.notify_when_published),
+        [(s.idea, s.usefulness, s.likelihood) for s in submission.scores],
+        [(t.idea, t.activity, t.raw, t.matched) for t in submission.ticks],
     )
 
 
