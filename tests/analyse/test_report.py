@@ -286,3 +286,33 @@ def test_the_outcome_folder_is_never_published_as_pages(tmp_path):
     loaded = load_consultation(folder(tmp_path, config, {"summary.md": "# Our secret draft\n"}))
     assert [p.path for p in loaded.pages if p.path.startswith("outcome")] == []
     assert loaded.pages  # the real pages are still found
+
+
+SECRET = "A-SECRET-KEY-0123456789"
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_the_teams_text_is_never_read_from_outside_the_folder(tmp_path, linked):
+    """A link in outcome/ that leads out of the consultation's folder (to the data folder's
+    secret key, say) is not read: the report would show and publish what it holds."""
+    outside = tmp_path / "data"
+    outside.mkdir()
+    (outside / "summary.md").write_text(SECRET + "\n", encoding="utf-8")
+    folder = write_consultation(tmp_path / "c", CONFIG, PAGES)
+    if linked == "file":
+        (folder / "outcome").mkdir()
+        (folder / "outcome" / "summary.md").symlink_to(outside / "summary.md")
+    else:
+        (folder / "outcome").symlink_to(outside)
+    consultation = load_consultation(folder)
+    assert outcome.team_text(consultation, "summary") == ""
+    # Inside the folder, a link is followed as before.
+    (outside / "summary.md").unlink()
+    if linked == "folder":
+        (folder / "outcome").unlink()
+        (folder / "outcome").mkdir()
+    else:
+        (folder / "outcome" / "summary.md").unlink()
+    (folder / "notes.md").write_text("We read every response.\n", encoding="utf-8")
+    (folder / "outcome" / "summary.md").symlink_to(folder / "notes.md")
+    assert "We read every response." in outcome.team_text(consultation, "summary")

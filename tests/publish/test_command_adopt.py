@@ -277,3 +277,38 @@ def test_what_mkdocs_yml_does_not_say_is_listed(tmp_path):
     ):
         assert f"- {note}" in result.stdout
     assert "questionnaire" not in result.stdout
+
+
+SECRET_ROLE = "A-ROLE-FROM-OUTSIDE-0123456789"
+OUTSIDE_FORM = (
+    "# Other\n\n<form><label for='role'>Your role</label>"
+    f"<select id='role' name='role'><option value='a'>{SECRET_ROLE}</option>"
+    "<option value='b'>Other</option></select></form>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("mkdocs", "note"),
+    [
+        ("docs_dir: ../elsewhere\n", "docs_dir leads out of the project's folder"),
+        ("nav:\n  - index.md\n  - ../../elsewhere/private.md\n", "which leads out of docs/"),
+        ("nav:\n  - index.md\n  - linked.md\n", None),  # a link in docs/ to a file outside
+    ],
+)
+def test_adopt_reads_nothing_outside_the_project(tmp_path, mkdocs, note):
+    """A project is untrusted: a form in a file outside it is never read into
+    consultation.yml (its roles would be offered on the public form)."""
+    from soundingboard.publish.adopt import adoption
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "private.md").write_text(OUTSIDE_FORM, encoding="utf-8")
+    project = tmp_path / "site"
+    (project / "docs").mkdir(parents=True)
+    (project / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (project / "docs" / "linked.md").symlink_to(outside / "private.md")
+    (project / "mkdocs.yml").write_text("site_name: Site\nsite_author: Org\n" + mkdocs)
+    result = adoption(project)
+    assert SECRET_ROLE not in repr(result.settings)
+    if note:
+        assert any(note in line for line in result.notes), result.notes

@@ -152,7 +152,7 @@ def test_emoji_are_characters_whatever_the_site_said(tmp_path: Path) -> None:
     assert "<img" not in consultation.pages[0].html
 
 
-def test_settings_that_unfold_to_billions_of_values_are_looked_at_once(tmp_path: Path) -> None:
+def test_settings_that_unfold_to_billions_of_values_are_refused_at_once(tmp_path: Path) -> None:
     # Nine anchors, each nine times the last: 9**9 values if walked as written.
     anchors = "".join(
         f"        l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10)
@@ -169,9 +169,26 @@ def test_settings_that_unfold_to_billions_of_values_are_looked_at_once(tmp_path:
         "        l0: &l0\n"
         "          - !!python/name:os.system\n" + anchors,
     )
-    consultation = load_consultation(folder)
-    assert len(consultation.warnings) == 2  # each tag once, however often it is repeated
-    assert any("Markdown extension “pymdownx.superfences”" in w for w in consultation.warnings)
+    [problem] = problems_of(folder)
+    assert problem.startswith(f"{folder / 'mkdocs.yml'}:")
+    assert "uses aliases (*name) that repeat what they name so often" in problem
+    assert "write the lists out in full" in problem
+
+
+def test_a_page_list_that_unfolds_to_billions_of_entries_is_refused(tmp_path: Path) -> None:
+    """Walked as written, eight lines of anchors would take the loader hours (before this
+    check it ran for 53 s at six levels), and the server loads every folder as it starts."""
+    sections = "".join(
+        f"  - &l{n} {{S{n}: [{', '.join([f'*l{n - 1}'] * 9)}]}}\n" for n in range(1, 9)
+    )
+    folder = write_consultation(
+        tmp_path / "c",
+        "title: Laughs\npages:\n  - &l0 {S0: [index.md]}\n" + sections,
+        {"index.md": "# Home\n"},
+    )
+    [problem] = problems_of(folder)
+    assert problem.startswith(f"{folder / 'consultation.yml'}:")
+    assert "more than 100,000 values" in problem
 
 
 def test_python_tag_in_a_setting_is_a_problem_not_a_call(tmp_path: Path) -> None:

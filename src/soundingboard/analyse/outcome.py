@@ -114,10 +114,12 @@ def outcome_folder(consultation: Consultation) -> Path:
 
 
 def team_text(consultation: Consultation, section: str) -> str:
-    """The safe HTML of outcome/<section>.md, or "" when there is none (or it is empty)."""
+    """The safe HTML of outcome/<section>.md, or "" when there is none (or it is empty). A
+    file (or folder) that is a link leading out of the consultation's folder is not read,
+    as the loader reads no page from outside it: the report would publish what it holds."""
     folder = outcome_folder(consultation)
     source = folder / f"{section}.md"
-    if not source.is_file():
+    if not source.is_file() or not source.resolve().is_relative_to(consultation.root.resolve()):
         return ""
     text = source.read_text(encoding="utf-8-sig", errors="replace")
     if not text.strip():

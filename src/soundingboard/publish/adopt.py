@@ -11,6 +11,7 @@ What it cannot work out is listed in `notes`, with file and line where it can.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +111,18 @@ def adoption(folder: Path) -> Adoption:
             "under `allowed_origins`"
         )
 
+    # The project is untrusted: nothing outside its folder is read, as the loader reads
+    # nothing outside it (what a form there holds would be copied into consultation.yml).
+    root = folder.resolve()
     docs_dir = (folder / str(data.get("docs_dir") or "docs")).resolve()
     nav = data.get("nav")
-    if isinstance(nav, list) and nav:
+    if not docs_dir.is_relative_to(root):
+        notes.append(
+            f"{document.path}:{document.line_of(['docs_dir'])}: docs_dir leads out of the "
+            "project's folder, so no page was read; set it to a folder inside the project"
+        )
+        page_files: list[Path] = []
+    elif isinstance(nav, list) and nav:
         nav = _existing_pages(nav, docs_dir, ["nav"], document, notes)
         settings["pages"] = nav
         page_files = [docs_dir / p for p in _nav_files(nav)]
@@ -123,8 +133,11 @@ def adoption(folder: Path) -> Adoption:
         )
         page_files = sorted(docs_dir.rglob("*.md")) if docs_dir.is_dir() else []
     # A pasted questionnaire may be on a page the nav leaves out (linked from another page).
-    others = sorted(p for p in docs_dir.rglob("*.md") if p not in page_files)
-    candidates = [p for p in [*page_files, *others] if p.is_file()]
+    inside = docs_dir.is_relative_to(root)
+    others = sorted(p for p in docs_dir.rglob("*.md") if p not in page_files) if inside else []
+    candidates = [
+        p for p in [*page_files, *others] if p.is_file() and p.resolve().is_relative_to(root)
+    ]
 
     options = PastedOptions()
     questionnaires: list[PastedQuestionnaire] = []
@@ -235,6 +248,16 @@ def _existing_pages(
             children = _existing_pages(target, docs_dir, here, document, notes)
             if children:
                 kept.append({title: children} if title is not None else children)
+            continue
+        if (
+            isinstance(target, str)
+            and "://" not in target
+            and not Path(os.path.normpath(docs_dir / target)).is_relative_to(docs_dir)
+        ):
+            notes.append(
+                f"{document.path}:{document.line_of(here)}: nav names “{target}”, which leads "
+                f"out of {docs_dir.name}/, so it is left out of `pages`"
+            )
             continue
         if isinstance(target, str) and "://" not in target and not (docs_dir / target).is_file():
             notes.append(

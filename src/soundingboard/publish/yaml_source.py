@@ -61,9 +61,55 @@ _TolerantLoader.add_multi_constructor("!", _plain_value)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _code_reference)
 
 
+# The values a document may hold with its aliases unfolded. An alias (`*name`) repeats what
+# an anchor (`&name`) holds, so a few lines can unfold into billions of values ("billion
+# laughs"), which whatever walks the settings (the list of pages, say) would take hours over.
+# No consultation's settings come near this many.
+MAX_VALUES = 100_000
+
+
+class TooManyValues(yaml.YAMLError):
+    """A document whose aliases unfold into more than `MAX_VALUES` values."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(
+            f"line {line}: its aliases (*name) repeat what they name so often that the file "
+            f"would hold more than {MAX_VALUES:,} values"
+        )
+
+
+def check_size(node: yaml.Node | None) -> None:
+    """Raise `TooManyValues` when the composed document, its aliases unfolded, holds more
+    than `MAX_VALUES` values. Each node is sized once (an alias is the node it names), so
+    this takes as long as the file is, not as what it unfolds to."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [] if node is None else [(node, False)]
+    while stack:
+        current, children_sized = stack.pop()
+        if isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            children = [part for pair in current.value for part in pair]
+        else:
+            children = []
+        if not children_sized:
+            if id(current) in sizes:
+                continue  # sized already, by way of another alias
+            sizes[id(current)] = 1  # meanwhile: a node that holds itself counts once
+            stack.append((current, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        size = 1 + sum(sizes[id(child)] for child in children)
+        if size > MAX_VALUES:
+            raise TooManyValues(current.start_mark.line + 1)
+        sizes[id(current)] = size
+
+
 def tolerant_yaml(text: str) -> Any:
     """YAML text read as `read_yaml` reads a file (tags recorded, never run); YAMLError when
-    it is not YAML."""
+    it is not YAML, or `TooManyValues`."""
+    check_size(yaml.compose(text, Loader=_TolerantLoader))
     return yaml.load(text, Loader=_TolerantLoader)
 
 
@@ -117,7 +163,20 @@ def read_yaml(path: Path) -> YamlDocument:
     try:
         node = None
         node = yaml.compose(text, Loader=_TolerantLoader)
+        check_size(node)
         data = yaml.load(text, Loader=_TolerantLoader)
+    except TooManyValues as error:
+        raise ConsultationError(
+            [
+                Problem(
+                    path,
+                    "uses aliases (*name) that repeat what they name so often that it would "
+                    f"hold more than {MAX_VALUES:,} values",
+                    "write the lists out in full instead of repeating them with aliases",
+                    line=error.line,
+                )
+            ]
+        ) from None
     except ValueError:  # a value YAML recognises but cannot build, like 2027-02-30
         raise ConsultationError(
             [
