@@ -474,11 +474,19 @@ def test_the_answer_to_may_we_quote_you_is_kept(tmp_path, reference_ideas, batch
         "Timestamp,tab,page,summary,role,may_quote\n"
         "15/03/2024 09:05:07,Feedback,/,Quote me,Local authority data professional,yes\n"
         "15/03/2024 09:06:07,Feedback,/,Do not,Local authority data professional,no\n"
-        "15/03/2024 09:07:07,Feedback,/,Not said,Local authority data professional,\n",
+        "15/03/2024 09:07:07,Feedback,/,Not said,Local authority data professional,\n"
+        "15/03/2024 09:08:07,Feedback,/,Said in capitals,Local authority data professional, YES\n"
+        "15/03/2024 09:09:07,Feedback,/,Refused in capitals,Local authority data professional,No\n",
     )
     report = import_sheet(
         consultation, read_sheet(path, "Feedback"), progress=False, batch_size=batch_size
     )
-    assert report.imported == 3
+    assert report.imported == 5
     answers = dict(Response.objects.values_list("summary", "may_quote"))
-    assert answers == {"Quote me": True, "Do not": False, "Not said": None}
+    assert answers == {
+        "Quote me": True,
+        "Do not": False,
+        "Not said": None,
+        "Said in capitals": True,
+        "Refused in capitals": False,
+    }

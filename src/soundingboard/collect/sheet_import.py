@@ -237,6 +237,10 @@ def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.
     payload: dict[str, Any] = {"tab": tab}
     for name in (*TEXT_FIELDS[tab], HONEYPOT_FIELD):
         payload[name] = row.cells.get(name, "")
+    if quote := payload.get("may_quote"):
+        # A sheet kept by hand says "Yes" or "NO": the intake API's "yes" and "no".
+        answer = quote.strip().casefold()
+        payload["may_quote"] = answer if answer in ("yes", "no") else quote
     if tab == QUESTIONNAIRE_TAB:
         for name in ("rank_usefulness", "rank_likelihood"):
             try:
