@@ -59,6 +59,8 @@ class ForkedStream:
         self.ended = False  # the process sent its last message: it is ending by itself
         self.closed = False
         self.while_waiting: Callable[[], bool] | None = None
+        self.incoming = select.poll()  # says whether the pipe has more (poll: any descriptor)
+        self.incoming.register(descriptor, select.POLLIN)
 
     def __iter__(self) -> Iterator[Any]:
         while True:
@@ -82,7 +84,7 @@ class ForkedStream:
                     body = received[_LENGTH.size : end]
                     del received[:end]  # from the front of a bytearray: no copy of the rest
                     return body
-            if busy is not None and not select.select([self.descriptor], [], [], 0)[0]:
+            if busy is not None and not self.incoming.poll(0):
                 if busy():
                     continue
                 busy = None  # nothing more to do meanwhile: wait
