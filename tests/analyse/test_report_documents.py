@@ -356,3 +356,53 @@ def test_the_report_tab_offers_the_pdf_and_the_word_document(
         f'attachment; filename="{SLUG}-report-2026-05-01.{extension}"'
     )
     assert reply.content.startswith(magic)
+
+
+# Characters Word's XML cannot hold, wherever they come from
+
+
+def hostile_report(tmp_path, use_consultations, config: str, outcome_files: dict[str, str]):
+    from .conftest import CONFIG
+    from .test_report import CLOSING, folder, respond
+
+    use_consultations(
+        folder(tmp_path, config=CONFIG + CLOSING + config, outcome_files=outcome_files)
+    )
+    (quoted,) = respond(1, summary="Funding", may_quote=True)
+    respond(8)
+    confirmed_themes([quoted.pk])
+    return build_report(get_consultation(SLUG), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("config", "outcome_files"),
+    [
+        ('organisation: "North\\fshire"\n', {}),  # the document's author
+        ("", {"summary.md": "See [the plan](https://example.org/a\x0bb).\n"}),
+        ("", {"summary.md": 'See <a href="https://example.org/a\x0cb">the plan</a>.\n'}),
+        ("", {"summary.md": "See [the plan](https://example.org/a\ufffeb).\n"}),
+    ],
+)
+def test_the_word_document_is_made_whatever_characters_its_sources_hold(
+    tmp_path, use_consultations, config, outcome_files
+):
+    """python-docx refuses the characters XML 1.0 forbids; YAML's escapes and a link's
+    address can carry one, and the document failed to be made (a 500 on download and on
+    publishing)."""
+    report = hostile_report(tmp_path, use_consultations, config, outcome_files)
+    document = Document(io.BytesIO(report_docx(report)))
+    assert document.core_properties.author
+
+
+def test_team_text_nested_too_deeply_is_left_out_and_the_pdf_says_why(tmp_path, use_consultations):
+    from soundingboard.analyse.documents.pdf import TOO_DEEP, PdfUnavailable
+
+    quotes = "> " * 250 + "deep\n"  # too deep to render: the section is left to be written
+    report = hostile_report(tmp_path, use_consultations, "", {"summary.md": quotes})
+    assert "deep" not in outcome.team_text(report.consultation, "summary")
+    nested = "".join("    " * level + "- a point\n" for level in range(200))
+    report = hostile_report(tmp_path / "lists", use_consultations, "", {"summary.md": nested})
+    with pytest.raises(PdfUnavailable) as caught:
+        report_pdf(report)
+    assert str(caught.value) == TOO_DEEP
+    report_docx(report)  # Word has no such limit

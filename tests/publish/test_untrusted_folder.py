@@ -480,3 +480,18 @@ def test_snippets_come_from_the_base_paths_the_site_sets_inside_the_project(
     assert "A shared notice." in page.text
     assert '<abbr title="Local authority">LA</abbr>' in page.html
     assert SECRET not in page.html
+
+
+@pytest.mark.parametrize("depth", [250, 2000])
+def test_a_page_nested_hundreds_deep_is_refused_with_its_file(tmp_path: Path, depth: int) -> None:
+    """Quotes one inside another, hundreds deep, exhausted Python's recursion in the HTML
+    parser: loading (and so the server's start, for every consultation) ended in a
+    traceback."""
+    folder = write_consultation(
+        tmp_path / "c",
+        "title: C\npages:\n  - index.md\n",
+        {"index.md": "# Home\n\n" + "> " * depth + "deep\n"},
+    )
+    [problem] = problems_of(folder)
+    assert problem.startswith(f"{folder / 'index.md'}: nests quotes, lists or other parts")
+    assert "nest them no more than a few levels deep" in problem

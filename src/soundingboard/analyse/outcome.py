@@ -28,6 +28,7 @@ from bs4 import BeautifulSoup
 from django.utils import timezone
 
 from ..publish.consultation import Consultation
+from ..publish.errors import ConsultationError
 from ..publish.loader import OUTCOME_FOLDER
 from ..publish.render import render_markdown
 from ..publish.settings_schema import describe_moment
@@ -124,14 +125,17 @@ def team_text(consultation: Consultation, section: str) -> str:
     text = source.read_text(encoding="utf-8-sig", errors="replace")
     if not text.strip():
         return ""
-    rendered = render_markdown(
-        text,
-        source_path=source,
-        docs_dir=folder,
-        link_for_page=lambda _path: None,
-        file_url=lambda _path: "",
-    )
-    return _placed(rendered.html, section)
+    try:
+        rendered = render_markdown(
+            text,
+            source_path=source,
+            docs_dir=folder,
+            link_for_page=lambda _path: None,
+            file_url=lambda _path: "",
+        )
+        return _placed(rendered.html, section)
+    except (ConsultationError, RecursionError):
+        return ""  # nested too deeply to show: the section is still to be written
 
 
 def _placed(html: str, section: str) -> str:

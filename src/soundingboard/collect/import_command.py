@@ -36,10 +36,10 @@ class ImportCommand(ConsultationCommand):
             report = run()
         except Unreadable as error:  # found reading the file through: nothing was stored
             self.refuse(str(error))
-        except TableError as error:  # the file changed while the rows were read
+        except TableError as error:  # the file changed while read, or a sheet's row is damaged
             raise CommandError(
                 f"{error}; the rows stored so far stay, and running the same command again "
-                "carries on",
+                "(once the file is mended) carries on",
                 returncode=1,
             ) from None
         except KeyboardInterrupt:

@@ -269,10 +269,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         header: list[str] | None = None
         header_number = 0
         total = worksheet.max_row or 0
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
-            if any(cell.strip() for cell in cells):
-                header, header_number = cells, number
+        for row in _sheet_rows(path, sheet, worksheet):
+            if any(cell.strip() for cell in row.cells):
+                header, header_number = row.cells, row.number
                 break
     finally:
         workbook.close()
@@ -288,11 +287,31 @@ def _xlsx_rows(path: Path, sheet: str) -> Iterator[TableRow]:
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = workbook[sheet].iter_rows(values_only=True)
-        for number, values in enumerate(rows, start=1):
-            yield TableRow(number, [_cell_text(value) for value in values])
+        yield from _sheet_rows(path, sheet, workbook[sheet])
     finally:
         workbook.close()
+
+
+def _sheet_rows(path: Path, sheet: str, worksheet: Any) -> Iterator[TableRow]:
+    """A read-only sheet's rows, numbered as the sheet numbers them. The size the sheet says
+    it has is not trusted: one stray cell far away (XFD1048576) made openpyxl hand over
+    every empty cell between, billions of them. A cell openpyxl cannot read (a number cell
+    holding letters, say) raises TableError naming its row."""
+    worksheet.reset_dimensions()
+    rows = worksheet.iter_rows(values_only=True)
+    number = 0
+    while True:
+        try:
+            values = next(rows, None)
+        except Exception as error:  # openpyxl raises many kinds for a damaged sheet
+            raise TableError(
+                f"{path}, sheet “{sheet}”, row {number + 1}: cannot be read ({error}); save "
+                "the workbook again from the spreadsheet program, or export the sheet as CSV"
+            ) from None
+        if values is None:
+            return
+        number += 1
+        yield TableRow(number, [_cell_text(value) for value in values])
 
 
 def _cell_text(value: Any) -> str:

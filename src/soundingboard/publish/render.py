@@ -27,7 +27,7 @@ from pymdownx.emoji import to_alt as emoji_as_text
 from . import extensions as known_extensions
 from . import sanitise
 from .consultation import Heading
-from .errors import with_fix
+from .errors import ConsultationError, Problem, with_fix
 from .front_matter import split_front_matter
 
 PERMALINK_LABEL: Final = "Link to this section"
@@ -138,6 +138,47 @@ def render_markdown(
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     unpublished_page_url: Callable[[Path], str] | None = None,
     project_dir: Path | None = None,
+) -> RenderedPage:
+    """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`
+    (`_rendered`); ConsultationError for a page nested too deeply to render: a few hundred
+    quotes, lists or elements one inside another exhaust Python's recursion in the HTML
+    parser, and a folder's one page would stop every consultation loading."""
+    try:
+        return _rendered(
+            source,
+            source_path=source_path,
+            docs_dir=docs_dir,
+            link_for_page=link_for_page,
+            file_url=file_url,
+            extensions=extensions,
+            extension_configs=extension_configs,
+            unpublished_page_url=unpublished_page_url,
+            project_dir=project_dir,
+        )
+    except RecursionError:
+        raise ConsultationError(
+            [
+                Problem(
+                    source_path,
+                    "nests quotes, lists or other parts so deeply, one inside another, that "
+                    "it cannot be shown",
+                    "nest them no more than a few levels deep",
+                )
+            ]
+        ) from None
+
+
+def _rendered(
+    source: str,
+    *,
+    source_path: Path,
+    docs_dir: Path,
+    link_for_page: Callable[[Path], str | None],
+    file_url: Callable[[Path], str],
+    extensions: Sequence[str | markdown.Extension],
+    extension_configs: Mapping[str, Mapping[str, Any]] | None,
+    unpublished_page_url: Callable[[Path], str] | None,
+    project_dir: Path | None,
 ) -> RenderedPage:
     """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
 

@@ -51,19 +51,29 @@ def report_html(report: Report) -> str:
     )
 
 
-class PdfUnavailable(Exception):
-    """The PDF cannot be made on this server: the libraries WeasyPrint draws with are missing."""
+NO_PANGO = (
+    "The PDF cannot be made on this server: the Pango library is missing. "
+    "Whoever runs the server can install it with scripts/install-pdf-libs.sh "
+    "(Debian's libpango-1.0-0 and libpangoft2-1.0-0), then try again."
+)
+TOO_DEEP = (
+    "The PDF cannot be made: a text in the report, most likely the team's own (outcome/), "
+    "has lists or quotes nested so deeply, one inside another, that the PDF cannot lay them "
+    "out. Nest them no more than a few levels deep, then try again."
+)
 
-    def __init__(self) -> None:
-        super().__init__(
-            "The PDF cannot be made on this server: the Pango library is missing. "
-            "Whoever runs the server can install it with scripts/install-pdf-libs.sh "
-            "(Debian's libpango-1.0-0 and libpangoft2-1.0-0), then try again."
-        )
+
+class PdfUnavailable(Exception):
+    """The PDF cannot be made: the libraries WeasyPrint draws with are missing on this
+    server (`NO_PANGO`), or the report cannot be laid out (`TOO_DEEP`)."""
+
+    def __init__(self, message: str = NO_PANGO) -> None:
+        super().__init__(message)
 
 
 def report_pdf(report: Report) -> bytes:
-    """The report as a tagged PDF (PDF/UA-1). Raises `PdfUnavailable` without Pango."""
+    """The report as a tagged PDF (PDF/UA-1). Raises `PdfUnavailable` without Pango, or for a
+    report nested too deeply to lay out."""
     try:
         from weasyprint import HTML  # imported here: it loads Pango, which only this needs
     except OSError as error:  # WeasyPrint's message when it cannot load Pango
@@ -73,6 +83,9 @@ def report_pdf(report: Report) -> bytes:
     # map from glyphs back to characters), which screen readers and search rely on.
     html = INVALID_XML.sub("", report_html(report))
     document = HTML(string=html, base_url=None, url_fetcher=local_only())
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    try:
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    except RecursionError:  # WeasyPrint lays out nested boxes by recursion
+        raise PdfUnavailable(TOO_DEEP) from None
     assert pdf is not None  # with no target, write_pdf returns the bytes
     return bytes(pdf)

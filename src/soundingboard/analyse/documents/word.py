@@ -109,9 +109,9 @@ def _day(report: Report) -> str:
 
 def _set_properties(document: WordDocument, title: str, author: str) -> None:
     properties = document.core_properties
-    properties.title = title
-    properties.author = author
-    properties.last_modified_by = author
+    properties.title = _t(title)
+    properties.author = _t(author)
+    properties.last_modified_by = _t(author)
     properties.language = LANGUAGE
     properties.subject = "Summary of responses"
     properties.comments = "Made by soundingboard from the analysis of the responses."
@@ -346,7 +346,7 @@ def _text(node: Any) -> str:
 def _hyperlink(paragraph: Paragraph, url: str, text: str) -> None:
     """A real Word hyperlink (python-docx has no call for one): a relationship to the
     address and a w:hyperlink around a blue, underlined run."""
-    relationship = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    relationship = paragraph.part.relate_to(_t(url), RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), relationship)
     run = OxmlElement("w:r")
