@@ -214,9 +214,7 @@ def test_every_field_a_checked_submission_holds_is_stored(tmp_path, reference_id
     from soundingboard.publish.loader import load_consultation
     from tests.collect.test_sheet_import import consultation_folder
 
-    folder = consultation_folder(tmp_path / "all", reference_ideas)
-    with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
-        config.write("quote_consent: true\n")
+    folder = consultation_folder(tmp_path / "all", reference_ideas, asks_to_quote=True)
     consultation = load_consultation(folder)
     checker = PayloadChecker(consultation)
     role = consultation.settings.feedback.roles[0]

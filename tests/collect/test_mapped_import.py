@@ -342,11 +342,9 @@ values:
 
 
 def quoting_consultation(tmp_path: Path, reference_ideas, asks: bool):
-    folder = consultation_folder(tmp_path / "quoted", reference_ideas)
-    if asks:
-        with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
-            config.write("quote_consent: true\n")
-    return load_consultation(folder)
+    return load_consultation(
+        consultation_folder(tmp_path / "quoted", reference_ideas, asks_to_quote=asks)
+    )
 
 
 @pytest.mark.django_db

@@ -38,8 +38,13 @@ def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
 
 
-def consultation_folder(folder: Path, ideas: list[dict] | None, slug: str = "support-offer"):
+def consultation_folder(
+    folder: Path, ideas: list[dict] | None, slug: str = "support-offer", *, asks_to_quote=False
+):
+    """`asks_to_quote`: the consultation asks its consent-to-quote question."""
     config: dict = {"title": "Imagining a support offer", "slug": slug}
+    if asks_to_quote:
+        config["quote_consent"] = True
     if ideas is not None:
         config["questionnaire"] = {"ideas": ideas}
     return write_consultation(folder, yaml.safe_dump(config, allow_unicode=True), PAGES)
@@ -465,9 +470,7 @@ def test_progress_bar_counts_rows(consultation, monkeypatch):
 @pytest.mark.django_db
 @pytest.mark.parametrize("batch_size", [None, 1])  # stored in bulk, and one row at a time
 def test_the_answer_to_may_we_quote_you_is_kept(tmp_path, reference_ideas, batch_size):
-    folder = consultation_folder(tmp_path / "quoted", reference_ideas)
-    with (folder / "consultation.yml").open("a", encoding="utf-8") as config:
-        config.write("quote_consent: true\n")
+    folder = consultation_folder(tmp_path / "quoted", reference_ideas, asks_to_quote=True)
     consultation = load_consultation(folder)
     path = write_csv(
         tmp_path / "quoted.csv",

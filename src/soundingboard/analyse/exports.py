@@ -102,7 +102,9 @@ LIST_SEPARATOR = "; "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_TEXT = 32_767  # characters in one XLSX cell
 # What ends a text too long for one (only an attached document's can be): never cut silently.
-XLSX_CUT = " […] (cut short: an XLSX cell holds 32,767 characters; CSV and JSON have it all)"
+XLSX_CUT = (
+    f" […] (cut short: an XLSX cell holds {XLSX_MAX_TEXT:,} characters; CSV and JSON have it all)"
+)
 
 
 def is_formula_like(text: str) -> bool:

@@ -84,6 +84,10 @@ def fields_for(
     return fields
 
 
+# The answers to the consent-to-quote question, as the forms and the intake API take them.
+QUOTE_ANSWERS = ("yes", "no")
+
+
 def quote_answer(value: str | None) -> bool | None:
     """What a consent-to-quote answer ("yes", "no" or none) is stored as."""
     return {"yes": True, "no": False}.get(value or "")
@@ -128,7 +132,7 @@ class AboutYouForm(GovukForm):
     # Asked only when the consultation sets `quote_consent`; its label is the question.
     may_quote = forms.ChoiceField(
         required=False,
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=[(answer, answer.capitalize()) for answer in QUOTE_ANSWERS],
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Select yes or no"},
     )

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from ..publish.consultation import Consultation
-from .forms import _option_key
-from .mapping import QUOTE_ANSWERS, BoundMapping, Mapping
+from .forms import QUOTE_ANSWERS, _option_key
+from .mapping import BoundMapping, Mapping
 from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB
 from .row_import import (
     ImportReport,

@@ -31,7 +31,7 @@ import yaml
 
 from ..publish.consultation import Consultation
 from .activity_matching import ActivityMatcher
-from .forms import _option_key
+from .forms import QUOTE_ANSWERS, _option_key
 from .tables import Table
 
 SHIPPED = "soundingboard.collect"
@@ -67,8 +67,6 @@ ANSWERS = {
 REQUIRED = {"page": ("summary", "role"), "questionnaire": ("role",)}
 SETTINGS = ("kind", "id", "date", "date_format", "columns", "scores", "values")
 VALUE_KINDS = ("role", "nature", "score", "may_quote")
-# The answers to the consent-to-quote question, as the intake API takes them.
-QUOTE_ANSWERS = ("yes", "no")
 
 
 class MappingError(Exception):

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from ..publish.consultation import Consultation
+from .forms import QUOTE_ANSWERS, _option_key
 from .payloads import PAGE_FEEDBACK_TAB, QUESTIONNAIRE_TAB, TEXT_FIELDS
 from .row_import import (
     TOKEN_PREFIX,
@@ -238,9 +239,10 @@ def payload_for(row: Row, tab: str, zone: ZoneInfo) -> tuple[dict[str, Any], dt.
     for name in (*TEXT_FIELDS[tab], HONEYPOT_FIELD):
         payload[name] = row.cells.get(name, "")
     if quote := payload.get("may_quote"):
-        # A sheet kept by hand says "Yes" or "NO": the intake API's "yes" and "no".
-        answer = quote.strip().casefold()
-        payload["may_quote"] = answer if answer in ("yes", "no") else quote
+        # A sheet kept by hand says "Yes" or "NO": the intake API's "yes" and "no" (as a
+        # mapped import reads them, `mapped_import._option`).
+        answer = _option_key(quote)
+        payload["may_quote"] = answer if answer in QUOTE_ANSWERS else quote
     if tab == QUESTIONNAIRE_TAB:
         for name in ("rank_usefulness", "rank_likelihood"):
             try:

@@ -115,8 +115,9 @@ def adoption(folder: Path) -> Adoption:
     # nothing outside it (what a form there holds would be copied into consultation.yml).
     root = folder.resolve()
     docs_dir = (folder / str(data.get("docs_dir") or "docs")).resolve()
+    inside = docs_dir.is_relative_to(root)
     nav = data.get("nav")
-    if not docs_dir.is_relative_to(root):
+    if not inside:
         notes.append(
             f"{document.path}:{document.line_of(['docs_dir'])}: docs_dir leads out of the "
             "project's folder, so no page was read; set it to a folder inside the project"
@@ -133,7 +134,6 @@ def adoption(folder: Path) -> Adoption:
         )
         page_files = sorted(docs_dir.rglob("*.md")) if docs_dir.is_dir() else []
     # A pasted questionnaire may be on a page the nav leaves out (linked from another page).
-    inside = docs_dir.is_relative_to(root)
     others = sorted(p for p in docs_dir.rglob("*.md") if p not in page_files) if inside else []
     candidates = [
         p for p in [*page_files, *others] if p.is_file() and p.resolve().is_relative_to(root)

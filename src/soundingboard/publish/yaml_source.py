@@ -84,33 +84,38 @@ def check_size(node: yaml.Node | None) -> None:
     than `MAX_VALUES` values. Each node is sized once (an alias is the node it names), so
     this takes as long as the file is, not as what it unfolds to."""
     sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [] if node is None else [(node, False)]
+    # Each node, and once its children are sized, the children it is then sized from.
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [] if node is None else [(node, None)]
     while stack:
-        current, children_sized = stack.pop()
-        if isinstance(current, yaml.SequenceNode):
-            children = list(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            children = [part for pair in current.value for part in pair]
-        else:
-            children = []
-        if not children_sized:
-            if id(current) in sizes:
-                continue  # sized already, by way of another alias
+        current, children = stack.pop()
+        if children is not None:
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > MAX_VALUES:
+                raise TooManyValues(current.start_mark.line + 1)
+            sizes[id(current)] = size
+        elif id(current) not in sizes:  # else sized already, by way of another alias
+            if isinstance(current, yaml.SequenceNode):
+                children = list(current.value)
+            elif isinstance(current, yaml.MappingNode):
+                children = [part for pair in current.value for part in pair]
+            else:
+                children = []
             sizes[id(current)] = 1  # meanwhile: a node that holds itself counts once
-            stack.append((current, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-            continue
-        size = 1 + sum(sizes[id(child)] for child in children)
-        if size > MAX_VALUES:
-            raise TooManyValues(current.start_mark.line + 1)
-        sizes[id(current)] = size
+            stack.append((current, children))
+            stack.extend((child, None) for child in children if id(child) not in sizes)
 
 
 def tolerant_yaml(text: str) -> Any:
     """YAML text read as `read_yaml` reads a file (tags recorded, never run); YAMLError when
-    it is not YAML, or `TooManyValues`."""
-    check_size(yaml.compose(text, Loader=_TolerantLoader))
-    return yaml.load(text, Loader=_TolerantLoader)
+    it is not YAML, or `TooManyValues`. Parsed once: the data is built from the node tree
+    whose size was checked."""
+    loader = _TolerantLoader(text)
+    try:
+        node = loader.get_single_node()
+        check_size(node)
+        return None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 @dataclass
@@ -164,6 +169,8 @@ def read_yaml(path: Path) -> YamlDocument:
         node = None
         node = yaml.compose(text, Loader=_TolerantLoader)
         check_size(node)
+        # Built from a parse of its own: building merges `<<` keys into the node tree, and
+        # `line_of` reads the tree as written.
         data = yaml.load(text, Loader=_TolerantLoader)
     except TooManyValues as error:
         raise ConsultationError(
