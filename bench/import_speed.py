@@ -202,8 +202,8 @@ def _reference_rows(csv_path: Path) -> list[tuple[Any, ...]]:
                 writer.row(
                     reference,
                     row_token("reference", i),
-                    _reference_time(stamp),
                     None,
+                    _reference_time(stamp),
                     SLUG,
                     "page",
                     "import",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from django.forms.models import model_to_dict
 
 from soundingboard.analyse import search
 from soundingboard.collect import bulk_storage, search_index
-from soundingboard.collect.bulk_storage import Outcome, Pending, store_batch
+from soundingboard.collect.bulk_storage import Outcome, Pending, ResponseValues, store_batch
 from soundingboard.collect.models import ActivityTick, Contact, IdeaScore, Response
 from soundingboard.collect.payloads import Submission
 from soundingboard.collect.prepared_insert import RowWriter
@@ -39,6 +40,9 @@ def submission(n: int, *, contact: bool = False, answers: bool = False) -> Submi
         "summary": f"Keep Saturday mornings {n}",
         "details": "Line one\nLine two 📚",
     }
+    if answers:  # the questionnaire's own fields, the unmatched ideas' converted to JSON
+        fields.update(comments="More evenings", may_quote=False)
+        fields.update(unmatched_ideas=[{"idea": "Night buses", "usefulness": 3}])
     return Submission(
         fields=fields,
         contact=ContactDetails(f"p{n}@example.org", "Library friends") if contact else None,
@@ -49,8 +53,15 @@ def submission(n: int, *, contact: bool = False, answers: bool = False) -> Submi
     )
 
 
+def plain(row: tuple) -> tuple:
+    """A row's values, compared: PostgreSQL's JSON is a wrapper without equality."""
+    return tuple(getattr(value, "obj", value) for value in row)
+
+
 def pending(n: int, **kinds: bool) -> Pending:
-    return Pending(submission(n, **kinds), f"import:{n}", WHEN + dt.timedelta(minutes=n))
+    return ResponseValues().pending(
+        submission(n, **kinds), f"import:{n}", WHEN + dt.timedelta(minutes=n)
+    )
 
 
 def test_a_batch_stores_what_storing_each_would():
@@ -257,3 +268,31 @@ def test_a_checked_batch_crosses_to_the_storing_process_whole():
     assert got.submission.scores == sent.submission.scores
     assert got.submission.ticks == sent.submission.ticks
     assert got.submission.ticks[1].matched is False
+    assert plain(got.values) == plain(sent.values)
+
+
+def test_a_response_row_made_ahead_is_the_row_made_at_once():
+    """What the checking process makes of a submission (`ResponseValues`) is the row
+    `RowWriter.row()` makes of it, but for the reference, token and contact added later."""
+    item = pending(7, answers=True)
+    writer = RowWriter(Response, bulk_storage.RESPONSE_COLUMNS)
+    fields = item.submission.fields
+    whole = writer.row(
+        "SB-0000-0000",
+        item.token,
+        None,
+        item.submitted_at,
+        *[
+            fields.get(name, Response._meta.get_field(name).get_default())
+            for name in bulk_storage.RESPONSE_COLUMNS[4:]
+        ],
+    )
+
+    assert plain(whole) == plain(("SB-0000-0000", item.token, None, *item.values, *writer.fixed))
+    # Converted as the INSERT takes it: JSON text (SQLite), or psycopg's JSON wrapper.
+    ideas = item.values[bulk_storage.RESPONSE_COLUMNS.index("unmatched_ideas") - 3]
+    assert ideas is not fields["unmatched_ideas"]
+    assert plain((ideas,))[0] in (fields["unmatched_ideas"], json.dumps(fields["unmatched_ideas"]))
+    assert writer.converted_values((item.submitted_at, "libraries"), 3) == whole[3:5]
+    with pytest.raises(ValueError, match="columns"):
+        writer.converted_values(whole, 1)

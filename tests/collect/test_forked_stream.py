@@ -41,7 +41,9 @@ def test_it_works_ahead_while_nobody_reads_up_to_a_bound(tmp_path: Path, monkeyp
 
     def produce():
         for n in range(1000):
-            made.write_text(str(n + 1))
+            # Written whole, then renamed: the reader never sees it half written.
+            (tmp_path / "making").write_text(str(n + 1))
+            (tmp_path / "making").replace(made)
             yield "y" * 300_000  # larger than the pipe's buffer holds a few of
 
     stream = forked_stream.forked(produce, name="test-ahead")

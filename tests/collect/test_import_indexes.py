@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from soundingboard.collect import bulk_storage, deferred_indexes, row_import
+from soundingboard.collect import bulk_storage, deferred_indexes
 from soundingboard.collect.mapped_import import import_mapped
 from soundingboard.collect.mapping import load_mapping
 from soundingboard.collect.models import Response
@@ -62,13 +62,13 @@ def test_a_large_import_stores_without_the_indexes_and_ends_with_them(
 ):
     monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)
     seen: list[tuple[set[str], set[str]]] = []
-    store = bulk_storage.store_batch
+    store = bulk_storage._insert
 
     def watched(batch):
         seen.append((deferred_indexes.present() & DECLARED, unique_columns()))
         return store(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", watched)
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
     report, out = run(consultation, feedback)
     assert out == ""
     assert (report.imported, report.spam, report.skipped) == (3, 1, 0)
@@ -90,7 +90,7 @@ def test_an_interrupted_import_ends_with_its_indexes(consultation, feedback, mon
         assert deferred_indexes.present() & DECLARED == set()
         raise stop()
 
-    monkeypatch.setattr(row_import, "store_batch", interrupted)
+    monkeypatch.setattr(bulk_storage, "_insert", interrupted)
     with pytest.raises(stop):
         run(consultation, feedback)
     assert deferred_indexes.present() >= DECLARED
@@ -100,13 +100,13 @@ def test_an_interrupted_import_ends_with_its_indexes(consultation, feedback, mon
 @pytest.mark.django_db
 def test_a_small_import_keeps_the_indexes(consultation, feedback, monkeypatch):
     seen: list[set[str]] = []
-    store = bulk_storage.store_batch
+    store = bulk_storage._insert
 
     def watched(batch):
         seen.append(deferred_indexes.present() & DECLARED)
         return store(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", watched)
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
     run(consultation, feedback)
     assert seen == [DECLARED]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from soundingboard.collect import forked_stream, row_import
+from soundingboard.collect import bulk_storage, forked_stream, row_import
 from soundingboard.collect.models import Response
 from soundingboard.collect.sheet_import import import_sheet, read_sheet
 from soundingboard.collect.tables import TableError
@@ -122,7 +122,7 @@ def test_ctrl_c_while_storing_stops_the_checking_process(consultation, tmp_path,
     def interrupted(batch):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(row_import, "store_batch", interrupted)
+    monkeypatch.setattr(bulk_storage, "_insert", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_bad(consultation, tmp_path)
     assert Response.objects.count() == 0

@@ -85,14 +85,14 @@ def searchable() -> None:
 def test_a_large_import_indexes_at_its_end(consultation, feedback, monkeypatch):
     monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)
     seen: list[tuple[bool, int | None]] = []
-    store = bulk_storage.store_batch
+    store = bulk_storage._insert
 
     def watched(batch):
         if connection.vendor == "sqlite":
             seen.append((search_index.INSERT_TRIGGER in triggers(), pending()))
         return store(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", watched)
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
     report = run(consultation, feedback)
     assert (report.imported, report.spam) == (3, 1)
     if connection.vendor == "sqlite":
@@ -101,14 +101,14 @@ def test_a_large_import_indexes_at_its_end(consultation, feedback, monkeypatch):
 
 
 def test_a_small_import_indexes_as_it_stores(consultation, feedback, monkeypatch):
-    store = bulk_storage.store_batch
+    store = bulk_storage._insert
     seen: list[int | None] = []
 
     def watched(batch):
         seen.append(pending() if connection.vendor == "sqlite" else None)
         return store(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", watched)
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
     run(consultation, feedback)
     assert seen == [None]
     searchable()
@@ -118,17 +118,17 @@ def test_a_small_import_indexes_as_it_stores(consultation, feedback, monkeypatch
 def test_an_interrupted_import_leaves_search_working(consultation, feedback, monkeypatch, stop):
     monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)
     monkeypatch.setattr(row_import, "BATCH_SIZE", 2)
-    store = bulk_storage.store_batch
+    insert = bulk_storage._insert
     batches = 0
 
     def interrupted(batch):
         nonlocal batches
         batches += 1
         if batches == 2:
-            raise stop()
-        return store(batch)
+            raise stop()  # in the second batch's transaction
+        return insert(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", interrupted)
+    monkeypatch.setattr(bulk_storage, "_insert", interrupted)
     with pytest.raises(stop):
         bound = load_mapping("original-feedback").bind(open_table(feedback), consultation)
         import_mapped(consultation, bound, out=io.StringIO(), progress=False, batch_size=2)

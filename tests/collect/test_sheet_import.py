@@ -430,6 +430,39 @@ def test_batches_keep_counts_and_lines_across_them(consultation, tmp_path):
 
 
 @pytest.mark.django_db
+def test_new_rows_are_stored_without_a_look_up_until_one_is_refused(
+    consultation, tmp_path, monkeypatch
+):
+    """Once a transaction's rows were all new, the next is stored without looking its tokens
+    up first; should the database refuse it (a row imported before, or repeated from an
+    earlier transaction), nothing of it is kept, its rows are looked up, and the rest stored."""
+    monkeypatch.setattr(deferred_indexes, "DEFER_MIN_ROWS", 1)  # a large import
+    monkeypatch.setattr(row_import, "BATCH_SIZE", 2)
+    monkeypatch.setattr(row_import, "LARGE_BATCH_SIZE", 2)
+    row = "15/03/2024 09:0{n}:07,/,Row number {n} of the file,Local authority leadership\n"
+    header = "Timestamp,page,summary,role\n"
+    earlier = write_csv(tmp_path / "earlier.csv", header + row.format(n=1))
+    assert import_sheet(consultation, read_sheet(earlier, "Feedback"), progress=False).imported
+    tried: list[list[str]] = []
+    insert = bulk_storage._insert
+
+    def watched(batch):
+        tried.append([p.submission.fields["summary"].split()[2] for p in batch])
+        return insert(batch)
+
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
+    path = write_csv(
+        tmp_path / "later.csv", header + "".join(row.format(n=n) for n in (2, 3, 4, 1, 5, 2, 6, 7))
+    )
+    report = import_sheet(consultation, read_sheet(path, "Feedback"), progress=False)
+    assert (report.imported, report.already_there, report.repeated) == (6, 1, 1)
+    # Looked up, all new; tried whole, refused for row 1, looked up; looked up (a repeat of
+    # row 2 found), then all new again, so the last pair is stored without a look-up.
+    assert tried == [["2", "3"], ["4", "1"], ["4"], ["5"], ["6", "7"]]
+    assert Response.objects.count() == 7
+
+
+@pytest.mark.django_db
 def test_a_large_import_joins_batches_into_larger_transactions(consultation, tmp_path, monkeypatch):
     """Rows checked two to a batch, stored five to a transaction: a repeat of a row checked
     in another batch of the same transaction is still found, and a bad row still named."""
@@ -437,13 +470,13 @@ def test_a_large_import_joins_batches_into_larger_transactions(consultation, tmp
     monkeypatch.setattr(row_import, "BATCH_SIZE", 2)
     monkeypatch.setattr(row_import, "LARGE_BATCH_SIZE", 5)
     stored: list[int] = []
-    store = bulk_storage.store_batch
+    store = bulk_storage._insert
 
     def watched(batch):
         stored.append(len(batch))
         return store(batch)
 
-    monkeypatch.setattr(row_import, "store_batch", watched)
+    monkeypatch.setattr(bulk_storage, "_insert", watched)
     good = "15/03/2024 09:0{n}:07,/,Row number {n} of the file,Local authority leadership\n"
     rows = [good.format(n=n) for n in (1, 2, 3)]
     rows += ["15/03/2024 09:04:07,/,Bad,Local authority leadership\n", good.format(n=5)]

@@ -7,7 +7,12 @@ under the SQLite write lock, the batch's free text put in the search index at on
 collided, a submission token another import stored meanwhile, a value the database refuses)
 the transaction is rolled back whole and the batch is stored again row by row, each in a
 savepoint of its own (`Submission.store`, as the intake API stores one), so that only the row
-at fault is left out and it is reported; nothing of it is stored.
+at fault is left out and it is reported; nothing of it is stored. (`store_whole` stores a
+batch whole or not at all, for an import that looks its rows up only once one is refused.)
+
+A checked submission's response row is made as far as it can be where the row is checked
+(`ResponseValues`, in an import's second process): storing it only adds its reference (drawn
+for the whole batch at once), its token and its contact.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from django.db import DatabaseError, connections, transaction
 
@@ -24,17 +30,19 @@ from .models import ActivityTick, Contact, IdeaScore, Response, new_visit_token
 from .payloads import Submission
 from .prepared_insert import RowWriter
 from .search_index import indexed_in_bulk
-from .storage import new_reference
+from .storage import new_references
 from .write_lock import sqlite_write_lock
 
 # What each row of a submission sets; every other column takes its default. Every field a
 # checked submission can hold is here (tests/collect/test_bulk_storage.py says so): one left
-# out would be dropped from every imported row without a word.
+# out would be dropped from every imported row without a word. The first four are the
+# stored row's own, in this order (`_insert` and `ResponseValues` rely on it), the rest the
+# submission's fields.
 RESPONSE_COLUMNS = (
     "reference",
     "submission_token",
-    "submitted_at",
     "contact_id",
+    "submitted_at",
     "consultation",
     "kind",
     "channel",
@@ -53,8 +61,15 @@ RESPONSE_COLUMNS = (
     "unmatched_ideas",
     "may_quote",
 )
-# Those above that are not a submission's own fields.
-_OWN = frozenset(("reference", "submission_token", "submitted_at", "contact_id"))
+# Those above that are a submission's own fields, and what each is when it does not say.
+_FIELDS = RESPONSE_COLUMNS[4:]
+_FIELD_DEFAULTS = tuple(
+    field.get_default()
+    for name in _FIELDS
+    for field in Response._meta.concrete_fields
+    if field.attname == name
+)
+_VALUES_START = 3  # `Pending.values`: from submitted_at on
 
 
 class Outcome(Enum):
@@ -65,9 +80,29 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class Pending:
+    """A checked submission ready to store (made by `ResponseValues.pending`)."""
+
     submission: Submission
     token: str
     submitted_at: dt.datetime
+    # Its response's values as the INSERT takes them, RESPONSE_COLUMNS' from `submitted_at`
+    # on: made where the row is checked (an import's second process), so that storing it
+    # only adds its reference, token and contact.
+    values: tuple[Any, ...]
+
+
+class ResponseValues:
+    """Makes `Pending` submissions, their response rows made as far as they can be before
+    they are stored."""
+
+    def __init__(self, using: str = "default"):
+        self.writer = RowWriter(Response, RESPONSE_COLUMNS, using)
+
+    def pending(self, submission: Submission, token: str, submitted_at: dt.datetime) -> Pending:
+        values = (submitted_at, *map(submission.fields.get, _FIELDS, _FIELD_DEFAULTS))
+        return Pending(
+            submission, token, submitted_at, self.writer.converted_values(values, _VALUES_START)
+        )
 
 
 @dataclass(frozen=True)
@@ -107,13 +142,21 @@ def store_batch(batch: Sequence[Pending]) -> list[Stored]:
     """Store a batch of checked submissions; one result for each, in order."""
     if not batch:
         return []
+    if store_whole(batch):
+        return [Stored(Outcome.STORED)] * len(batch)
+    # Rolled back whole: find the row at fault by storing them one by one.
+    return [_store_one(pending) for pending in batch]
+
+
+def store_whole(batch: Sequence[Pending]) -> bool:
+    """Store a batch of checked submissions in one transaction, every one or none: whether
+    they were stored (False: the database refused one, and nothing of the batch is kept)."""
     try:
         with sqlite_write_lock(), transaction.atomic(), indexed_in_bulk():
             _insert(batch)
-        return [Stored(Outcome.STORED)] * len(batch)
     except DatabaseError:
-        # Rolled back whole: find the row at fault by storing them one by one.
-        return [_store_one(pending) for pending in batch]
+        return False
+    return True
 
 
 def _insert(batch: Sequence[Pending]) -> None:
@@ -131,19 +174,12 @@ def _insert(batch: Sequence[Pending]) -> None:
         )
     contact_of = {id(p): key for p, key in zip(with_contact, contact_ids, strict=True)}
     responses = RowWriter(Response, RESPONSE_COLUMNS)
-    defaults = [(name, _DEFAULTS[name]) for name in RESPONSE_COLUMNS if name not in _OWN]
-    rows = []
-    for pending in batch:
-        fields = pending.submission.fields
-        rows.append(
-            responses.row(
-                new_reference(),
-                pending.token,
-                pending.submitted_at,
-                contact_of.get(id(pending)),
-                *[fields.get(name, default) for name, default in defaults],
-            )
-        )
+    contact, fixed = contact_of.get, responses.fixed
+    # As `responses.row()` makes them: in RESPONSE_COLUMNS' order, then the defaults.
+    rows = [
+        (reference, p.token, contact(id(p)), *p.values, *fixed)
+        for reference, p in zip(new_references(len(batch)), batch, strict=True)
+    ]
     if not any(p.submission.scores or p.submission.ticks for p in batch):
         responses.insert_only(rows)  # nothing refers to them: their keys are not needed
         return
@@ -160,13 +196,6 @@ def _insert(batch: Sequence[Pending]) -> None:
         scores.insert(score_rows)
     if tick_rows:
         ticks.insert(tick_rows)
-
-
-_DEFAULTS = {
-    field.attname: field.get_default()
-    for field in Response._meta.concrete_fields
-    if field.attname in RESPONSE_COLUMNS
-}
 
 
 def _store_one(pending: Pending) -> Stored:

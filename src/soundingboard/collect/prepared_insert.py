@@ -230,11 +230,19 @@ class RowWriter:
         """One row's values, converted for the database: given in `columns`' order."""
         if len(values) != len(self.converters):
             raise ValueError(f"{len(self.converters)} values expected, {len(values)} given")
-        row = [*values, *self.fixed]
+        return (*self.converted_values(values), *self.fixed)
+
+    def converted_values(self, values: Sequence[Any], start: int = 0) -> tuple[Any, ...]:
+        """Values of consecutive `columns`, from the one numbered `start`, converted for the
+        database as `row()` converts them: a part of a row made ahead of the rest."""
+        end = start + len(values)
+        if end > len(self.converters):
+            raise ValueError(f"only {len(self.converters)} columns, {end} values given")
+        part = list(values)
         for i, convert in self.converted:
-            if row[i] is not None:
-                row[i] = convert(row[i])
-        return tuple(row)
+            if start <= i < end and part[i - start] is not None:
+                part[i - start] = convert(part[i - start])
+        return tuple(part)
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
         """Insert these rows (made by `row()`); their new primary keys, in order."""

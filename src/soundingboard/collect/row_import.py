@@ -10,7 +10,9 @@ original site's JSON shape, or into the problems that stop it. `import_rows()` t
   the other rows are imported, and the exit status says that some were skipped;
 - knows a row imported before by its token (made by the import from what the row says, or
   from the other tool's response id), so importing the same file twice stores nothing new,
-  and a row repeated within the file is stored once;
+  and a row repeated within the file is stored once: a transaction's tokens are looked up
+  before it is stored, until a look-up finds none; from then on its rows are stored at once,
+  and looked up only should the database refuse one (`_Known`);
 - stores the rows a batch at a time (`bulk_storage.store_batch`): one transaction per batch
   of `BATCH_SIZE` rows (`LARGE_BATCH_SIZE` for a large file), every row whole or not at all;
 - for a large file, drops the tables' secondary (never unique) indexes while it stores and
@@ -46,7 +48,15 @@ from tqdm import tqdm
 
 from ..publish.consultation import Consultation
 from . import deferred_indexes, forked_stream
-from .bulk_storage import Outcome, Pending, import_cache, store_batch
+from .bulk_storage import (
+    Outcome,
+    Pending,
+    ResponseValues,
+    Stored,
+    import_cache,
+    store_batch,
+    store_whole,
+)
 from .models import Response
 from .payloads import PayloadChecker, PayloadError, Submission
 from .storage import ContactDetails, Score, Tick
@@ -191,7 +201,7 @@ def import_rows(
     report = ImportReport()
     # Responses stored after this one were stored by this run (or meanwhile by others): a
     # token found among them repeats an earlier row of the file.
-    before = Response.objects.aggregate(last=Max("id"))["last"] or 0
+    known = _Known(Response.objects.aggregate(last=Max("id"))["last"] or 0)
 
     def problem(number: int, errors: dict[str, list[str]]) -> None:
         report.skipped += 1
@@ -244,7 +254,7 @@ def import_rows(
                             report.repeated += 1  # in an earlier batch of this transaction
                         else:
                             ready[outcome.token] = (number, outcome)
-                    _store(ready, before, report, problem, deferral)
+                    _store(ready, known, report, problem, deferral)
                     bar.update(batch.rows)
     return report
 
@@ -293,6 +303,7 @@ def _packed(number: int, outcome: Pending | dict[str, list[str]]) -> tuple[Any, 
         number,
         outcome.token,
         outcome.submitted_at,
+        outcome.values,
         submission.fields,
         None
         if contact is None
@@ -308,14 +319,14 @@ def _unpacked(rows: int, repeated: int, packed: list[tuple[Any, ...]]) -> Checke
         if len(item) == 2:
             outcomes.append(item)  # (number, problems)
             continue
-        number, token, submitted_at, fields, contact, scores, ticks = item
+        number, token, submitted_at, values, fields, contact, scores, ticks = item
         submission = Submission(
             fields,
             None if contact is None else ContactDetails(*contact),
             [Score(*s) for s in scores],
             [Tick(*t) for t in ticks],
         )
-        outcomes.append((number, Pending(submission, token, submitted_at)))
+        outcomes.append((number, Pending(submission, token, submitted_at, values)))
     return CheckedBatch(rows, repeated, outcomes)
 
 
@@ -324,6 +335,7 @@ def _check_batches(
 ) -> Generator[CheckedBatch]:
     """The rows checked a batch at a time, as the intake API checks a payload."""
     checker = PayloadChecker(consultation, remember=True)
+    ready = ResponseValues()
     for batch in _batches(rows, size):
         checked = CheckedBatch(len(batch))
         seen: set[str] = set()
@@ -340,7 +352,9 @@ def _check_batches(
                 checked.outcomes.append((row.number, error.errors))
                 continue
             seen.add(row.token)
-            checked.outcomes.append((row.number, Pending(submission, row.token, row.submitted_at)))
+            checked.outcomes.append(
+                (row.number, ready.pending(submission, row.token, row.submitted_at))
+            )
         yield checked
 
 
@@ -396,25 +410,48 @@ def _batches(rows: Iterable[RowPayload | RowFault], size: int) -> Iterator[list[
         yield batch
 
 
+@dataclass
+class _Known:
+    """What an import knows of the rows stored before its own."""
+
+    before: int  # responses after this id were stored by this import (or meanwhile by others)
+    # Whether to look the next rows' tokens up before storing them. Once a look-up finds none
+    # (a new file, or the new part of a longer export), the rows are stored at once, and
+    # looked up only should the database refuse one: a look-up was a twentieth of a large
+    # import's storing.
+    look_up: bool = True
+
+
 def _store(
     ready: dict[str, tuple[int, Pending]],
-    before: int,
+    known: _Known,
     report: ImportReport,
     problem: Any,
     deferral: deferred_indexes.Deferral,
 ) -> None:
     if not ready:
         return
-    for token, key in _stored_tokens(list(ready)):
-        if key > before:
-            report.repeated += 1
-        else:
-            report.already_there += 1
-        del ready[token]
-    pending = [p for _, p in ready.values()]
-    if pending:
-        deferral.drop()
-    for (number, item), stored in zip(ready.values(), store_batch(pending), strict=True):
+    outcomes: list[Stored] | None = None
+    if not known.look_up:
+        pending = [p for _, p in ready.values()]
+        if store_whole(pending):
+            outcomes = [Stored(Outcome.STORED)] * len(pending)
+        else:  # nothing of it stored: a row imported before, most likely
+            known.look_up = True
+    if outcomes is None:
+        found = _stored_tokens(list(ready))
+        known.look_up = bool(found)
+        for token, key in found:
+            if key > known.before:
+                report.repeated += 1
+            else:
+                report.already_there += 1
+            del ready[token]
+        pending = [p for _, p in ready.values()]
+        if pending:
+            deferral.drop()
+        outcomes = store_batch(pending)
+    for (number, item), stored in zip(ready.values(), outcomes, strict=True):
         if stored.outcome is Outcome.FAILED:
             problem(number, {"": [f"could not be stored: {stored.error}"]})
         elif stored.outcome is Outcome.ALREADY_THERE:

@@ -8,6 +8,7 @@ returns it instead of storing another.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,11 +22,20 @@ from .write_lock import sqlite_write_lock
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
 
 
+# Base 32's letters (RFC 4648) written in REFERENCE_ALPHABET's, the same 5 bits each.
+_FROM_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", REFERENCE_ALPHABET.encode())
+
+
 def new_reference() -> str:
     """A short reference a person can read out: SB-XXXX-XXXX (40 random bits, 5 a letter)."""
-    bits = secrets.randbits(40)  # one read of the system's randomness, not one a letter
-    chars = "".join(REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 40, 5))
-    return f"SB-{chars[:4]}-{chars[4:]}"
+    return new_references(1)[0]
+
+
+def new_references(count: int) -> list[str]:
+    """`count` references as `new_reference` makes them, from one read of the system's
+    randomness (an import draws one for each of its rows)."""
+    letters = base64.b32encode(secrets.token_bytes(5 * count)).translate(_FROM_BASE32).decode()
+    return [f"SB-{letters[i : i + 4]}-{letters[i + 4 : i + 8]}" for i in range(0, 8 * count, 8)]
 
 
 @dataclass(frozen=True)
