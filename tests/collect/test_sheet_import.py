@@ -444,22 +444,29 @@ def test_new_rows_are_stored_without_a_look_up_until_one_is_refused(
     earlier = write_csv(tmp_path / "earlier.csv", header + row.format(n=1))
     assert import_sheet(consultation, read_sheet(earlier, "Feedback"), progress=False).imported
     tried: list[list[str]] = []
-    insert = bulk_storage._insert
+    looked_up: list[int] = []
+    insert, look_up = bulk_storage._insert, row_import._stored_tokens
 
     def watched(batch):
         tried.append([p.submission.fields["summary"].split()[2] for p in batch])
         return insert(batch)
 
+    def watched_look_up(tokens):
+        looked_up.append(len(tokens))
+        return look_up(tokens)
+
     monkeypatch.setattr(bulk_storage, "_insert", watched)
-    path = write_csv(
-        tmp_path / "later.csv", header + "".join(row.format(n=n) for n in (2, 3, 4, 1, 5, 2, 6, 7))
-    )
+    monkeypatch.setattr(row_import, "_stored_tokens", watched_look_up)
+    numbers = (2, 3, 4, 1, 5, 2, 6, 7, 8, 9)
+    path = write_csv(tmp_path / "later.csv", header + "".join(row.format(n=n) for n in numbers))
     report = import_sheet(consultation, read_sheet(path, "Feedback"), progress=False)
-    assert (report.imported, report.already_there, report.repeated) == (6, 1, 1)
-    # Looked up, all new; tried whole, refused for row 1, looked up; looked up (a repeat of
-    # row 2 found), then all new again, so the last pair is stored without a look-up.
-    assert tried == [["2", "3"], ["4", "1"], ["4"], ["5"], ["6", "7"]]
-    assert Response.objects.count() == 7
+    assert (report.imported, report.already_there, report.repeated) == (8, 1, 1)
+    # 2 and 3 looked up, all new; 4 and 1 tried whole, refused for row 1, looked up, 4
+    # stored; 5 and 2 looked up (a repeat of row 2 found), 5 stored; 6 and 7 looked up, all
+    # new again; so 8 and 9 are stored without a look-up.
+    assert tried == [["2", "3"], ["4", "1"], ["4"], ["5"], ["6", "7"], ["8", "9"]]
+    assert looked_up == [2, 2, 2, 2]
+    assert Response.objects.count() == 9
 
 
 @pytest.mark.django_db
