@@ -10,13 +10,14 @@ should still be published.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, cast
 from urllib.parse import quote, unquote, urlsplit
 
 import markdown
@@ -127,6 +128,36 @@ class RenderedPage:
     warnings: list[str] = field(default_factory=list)
 
 
+_Rendering = ParamSpec("_Rendering")
+
+
+def _refused_when_too_deep(
+    render: Callable[_Rendering, RenderedPage],
+) -> Callable[_Rendering, RenderedPage]:
+    """`render`, with ConsultationError for a page nested too deeply to render: a few hundred
+    quotes, lists or elements one inside another exhaust Python's recursion in the HTML
+    parser, and a folder's one page would stop every consultation loading."""
+
+    @functools.wraps(render)
+    def refusing(*args: _Rendering.args, **kwargs: _Rendering.kwargs) -> RenderedPage:
+        try:
+            return render(*args, **kwargs)
+        except RecursionError:
+            raise ConsultationError(
+                [
+                    Problem(
+                        cast(Path, kwargs["source_path"]),
+                        "nests quotes, lists or other parts so deeply, one inside another, "
+                        "that it cannot be shown",
+                        "nest them no more than a few levels deep",
+                    )
+                ]
+            ) from None
+
+    return refusing
+
+
+@_refused_when_too_deep
 def render_markdown(
     source: str,
     *,
@@ -138,47 +169,6 @@ def render_markdown(
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     unpublished_page_url: Callable[[Path], str] | None = None,
     project_dir: Path | None = None,
-) -> RenderedPage:
-    """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`
-    (`_rendered`); ConsultationError for a page nested too deeply to render: a few hundred
-    quotes, lists or elements one inside another exhaust Python's recursion in the HTML
-    parser, and a folder's one page would stop every consultation loading."""
-    try:
-        return _rendered(
-            source,
-            source_path=source_path,
-            docs_dir=docs_dir,
-            link_for_page=link_for_page,
-            file_url=file_url,
-            extensions=extensions,
-            extension_configs=extension_configs,
-            unpublished_page_url=unpublished_page_url,
-            project_dir=project_dir,
-        )
-    except RecursionError:
-        raise ConsultationError(
-            [
-                Problem(
-                    source_path,
-                    "nests quotes, lists or other parts so deeply, one inside another, that "
-                    "it cannot be shown",
-                    "nest them no more than a few levels deep",
-                )
-            ]
-        ) from None
-
-
-def _rendered(
-    source: str,
-    *,
-    source_path: Path,
-    docs_dir: Path,
-    link_for_page: Callable[[Path], str | None],
-    file_url: Callable[[Path], str],
-    extensions: Sequence[str | markdown.Extension],
-    extension_configs: Mapping[str, Mapping[str, Any]] | None,
-    unpublished_page_url: Callable[[Path], str] | None,
-    project_dir: Path | None,
 ) -> RenderedPage:
     """Render `source`, the Markdown of the page at `source_path`, to a `RenderedPage`.
 
