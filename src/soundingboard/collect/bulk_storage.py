@@ -61,15 +61,15 @@ RESPONSE_COLUMNS = (
     "unmatched_ideas",
     "may_quote",
 )
-# Those above that are a submission's own fields, and what each is when it does not say.
-_FIELDS = RESPONSE_COLUMNS[4:]
+_VALUES_START = RESPONSE_COLUMNS.index("submitted_at")  # where `Pending.values` start
+# Those after it are a submission's own fields; what each is when it does not say.
+_FIELDS = RESPONSE_COLUMNS[_VALUES_START + 1 :]
 _FIELD_DEFAULTS = tuple(
     field.get_default()
     for name in _FIELDS
     for field in Response._meta.concrete_fields
     if field.attname == name
 )
-_VALUES_START = 3  # `Pending.values`: from submitted_at on
 
 
 class Outcome(Enum):
