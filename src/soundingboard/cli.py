@@ -232,7 +232,10 @@ def _check(args: argparse.Namespace) -> int:
     if registry is None:
         return 1
     for consultation in registry.consultations.values():
-        print(f"{consultation.title} ({consultation.slug}): {len(consultation.pages)} pages")
+        pages = len(consultation.pages)
+        print(
+            f"{consultation.title} ({consultation.slug}): {pages} page{'s' if pages != 1 else ''}"
+        )
         for page in consultation.pages:
             is_questionnaire = page is consultation.questionnaire_page
             marker = " (with the main questionnaire)" if is_questionnaire else ""

@@ -3,6 +3,7 @@ small realistic CSV and XLSX files, idempotence, bad rows with their row."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 from pathlib import Path
@@ -94,6 +95,11 @@ def test_the_shipped_mappings_are_found_by_name():
         ),
         ("date: [D\n", "m.yml:2: is not valid YAML"),
         ("- date\n", "m.yml:1: a mapping file is a list of settings"),
+        # The YAML parser goes a level down Python's stack for each: a traceback before.
+        (
+            "date: " + "[" * 600 + "]" * 600 + "\n",
+            "m.yml:1: nests lists or mappings in one another too deeply to be read; write it",
+        ),
     ],
 )
 def test_mapping_mistakes_are_named_with_their_line(text, message):
@@ -422,3 +428,93 @@ def test_another_export_whose_ids_start_again_at_one_is_stored(consultation, tmp
     again, _, _ = run(consultation, tmp_path / "change.csv", "survey-page-feedback")
     assert (again.imported, again.already_there) == (0, 2)
     assert Response.objects.count() == 4
+
+
+# What a helper trying real and odd files found (2026-12-08)
+
+FEEDBACK_HEADER = "Timestamp,Page,Summary,Details,Role\n"
+
+
+@pytest.mark.django_db
+def test_a_time_to_the_millisecond_and_the_same_time_to_the_second_are_one_row(
+    consultation, tmp_path
+):
+    """A spreadsheet's own file keeps the milliseconds a form recorded, its CSV download
+    does not: the same response read from both was stored twice."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Timestamp", "Page", "Summary", "Role"])
+    workbook.active.append([dt.datetime(2026, 3, 15, 10, 4, 59, 412000), "", "Open later", ROLE])
+    workbook.save(tmp_path / "sheet.xlsx")
+    first, _, _ = run(consultation, tmp_path / "sheet.xlsx", "original-feedback")
+    assert first.imported == 1
+    csv_path = write_csv(
+        tmp_path / "sheet.csv",
+        f"Timestamp,Page,Summary,Role\n15/03/2026 10:04:59,,Open later,{ROLE}\n",
+    )
+    again, _, _ = run(consultation, csv_path, "original-feedback")
+    assert (again.imported, again.already_there) == (0, 1)
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"])
+def test_a_line_break_in_a_cell_is_kept_whatever_the_file_ends_lines_with(
+    consultation, tmp_path, ending
+):
+    """A carriage return alone (old Mac files, inside their cells too) was dropped, joining
+    the cell's two lines into one."""
+    path = tmp_path / "cr.csv"
+    path.write_bytes(
+        (
+            "Timestamp,Page,Summary,Details,Role"
+            + ending
+            + f'15/03/2026 10:05,,Open later please,"line one\rline two",{ROLE}'
+            + ending
+        ).encode()
+    )
+    report, out, _ = run(consultation, path, "original-feedback")
+    assert report.imported == 1, out
+    assert Response.objects.get().details == "line one\nline two"
+
+
+@pytest.mark.django_db
+def test_a_cell_longer_than_python_reads_by_default_skips_its_row_alone(consultation, tmp_path):
+    """Python's CSV reader stops at 131,072 characters a cell: one such answer refused the
+    whole file with the reader's own words. Its row is now checked as any other."""
+    path = write_csv(
+        tmp_path / "long.csv",
+        FEEDBACK_HEADER
+        + f"15/03/2026 10:01,,Open later,{'x' * 200_000},{ROLE}\n"
+        + f"15/03/2026 10:02,,Open earlier,,{ROLE}\n",
+    )
+    report, out, _ = run(consultation, path, "original-feedback")
+    assert (report.imported, report.skipped) == (1, 1)
+    assert f"{path}:2: details: " in out and "characters or fewer" in out
+    assert Response.objects.get().summary == "Open earlier"
+
+
+def test_a_cell_longer_than_any_answer_names_its_line_plainly(tmp_path):
+    from soundingboard.collect.tables import MAX_CELL_CHARACTERS, TableError
+
+    path = write_csv(
+        tmp_path / "huge.csv",
+        FEEDBACK_HEADER + f'15/03/2026 10:01,,"{"x" * (MAX_CELL_CHARACTERS + 1)}",,{ROLE}\n',
+    )
+    with pytest.raises(TableError) as caught:
+        _ = open_table(path).count
+    assert str(caught.value).startswith(f"{path}:2: has a cell longer than 16,777,216 characters")
+
+
+def test_a_mapped_column_named_twice_in_the_file_is_refused(consultation, tmp_path):
+    """The last of two “Summary” columns was read without a word: an empty one made every
+    row fail, one with other text stored that text."""
+    path = write_csv(
+        tmp_path / "twice.csv",
+        "Timestamp,Page,Summary,Details,Role,Summary\n"
+        f"15/03/2026 10:01,,Open later,,{ROLE},something else\n",
+    )
+    with pytest.raises(MappingError) as caught:
+        load_mapping("original-feedback").bind(open_table(path), consultation)
+    assert f"summary: {path}:1 has more than one column “Summary” (columns 3 and 6)" in str(
+        caught.value
+    )

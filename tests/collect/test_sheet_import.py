@@ -374,13 +374,19 @@ GOOD = b"\n15/03/2024 09:05:07,/,A good row,Local authority leadership"
         (None, "no such file"),
         (b"", "is empty"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb3\xe1\xfa", "is not UTF-8"),
-        (b'Timestamp,page,summary,role\n1,2,"never closed,4\n', "is not valid CSV"),
+        (
+            b'Timestamp,page,summary,role\n1,2,"never closed,4\n',
+            'is not valid CSV: a quote (") opens a cell that is never closed',
+        ),
         (b"Timestamp,Date,page,summary,role\n", "are both the timestamp column"),
         # Where the fault is, not only what it is: the line is named. Good rows before it are
         # not stored either: the file is read through before anything is.
         (HEAD + GOOD + b"\r\n2,/,caf\xe9,r\n", "sheet.csv:3: is not UTF-8"),
         (HEAD + GOOD + b"\r2,/,a\x00b,r\n", "sheet.csv:3: holds binary"),
-        (HEAD + GOOD + b'\n1,/,"two\nlines",r\n2,/,"x"y,r\n', "sheet.csv:5: is not valid"),
+        (
+            HEAD + GOOD + b'\n1,/,"two\nlines",r\n2,/,"x"y,r\n',
+            'sheet.csv:5: is not valid CSV: a cell goes on after the quote (") that closed it',
+        ),
         (HEAD + GOOD * 30 + b"\n2,/,caf\xe9,r\n", "sheet.csv:32: is not UTF-8"),
     ],
 )

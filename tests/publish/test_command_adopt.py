@@ -279,6 +279,92 @@ def test_what_mkdocs_yml_does_not_say_is_listed(tmp_path):
     assert "questionnaire" not in result.stdout
 
 
+def small_site(folder, mkdocs="site_name: Small\nsite_author: Org\n"):
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(mkdocs, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("target_exists", [False, True])
+def test_adopt_never_writes_through_a_consultation_yml_link(tmp_path, target_exists):
+    """A consultation.yml that is a link led adopt to write where it pointed, outside the
+    folder: a new file there, or (with --force) over one that was there."""
+    folder = small_site(tmp_path / "site")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    if target_exists:
+        victim.write_text("keep me\n", encoding="utf-8")
+    (folder / "consultation.yml").symlink_to(victim)
+    result = adopt(folder, tmp_path, "--force")
+    assert result.returncode == 1
+    assert f"{folder / 'consultation.yml'} is a link (to {victim}), so nothing was written" in (
+        result.stderr
+    )
+    if target_exists:
+        assert victim.read_text(encoding="utf-8") == "keep me\n"
+    else:
+        assert not victim.exists()
+    assert [p.name for p in outside.iterdir()] == (["victim.txt"] if target_exists else [])
+
+
+def test_the_written_file_refuses_a_link_made_meanwhile(tmp_path):
+    from soundingboard.publish.adopt import write_config
+
+    folder = small_site(tmp_path / "site")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    (folder / "consultation.yml").symlink_to(victim)
+    with pytest.raises(OSError):
+        write_config(folder / "consultation.yml", "title: X\n", folder / "mkdocs.yml")
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_adopt_reads_no_mkdocs_yml_linked_from_outside(tmp_path):
+    """The settings of an mkdocs.yml outside the folder (its title, organisation and
+    site_url) were copied into consultation.yml before the load refused the link."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "mkdocs.yml").write_text(
+        "site_name: SECRET-TITLE-OUTSIDE\nsite_author: Outside Ltd\n"
+        "site_url: https://outside.example/\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "site"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (folder / "mkdocs.yml").symlink_to(outside / "mkdocs.yml")
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 1
+    assert f"{folder / 'mkdocs.yml'}: is a link to a file outside the consultation folder" in (
+        result.stderr
+    )
+    assert not (folder / "consultation.yml").exists()
+    assert "SECRET-TITLE-OUTSIDE" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["site_url:\n", "site_url: !ENV SITE_URL\n"])
+def test_an_empty_site_url_is_as_if_there_were_none(tmp_path, site_url):
+    """MkDocs reads `site_url:` with no value (or from a variable not set, as preview
+    builds do) as no site_url; `check` refused such a site after adopt."""
+    folder = small_site(tmp_path / "site", "site_name: Small\nsite_author: Org\n" + site_url)
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{folder / 'mkdocs.yml'}: no site_url" in result.stdout
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_consultation_yml_is_readable_as_mkdocs_yml_is(tmp_path):
+    """Commands keep the files they make private (0600); consultation.yml is the site's,
+    and a server run by another account must read it as it reads mkdocs.yml."""
+    folder = small_site(tmp_path / "site")
+    (folder / "mkdocs.yml").chmod(0o644)
+    assert adopt(folder, tmp_path).returncode == 0
+    assert (folder / "consultation.yml").stat().st_mode & 0o777 == 0o644
+
+
 SECRET_ROLE = "A-ROLE-FROM-OUTSIDE-0123456789"
 OUTSIDE_FORM = (
     "# Other\n\n<form><label for='role'>Your role</label>"

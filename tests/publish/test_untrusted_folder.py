@@ -495,3 +495,35 @@ def test_a_page_nested_hundreds_deep_is_refused_with_its_file(tmp_path: Path, de
     [problem] = problems_of(folder)
     assert problem.startswith(f"{folder / 'index.md'}: nests quotes, lists or other parts")
     assert "nest them no more than a few levels deep" in problem
+
+
+@pytest.mark.parametrize("settings_file", ["mkdocs.yml", "consultation.yml"])
+def test_settings_nested_hundreds_deep_are_refused_with_their_file(
+    tmp_path: Path, settings_file: str
+) -> None:
+    """The YAML parser goes a level down Python's stack for each level of nesting: 600
+    levels ended loading (and `check`, `adopt` and the server's start) in a traceback."""
+    deep = "extra:\n  deep: " + "[" * 600 + "]" * 600 + "\n"
+    if settings_file == "mkdocs.yml":
+        folder = mkdocs_site(tmp_path / "site", "site_name: Deep\n" + deep)
+    else:
+        folder = write_consultation(
+            tmp_path / "c", "title: Deep\npages:\n  - index.md\n" + deep, {"index.md": "# Home\n"}
+        )
+    [problem] = problems_of(folder)
+    assert problem.startswith(
+        f"{folder / settings_file}: nests lists or mappings in one another too deeply to be read"
+    )
+    assert "write it with fewer levels" in problem
+
+
+def test_front_matter_nested_hundreds_deep_is_not_read_and_the_page_loads(tmp_path: Path) -> None:
+    from soundingboard.publish.front_matter import split_front_matter
+
+    page = "---\ntitle: " + "[" * 600 + "]" * 600 + "\n---\n# Home\n"
+    assert split_front_matter(page) == (page, {})
+    # Read as any front matter that is not YAML: as the page's own text.
+    folder = write_consultation(
+        tmp_path / "c", "title: C\npages:\n  - index.md\n", {"index.md": page}
+    )
+    assert "<h1" in load_consultation(folder).pages[0].html

@@ -28,6 +28,7 @@ from .row_import import (
     import_rows,
     parse_timestamp,
     row_token,
+    token_moment,
 )
 from .sheet_import import CellError, activities_cell, scores_cell
 from .spam import HONEYPOT_FIELD
@@ -93,11 +94,11 @@ def _payloads(consultation: Consultation, bound: BoundMapping) -> Iterator[RowPa
             # responses from 1, so the id alone would take another export's response 1 for
             # one imported before, and never store it.
             token = row_token(
-                consultation.slug, mapping.kind, "id", response_id, submitted_at.isoformat()
+                consultation.slug, mapping.kind, "id", response_id, token_moment(submitted_at)
             )
         else:
             answers = sorted((k, str(v)) for k, v in payload.items() if v not in ("", None, [], {}))
-            token = row_token(consultation.slug, mapping.kind, submitted_at.isoformat(), answers)
+            token = row_token(consultation.slug, mapping.kind, token_moment(submitted_at), answers)
         yield RowPayload(row.number, payload, submitted_at, token)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from ..publish.consultation import Consultation
+from ..publish.yaml_source import TooDeep
 from .activity_matching import ActivityMatcher
 from .forms import QUOTE_ANSWERS, _option_key
 from .tables import Table
@@ -105,15 +106,26 @@ class Mapping:
 
     def bind(self, table: Table, consultation: Consultation) -> BoundMapping:
         """The positions of the mapped columns in this file; raise MappingError."""
-        header = {name.strip().casefold(): i for i, name in enumerate(table.header)}
+        header: dict[str, list[int]] = {}
+        for i, name in enumerate(table.header):
+            header.setdefault(name.strip().casefold(), []).append(i)
         warnings: list[str] = []
 
         def position(column: Column | None, what: str, required: bool = False) -> int | None:
             if column is None or column.value is not None:
                 return None
             for name in column.names:
-                if name.strip().casefold() in header:
-                    return header[name.strip().casefold()]
+                found = header.get(name.strip().casefold())
+                if found and len(found) > 1:
+                    # Which one is meant cannot be known: the last was read, without a word.
+                    numbers = " and ".join(str(i + 1) for i in found)
+                    raise MappingError(
+                        f"{self.where(column.line)}: {what}: {table.where()} has more than one "
+                        f"column “{table.header[found[0]].strip()}” (columns {numbers}); "
+                        "rename or remove all but one in the file"
+                    )
+                if found:
+                    return found[0]
             names = " or ".join(f"“{n}”" for n in column.names)
             shown = ", ".join(f"“{h}”" for h in table.header if h.strip())
             message = f"{self.where(column.line)}: {what}: {table.where()} has no column {names}"
@@ -227,6 +239,8 @@ def parse_mapping(text: str, path: str) -> Mapping:
     """Read a mapping file's text; every mistake raises MappingError with its line."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise MappingError(f"{path}:1: {TooDeep.REASON}; {TooDeep.FIX}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

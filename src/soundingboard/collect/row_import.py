@@ -176,6 +176,13 @@ def row_token(*parts: Any) -> str:
     return token_of(_CANONICAL.encode(parts))
 
 
+def token_moment(submitted_at: dt.datetime) -> str:
+    """When a row was sent, as its token holds it: to the second. A spreadsheet's own file
+    keeps the milliseconds a form recorded and its CSV download does not, so the same row
+    read from either is recognised."""
+    return submitted_at.replace(microsecond=0).isoformat()
+
+
 def token_of(canonical: str) -> str:
     """The token of a row's parts written as `row_token` writes them."""
     # 7 + 56 characters: within the 64 that `submission_token` holds (224 bits of the hash).

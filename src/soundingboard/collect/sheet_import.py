@@ -37,6 +37,7 @@ from .row_import import (
     import_rows,
     json_text,
     parse_timestamp,
+    token_moment,
     token_of,
 )
 from .spam import HONEYPOT_FIELD
@@ -291,7 +292,7 @@ class RowTokens:
                 if "\r" in value:
                     value = value.replace("\r\n", "\n")
                 parts.append(start + json_text(value) + "]")
-        moment = json_text(submitted_at.isoformat())
+        moment = json_text(token_moment(submitted_at))
         return token_of(self.start + moment + ",[" + ",".join(parts) + "]]")
 
 

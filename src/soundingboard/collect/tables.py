@@ -27,6 +27,12 @@ from pathlib import Path
 from typing import Any
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")  # anything else is read as CSV
+# The longest cell a CSV file may hold. Python's CSV reader stops at 131,072 characters by
+# default, which refused a whole file for one long answer; a cell up to this length is read,
+# and its row then checked (a field's own limit skips that row alone, with its line). The
+# limit stays: an unclosed quote would otherwise read the rest of a file into one cell.
+MAX_CELL_CHARACTERS = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARACTERS))
 
 
 class TableError(Exception):
@@ -240,7 +246,32 @@ def _csv_rows(path: Path, delimiter: str) -> Generator[TableRow]:
                 yield TableRow(start, cells)
                 start = lines.number + 1
         except csv.Error as error:
-            raise TableError(f"{path}:{start}: is not valid CSV: {error}") from None
+            if "field larger than field limit" in str(error):
+                raise TableError(
+                    f"{path}:{start}: has a cell longer than {MAX_CELL_CHARACTERS:,} characters, "
+                    'more than any answer may hold; check that every quote (") that opens a '
+                    "cell closes it, or shorten the cell"
+                ) from None
+            reason = next(
+                (said for start_of, said in _CSV_REASONS if str(error).startswith(start_of)),
+                str(error),
+            )
+            raise TableError(f"{path}:{start}: is not valid CSV: {reason}") from None
+
+
+# Python's CSV reader's words for the mistakes people make, in plain words with the fix.
+_CSV_REASONS = (
+    (
+        "unexpected end of data",
+        'a quote (") opens a cell that is never closed; close it, or double a quote that is '
+        'part of the text ("")',
+    ),
+    (
+        "'",  # "',' expected after '\"'": text after the quote that closed a cell
+        'a cell goes on after the quote (") that closed it; put the whole cell in quotes and '
+        'double each quote inside it ("")',
+    ),
+)
 
 
 # XLSX

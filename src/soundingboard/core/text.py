@@ -10,14 +10,19 @@ import unicodedata
 # Unicode's control characters (category Cc) but line feed and tab, and lone surrogates (Cs).
 # A carriage return is dropped, so CR LF becomes a line feed.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# A carriage return alone ends a line too (old Mac files, and their cells): a line feed.
+_LONE_CR = re.compile("\r(?!\n)")
 
 
 def clean_text(value: str) -> str:
-    """Drop control characters other than line breaks and tabs; they are never meant."""
+    """Drop control characters other than line breaks and tabs; they are never meant. Line
+    breaks become line feeds."""
     # Printable text holds no control character or surrogate (categories Cc and Cs are not
     # printable): most single-line answers are returned without running the expression.
     if value.isprintable():
         return value
+    if "\r" in value:
+        value = _LONE_CR.sub("\n", value)
     return _CONTROL.sub("", value)
 
 

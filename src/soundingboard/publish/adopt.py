@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConsultationError, Problem
-from .loader import CONFIG_FILE, MKDOCS_FILES, page_address
+from .loader import CONFIG_FILE, MKDOCS_FILES, page_address, refuse_links_outside
 from .pasted_questionnaire import (
     PastedOptions,
     PastedQuestionnaire,
@@ -72,6 +73,9 @@ def adoption(folder: Path) -> Adoption:
                 )
             ]
         )
+    # The project is untrusted: nothing outside its folder is read, as the loader reads
+    # nothing outside it (what is there would be copied into consultation.yml).
+    refuse_links_outside(folder.resolve(), [mkdocs_path])
     document, notes = read_mkdocs_yaml(mkdocs_path, folder)
     data = document.data if isinstance(document.data, dict) else {}
     settings: dict[str, Any] = {}
@@ -111,8 +115,7 @@ def adoption(folder: Path) -> Adoption:
             "under `allowed_origins`"
         )
 
-    # The project is untrusted: nothing outside its folder is read, as the loader reads
-    # nothing outside it (what a form there holds would be copied into consultation.yml).
+    # Nor pages outside it (what a form there holds would be copied into consultation.yml).
     root = folder.resolve()
     docs_dir = (folder / str(data.get("docs_dir") or "docs")).resolve()
     inside = docs_dir.is_relative_to(root)
@@ -324,3 +327,14 @@ def _where(path: Path, line: int | None) -> str:
 
 def config_path(folder: Path) -> Path:
     return folder / CONFIG_FILE
+
+
+def write_config(target: Path, text: str, like: Path) -> None:
+    """Write consultation.yml, never through a link (one there could lead out of the
+    folder: the command refuses one first, and this refuses one made meanwhile), readable
+    as `like` (mkdocs.yml) is: commands keep the files they make private, but this one is
+    the site's, not the data's."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(descriptor, stat.S_IMODE(like.stat().st_mode))
+        file.write(text)

@@ -15,7 +15,7 @@ import difflib
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,13 +134,7 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
                 )
             ]
         )
-    outside = [
-        Problem(path, _outside_message(path, "file"), _OUTSIDE_FIX)
-        for path in (config_path, mkdocs_path)
-        if path is not None and path.exists() and not path.resolve().is_relative_to(folder)
-    ]
-    if outside:
-        raise ConsultationError(outside)
+    refuse_links_outside(folder, (config_path, mkdocs_path))
     raw: dict[str, Any] = {}
     origin: dict[str, tuple[YamlDocument, str]] = {}
     mkdocs, inherit_warnings = read_mkdocs_yaml(mkdocs_path, folder) if mkdocs_path else (None, [])
@@ -148,7 +142,9 @@ def _read_settings(folder: Path) -> tuple[_Sources, dict[str, Any]]:
         data = _mapping(mkdocs)
         raw["docs_dir"] = "docs"
         for mkdocs_key, key in MKDOCS_KEYS.items():
-            if mkdocs_key in data:
+            # An empty setting is MkDocs' default, as MkDocs reads it (`site_url:` with no
+            # value, or `!ENV SITE_URL` where the variable is not set).
+            if data.get(mkdocs_key) is not None:
                 raw[key] = data[mkdocs_key]
                 origin[key] = (mkdocs, mkdocs_key)
         # Checked before anything is imported: a folder's extension names never run code.
@@ -242,6 +238,18 @@ _OUTSIDE_FIX = (
     "soundingboard publishes nothing from outside the consultation folder: copy the file into "
     "the folder instead of linking to it"
 )
+
+
+def refuse_links_outside(folder: Path, paths: Iterable[Path | None]) -> None:
+    """ConsultationError for each of these files that is a link leading out of `folder`
+    (resolved), before anything is read from it."""
+    outside = [
+        Problem(path, _outside_message(path, "file"), _OUTSIDE_FIX)
+        for path in paths
+        if path is not None and path.exists() and not path.resolve().is_relative_to(folder)
+    ]
+    if outside:
+        raise ConsultationError(outside)
 
 
 def _outside_message(path: Path, kind: str) -> str:

@@ -105,6 +105,17 @@ def check_size(node: yaml.Node | None) -> None:
             stack.extend((child, None) for child in children if id(child) not in sizes)
 
 
+class TooDeep(yaml.YAMLError):
+    """A document of lists or mappings nested in one another hundreds of levels deep: the
+    parser goes down a level of Python's stack for each, and runs out."""
+
+    REASON = "nests lists or mappings in one another too deeply to be read"
+    FIX = "write it with fewer levels of lists and mappings inside one another"
+
+    def __init__(self) -> None:
+        super().__init__(f"{self.REASON}; {self.FIX}")
+
+
 def tolerant_yaml(text: str) -> Any:
     """YAML text read as `read_yaml` reads a file (tags recorded, never run); YAMLError when
     it is not YAML, or `TooManyValues`. Parsed once: the data is built from the node tree
@@ -114,6 +125,8 @@ def tolerant_yaml(text: str) -> Any:
         node = loader.get_single_node()
         check_size(node)
         return None if node is None else loader.construct_document(node)
+    except RecursionError:
+        raise TooDeep() from None
     finally:
         loader.dispose()
 
@@ -184,6 +197,8 @@ def read_yaml(path: Path) -> YamlDocument:
                 )
             ]
         ) from None
+    except RecursionError:
+        raise ConsultationError([Problem(path, TooDeep.REASON, TooDeep.FIX)]) from None
     except ValueError:  # a value YAML recognises but cannot build, like 2027-02-30
         raise ConsultationError(
             [

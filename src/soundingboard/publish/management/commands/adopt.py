@@ -8,6 +8,7 @@ without --force) or written but not loading.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ class Command(SoundingboardCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from soundingboard.publish.adopt import adoption, config_path
+        from soundingboard.publish.adopt import adoption, config_path, write_config
         from soundingboard.publish.commands import loading_problems
         from soundingboard.publish.errors import ConsultationError
         from soundingboard.publish.loader import MKDOCS_FILES, load_consultation
@@ -44,6 +45,12 @@ class Command(SoundingboardCommand):
         if not folder.is_dir():
             self.refuse(f"{folder} is not a folder; give the folder that holds mkdocs.yml")
         target = config_path(folder)
+        if target.is_symlink():
+            self.refuse(
+                f"{target} is a link (to {os.readlink(target)}), so nothing was written: "
+                "adopt writes consultation.yml only as a file of the folder's own; remove the "
+                "link and run adopt again"
+            )
         if target.exists() and not options["force"]:
             self.refuse(
                 f"{target} already exists, so nothing was written; `soundingboard check "
@@ -53,8 +60,8 @@ class Command(SoundingboardCommand):
             found = adoption(folder)
         except ConsultationError as error:
             self.refuse(loading_problems(error.problems))
-        mkdocs_name = next(n for n in MKDOCS_FILES if (folder / n).is_file())
-        target.write_text(found.text(mkdocs_name), encoding="utf-8")
+        mkdocs_path = next(folder / n for n in MKDOCS_FILES if (folder / n).is_file())
+        write_config(target, found.text(mkdocs_path.name), mkdocs_path)
         self.stdout.write(f"Wrote {target}.")
         if found.questionnaire_page is not None:
             ideas = found.settings["questionnaire"]["ideas"]
@@ -74,7 +81,8 @@ class Command(SoundingboardCommand):
                 f"{target} was written, but the folder does not load yet. "
                 + loading_problems(error.problems)
             )
+        pages = len(consultation.pages)
         self.stdout.write(
-            f"It loads: {consultation.title}, {len(consultation.pages)} pages. Next: "
+            f"It loads: {consultation.title}, {pages} page{'s' if pages != 1 else ''}. Next: "
             f"soundingboard check {folder}, then soundingboard serve {folder}"
         )
