@@ -94,6 +94,19 @@ def test_the_shipped_mappings_are_found_by_name():
             "m.yml:6: values: “colour” cannot be mapped",
         ),
         ("date: [D\n", "m.yml:2: is not valid YAML"),
+        # The parser's own words were shown, and an unclosed quote was put at the file's end.
+        (
+            'kind: page\ndate: "Submitted\ncolumns:\n  summary: S\n  role: R\n',
+            "m.yml:2: is not valid YAML: a quote that is opened but never closed; check the",
+        ),
+        (
+            "kind: page\ndate: D\ncolumns:\n  summary: Summary\n   role: Role\n",
+            "m.yml:5: is not valid YAML: a colon followed by a space inside a value; check the",
+        ),
+        (
+            "kind: page\ndate: D\ncolumns:\n\tsummary: S\n",
+            "m.yml:4: is not valid YAML: a tab; indent with spaces; check the indentation",
+        ),
         ("- date\n", "m.yml:1: a mapping file is a list of settings"),
         # The YAML parser goes a level down Python's stack for each: a traceback before.
         (
@@ -518,3 +531,20 @@ def test_a_mapped_column_named_twice_in_the_file_is_refused(consultation, tmp_pa
     assert f"summary: {path}:1 has more than one column “Summary” (columns 3 and 6)" in str(
         caught.value
     )
+
+
+@pytest.mark.django_db
+def test_a_row_with_more_cells_than_the_header_is_skipped_as_import_sheet_skips_it(
+    consultation, tmp_path
+):
+    """`import` took such a row without a word, where `import-sheet` skips it: its cells
+    are not where the header says."""
+    path = write_csv(
+        tmp_path / "wide.csv",
+        FEEDBACK_HEADER
+        + f"15/03/2026 10:01,,Open later,,{ROLE},extra\n"
+        + f"15/03/2026 10:02,,Open earlier,,{ROLE},\n",
+    )
+    report, out, _ = run(consultation, path, "original-feedback")
+    assert (report.imported, report.skipped) == (1, 1)
+    assert out == f"{path}:2: 6 cells, but the header has 5 columns\n"

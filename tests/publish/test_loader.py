@@ -256,3 +256,40 @@ def test_a_link_to_a_markdown_file_that_is_no_page_keeps_its_address(tmp_path):
     [warning] = [w for w in consultation.warnings if "link to “feedback.md”" in w]
     assert warning.startswith("index.md:3: link to “feedback.md”, which is not a page")
     assert "leads to /links/feedback/" in warning
+
+
+def _project(folder: Path, mkdocs: str, pages: dict[str, str]) -> Path:
+    docs = folder / "docs"
+    for name, text in pages.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(mkdocs, encoding="utf-8")
+    return folder
+
+
+def test_without_nav_a_readme_beside_an_index_is_not_a_page_as_in_mkdocs(tmp_path: Path) -> None:
+    """Both were the home page: / showed README.md's text and index.md could not be reached,
+    without a word. MkDocs keeps index.md."""
+    folder = _project(
+        tmp_path / "site",
+        "site_name: S\n",
+        {"index.md": "# Index\n", "README.md": "# Readme\n", "b/README.md": "# B\n"},
+    )
+    consultation = load_consultation(folder)
+    assert [(p.path, p.title) for p in consultation.pages] == [("", "Index"), ("b/", "B")]
+
+
+@pytest.mark.parametrize("nav", ["", "nav:\n  - index.md\n  - a.md\n  - a/index.md\n"])
+def test_two_pages_at_one_address_are_a_problem_naming_both(tmp_path: Path, nav: str) -> None:
+    """a.md and a/index.md are both /a/: one of them was unreachable, without a word."""
+    folder = _project(
+        tmp_path / "site",
+        "site_name: S\n" + nav,
+        {"index.md": "# Home\n", "a.md": "# A page\n", "a/index.md": "# A index\n"},
+    )
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(folder)
+    [problem] = [str(p) for p in caught.value.problems]
+    docs = folder / "docs"
+    assert problem.startswith(f"{docs / 'a' / 'index.md'}: its address /a/ is also that of a.md")
+    assert "rename one of the two files, or leave one out of the pages" in problem

@@ -71,6 +71,8 @@ def _payloads(consultation: Consultation, bound: BoundMapping) -> Iterator[RowPa
     for row in table.rows():
         cell = functools.partial(_cell, row.cells)
         errors: dict[str, list[str]] = {}
+        if overflow := table.overflow(row.cells):
+            errors[""] = [overflow]
         payload: dict[str, Any] = {"tab": tab}
         for name, position in bound.columns.items():
             text = cell(position, mapping.columns[name].value)

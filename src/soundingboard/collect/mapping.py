@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from ..publish.consultation import Consultation
-from ..publish.yaml_source import TooDeep
+from ..publish.yaml_source import YAML_FIX, TooDeep, yaml_mistake
 from .activity_matching import ActivityMatcher
 from .forms import QUOTE_ANSWERS, _option_key
 from .tables import Table
@@ -242,9 +242,8 @@ def parse_mapping(text: str, path: str) -> Mapping:
     except RecursionError:
         raise MappingError(f"{path}:1: {TooDeep.REASON}; {TooDeep.FIX}") from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise MappingError(f"{path}:{line}: is not valid YAML: {error}") from None
+        said, line = yaml_mistake(error)
+        raise MappingError(f"{path}:{line or 1}: is not valid YAML: {said}; {YAML_FIX}") from None
     if not isinstance(root, yaml.MappingNode):
         raise MappingError(f"{path}:1: a mapping file is a list of settings, like “kind: page”")
     settings = _pairs(root, path)

@@ -95,15 +95,14 @@ class Sheet:
 
     def rows(self) -> Iterator[Row]:
         """The rows, read from the file as they go, with the cells the tab knows."""
-        width = len(self.table.header)
+        table = self.table
         columns = list(self.columns.items())
-        for row in self.table.rows():
+        for row in table.rows():
             cells = row.cells
             count = len(cells)
             named = {name: cells[i] if i < count else "" for i, name in columns}
-            if count > width and any(cell.strip() for cell in cells[width:]):
-                # Cells beyond the header's columns: the row is not what it seems.
-                named[""] = f"{count} cells, but the header has {width} columns"
+            if overflow := table.overflow(cells):
+                named[""] = overflow
             yield Row(row.number, named)
 
 

@@ -80,6 +80,14 @@ class Table:
             return self.known_count >= rows
         return _has_lines(self.path, rows)
 
+    def overflow(self, cells: list[str]) -> str | None:
+        """What is wrong with a row that has cells beyond the header's columns, or None: such a
+        row is not what it seems (a cell split in two, or the cells shifted)."""
+        width = len(self.header)
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            return f"{len(cells)} cells, but the header has {width} columns"
+        return None
+
     def where(self, number: int | None = None) -> str:
         """Where a row (or the header, with no number) is, as messages say it."""
         number = self.header_number if number is None else number

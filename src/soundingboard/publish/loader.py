@@ -357,8 +357,13 @@ OUTCOME_FOLDER = "outcome"
 
 
 def _markdown_files(docs_dir: Path) -> list[Path]:
+    # A README.md beside an index.md is not a page, as in MkDocs: both would be the folder's
+    # home page, and MkDocs keeps index.md.
     files = sorted(
-        p for p in docs_dir.rglob("*.md") if not any(part.startswith(".") for part in p.parts)
+        p
+        for p in docs_dir.rglob("*.md")
+        if not any(part.startswith(".") for part in p.parts)
+        and not (p.name == "README.md" and (p.parent / "index.md").is_file())
     )
     # MkDocs order: the home page first, then every other page by path.
     return sorted(files, key=lambda p: (p.parent != docs_dir or p.name != "index.md", str(p)))
@@ -478,6 +483,7 @@ def _build(
     entries = list(_flatten(items))
     problems: list[Problem] = []
     addresses: dict[Path, str] = {}
+    sources: dict[str, Path] = {}  # address -> the first page found there
     for entry in entries:
         address = page_address(entry.source, docs_dir)
         if address.startswith(PLATFORM):
@@ -486,6 +492,17 @@ def _build(
                     entry.source,
                     f"its address /{address} is where soundingboard keeps its own pages",
                     "rename the file or its folder so that it is not called “-”",
+                )
+            )
+        first = sources.setdefault(address, entry.source)
+        if first != entry.source:
+            # Only one could be served there: the other was unreachable, without a word.
+            problems.append(
+                Problem(
+                    entry.source,
+                    f"its address /{address} is also that of {first.relative_to(docs_dir)}, "
+                    "and only one page can be published there",
+                    "rename one of the two files, or leave one out of the pages",
                 )
             )
         addresses.setdefault(entry.source, address)

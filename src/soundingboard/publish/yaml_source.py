@@ -211,19 +211,9 @@ def read_yaml(path: Path) -> YamlDocument:
             ]
         ) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = str(getattr(error, "problem", None) or error)
-        said = next((words for start, words in _YAML_REASONS if reason.startswith(start)), None)
+        said, line = yaml_mistake(error)
         raise ConsultationError(
-            [
-                Problem(
-                    path,
-                    f"is not valid YAML: {said or reason}",
-                    "check the indentation and the punctuation on this line and the one above; "
-                    "put quotes around text that contains a colon",
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
+            [Problem(path, f"is not valid YAML: {said}", YAML_FIX, line=line)]
         ) from None
     return YamlDocument(path=path, data=data, node=node)
 
@@ -282,6 +272,23 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 # PyYAML's reasons, in words for someone editing the file.
+YAML_FIX = (
+    "check the indentation and the punctuation on this line and the one above; put quotes "
+    "around text that contains a colon"
+)
+
+
+def yaml_mistake(error: yaml.YAMLError) -> tuple[str, int | None]:
+    """A YAML parser's error in plain words, and the line of the mistake: for a quote never
+    closed, the line it opens on (the parser finds out at the end of the file)."""
+    reason = str(getattr(error, "problem", None) or error)
+    said = next((words for start, words in _YAML_REASONS if reason.startswith(start)), reason)
+    mark = getattr(error, "problem_mark", None)
+    if reason.startswith("found unexpected end of stream"):
+        mark = getattr(error, "context_mark", None) or mark
+    return said, mark.line + 1 if mark else None
+
+
 _YAML_REASONS = (
     ("mapping values are not allowed", "a colon followed by a space inside a value"),
     ("found character '\\t'", "a tab; indent with spaces"),
