@@ -14,13 +14,13 @@ registry when this module is first imported.
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from .analyse.views.published_response import response_data, response_document, response_page
 from .collect.api import intake
 from .collect.feedback import page_feedback
 from .collect.openapi import openapi_json
-from .collect.pages import page
+from .collect.pages import built_address, page
 from .collect.questionnaire import questionnaire, questionnaire_draft
 from .collect.respondent import FORGET_PATH, forget_details
 from .core.addresses import PLATFORM
@@ -67,6 +67,7 @@ def consultation_patterns() -> list[URLPattern | URLResolver]:
         path("", page, name="home"),
         path(PLATFORM, include(own)),
         path("<path:page_path>/", page, name="page"),
+        re_path(r"^(?P<page_path>.+)\.html$", built_address, name="built-address"),
     ]
 
 

@@ -201,3 +201,30 @@ def test_each_consultation_without_an_index_page_leads_to_its_first_page(
     assert (reply.status_code, reply["Location"]) == (302, f"/{slugs['no-index']}/about/")
     assert client.get(f"/{slugs[seed_site.name]}/").status_code == 200
     assert client.get(f"/{slugs['no-index']}/retired/").status_code == 404
+
+
+def test_addresses_of_the_built_mkdocs_site_lead_to_their_pages(
+    client, tmp_path, use_consultations
+):
+    """A site built with `use_directory_urls: false` has `sub/page.html` addresses (and any
+    MkDocs site `index.html` ones): they led to a 404 once the site was served here."""
+    folder = tmp_path / "flat"
+    (folder / "docs" / "sub").mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(
+        "site_name: Flat\nuse_directory_urls: false\nnav:\n  - index.md\n  - sub/page.md\n"
+        "  - sub/index.md\n",
+        encoding="utf-8",
+    )
+    for name, title in [("index.md", "Home"), ("sub/page.md", "Page"), ("sub/index.md", "Sub")]:
+        (folder / "docs" / name).write_text(f"# {title}\n", encoding="utf-8")
+    use_consultations(folder)
+    for old, new in [
+        ("/sub/page.html", "/sub/page/"),
+        ("/index.html", "/"),
+        ("/sub/index.html", "/sub/"),
+        ("/sub/page/index.html", "/sub/page/"),
+    ]:
+        reply = client.get(old)
+        assert (reply.status_code, reply["Location"]) == (301, new), old
+    assert client.get("/sub/gone.html").status_code == 404
+    assert client.get("/sub/page/").status_code == 200

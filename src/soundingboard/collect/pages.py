@@ -58,6 +58,22 @@ def page(request: HttpRequest, slug: str, page_path: str = "") -> HttpResponse:
     return share(reply, seconds)
 
 
+@require_http_methods(SAFE_METHODS)
+def built_address(request: HttpRequest, slug: str, page_path: str) -> HttpResponse:
+    """A page's address as MkDocs writes it in the site it builds (`page_path` without its
+    `.html`): `a/b.html` with `use_directory_urls: false`, `a/b/index.html` and `index.html`
+    either way. Moved permanently to the page's own address, so that links and bookmarks to the
+    site as it was keep working."""
+    consultation = get_consultation(slug)
+    parts = page_path.split("/")
+    if parts[-1] == "index":
+        parts.pop()
+    current = consultation.page("/".join(parts))
+    if current is None:
+        raise Http404("No such page")
+    return redirect(current.url, permanent=True)
+
+
 def shared_seconds(consultation: Consultation, now: dt.datetime) -> int:
     """How long a shared page stays right: not past the moment the form opens or closes
     (0: not at all, that moment is less than a second away)."""
