@@ -94,6 +94,12 @@ def test_the_shipped_mappings_are_found_by_name():
             "m.yml:6: values: “colour” cannot be mapped",
         ),
         ("date: [D\n", "m.yml:2: is not valid YAML"),
+        # Every row was a bad row, none naming the mapping's line.
+        (
+            'date: D\ndate_format: "%Q"\n',
+            "m.yml:2: date_format: “%Q” is not a date format; write it with Python's strptime",
+        ),
+        ("date: D\ndate_format: 12\n", "m.yml:2: date_format: “12” is not a date format"),
         # The parser's own words were shown, and an unclosed quote was put at the file's end.
         (
             'kind: page\ndate: "Submitted\ncolumns:\n  summary: S\n  role: R\n',

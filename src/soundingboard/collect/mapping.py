@@ -23,6 +23,7 @@ header and the consultation's options, again naming the line.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -268,7 +269,7 @@ def parse_mapping(text: str, path: str) -> Mapping:
         kind=kind,
         date=_column(settings["date"][1], path),
         id=_column(settings["id"][1], path) if "id" in settings else None,
-        date_format=_text(settings, "date_format", path, default=""),
+        date_format=_date_format(settings, path),
     )
     if "columns" in settings:
         node = settings["columns"][1]
@@ -336,6 +337,26 @@ def _scalar(node: yaml.Node, path: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise MappingError(f"{path}:{_line(node)}: expected a single value here")
     return str(node.value)
+
+
+def _date_format(settings: dict[str, tuple[yaml.Node, yaml.Node]], path: str) -> str:
+    """The mapping's date_format, checked before any row is read: a format that cannot be a
+    date's made every row of the file a bad row, none naming the mapping."""
+    form = _text(settings, "date_format", path, default="")
+    if not form:
+        return form
+    line = _line(settings["date_format"][1])
+    sample = dt.datetime(2024, 3, 15, 10, 5, 7)
+    try:
+        readable = "%" in form and dt.datetime.strptime(sample.strftime(form), form) is not None
+    except ValueError:
+        readable = False
+    if not readable:
+        raise MappingError(
+            f"{path}:{line}: date_format: “{form}” is not a date format; write it with "
+            "Python's strptime codes, such as “%d/%m/%Y %H:%M” for 15/03/2024 10:05"
+        )
+    return form
 
 
 def _text(
