@@ -150,6 +150,14 @@ SETTINGS_MISTAKES = [
         id="site-url",
     ),
     pytest.param(
+        "pages:\n  - index.md\n  - Empty section:\n",
+        4,
+        # Shown as Python shows it before: {'Empty section': None}.
+        "cannot read the page entry “{Empty section: null}”",
+        "write `- page.md`, `- Title: page.md` or `- Section: [pages]`",
+        id="page-entry",
+    ),
+    pytest.param(
         "title2: T\n",
         2,
         "unknown setting “title2”",

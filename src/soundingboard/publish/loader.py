@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import yaml
 from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
@@ -438,11 +439,18 @@ def _parse_nav(
             problems.append(
                 Problem(
                     document.path,
-                    f"cannot read the page entry {item!r}",
+                    f"cannot read the page entry “{_as_written(item)}”",
                     "write `- page.md`, `- Title: page.md` or `- Section: [pages]`",
                     document.line_of(here),
                 )
             )
+
+
+def _as_written(item: Any) -> str:
+    """A value of a YAML file as YAML writes it on one line (`{Empty section: null}`), not as
+    Python shows it."""
+    text = yaml.safe_dump(item, default_flow_style=True, allow_unicode=True, width=200)
+    return str(text).removesuffix("\n...\n").strip()
 
 
 def _missing_page_fix(target: str, docs_dir: Path) -> str:
