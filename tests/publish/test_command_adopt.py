@@ -365,6 +365,26 @@ def test_consultation_yml_is_readable_as_mkdocs_yml_is(tmp_path):
     assert (folder / "consultation.yml").stat().st_mode & 0o777 == 0o644
 
 
+def test_a_page_whose_pasted_form_offers_other_roles_is_noted_with_its_line(tmp_path):
+    """Only the first page's roles were kept, without a word: the second page's script then
+    sent a role the intake refused."""
+    from soundingboard.publish.adopt import adoption
+
+    folder = make_seed_project(tmp_path, "main-feedback.md")
+    models = folder / "docs" / "models.md"
+    text = models.read_text(encoding="utf-8").replace(
+        "Data and digital consultant", "Independent consultant"
+    )
+    models.write_text(text, encoding="utf-8")
+    line = text[: text.find("Independent consultant")].count("\n") + 1
+    notes = [n for n in adoption(folder).notes if "Independent consultant" in n]
+    assert notes == [
+        f"{models}:{line}: its pasted form offers roles that the one in "
+        f"{folder / 'docs' / 'index.md'} (used in consultation.yml) does not: "
+        "“Independent consultant”; add them under `feedback: roles:` if they are to be accepted"
+    ]
+
+
 SECRET_ROLE = "A-ROLE-FROM-OUTSIDE-0123456789"
 OUTSIDE_FORM = (
     "# Other\n\n<form><label for='role'>Your role</label>"

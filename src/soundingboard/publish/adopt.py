@@ -143,6 +143,7 @@ def adoption(folder: Path) -> Adoption:
     ]
 
     options = PastedOptions()
+    taken_from: dict[str, Path] = {}  # "roles", "natures" -> the page they were read from
     questionnaires: list[PastedQuestionnaire] = []
     for path in candidates:
         try:
@@ -154,8 +155,21 @@ def adoption(folder: Path) -> Adoption:
         if found is not None:
             questionnaires.append(found)
         page_options = read_pasted_options(source)
-        options.roles = options.roles or page_options.roles
-        options.natures = options.natures or page_options.natures
+        for kind in ("roles", "natures"):
+            chosen, offered = getattr(options, kind), getattr(page_options, kind)
+            if not chosen and offered:
+                setattr(options, kind, offered)
+                taken_from[kind] = path
+            elif missing := [o for o in offered if o not in chosen]:
+                # Only one list can be the form's: the first page's. This page's own script
+                # sends the others, which the intake would refuse.
+                line = source[: source.find(missing[0])].count("\n") + 1
+                named = ", ".join(f"“{o}”" for o in missing)
+                notes.append(
+                    f"{path}:{line}: its pasted form offers {kind} that the one in "
+                    f"{taken_from[kind]} (used in consultation.yml) does not: {named}; add them "
+                    f"under `feedback: {kind}:` if they are to be accepted"
+                )
 
     feedback = {}
     if options.natures and options.natures != DEFAULT_NATURES:
