@@ -382,3 +382,18 @@ def test_an_id_used_twice_is_said_with_its_second_line(tmp_path, markdown, line)
     [warning] = load_consultation(folder).warnings
     assert warning.startswith(f"index.md:{line}: id “")
     assert warning.endswith("How to fix it: give each heading and element an id of its own")
+
+
+@pytest.mark.parametrize("name", ["index.md", "consultation.yml"])
+def test_a_file_not_in_utf8_names_its_line_in_plain_words(tmp_path, name):
+    """The decoder's words were shown ("invalid continuation byte"), and no line."""
+    folder = write_consultation(tmp_path / "c", "title: T\n", PAGES)
+    path = folder / name
+    path.write_bytes(path.read_bytes() + "\nCaf\u00e9 au lait\n".encode("cp1252"))
+    [problem] = problems(folder)
+    lines = path.read_bytes().count(b"\n")
+    assert (problem.file, problem.line) == (path, lines)
+    assert (
+        problem.message == "is not UTF-8 text: this line has a character saved in another encoding"
+    )
+    assert problem.fix.startswith("save the file as UTF-8")

@@ -385,6 +385,22 @@ def test_a_page_whose_pasted_form_offers_other_roles_is_noted_with_its_line(tmp_
     ]
 
 
+def test_links_in_nav_are_not_taken_for_missing_pages(tmp_path):
+    """An email address or a part of a page in nav was said to be a file a plugin might
+    make, and `check` then looked for the file."""
+    folder = small_site(
+        tmp_path / "site",
+        "site_name: Small\nsite_author: Org\nnav:\n  - index.md\n"
+        "  - Write to us: mailto:team@example.org\n  - Part two: index.md#part-two\n"
+        "  - Elsewhere: https://example.org/\n",
+    )
+    result = adopt(folder, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "plugin" not in result.stdout and "mailto" not in result.stdout
+    checked = soundingboard("check", str(folder), data_dir=tmp_path / "data")
+    assert checked.returncode == 0, checked.stderr
+
+
 SECRET_ROLE = "A-ROLE-FROM-OUTSIDE-0123456789"
 OUTSIDE_FORM = (
     "# Other\n\n<form><label for='role'>Your role</label>"

@@ -22,7 +22,13 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConsultationError, Problem
-from .loader import CONFIG_FILE, MKDOCS_FILES, page_address, refuse_links_outside
+from .loader import (
+    CONFIG_FILE,
+    MKDOCS_FILES,
+    is_nav_link,
+    page_address,
+    refuse_links_outside,
+)
 from .pasted_questionnaire import (
     PastedOptions,
     PastedQuestionnaire,
@@ -268,7 +274,7 @@ def _existing_pages(
             continue
         if (
             isinstance(target, str)
-            and "://" not in target
+            and not is_nav_link(target)
             and not Path(os.path.normpath(docs_dir / target)).is_relative_to(docs_dir)
         ):
             notes.append(
@@ -276,7 +282,11 @@ def _existing_pages(
                 f"out of {docs_dir.name}/, so it is left out of `pages`"
             )
             continue
-        if isinstance(target, str) and "://" not in target and not (docs_dir / target).is_file():
+        if (
+            isinstance(target, str)
+            and not is_nav_link(target)
+            and not (docs_dir / target).is_file()
+        ):
             notes.append(
                 f"{document.path}:{document.line_of(here)}: nav names “{target}”, which is not "
                 f"in {docs_dir.name}/ (a plugin may make it while MkDocs builds the site), so it "
@@ -293,7 +303,7 @@ def _nav_files(items: list[Any]) -> list[str]:
         target = next(iter(item.values())) if isinstance(item, dict) and len(item) == 1 else item
         if isinstance(target, list):
             files.extend(_nav_files(target))
-        elif isinstance(target, str) and "://" not in target:
+        elif isinstance(target, str) and not is_nav_link(target):
             files.append(target)
     return files
 

@@ -46,3 +46,14 @@ class ConsultationError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = in_line_order(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> Problem:
+    """A file that is not UTF-8 text, with the line of its first character that is not."""
+    line = error.object[: error.start].count(b"\n") + 1
+    return Problem(
+        path,
+        "is not UTF-8 text: this line has a character saved in another encoding",
+        "save the file as UTF-8 (in most editors: Save As, then Encoding: UTF-8)",
+        line=line,
+    )

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from ..core.addresses import PLATFORM
 from .consultation import QUESTIONNAIRE_PATH, Consultation, NavItem, NavSection, Page
-from .errors import ConsultationError, Problem
+from .errors import ConsultationError, Problem, not_utf8
 from .extensions import ExtensionSetting, ignored_code_settings, read_extension_setting
 from .folder_warnings import placeholders_left, unpublished_pages, warnings_in_line_order
 from .render import render_markdown
@@ -236,8 +236,8 @@ def _whole_settings_location(message: str) -> list[str | int]:
 
 
 _OUTSIDE_FIX = (
-    "soundingboard publishes nothing from outside the consultation folder: copy the file into "
-    "the folder instead of linking to it"
+    "soundingboard publishes nothing from outside the consultation folder: remove the link, "
+    "or, if the file is meant to be published, copy it into the folder in the link's place"
 )
 
 
@@ -400,8 +400,8 @@ def _parse_nav(
         if isinstance(target, list) and title is not None:
             children = list(_parse_nav(target, (*trail, title), here, document, folders, problems))
             yield _Section(title=title, children=children)
-        elif isinstance(target, str) and "://" in target:
-            continue  # external links in an MkDocs nav are not pages
+        elif isinstance(target, str) and is_nav_link(target):
+            continue  # links in an MkDocs nav (to other sites, to an address) are not pages
         elif isinstance(target, str):
             # The address comes from the name as written; the file it leads to, links followed,
             # must still be inside the consultation folder.
@@ -444,6 +444,16 @@ def _parse_nav(
                     document.line_of(here),
                 )
             )
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def is_nav_link(target: str) -> bool:
+    """Whether a `nav` entry is a link rather than a page's file, as MkDocs tells them apart:
+    an address with a scheme (`https://…`, `mailto:…`) or one that goes to a part of a page
+    (`page.md#part`, `#part`)."""
+    return bool(_SCHEME.match(target)) or "#" in target
 
 
 def _as_written(item: Any) -> str:
@@ -545,9 +555,7 @@ def _build(
         try:
             source = entry.source.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ConsultationError(
-                [Problem(entry.source, f"is not UTF-8 text ({error.reason})", "save it as UTF-8")]
-            ) from None
+            raise ConsultationError([not_utf8(entry.source, error)]) from None
         rendered = render_markdown(
             source,
             source_path=entry.source,

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConsultationError, Problem, with_fix
+from .errors import ConsultationError, Problem, not_utf8, with_fix
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,7 @@ def read_yaml(path: Path) -> YamlDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ConsultationError(
-            [Problem(path, f"is not UTF-8 text ({error.reason})", "save the file as UTF-8")]
-        ) from None
+        raise ConsultationError([not_utf8(path, error)]) from None
     try:
         node = None
         node = yaml.compose(text, Loader=_TolerantLoader)
