@@ -77,6 +77,29 @@ def test_an_inherit_outside_the_project_is_not_read(tmp_path: Path) -> None:
     assert written["title"] == "Inside"
 
 
+def test_files_that_inherit_from_each_other_in_a_circle_are_named_where_it_closes(
+    tmp_path: Path,
+) -> None:
+    """The warning named mkdocs.yml, whose INHERIT was followed, rather than the file whose
+    INHERIT led back, and said "outside the project (or already read)"."""
+    folder = project(
+        tmp_path / "site",
+        {
+            "mkdocs.yml": "site_name: Inside\nINHERIT: config/base.yml\n",
+            "config/base.yml": "site_author: Org\nINHERIT: ../mkdocs.yml\n",
+            "docs/index.md": "# Home\n",
+        },
+    )
+    consultation = load_consultation(folder)
+    assert consultation.title == "Inside"
+    [warning] = [w for w in consultation.warnings if "INHERIT" in w]
+    assert warning.startswith(
+        f"{folder / 'config' / 'base.yml'}:2: INHERIT names ../mkdocs.yml, which was read "
+        "already (the files inherit from each other in a circle)"
+    )
+    assert "How to fix it: remove this INHERIT line" in warning
+
+
 def test_material_front_matter_is_read_not_shown(tmp_path: Path) -> None:
     # Material sites hide parts of a page with an indented YAML list in the front matter;
     # the `meta` extension alone stopped at the list and showed it as a heading.

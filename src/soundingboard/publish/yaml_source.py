@@ -225,16 +225,26 @@ def read_mkdocs_yaml(path: Path, project: Path) -> tuple[YamlDocument, list[str]
     warnings: list[str] = []
     seen = {path.resolve()}
     data = document.data
+    current = document  # the file whose INHERIT is followed
     while isinstance(data, dict) and isinstance(data.get("INHERIT"), str):
         parent = (path.parent / data["INHERIT"]).resolve()
-        where = f"{document.path}:{document.line_of(['INHERIT'])}"
-        if not parent.is_relative_to(project.resolve()) or parent in seen:
+        where = f"{current.path}:{current.line_of(['INHERIT'])}"
+        if not parent.is_relative_to(project.resolve()):
             warnings.append(
                 with_fix(
-                    f"{where}: INHERIT names {data['INHERIT']}, which is outside the project "
-                    "(or already read), so it is not read",
+                    f"{where}: INHERIT names {data['INHERIT']}, which is outside the project, "
+                    "so it is not read",
                     "copy the settings it holds into mkdocs.yml, or put the file inside the "
                     "project's folder",
+                )
+            )
+            break
+        if parent in seen:
+            warnings.append(
+                with_fix(
+                    f"{where}: INHERIT names {data['INHERIT']}, which was read already (the "
+                    "files inherit from each other in a circle), so it is not read again",
+                    "remove this INHERIT line",
                 )
             )
             break
@@ -247,7 +257,7 @@ def read_mkdocs_yaml(path: Path, project: Path) -> tuple[YamlDocument, list[str]
             )
             break
         seen.add(parent)
-        parent_document = read_yaml(parent)
+        parent_document = current = read_yaml(parent)
         inherited = parent_document.data
         child = {k: v for k, v in data.items() if k != "INHERIT"}
         if isinstance(inherited, dict):
