@@ -457,6 +457,39 @@ def test_nothing_outside_is_served(
     assert SECRET not in client.get("/-/search/", {"q": "SECRET"}).content.decode()
 
 
+def test_only_files_a_page_links_to_or_shows_are_served(
+    client, tmp_path: Path, use_consultations
+) -> None:
+    """Any file with a served suffix anywhere in the pages folder was public: an export of
+    the responses written there (contact details and all), the team's notes in outcome/,
+    the spreadsheet imported from. A link to a hidden file published it under the link's
+    name."""
+    folder = write_consultation(
+        tmp_path / "c",
+        "title: Files\n",
+        {"index.md": "# Home\n\n[the plan](plan.pdf) [notes](pub.txt)\n\n![chart](chart.png)\n"},
+    )
+    (folder / "plan.pdf").write_bytes(b"%PDF-1.4 plan")
+    (folder / "chart.png").write_bytes(b"\x89PNG chart")
+    (folder / "c-responses-2026-12-08.csv").write_text("reference,email\nSB-1,a@example.org\n")
+    (folder / "Feedback.csv").write_text("Timestamp,summary\n")
+    (folder / "outcome").mkdir()
+    (folder / "outcome" / "draft.txt").write_text("not yet published")
+    (folder / ".secret.txt").write_text("hidden")
+    (folder / "pub.txt").symlink_to(folder / ".secret.txt")
+    use_consultations(folder)
+    assert client.get("/-/files/plan.pdf").status_code == 200
+    assert client.get("/-/files/chart.png").status_code == 200
+    for address in [
+        "/-/files/c-responses-2026-12-08.csv",
+        "/-/files/Feedback.csv",
+        "/-/files/outcome/draft.txt",
+        "/-/files/pub.txt",
+        "/-/files/.secret.txt",
+    ]:
+        assert client.get(address).status_code == 404, address
+
+
 def test_snippets_come_from_the_base_paths_the_site_sets_inside_the_project(
     tmp_path: Path, secret_file: Path
 ) -> None:

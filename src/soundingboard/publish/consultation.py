@@ -82,6 +82,10 @@ class Consultation:
     # The page whose words the questionnaire shows above its questions (`questionnaire.page`):
     # one of `pages` when the navigation lists it, else rendered for the questionnaire alone.
     questionnaire_page: Page | None = None
+    # The files its pages link to or show (resolved): the only ones served at `-/files/`, so
+    # that nothing else in the folder (an export of the responses, the team's notes, the
+    # spreadsheet imported from) is published by being there.
+    files: frozenset[Path] = frozenset()
 
     @property
     def title(self) -> str:

@@ -540,7 +540,10 @@ def _build(
         address = addresses.get(target)
         return None if address is None else url_prefix + address
 
+    linked_files: set[Path] = set()
+
     def file_url(target: Path) -> str:
+        linked_files.add(target)
         return url_prefix + PLATFORM + "files/" + quote(target.relative_to(docs_dir).as_posix())
 
     def unpublished_page_url(target: Path) -> str:  # resolved, like every linked file
@@ -611,6 +614,7 @@ def _build(
         ),
         url_prefix=url_prefix,
         questionnaire_page=questionnaire_page,
+        files=frozenset(linked_files),
     )
 
 

@@ -92,10 +92,13 @@ def file(request: HttpRequest, slug: str, file_path: str) -> FileResponse:
         raise Http404("No such file")
     target = (consultation.docs_dir / file_path).resolve()
     if (
-        not target.is_relative_to(consultation.docs_dir)
+        target not in consultation.files  # only what a page links to or shows
+        or not target.is_relative_to(consultation.docs_dir)
         or target.suffix.lower() not in SERVED_SUFFIXES
         or not target.is_file()
+        # Hidden, as asked for or where a link leads.
         or any(part.startswith(".") for part in Path(file_path).parts)
+        or any(part.startswith(".") for part in target.relative_to(consultation.docs_dir).parts)
     ):
         raise Http404("No such file")
     content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
