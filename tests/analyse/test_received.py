@@ -77,9 +77,14 @@ def test_a_valid_entry_is_stored_with_its_channel_and_who_entered_it(client, ser
         ROLE,
     )
     assert response.status == "accepted"
-    assert response.submitted_at == dt.datetime(2024, 3, 27, 0, 0, tzinfo=dt.UTC)  # GMT then
+    # A date alone is midday there: the same day in UTC, as exports write it.
+    assert response.submitted_at == dt.datetime(2024, 3, 27, 12, 0, tzinfo=dt.UTC)  # GMT then
     [event] = AuditEvent.objects.filter(action="response-entered")
     assert (event.username, event.consultation) == ("user-analyst", SLUG)
+    # Received on a day, not sent at a time: no made-up 00:00 (or 12:00) on its page.
+    shown = BeautifulSoup(analyst.get(sent["Location"]).content, "html.parser").get_text(" ")
+    assert "Received 27 March 2024" in " ".join(shown.split())
+    assert "12:00" not in shown and "00:00" not in shown
     assert event.detail == {"reference": response.reference, "channel": "paper"}
     # The same page sent again (a double click) stores nothing more.
     again = analyst.post(address(), valid())
@@ -104,7 +109,7 @@ def test_an_invalid_entry_shows_the_error_summary(client, served):
         "Select how the response was received",
         "Enter the date the response was received, like 27/3/2024",
         "Summary must be 5 characters or more",
-        "Select your role",
+        "Select the respondent's role",
     ]
     assert [a["href"] for a in summary.select("a")][:2] == ["#id_channel_0", "#id_received"]
     assert not Response.objects.filter(channel="paper").exists()
@@ -184,7 +189,8 @@ def test_a_questionnaire_response_is_stored_with_its_answers_channel_and_who(cli
         ROLE,
     )
     assert response.nature == NATURE
-    assert response.submitted_at == dt.datetime(2024, 4, 1, 23, 0, tzinfo=dt.UTC)  # BST then
+    # Midnight was 1 April in UTC, so exports put the response a day early.
+    assert response.submitted_at == dt.datetime(2024, 4, 2, 11, 0, tzinfo=dt.UTC)  # BST then
     assert (response.contact.email, response.contact.organisation) == (
         "officer@example.org",
         "Northshire County Council",

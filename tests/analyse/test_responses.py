@@ -249,6 +249,14 @@ def test_the_response_page_shows_everything_about_it(reader, records):
     assert reader.get(one(other.reference)).status_code == 404
 
 
+def test_a_summary_keeps_its_line_breaks_on_the_response_page(reader, records):
+    """Details and comments were shown with their line breaks, the summary on one line."""
+    response = Response.objects.filter(consultation=SLUG, kind="page").first()
+    Response.objects.filter(pk=response.pk).update(summary="Line one\nLine two\n\nAnother")
+    text = page(reader.get(one(response.reference)))
+    assert "Line one<br>Line two<br><br>Another" in text
+
+
 def test_tags_notes_and_status_from_the_response_page(analyst, analyst_user, records):
     user, _ = analyst_user
     response = newest_first(status="accepted").first()

@@ -45,14 +45,30 @@ class HowReceived(forms.Form):
         error_messages={"required": "Enter the date the response was received"},
     )
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if role := self.fields.get("role"):
+            # The respondent's own form asks for "your role"; the analyst enters someone else's.
+            role.error_messages = {
+                **role.error_messages,
+                "required": "Select the respondent's role",
+                "invalid_choice": "Select the respondent's role from the list",
+            }
+
     def clean_received(self) -> dt.datetime:
         text = self.cleaned_data["received"]
+        zone = self.consultation.settings.zone()
         try:
-            moment = parse_timestamp(text, self.consultation.settings.zone())
+            moment = parse_timestamp(text, zone)
         except ValueError:
             raise forms.ValidationError(
                 "Enter the date the response was received, like 27/3/2024"
             ) from None
+        if ":" not in text:
+            # A date alone: midday where the consultation is, so that it is that day wherever
+            # it is shown. Midnight was the day before in UTC, as exports write times, all
+            # summer.
+            moment = moment.astimezone(zone).replace(hour=12).astimezone(dt.UTC)
         if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
             raise forms.ValidationError(
                 "The date the response was received must be today or in the past"
