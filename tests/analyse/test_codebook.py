@@ -3,6 +3,8 @@ and after, through `tagging` and through the codebook page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -69,6 +71,19 @@ def test_create_and_rename_are_recorded_and_names_are_unique(ana, records):
     assert Tag.objects.get(pk=tag.pk).name == "Funding and grants"
     # Only a change of case is allowed.
     assert tagging.rename_tag(user, other, "MONEY")
+
+
+def test_a_tag_name_cannot_hold_the_exports_list_separator(ana, records):
+    """Exports list a response's tags separated by "; ": a tag named “Funding; cuts” could
+    not be told from two tags there."""
+    user, _ = ana
+    message = "A tag's name cannot contain a semicolon (;): exports list a response's tags"
+    with pytest.raises(tagging.TaggingError, match=re.escape(message)):
+        tagging.create_tag(user, SLUG, 'Funding; cuts, "Northgate"')
+    tag = tagging.create_tag(user, SLUG, "Funding")
+    with pytest.raises(tagging.TaggingError, match=re.escape(message)):
+        tagging.rename_tag(user, tag, "Funding; cuts")
+    assert not Tag.objects.filter(name__contains=";").exists()
 
 
 def test_merge_moves_responses_and_records_each(ana, records):

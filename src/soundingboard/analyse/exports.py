@@ -55,7 +55,7 @@ from ..publish.consultation import Consultation
 from .filters import FilterContext, ResponseFilter
 from .models import Review
 from .review import states_of
-from .tagging import tags_by_response
+from .tagging import LIST_SEPARATOR, tags_by_response
 
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -96,7 +96,6 @@ TAG_COLUMNS = ("tags",)
 # The record of consideration (`review`): new, read or coded, who set it, and when (UTC).
 PROGRESS_COLUMNS = ("progress", "progress_by", "progress_at")
 PERSONAL_COLUMNS = ("organisation", "email")
-LIST_SEPARATOR = "; "
 
 # Text a spreadsheet would take for a formula (or a formula's start): OWASP CSV injection.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

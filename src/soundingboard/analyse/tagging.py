@@ -137,10 +137,21 @@ def record_change(
     )
 
 
+# Between the items of a list in a cell of a CSV or XLSX export (`exports`): a response's
+# tags, its activities. A tag's name cannot hold its semicolon, or its tags could not be told
+# apart there.
+LIST_SEPARATOR = "; "
+
+
 def clean_name(name: str) -> str:
     name = " ".join(clean_text(name or "").split())
     if not name:
         raise TaggingError("Enter a name for the tag")
+    if LIST_SEPARATOR.strip() in name:
+        raise TaggingError(
+            "A tag's name cannot contain a semicolon (;): exports list a response's tags "
+            "separated by semicolons"
+        )
     if len(name) > MAX_TAG_NAME:
         raise TaggingError(f"A tag's name must be {MAX_TAG_NAME} characters or fewer")
     return name

@@ -26,7 +26,10 @@ PREFIX = "Theme: "
 
 def tag_name(theme: Theme, *, suffix: str = "") -> str:
     room = tagging.MAX_TAG_NAME - len(PREFIX) - len(suffix)
-    label = theme.label if len(theme.label) <= room else theme.label[: room - 1] + "…"
+    # A name made from answers may hold a semicolon, which a tag's may not (exports separate
+    # a response's tags with it).
+    label = theme.label.replace(tagging.LIST_SEPARATOR.strip(), ",")
+    label = label if len(label) <= room else label[: room - 1] + "…"
     return f"{PREFIX}{label}{suffix}"
 
 
