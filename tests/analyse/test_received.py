@@ -91,6 +91,15 @@ def test_a_valid_entry_is_stored_with_its_channel_and_who_entered_it(client, ser
     assert again["Location"] == sent["Location"]
     assert Response.objects.filter(summary__startswith="Letter").count() == 1
     assert AuditEvent.objects.filter(action="response-entered").count() == 1
+    # Sent again with a correction (Back, a change, Save): still one response, and said so;
+    # the correction was dropped without a word before.
+    corrected = analyst.post(
+        address(), valid(summary="Letter asking for longer funding (corrected)"), follow=True
+    )
+    text = " ".join(BeautifulSoup(corrected.content, "html.parser").get_text(" ").split())
+    assert f"This form was saved before, as response {response.reference}" in text
+    assert "nothing sent since was saved" in text
+    assert Response.objects.filter(summary__startswith="Letter").count() == 1
     # Marked in the export's channel column.
     analyst.post(address(), valid(token="another-token-0123456789", channel="email"))
     rows = [r.fields for r in Export(served).rows()]

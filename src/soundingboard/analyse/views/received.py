@@ -104,5 +104,15 @@ def _entered(request: HttpRequest, response: Response, created: bool) -> HttpRes
             consultation=response.consultation,
             detail={"reference": response.reference, "channel": response.channel},
         )
-    notify(request, f"Response {response.reference} entered.")
+    if created:
+        notify(request, f"Response {response.reference} entered.")
+    else:
+        # The same form sent again (a double click, or Back, a correction and Save): one
+        # response, as first saved. Said, so that a correction is not thought kept.
+        notify(
+            request,
+            f"This form was saved before, as response {response.reference}, shown here as it "
+            "was saved then: nothing sent since was saved. To record another response, enter "
+            "it as a new one.",
+        )
     return redirect("analyse:response", response.consultation, response.reference)
