@@ -76,6 +76,20 @@ def record(
     )
 
 
+def entry_of(consultation: str, reference: str) -> AuditEvent | None:
+    """Who entered a response received by email or on paper, and when: the record made as
+    it was entered (None for any other response)."""
+    return (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.RESPONSE_ENTERED,
+            consultation=consultation,
+            detail__reference=reference,
+        )
+        .order_by("at")
+        .first()
+    )
+
+
 def clean_detail(detail: str | Mapping[str, Any] | None) -> dict[str, Any]:
     """The detail as stored: always a mapping, with secrets and email addresses removed."""
     if detail is None:

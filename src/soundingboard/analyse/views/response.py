@@ -113,6 +113,9 @@ def _render_detail(
             progress=progress,
             progress_state=progress.state if progress else ReviewState.NEW,
             progress_history=list(review.history(response)[:50]),
+            entry=audit.entry_of(slug, response.reference)
+            if response.channel in (Response.Channel.EMAIL, Response.Channel.PAPER)
+            else None,
             statuses=Response.Status.choices,
             errors=errors,
             error_links=[(ERROR_ANCHORS[f], message) for f, message in errors.items()],
