@@ -531,7 +531,9 @@ def test_a_cell_longer_than_any_answer_names_its_line_plainly(tmp_path):
     )
     with pytest.raises(TableError) as caught:
         _ = open_table(path).count
-    assert str(caught.value).startswith(f"{path}:2: has a cell longer than 16,777,216 characters")
+    assert str(caught.value).startswith(
+        f"{path}:2: is not valid CSV: a cell is longer than 16,777,216 characters"
+    )
 
 
 def test_a_mapped_column_named_twice_in_the_file_is_refused(consultation, tmp_path):

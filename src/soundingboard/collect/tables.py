@@ -254,12 +254,6 @@ def _csv_rows(path: Path, delimiter: str) -> Generator[TableRow]:
                 yield TableRow(start, cells)
                 start = lines.number + 1
         except csv.Error as error:
-            if "field larger than field limit" in str(error):
-                raise TableError(
-                    f"{path}:{start}: has a cell longer than {MAX_CELL_CHARACTERS:,} characters, "
-                    'more than any answer may hold; check that every quote (") that opens a '
-                    "cell closes it, or shorten the cell"
-                ) from None
             reason = next(
                 (said for start_of, said in _CSV_REASONS if str(error).startswith(start_of)),
                 str(error),
@@ -269,6 +263,11 @@ def _csv_rows(path: Path, delimiter: str) -> Generator[TableRow]:
 
 # Python's CSV reader's words for the mistakes people make, in plain words with the fix.
 _CSV_REASONS = (
+    (
+        "field larger than field limit",
+        f"a cell is longer than {MAX_CELL_CHARACTERS:,} characters, more than any answer may "
+        'hold; check that every quote (") that opens a cell closes it, or shorten the cell',
+    ),
     (
         "unexpected end of data",
         'a quote (") opens a cell that is never closed; close it, or double a quote that is '
