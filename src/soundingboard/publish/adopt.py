@@ -272,27 +272,17 @@ def _existing_pages(
             if children:
                 kept.append({title: children} if title is not None else children)
             continue
-        if (
-            isinstance(target, str)
-            and not is_nav_link(target)
-            and not Path(os.path.normpath(docs_dir / target)).is_relative_to(docs_dir)
-        ):
-            notes.append(
-                f"{document.path}:{document.line_of(here)}: nav names “{target}”, which leads "
-                f"out of {docs_dir.name}/, so it is left out of `pages`"
-            )
-            continue
-        if (
-            isinstance(target, str)
-            and not is_nav_link(target)
-            and not (docs_dir / target).is_file()
-        ):
-            notes.append(
-                f"{document.path}:{document.line_of(here)}: nav names “{target}”, which is not "
-                f"in {docs_dir.name}/ (a plugin may make it while MkDocs builds the site), so it "
-                "is left out of `pages`"
-            )
-            continue
+        if isinstance(target, str) and not is_nav_link(target):
+            where = f"{document.path}:{document.line_of(here)}: nav names “{target}”, which"
+            if not Path(os.path.normpath(docs_dir / target)).is_relative_to(docs_dir):
+                notes.append(f"{where} leads out of {docs_dir.name}/, so it is left out of `pages`")
+                continue
+            if not (docs_dir / target).is_file():
+                notes.append(
+                    f"{where} is not in {docs_dir.name}/ (a plugin may make it while MkDocs "
+                    "builds the site), so it is left out of `pages`"
+                )
+                continue
         kept.append(item)
     return kept
 

@@ -279,7 +279,6 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-# PyYAML's reasons, in words for someone editing the file.
 YAML_FIX = (
     "check the indentation and the punctuation on this line and the one above; put quotes "
     "around text that contains a colon"
@@ -297,6 +296,7 @@ def yaml_mistake(error: yaml.YAMLError) -> tuple[str, int | None]:
     return said, mark.line + 1 if mark else None
 
 
+# PyYAML's reasons, in words for someone editing the file.
 _YAML_REASONS = (
     ("mapping values are not allowed", "a colon followed by a space inside a value"),
     ("found character '\\t'", "a tab; indent with spaces"),

@@ -21,6 +21,7 @@ from ...accounts import audit
 from ...accounts.access import analyst_view, can_see_personal_data, notify
 from ...accounts.models import Role
 from ...collect.models import Response
+from ...collect.received import CHANNELS as RECEIVED_CHANNELS
 from ...publish.consultation import Consultation
 from ...publish.registry import get_consultation
 from .. import review, tagging
@@ -90,6 +91,7 @@ def _render_detail(
     carried = query.to_query()
     previous, following = neighbours(query, Response.objects.filter(consultation=slug), response)
     progress = review.state_of(response)
+    by_hand = response.channel in RECEIVED_CHANNELS
     errors = errors or {}
     return render(
         request,
@@ -113,9 +115,9 @@ def _render_detail(
             progress=progress,
             progress_state=progress.state if progress else ReviewState.NEW,
             progress_history=list(review.history(response)[:50]),
-            entry=audit.entry_of(slug, response.reference)
-            if response.channel in (Response.Channel.EMAIL, Response.Channel.PAPER)
-            else None,
+            # Entered by an analyst: received on a day, by someone the page names.
+            received_by_hand=by_hand,
+            entry=audit.entry_of(slug, response.reference) if by_hand else None,
             statuses=Response.Status.choices,
             errors=errors,
             error_links=[(ERROR_ANCHORS[f], message) for f, message in errors.items()],
