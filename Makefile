@@ -44,7 +44,7 @@ $(TEST_STAMP):
 # Remakes the locks from pyproject.toml, keeping every pin that still fits;
 # `make lock LOCK_ARGS=--upgrade` moves every package to its newest release instead. The other
 # locks are held to the test lock's versions, so what is tested is what is served.
-# requirements/embeddings.txt is for a server that uses sentence embeddings (docs/themes.md).
+# requirements/embeddings.txt is for rebuilding the shipped models (docs/themes.md).
 # pip-tools, not uv: it resolves with pip and pip's settings, so it finds the CPU build of
 # PyTorch in the folder of wheels pip is set to look in here. The locks name no index or folder.
 LOCK_VENV := .venv-lock

@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+from soundingboard.analyse.themes.engine.model_files import rebuild
 from soundingboard.analyse.themes.engine.sentence_model import STATIC_MODEL_DIR
-from soundingboard.analyse.themes.engine.static_embedding import (
-    CHECKSUMS,
-    build_static_embedding,
-)
+from soundingboard.analyse.themes.engine.static_embedding import build_static_embedding
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,18 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\r{done:,} of {total:,} tokens", end="", file=sys.stderr, flush=True)
 
-    started = time.perf_counter()
-    if args.check:
-        with tempfile.TemporaryDirectory() as folder:
-            built = build_static_embedding(Path(folder) / "static-minilm", progress=progress)
-            same = (built / CHECKSUMS).read_text() == (STATIC_MODEL_DIR / CHECKSUMS).read_text()
-        print(f"\n{'Same as' if same else 'Different from'} the shipped model.")
-        return 0 if same else 1
-    built = build_static_embedding(STATIC_MODEL_DIR, progress=progress)
-    size = sum(path.stat().st_size for path in built.iterdir()) / 1e6
-    print(f"\nBuilt {built} ({size:.1f} MB) in {time.perf_counter() - started:.0f} s.")
-    print((built / CHECKSUMS).read_text(), end="")
-    return 0
+    def build(target: Path) -> Path:
+        built = build_static_embedding(target, progress=progress)
+        print(file=sys.stderr)
+        return built
+
+    return rebuild(build, STATIC_MODEL_DIR, check=args.check)
 
 
 if __name__ == "__main__":

@@ -66,10 +66,6 @@ def test_vectors_survive_the_round_trip_through_bytes():
     assert store.text_hash("a") != store.text_hash("a ") and len(store.text_hash("a")) == 32
 
 
-@pytest.mark.skipif(
-    representations.availability().get("sentence") is not None,
-    reason="the sentence model (the embeddings extra) is not installed",
-)
 def test_sentence_vectors_are_stored_once_and_reused(few, served, ana):
     # Only accepted answers with words are read, in batches.
     assert store.embed_pending(SLUG, "sentence", batch=5) == len(few)
@@ -127,7 +123,7 @@ def test_static_vectors_of_another_version_of_the_model_are_never_read(few, monk
     ResponseEmbedding.objects.filter(representation="static").update(vector=store.to_bytes(old))
     assert np.array_equal(store.embed_items(items, "static")[0], old)  # same model: read
 
-    monkeypatch.setattr(representations, "_static_version", lambda: "another model")
+    monkeypatch.setattr(representations, "_recorded_sums", lambda folder: "another model")
     again = store.embed_items(items, "static")
     np.testing.assert_array_equal(again, vectors)  # computed afresh, not the old ones
     assert ResponseEmbedding.objects.filter(representation="static").count() == 2 * len(few)

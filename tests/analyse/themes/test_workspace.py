@@ -322,3 +322,22 @@ def test_a_way_of_reading_not_set_up_says_who_can_set_it_up(
     reply = analyst.post(THEMES + "new/", {"representation": "static"})
     assert reply.status_code == 400
     assert "The static embedding is missing from this installation" in html(reply)
+
+
+def test_the_page_says_which_reading_assigned_the_answers(
+    analyst, answers, ana, served, monkeypatch
+):
+    from soundingboard.analyse.themes import assignment_vectors
+
+    run = draft_run(ana[0], served)
+    monkeypatch.setattr(assignment_vectors, "COMPUTE_NOW", 10)  # the worker has not run
+    page = html(analyst.post(run_url(run, "confirm/"), follow=True))
+    assert "(answers read by the words they use)" in page
+    assert "A closer reading of the answers is being prepared in the background" in page
+    assert "Nearest theme (answers read by the words they use)" in page
+
+    monkeypatch.setattr(assignment_vectors, "COMPUTE_NOW", 2_000)
+    page = html(analyst.post(run_url(run, "assign/"), follow=True))
+    assert "(nearest theme, answers read by meaning, most closely)" in page
+    assert "A closer reading" not in page
+    assert "Nearest theme (answers read by meaning, most closely)" in page

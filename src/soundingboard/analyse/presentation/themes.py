@@ -114,6 +114,24 @@ def representation_options(chosen: str = "") -> list[dict[str, Any]]:
     ]
 
 
+def read_with_words(representation: str) -> str:
+    """How the machine read the answers it assigned, as a phrase: "answers read by meaning,
+    most closely"."""
+    label = REPRESENTATION_LABELS.get(representation, representation)
+    return f"answers read {label[:1].lower()}{label[1:]}"
+
+
+def closer_reading_note(representation: str) -> str:
+    """What to do when the machine assigned without the sentence model this server has: its
+    vectors are still being made in the background (themes.assignment_vectors)."""
+    if representation == "sentence" or embedding.availability().get("sentence"):
+        return ""
+    return (
+        " A closer reading of the answers is being prepared in the background: assign again "
+        "in a few minutes to use it."
+    )
+
+
 def default_representation() -> str:
     reasons = embedding.availability()
     return "static" if reasons.get("static") is None else "tfidf"

@@ -19,6 +19,8 @@ as its main theme, and a second theme when that one is nearly as probable; an an
 shares nothing with any theme goes to Other / unclear. An answer that says nothing
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
+Answers are read with the sentence model where this server has it, whatever found the themes
+(`assignment_vectors`).
 
 Learning from people. From the first correction, an answer a person put in a theme counts
 as one of its anchors (and no longer as an anchor of the theme it had). Once people have
@@ -48,6 +50,7 @@ from ...publish.consultation import Consultation
 from .. import tagging
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
 from . import store, tags
+from .assignment_vectors import assigned_with
 from .common import CHUNK, ThemeError
 from .engine.assignment import (
     Choice,
@@ -66,12 +69,13 @@ Source = ThemeAssignment.Source
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the machine did: how (`ThemeRun.Method`), to how many answers, and how many
-    people's corrections it left as they were."""
+    """What the machine did: how (`ThemeRun.Method`), to how many answers, how many people's
+    corrections it left as they were, and which representation it read the answers with."""
 
     method: str
     assigned: int
     kept: int
+    read_with: str
 
 
 # Confirming ----------------------------------------------------------------------------------
@@ -148,7 +152,8 @@ def assign(
         set_aside = {item[0] for item, e in zip(all_items, empty, strict=True) if e}
     items = [item for item in all_items if item[0] not in set_aside]
     embed = embed or store.cached_embed()
-    vectors = distinct_vectors(items, run.representation, embed)
+    representation = assigned_with(run, items)
+    vectors = distinct_vectors(items, representation, embed)
     ids = [response_id for response_id, _ in items]
     row_of = {response_id: row for row, response_id in enumerate(ids)}
     corrected = {i: t for i, t in corrections(run).items() if i in row_of}
@@ -186,10 +191,13 @@ def assign(
         ThemeAssignment.objects.bulk_create(rows, batch_size=CHUNK)
         run.assigned_at = now
         run.method = method
-        run.save(update_fields=["assigned_at", "method"])
+        run.assigned_with = representation
+        run.save(update_fields=["assigned_at", "method", "assigned_with"])
         refresh_sizes(run)
         tags.sync(user, run)
-        outcome = Outcome(str(method), len(ids) - len(people & set(ids)), len(people))
+        outcome = Outcome(
+            str(method), len(ids) - len(people & set(ids)), len(people), representation
+        )
         record(
             user,
             Action.THEMES_ASSIGNED,
@@ -197,6 +205,7 @@ def assign(
             after={
                 "set": run.pk,
                 "method": ThemeRun.Method(method).label,
+                "representation": representation,
                 "responses": outcome.assigned,
                 "corrections_kept": outcome.kept,
             },

@@ -204,6 +204,11 @@ def start_run(
                 "representation": run.representation,
             },
         ).save()
+        # The sentence vectors assignment will read, made while the analyst reads the themes
+        # (imported here: that module reads `run_items` from this one).
+        from .assignment_vectors import prepare
+
+        prepare(run)
     return run
 
 

@@ -41,7 +41,9 @@ from ..presentation.themes import (
     NOT_SET_UP,
     REPRESENTATION_HINTS,
     REPRESENTATION_LABELS,
+    closer_reading_note,
     default_representation,
+    read_with_words,
     representation_options,
     run_or_404,
     run_title,
@@ -258,6 +260,7 @@ def _render_run(
                 for name, reason in reasons.items()
                 if reason
             ],
+            "assigned_with": read_with_words(run.assigned_with) if run.assigned_with else "",
             "read_with": " ".join(
                 (
                     f"{REPRESENTATION_LABELS.get(run.representation, run.representation)}.",
@@ -406,8 +409,9 @@ def themes_confirm(request: HttpRequest, slug: str, run_id: int) -> HttpResponse
         except ThemeError as error:
             raise Refused(error, "confirm") from None
         return (
-            f"Themes confirmed, and {responses_count(outcome.assigned)} assigned to them. "
-            "Each theme is now a tag in the codebook."
+            f"Themes confirmed, and {responses_count(outcome.assigned)} assigned to them "
+            f"({read_with_words(outcome.read_with)}). Each theme is now a tag in the codebook."
+            + closer_reading_note(outcome.read_with)
         )
 
     return _change(request, slug, run_id, change)
@@ -423,8 +427,10 @@ def themes_assign(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             raise Refused(error, "assign") from None
         how = ThemeRun.Method(outcome.method).label.lower()
         return (
-            f"{responses_count(outcome.assigned)} assigned again ({how}); "
+            f"{responses_count(outcome.assigned)} assigned again ({how}, "
+            f"{read_with_words(outcome.read_with)}); "
             f"{outcome.kept:,} corrected by people kept as they were."
+            + closer_reading_note(outcome.read_with)
         )
 
     return _change(request, slug, run_id, change)

