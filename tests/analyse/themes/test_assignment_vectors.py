@@ -4,11 +4,15 @@ representation when too many are missing or the server has no sentence model."""
 
 from __future__ import annotations
 
+import importlib
+
+import numpy as np
 import pytest
 from django_tasks_db.models import DBTaskResult
 
 from soundingboard.analyse.models import ChangeRecord, ResponseEmbedding, ThemeRun
 from soundingboard.analyse.themes import assignment, assignment_vectors, embedding, store
+from soundingboard.analyse.themes.assignment_vectors import Budget
 from soundingboard.analyse.themes.engine.assignment import first_of_each_text
 from soundingboard.analyse.themes.runs import run_items
 from soundingboard.core.worker import run_due_tasks
@@ -35,7 +39,7 @@ def sentence_vectors() -> int:
 
 def test_finding_themes_asks_the_worker_for_the_sentence_vectors(served, answers, ana, monkeypatch):
     user, _ = ana
-    monkeypatch.setattr(assignment_vectors, "BATCH", 30)
+    monkeypatch.setattr(assignment_vectors, "TASK_BUDGET", Budget(30, 100_000))
     run = draft_run(user, served)
     # A campaign's copies share one vector: the first copy's.
     items = first_of_each_text(run_items(run, served))
@@ -80,13 +84,15 @@ def test_too_many_missing_uses_the_runs_own_and_asks_the_worker_again(
     served, answers, ana, monkeypatch
 ):
     user, _ = ana
-    monkeypatch.setattr(assignment_vectors, "COMPUTE_NOW", 10)
+    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(10, 100_000))
     run = draft_run(user, served)
     DBTaskResult.objects.all().delete()
     assignment.confirm(user, served, run)
     run.refresh_from_db()
     assert run.assigned_with == "tfidf" and sentence_vectors() == 0 and queued() == 1
 
+    assignment.assign(user, served, run)  # the worker is still to come: not asked twice
+    assert queued() == 1
     run_due_tasks()
     assignment.assign(user, served, run)
     run.refresh_from_db()
@@ -117,3 +123,60 @@ def test_a_deleted_run_leaves_its_task_nothing_to_do(served, answers, ana):
     assert DBTaskResult.objects.get(task_path__endswith="store_sentence_vectors").status == (
         "SUCCESSFUL"
     )
+
+
+def test_a_consultation_no_longer_served_leaves_its_task_nothing_to_do(
+    served, answers, ana, monkeypatch
+):
+    user, _ = ana
+    draft_run(user, served)
+    registry = assignment_vectors.get_registry()
+    monkeypatch.setattr(registry, "get", lambda slug: None)
+    run_due_tasks()
+    assert sentence_vectors() == 0 and queued() == 0
+
+
+def test_a_budget_counts_answers_and_characters():
+    items = [(1, "a" * 40), (2, "b" * 40), (3, "c" * 40), (4, "d")]
+    assert Budget(answers=3, characters=1_000).take(items) == items[:3]
+    assert Budget(answers=10, characters=100).take(items) == items[:2]
+    # One long answer is never left out for being long alone: it is taken on its own.
+    assert Budget(answers=10, characters=10).take(items) == items[:1]
+    assert Budget(answers=10, characters=10).take([]) == []
+
+
+def test_long_answers_are_computed_in_the_background_not_while_the_analyst_waits(
+    served, answers, ana, monkeypatch
+):
+    user, _ = ana
+    run = draft_run(user, served)
+    DBTaskResult.objects.all().delete()
+    # Few answers, but more characters than the budget: the request does not compute them.
+    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(2_000, 500))
+    assignment.confirm(user, served, run)
+    run.refresh_from_db()
+    assert run.assigned_with == "tfidf" and sentence_vectors() == 0 and queued() == 1
+
+
+def test_sentence_vectors_stored_before_the_shipped_model_are_forgotten(served, answers):
+    """They were PyTorch's: never read again, yet `embed_pending` counted their answers as
+    done, so `soundingboard embed` would never give them the shipped model's vectors."""
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "soundingboard.analyse.migrations.0008_theme_run_assigned_with"
+    )
+    first = answers["hours"][0]
+    for representation in ("sentence", "static"):
+        ResponseEmbedding.objects.create(
+            response=first,
+            representation=representation,
+            text_hash="an earlier model's",
+            dimensions=3,
+            vector=store.to_bytes(np.ones(3)),
+        )
+    migration.forget_old_sentence_vectors(apps, None)
+    assert not ResponseEmbedding.objects.filter(representation="sentence").exists()
+    assert ResponseEmbedding.objects.filter(representation="static").count() == 1
+    assert store.embed_pending(served.slug, "sentence") > 0
+    assert ResponseEmbedding.objects.filter(response=first, representation="sentence").exists()

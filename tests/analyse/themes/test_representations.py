@@ -134,7 +134,7 @@ def test_a_missing_onnxruntime_says_what_to_install(monkeypatch):
         lambda *modules: "onnxruntime" not in modules and real(*modules),
     )
     assert representations.availability()["static"] is None
-    with pytest.raises(RepresentationUnavailable, match="pip install onnxruntime"):
+    with pytest.raises(RepresentationUnavailable, match="onnxruntime or tokenizers"):
         embed(["a text"], "sentence")
 
 

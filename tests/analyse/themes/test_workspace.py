@@ -328,15 +328,17 @@ def test_the_page_says_which_reading_assigned_the_answers(
     analyst, answers, ana, served, monkeypatch
 ):
     from soundingboard.analyse.themes import assignment_vectors
+    from soundingboard.analyse.themes.assignment_vectors import Budget
 
     run = draft_run(ana[0], served)
-    monkeypatch.setattr(assignment_vectors, "COMPUTE_NOW", 10)  # the worker has not run
+    # The worker has not run, and the vectors are too many to compute while the page waits.
+    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(10, 100_000))
     page = html(analyst.post(run_url(run, "confirm/"), follow=True))
     assert "(answers read by the words they use)" in page
     assert "A closer reading of the answers is being prepared in the background" in page
     assert "Nearest theme (answers read by the words they use)" in page
 
-    monkeypatch.setattr(assignment_vectors, "COMPUTE_NOW", 2_000)
+    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(2_000, 150_000))
     page = html(analyst.post(run_url(run, "assign/"), follow=True))
     assert "(nearest theme, answers read by meaning, most closely)" in page
     assert "A closer reading" not in page

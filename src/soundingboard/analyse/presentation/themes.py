@@ -13,6 +13,7 @@ from django.urls import reverse
 from ...publish.consultation import Consultation
 from ..models import Theme, ThemeRun
 from ..themes import embedding
+from ..themes.assignment_vectors import SENTENCE
 from ..themes.engine import representations
 from .workspace import workspace_context
 
@@ -124,7 +125,7 @@ def read_with_words(representation: str) -> str:
 def closer_reading_note(representation: str) -> str:
     """What to do when the machine assigned without the sentence model this server has: its
     vectors are still being made in the background (themes.assignment_vectors)."""
-    if representation == "sentence" or embedding.availability().get("sentence"):
+    if representation == SENTENCE or embedding.availability().get(SENTENCE):
         return ""
     return (
         " A closer reading of the answers is being prepared in the background: assign again "

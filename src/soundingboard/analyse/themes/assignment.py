@@ -50,7 +50,7 @@ from ...publish.consultation import Consultation
 from .. import tagging
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
 from . import store, tags
-from .assignment_vectors import assigned_with
+from .assignment_vectors import assigned_with, make_ready
 from .common import CHUNK, ThemeError
 from .engine.assignment import (
     Choice,
@@ -75,7 +75,7 @@ class Outcome:
     method: str
     assigned: int
     kept: int
-    read_with: str
+    assigned_with: str
 
 
 # Confirming ----------------------------------------------------------------------------------
@@ -95,6 +95,7 @@ def confirm(
     themes = list(run.themes.exclude(key=Theme.OTHER))
     if not themes:
         raise ThemeError("There are no themes to confirm: find themes again")
+    make_ready(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
     with transaction.atomic():
         for theme in themes:
             theme.anchor_ids = list(
@@ -138,12 +139,15 @@ def assign(
     embed: Embed | None = None,
 ) -> Outcome:
     """The machine assigns every answer the run reads to the confirmed themes, leaving
-    people's corrections as they are."""
+    people's corrections as they are. It may first compute sentence vectors for seconds
+    (`assignment_vectors.make_ready`): a caller that holds a transaction should call that
+    before opening it."""
     if not run.is_confirmed:
         raise ThemeError("Confirm the themes first")
+    all_items = run_items(run, consultation)
+    make_ready(run, all_items)
     themes = list(run.themes.exclude(key=Theme.OTHER).order_by("position", "id"))
     other = other_theme(run)
-    all_items = run_items(run, consultation)
     nothing_theme = next((t for t in themes if t.is_non_answer), None)
     set_aside: set[int] = set()
     if nothing_theme is not None:
@@ -357,6 +361,8 @@ def split(user: Any, consultation: Consultation, theme: Theme, n: int) -> list[T
     """Split `theme` into `n` (`runs.split_theme`). Once the set is confirmed, the machine
     assigns every answer again with the new themes, in the same transaction."""
     run = theme.run
+    if run.is_confirmed:
+        make_ready(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
     with transaction.atomic():
         made = split_theme(user, consultation, theme, n)
         if run.is_confirmed:

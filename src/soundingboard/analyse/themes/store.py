@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from django.db.models import Exists, OuterRef
@@ -55,17 +56,28 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
 
 def stored_vectors(items: Items, representation: str) -> dict[int, np.ndarray]:
     """The stored vector of each item's text, by response id (items without one left out)."""
+    return {
+        response_id: from_bytes(vector)
+        for response_id, vector in _stored_rows(items, representation, "vector")
+    }
+
+
+def stored_ids(items: Items, representation: str) -> set[int]:
+    """The ids of the items whose text has a stored vector (the vectors themselves not read)."""
+    return {response_id for response_id, _ in _stored_rows(items, representation, "pk")}
+
+
+def _stored_rows(items: Items, representation: str, column: str) -> Iterator[tuple[int, Any]]:
+    """(response id, `column`) of each item's stored row for its text as it is now."""
     wanted = {response_id: text_hash(text, representation) for response_id, text in items}
     ids = list(wanted)
-    found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), CHUNK):
         rows = ResponseEmbedding.objects.filter(
             representation=representation, response_id__in=ids[start : start + CHUNK]
-        ).values_list("response_id", "text_hash", "vector")
-        for response_id, digest, vector in rows:
+        ).values_list("response_id", "text_hash", column)
+        for response_id, digest, value in rows:
             if wanted[response_id] == digest:
-                found[response_id] = from_bytes(vector)
-    return found
+                yield response_id, value
 
 
 def save_vectors(items: Items, vectors: np.ndarray, representation: str) -> int:

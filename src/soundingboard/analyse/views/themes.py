@@ -303,6 +303,15 @@ class Refused(Exception):
         self.theme_id = theme.pk if theme is not None else None
 
 
+def _reading_note(run: ThemeRun) -> str:
+    """After a change that assigned a confirmed set's answers again: what to do if the machine
+    could not read them with the sentence model yet."""
+    if not run.is_confirmed:
+        return ""
+    run.refresh_from_db(fields=["assigned_with"])
+    return closer_reading_note(run.assigned_with)
+
+
 def _change(request: HttpRequest, slug: str, run_id: int, change: Any) -> HttpResponse:
     """Make `change(consultation, run)`, which returns the notice to show or raises Refused;
     then back to the run page (with the error, if refused)."""
@@ -363,7 +372,7 @@ def themes_add(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         except ThemeError as error:
             raise Refused(error, "add-label") from None
         n = ThemeAssignment.objects.filter(theme=theme, rank=1).count()
-        return f"Theme “{theme.label}” added, with {responses_count(n)}."
+        return f"Theme “{theme.label}” added, with {responses_count(n)}." + _reading_note(run)
 
     return _change(request, slug, run_id, change)
 
@@ -380,7 +389,8 @@ def theme_split(request: HttpRequest, slug: str, run_id: int, theme_id: int) -> 
             made = split(request.user, consultation, theme, n)
         except ThemeError as error:
             raise Refused(error, f"split-{theme.pk}", theme) from None
-        return f"“{theme.label}” split into {len(made)} themes: " + "; ".join(t.label for t in made)
+        made_names = "; ".join(t.label for t in made)
+        return f"“{theme.label}” split into {len(made)} themes: {made_names}." + _reading_note(run)
 
     return _change(request, slug, run_id, change)
 
@@ -410,8 +420,8 @@ def themes_confirm(request: HttpRequest, slug: str, run_id: int) -> HttpResponse
             raise Refused(error, "confirm") from None
         return (
             f"Themes confirmed, and {responses_count(outcome.assigned)} assigned to them "
-            f"({read_with_words(outcome.read_with)}). Each theme is now a tag in the codebook."
-            + closer_reading_note(outcome.read_with)
+            f"({read_with_words(outcome.assigned_with)}). Each theme is now a tag in the codebook."
+            + closer_reading_note(outcome.assigned_with)
         )
 
     return _change(request, slug, run_id, change)
@@ -428,9 +438,9 @@ def themes_assign(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         how = ThemeRun.Method(outcome.method).label.lower()
         return (
             f"{responses_count(outcome.assigned)} assigned again ({how}, "
-            f"{read_with_words(outcome.read_with)}); "
+            f"{read_with_words(outcome.assigned_with)}); "
             f"{outcome.kept:,} corrected by people kept as they were."
-            + closer_reading_note(outcome.read_with)
+            + closer_reading_note(outcome.assigned_with)
         )
 
     return _change(request, slug, run_id, change)

@@ -9,7 +9,7 @@ Three are offered, all offline:
   Model2Vec's inference (NumPy), no torch; the default.
 - ``sentence``: full sentence embeddings from all-MiniLM-L6-v2, shipped inside the package
   as ONNX with 8-bit weights (``models/sentence-minilm``, made by ``sentence_export.py``)
-  and run by ONNX Runtime, no torch. The most accurate and about 200 times slower than the
+  and run by ONNX Runtime, no torch. The most accurate, and about 150 times slower than the
   static embedding: its vectors are best computed in the background (``store``).
 
 Every representation is deterministic: the same texts give the same vectors.
@@ -84,7 +84,10 @@ def _unavailable(name: str) -> str | None:
             )
     if name == "sentence":
         if not _installed("onnxruntime", "tokenizers"):
-            return "The onnxruntime package is not installed. Install it: pip install onnxruntime"
+            return (
+                "The sentence model cannot run here: the onnxruntime or tokenizers package is "
+                "missing. Install soundingboard again, from its lock."
+            )
         if not (SENTENCE_MODEL_DIR / "model.onnx").is_file():
             return (
                 "The sentence model is missing from this installation. Install soundingboard "

@@ -21,15 +21,15 @@ from typing import Any
 from .model_files import package_version, quiet_logger, replace_folder
 from .sentence_model import (
     SENTENCE_MODEL_FILES,
+    SOURCE_MODEL,
     RepresentationUnavailable,
     offline,
     quiet_transformers,
     source_model_dir,
 )
-from .static_embedding import SOURCE_MODEL
 
-# The longest text the model reads, in tokens (its sentence-transformers configuration's
-# max_seq_length); the rest of a longer text is left out, as sentence-transformers does.
+# The longest text the model reads, in tokens (the max_seq_length of its sentence-transformers
+# configuration); the rest of a longer text is left out, as sentence-transformers does.
 MAX_TOKENS = 256
 # ONNX's operator set: one that every ONNX Runtime of the last three years runs.
 OPSET = 17

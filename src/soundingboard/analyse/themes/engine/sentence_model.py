@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from onnxruntime import InferenceSession
     from tokenizers import Tokenizer
 
+# What both shipped models are made from (`source_model_dir`).
+SOURCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 # The static embedding shipped with soundingboard (scripts/build_static_model.py makes it).
 STATIC_MODEL_DIR = MODELS_DIR / "static-minilm"

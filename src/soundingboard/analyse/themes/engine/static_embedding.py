@@ -21,13 +21,13 @@ from unittest import mock
 
 from .model_files import package_version, quiet_logger, replace_folder
 from .sentence_model import (
+    SOURCE_MODEL,
     RepresentationUnavailable,
     offline,
     quiet_transformers,
     source_model_dir,
 )
 
-SOURCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # The recipe; docs/performance.md has what each choice scored on Banking77.
 # 256 dimensions keep the Banking77 score of the full 384 in two thirds of the space and time.
 PCA_DIMS = 256
