@@ -233,7 +233,7 @@ class ThemeRun(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     method = models.CharField(max_length=16, choices=Method.choices, blank=True)
-    # The representation the machine last assigned answers with (themes.assignment_vectors):
+    # The representation the machine last assigned answers with (themes.sentence_vectors):
     # the sentence model where it can, whatever `representation` found the themes.
     assigned_with = models.CharField(max_length=16, blank=True)
 

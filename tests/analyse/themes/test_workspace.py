@@ -327,19 +327,34 @@ def test_a_way_of_reading_not_set_up_says_who_can_set_it_up(
 def test_the_page_says_which_reading_assigned_the_answers(
     analyst, answers, ana, served, monkeypatch
 ):
-    from soundingboard.analyse.themes import assignment_vectors
-    from soundingboard.analyse.themes.assignment_vectors import Budget
+    from soundingboard.analyse.themes import sentence_vectors
+    from soundingboard.analyse.themes.sentence_vectors import Budget
 
     run = draft_run(ana[0], served)
     # The worker has not run, and the vectors are too many to compute while the page waits.
-    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(10, 100_000))
+    monkeypatch.setattr(sentence_vectors, "NOW_BUDGET", Budget(10, 100_000))
     page = html(analyst.post(run_url(run, "confirm/"), follow=True))
     assert "(answers read by the words they use)" in page
     assert "A closer reading of the answers is being prepared in the background" in page
     assert "Nearest theme (answers read by the words they use)" in page
 
-    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(2_000, 150_000))
+    monkeypatch.setattr(sentence_vectors, "NOW_BUDGET", Budget(2_000, 150_000))
     page = html(analyst.post(run_url(run, "assign/"), follow=True))
     assert "(nearest theme, answers read by meaning, most closely)" in page
     assert "A closer reading" not in page
     assert "Nearest theme (answers read by meaning, most closely)" in page
+
+
+def test_a_sentence_search_too_long_for_the_page_says_when_to_come_back(
+    analyst, answers, monkeypatch
+):
+    from soundingboard.analyse.themes import sentence_vectors
+    from soundingboard.analyse.themes.sentence_vectors import Budget
+
+    monkeypatch.setattr(sentence_vectors, "SEARCH_BUDGET", Budget(20, 100_000))
+    reply = analyst.post(THEMES + "new/", {"representation": "sentence"})
+    assert reply.status_code == 400
+    page = html(reply)
+    assert "govuk-error-summary" in page
+    assert "would take about 2 minutes: longer than a page can wait" in page
+    assert not ThemeRun.objects.exists()

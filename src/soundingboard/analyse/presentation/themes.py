@@ -13,8 +13,8 @@ from django.urls import reverse
 from ...publish.consultation import Consultation
 from ..models import Theme, ThemeRun
 from ..themes import embedding
-from ..themes.assignment_vectors import SENTENCE
 from ..themes.engine import representations
+from ..themes.sentence_vectors import SENTENCE
 from .workspace import workspace_context
 
 # What analysts read about the ways of reading answers: plain words, not the methods' names
@@ -124,7 +124,7 @@ def read_with_words(representation: str) -> str:
 
 def closer_reading_note(representation: str) -> str:
     """What to do when the machine assigned without the sentence model this server has: its
-    vectors are still being made in the background (themes.assignment_vectors)."""
+    vectors are still being made in the background (themes.sentence_vectors)."""
     if representation == SENTENCE or embedding.availability().get(SENTENCE):
         return ""
     return (

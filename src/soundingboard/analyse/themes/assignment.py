@@ -20,7 +20,7 @@ shares nothing with any theme goes to Other / unclear. An answer that says nothi
 ("N/A", "Nothing to add": `engine.non_answers`) goes to the run's "No comment or nothing to
 add" group while the run has it (an analyst may have dissolved it), and no other answer does.
 Answers are read with the sentence model where this server has it, whatever found the themes
-(`assignment_vectors`).
+(`sentence_vectors`).
 
 Learning from people. From the first correction, an answer a person put in a theme counts
 as one of its anchors (and no longer as an anchor of the theme it had). Once people have
@@ -50,7 +50,6 @@ from ...publish.consultation import Consultation
 from .. import tagging
 from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeRun
 from . import store, tags
-from .assignment_vectors import assigned_with, make_ready
 from .common import CHUNK, ThemeError
 from .engine.assignment import (
     Choice,
@@ -62,6 +61,7 @@ from .engine.assignment import (
 )
 from .engine.non_answers import find_non_answers
 from .runs import other_theme, record, refresh_sizes, run_items, split_theme
+from .sentence_vectors import assigned_with, make_ready
 
 Action = ChangeRecord.Action
 Source = ThemeAssignment.Source
@@ -140,7 +140,7 @@ def assign(
 ) -> Outcome:
     """The machine assigns every answer the run reads to the confirmed themes, leaving
     people's corrections as they are. It may first compute sentence vectors for seconds
-    (`assignment_vectors.make_ready`): a caller that holds a transaction should call that
+    (`sentence_vectors.make_ready`): a caller that holds a transaction should call that
     before opening it."""
     if not run.is_confirmed:
         raise ThemeError("Confirm the themes first")

@@ -121,6 +121,10 @@ def start_run(
 ) -> ThemeRun:
     """Find candidate themes in the answers that the filter and field select, and store them
     as a draft run."""
+    # The sentence vectors these themes' assignment will read, or this search with the
+    # sentence model needs (imported here: that module reads `run_items` from this one).
+    from .sentence_vectors import check_search, prepare
+
     check_k(k)
     if representation not in representations.NAMES:
         raise ThemeError("Choose how to read the answers")
@@ -139,6 +143,8 @@ def start_run(
             f"{len(items):,} answers are too few for {k} themes: "
             f"choose {max(MIN_K, len(items) // MIN_PER_SPLIT)} or fewer"
         )
+    if representation == "sentence":
+        check_search(consultation.slug, field, items)
     started = time.perf_counter()
     result = _find_themes(
         items,
@@ -204,11 +210,7 @@ def start_run(
                 "representation": run.representation,
             },
         ).save()
-        # The sentence vectors assignment will read, made while the analyst reads the themes
-        # (imported here: that module reads `run_items` from this one).
-        from .assignment_vectors import prepare
-
-        prepare(run)
+        prepare(run)  # made while the analyst reads the themes
     return run
 
 

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from soundingboard.analyse.filters import ResponseFilter
 from soundingboard.analyse.models import ChangeRecord, ResponseEmbedding, ThemeRun
-from soundingboard.analyse.themes import assignment, assignment_vectors, embedding, store
-from soundingboard.analyse.themes.assignment_vectors import Budget
+from soundingboard.analyse.themes import assignment, embedding, sentence_vectors, store
+from soundingboard.analyse.themes.common import ThemeError
 from soundingboard.analyse.themes.engine.assignment import first_of_each_text
-from soundingboard.analyse.themes.runs import run_items
+from soundingboard.analyse.themes.runs import run_items, start_run
+from soundingboard.analyse.themes.selection import select_texts
+from soundingboard.analyse.themes.sentence_vectors import Budget
 from soundingboard.core.worker import run_due_tasks
 
 from .workspace_data import (  # noqa: F401
@@ -33,20 +36,20 @@ def queued() -> int:
     ).count()
 
 
-def sentence_vectors() -> int:
+def stored_count() -> int:
     return ResponseEmbedding.objects.filter(representation="sentence").count()
 
 
 def test_finding_themes_asks_the_worker_for_the_sentence_vectors(served, answers, ana, monkeypatch):
     user, _ = ana
-    monkeypatch.setattr(assignment_vectors, "TASK_BUDGET", Budget(30, 100_000))
+    monkeypatch.setattr(sentence_vectors, "TASK_BUDGET", Budget(30, 100_000))
     run = draft_run(user, served)
     # A campaign's copies share one vector: the first copy's.
     items = first_of_each_text(run_items(run, served))
     assert len(items) < len(run_items(run, served))
-    assert run.representation == "tfidf" and queued() == 1 and sentence_vectors() == 0
+    assert run.representation == "tfidf" and queued() == 1 and stored_count() == 0
     run_due_tasks()  # 30 at a time, each task queueing the next, until all are stored
-    assert sentence_vectors() == len(items) > 60
+    assert stored_count() == len(items) > 60
     assert queued() == 0
     tasks = DBTaskResult.objects.filter(task_path__endswith="store_sentence_vectors")
     assert tasks.count() == (len(items) + 29) // 30
@@ -62,10 +65,10 @@ def test_the_machine_assigns_with_the_sentence_model_when_its_vectors_are_ready(
     user, _ = ana
     run = draft_run(user, served)
     run_due_tasks()
-    ready = sentence_vectors()
+    ready = stored_count()
     assignment.confirm(user, served, run)
     run.refresh_from_db()
-    assert run.assigned_with == "sentence" and sentence_vectors() == ready
+    assert run.assigned_with == "sentence" and stored_count() == ready
     record = ChangeRecord.objects.get(action="themes-assigned")
     assert record.after["representation"] == "sentence"
 
@@ -77,19 +80,19 @@ def test_a_few_missing_sentence_vectors_are_computed_there_and_then(served, answ
     assignment.confirm(user, served, run)
     run.refresh_from_db()
     assert run.assigned_with == "sentence"
-    assert sentence_vectors() == len(first_of_each_text(run_items(run, served)))
+    assert stored_count() == len(first_of_each_text(run_items(run, served)))
 
 
 def test_too_many_missing_uses_the_runs_own_and_asks_the_worker_again(
     served, answers, ana, monkeypatch
 ):
     user, _ = ana
-    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(10, 100_000))
+    monkeypatch.setattr(sentence_vectors, "NOW_BUDGET", Budget(10, 100_000))
     run = draft_run(user, served)
     DBTaskResult.objects.all().delete()
     assignment.confirm(user, served, run)
     run.refresh_from_db()
-    assert run.assigned_with == "tfidf" and sentence_vectors() == 0 and queued() == 1
+    assert run.assigned_with == "tfidf" and stored_count() == 0 and queued() == 1
 
     assignment.assign(user, served, run)  # the worker is still to come: not asked twice
     assert queued() == 1
@@ -111,7 +114,7 @@ def test_without_the_sentence_model_the_runs_own_is_used_and_nothing_queued(
     assert queued() == 0
     assignment.confirm(user, served, run)
     run.refresh_from_db()
-    assert (run.assigned_with, sentence_vectors()) == ("tfidf", 0)
+    assert (run.assigned_with, stored_count()) == ("tfidf", 0)
 
 
 def test_a_deleted_run_leaves_its_task_nothing_to_do(served, answers, ana):
@@ -119,7 +122,7 @@ def test_a_deleted_run_leaves_its_task_nothing_to_do(served, answers, ana):
     run = draft_run(user, served)
     ThemeRun.objects.filter(pk=run.pk).delete()
     run_due_tasks()
-    assert sentence_vectors() == 0
+    assert stored_count() == 0
     assert DBTaskResult.objects.get(task_path__endswith="store_sentence_vectors").status == (
         "SUCCESSFUL"
     )
@@ -130,10 +133,10 @@ def test_a_consultation_no_longer_served_leaves_its_task_nothing_to_do(
 ):
     user, _ = ana
     draft_run(user, served)
-    registry = assignment_vectors.get_registry()
+    registry = sentence_vectors.get_registry()
     monkeypatch.setattr(registry, "get", lambda slug: None)
     run_due_tasks()
-    assert sentence_vectors() == 0 and queued() == 0
+    assert stored_count() == 0 and queued() == 0
 
 
 def test_a_budget_counts_answers_and_characters():
@@ -152,10 +155,10 @@ def test_long_answers_are_computed_in_the_background_not_while_the_analyst_waits
     run = draft_run(user, served)
     DBTaskResult.objects.all().delete()
     # Few answers, but more characters than the budget: the request does not compute them.
-    monkeypatch.setattr(assignment_vectors, "NOW_BUDGET", Budget(2_000, 500))
+    monkeypatch.setattr(sentence_vectors, "NOW_BUDGET", Budget(2_000, 500))
     assignment.confirm(user, served, run)
     run.refresh_from_db()
-    assert run.assigned_with == "tfidf" and sentence_vectors() == 0 and queued() == 1
+    assert run.assigned_with == "tfidf" and stored_count() == 0 and queued() == 1
 
 
 def test_sentence_vectors_stored_before_the_shipped_model_are_forgotten(served, answers):
@@ -180,3 +183,31 @@ def test_sentence_vectors_stored_before_the_shipped_model_are_forgotten(served, 
     assert ResponseEmbedding.objects.filter(representation="static").count() == 1
     assert store.embed_pending(served.slug, "sentence") > 0
     assert ResponseEmbedding.objects.filter(response=first, representation="sentence").exists()
+
+
+def test_a_sentence_search_longer_than_a_page_can_wait_is_refused_and_prepared(
+    served, answers, ana, monkeypatch
+):
+    user, _ = ana
+    monkeypatch.setattr(sentence_vectors, "SEARCH_BUDGET", Budget(20, 100_000))
+    everyone = ResponseFilter.for_consultation(served)
+
+    def search():
+        return start_run(user, served, response_filter=everyone, k=4, representation="sentence")
+
+    for _ in range(2):  # asked twice: the worker is asked once
+        with pytest.raises(ThemeError) as refused:
+            search()
+        assert "answers by meaning, most closely, would take about 2 minutes" in str(refused.value)
+        assert "find themes again in about 2 minutes, or read them by meaning, quickly" in str(
+            refused.value
+        )
+    assert ThemeRun.objects.count() == 0 and stored_count() == 0
+    assert DBTaskResult.objects.filter(task_path__endswith="store_answer_vectors").count() == 1
+
+    run_due_tasks()
+    ready = stored_count()
+    assert ready == len(first_of_each_text(select_texts(served.slug)))
+    run = search()  # now within the budget: every vector is read, none computed
+    assert run.representation == "sentence" and run.k == 4 and stored_count() == ready
+    assert queued() == 0  # a set found with the sentence model needs nothing more
