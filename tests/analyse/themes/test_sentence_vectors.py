@@ -15,8 +15,8 @@ from soundingboard.analyse.models import ChangeRecord, ResponseEmbedding, ThemeR
 from soundingboard.analyse.themes import assignment, embedding, sentence_vectors, store
 from soundingboard.analyse.themes.common import ThemeError
 from soundingboard.analyse.themes.engine.assignment import first_of_each_text
-from soundingboard.analyse.themes.runs import run_items, start_run
-from soundingboard.analyse.themes.selection import select_texts
+from soundingboard.analyse.themes.runs import start_run
+from soundingboard.analyse.themes.selection import run_items, select_texts
 from soundingboard.analyse.themes.sentence_vectors import Budget
 from soundingboard.core.worker import run_due_tasks
 

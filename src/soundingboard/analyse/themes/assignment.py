@@ -60,7 +60,8 @@ from .engine.assignment import (
     uses_classifier,
 )
 from .engine.non_answers import find_non_answers
-from .runs import other_theme, record, refresh_sizes, run_items, split_theme
+from .runs import other_theme, record, refresh_sizes, split_theme
+from .selection import run_items
 from .sentence_vectors import assigned_with, make_ready
 
 Action = ChangeRecord.Action

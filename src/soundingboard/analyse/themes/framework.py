@@ -29,8 +29,8 @@ from .runs import (
     clean_label,
     record,
     refresh_sizes,
-    run_items,
 )
+from .selection import run_items
 
 MAX_PHRASES = 20
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
-from django.http import QueryDict
 
 from ...publish.consultation import Consultation
 from .. import tagging
@@ -35,7 +34,8 @@ from ..models import ChangeRecord, Theme, ThemeAssignment, ThemeDuplicateGroup, 
 from . import embedding, store, tags
 from .common import CHUNK, ThemeError
 from .engine import representations
-from .selection import select_texts
+from .selection import run_items, select_texts
+from .sentence_vectors import check_search, prepare
 
 if TYPE_CHECKING:
     from .engine.candidates import ThemeResult
@@ -68,21 +68,6 @@ def record(
 
 
 # Reading a run's answers -----------------------------------------------------------------
-
-
-def run_filter(run: ThemeRun, consultation: Consultation) -> ResponseFilter:
-    flt, _ = ResponseFilter.from_query(QueryDict(run.filter_query), consultation)
-    return flt
-
-
-def run_items(run: ThemeRun, consultation: Consultation) -> list[tuple[int, str]]:
-    """(response id, text) of the answers the run reads, as they are now (new answers that
-    pass its filter included)."""
-    return select_texts(
-        run.consultation,
-        field=run.field or None,
-        response_filter=run_filter(run, consultation),
-    )
 
 
 def other_theme(run: ThemeRun) -> Theme:
@@ -121,10 +106,6 @@ def start_run(
 ) -> ThemeRun:
     """Find candidate themes in the answers that the filter and field select, and store them
     as a draft run."""
-    # The sentence vectors these themes' assignment will read, or this search with the
-    # sentence model needs (imported here: that module reads `run_items` from this one).
-    from .sentence_vectors import check_search, prepare
-
     check_k(k)
     if representation not in representations.NAMES:
         raise ThemeError("Choose how to read the answers")
@@ -210,7 +191,9 @@ def start_run(
                 "representation": run.representation,
             },
         ).save()
-        prepare(run)  # made while the analyst reads the themes
+        # The sentence vectors these themes' assignment will read, made while the analyst
+        # reads them.
+        prepare(run)
     return run
 
 

@@ -1,5 +1,6 @@
 """Which free-text answers a theme search reads: one field (or all of them) of the accepted
-responses of one consultation, narrowed to a page and by an analysis filter.
+responses of one consultation, narrowed to a page and by an analysis filter; and the answers
+a set of themes reads now (`run_items`: its field and filter, new answers included).
 
 The fields and how a response's texts are joined are the engine's (`engine.fields`).
 Suspected spam and hidden responses are never read, whatever statuses the filter names.
@@ -8,9 +9,12 @@ Suspected spam and hidden responses are never read, whatever statuses the filter
 from __future__ import annotations
 
 from django.db.models import Q
+from django.http import QueryDict
 
 from ...collect.models import Response
+from ...publish.consultation import Consultation
 from ..filters import QUESTIONNAIRE, ResponseFilter, page_path_of
+from ..models import ThemeRun
 from .engine.fields import FIELDS, SelectionError, check_field, joined
 
 
@@ -60,3 +64,18 @@ def _page_q(page: str) -> Q:
     if page == QUESTIONNAIRE:
         return Q(kind=Response.Kind.QUESTIONNAIRE)
     return ~Q(kind=Response.Kind.QUESTIONNAIRE) & Q(page_path=page_path_of(page))
+
+
+def run_filter(run: ThemeRun, consultation: Consultation) -> ResponseFilter:
+    flt, _ = ResponseFilter.from_query(QueryDict(run.filter_query), consultation)
+    return flt
+
+
+def run_items(run: ThemeRun, consultation: Consultation) -> list[tuple[int, str]]:
+    """(response id, text) of the answers the run reads, as they are now (new answers that
+    pass its filter included)."""
+    return select_texts(
+        run.consultation,
+        field=run.field or None,
+        response_filter=run_filter(run, consultation),
+    )

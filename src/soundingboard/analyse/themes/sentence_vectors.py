@@ -35,8 +35,7 @@ from ..models import ThemeRun
 from . import embedding, store
 from .common import ThemeError
 from .engine.assignment import first_of_each_text
-from .runs import run_items
-from .selection import select_texts
+from .selection import run_items, select_texts
 
 SENTENCE = "sentence"
 Items = Sequence[tuple[int, str]]
