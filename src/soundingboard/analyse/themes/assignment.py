@@ -62,7 +62,7 @@ from .engine.assignment import (
 from .engine.non_answers import find_non_answers
 from .runs import other_theme, record, refresh_sizes, split_theme
 from .selection import run_items
-from .sentence_vectors import assigned_with, make_ready
+from .sentence_vectors import ready_reading
 
 Action = ChangeRecord.Action
 Source = ThemeAssignment.Source
@@ -96,7 +96,7 @@ def confirm(
     themes = list(run.themes.exclude(key=Theme.OTHER))
     if not themes:
         raise ThemeError("There are no themes to confirm: find themes again")
-    make_ready(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
+    ready_reading(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
     with transaction.atomic():
         for theme in themes:
             theme.anchor_ids = list(
@@ -141,14 +141,13 @@ def assign(
 ) -> Outcome:
     """The machine assigns every answer the run reads to the confirmed themes, leaving
     people's corrections as they are. It may first compute sentence vectors for seconds
-    (`sentence_vectors.make_ready`): a caller that holds a transaction should call that
+    (`sentence_vectors.ready_reading`): a caller that holds a transaction should call that
     before opening it."""
     if not run.is_confirmed:
         raise ThemeError("Confirm the themes first")
-    all_items = run_items(run, consultation)
-    make_ready(run, all_items)
     themes = list(run.themes.exclude(key=Theme.OTHER).order_by("position", "id"))
     other = other_theme(run)
+    all_items = run_items(run, consultation)
     nothing_theme = next((t for t in themes if t.is_non_answer), None)
     set_aside: set[int] = set()
     if nothing_theme is not None:
@@ -157,7 +156,7 @@ def assign(
         set_aside = {item[0] for item, e in zip(all_items, empty, strict=True) if e}
     items = [item for item in all_items if item[0] not in set_aside]
     embed = embed or store.cached_embed()
-    representation = assigned_with(run, items)
+    representation = ready_reading(run, items)
     vectors = distinct_vectors(items, representation, embed)
     ids = [response_id for response_id, _ in items]
     row_of = {response_id: row for row, response_id in enumerate(ids)}
@@ -363,7 +362,7 @@ def split(user: Any, consultation: Consultation, theme: Theme, n: int) -> list[T
     assigns every answer again with the new themes, in the same transaction."""
     run = theme.run
     if run.is_confirmed:
-        make_ready(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
+        ready_reading(run, run_items(run, consultation))  # seconds, perhaps: not in the transaction
     with transaction.atomic():
         made = split_theme(user, consultation, theme, n)
         if run.is_confirmed:

@@ -35,7 +35,7 @@ from . import embedding, store, tags
 from .common import CHUNK, ThemeError
 from .engine import representations
 from .selection import run_items, select_texts
-from .sentence_vectors import check_search, prepare
+from .sentence_vectors import SENTENCE, check_search, prepare
 
 if TYPE_CHECKING:
     from .engine.candidates import ThemeResult
@@ -124,7 +124,7 @@ def start_run(
             f"{len(items):,} answers are too few for {k} themes: "
             f"choose {max(MIN_K, len(items) // MIN_PER_SPLIT)} or fewer"
         )
-    if representation == "sentence":
+    if representation == SENTENCE:
         check_search(consultation.slug, field, items)
     started = time.perf_counter()
     result = _find_themes(

@@ -4,13 +4,13 @@ Assignment. The machine assigns answers to confirmed themes by reading them with
 sentence model whenever this server has it, whatever the themes were found with: with a 5%
 seed of answers in their themes it assigns the rest markedly better than the static
 embedding (sample-F1 0.71 against 0.59 on Banking77, docs/performance.md). Its vectors
-cost about 2 ms of one core for a short answer and up to about 35 ms for a long one (the
+cost about 2 ms of one core for a short answer and up to about 40 ms for a long one (the
 model reads 256 tokens), so they are made ahead: when themes are found, the worker computes
 and stores the sentence vectors of the run's answers, a batch at a time (`TASK_BUDGET`),
 while the analyst reads and edits the themes, and confirming finds them ready.
 
 When the machine is about to assign and some are still missing, they are computed there and
-then if they are few (`NOW_BUDGET`, a few seconds: `make_ready`, called before any
+then if they are few (`NOW_BUDGET`, a few seconds: `ready_reading`, called before any
 transaction opens, so that the database is not held meanwhile); beyond that, the run's own
 representation is used this time, and the worker carries on, so that assigning again later
 uses the sentence model.
@@ -23,7 +23,6 @@ them (`check_search`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django_tasks import TaskResultStatus, task
@@ -36,9 +35,9 @@ from . import embedding, store
 from .common import ThemeError
 from .engine.assignment import first_of_each_text
 from .selection import run_items, select_texts
+from .store import Items
 
 SENTENCE = "sentence"
-Items = Sequence[tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,10 @@ TASK_BUDGET = Budget(answers=1_000, characters=60_000)
 # Computed while the analyst waits for a theme search with the sentence model: about a
 # minute, well within the five minutes the server gives a page.
 SEARCH_BUDGET = Budget(answers=20_000, characters=1_500_000)
-# What a vector costs, for saying how long the missing ones would take (docs/performance.md).
-SECONDS_PER_ANSWER = 0.001
-SECONDS_PER_CHARACTER = 0.00003
+# What a vector costs, for saying how long the missing ones would take: a 35-character answer
+# took 2.4 ms, a 2,919-character one (256 tokens, the most read) 39 ms (docs/performance.md).
+SECONDS_PER_ANSWER = 0.002
+SECONDS_PER_CHARACTER = 0.000013
 
 
 def check_search(slug: str, field: str | None, items: Items) -> None:
@@ -90,25 +90,19 @@ def check_search(slug: str, field: str | None, items: Items) -> None:
     )
 
 
-def make_ready(run: ThemeRun, items: Items) -> None:
-    """Compute and store the sentence vectors that the run's answers (`items`, as `run_items`
-    gives them) are missing, if they fit in `NOW_BUDGET`. Call it before opening a
-    transaction: it can take seconds."""
-    if _uses_own(run):
-        return
-    missing = _missing(items)
-    if missing and len(NOW_BUDGET.take(missing)) == len(missing):
-        store.embed_items(missing, SENTENCE)
-
-
-def assigned_with(run: ThemeRun, items: Items) -> str:
-    """The representation to assign the run's `items` with now: the sentence model if every
-    one of them has its vector; if not, the run's own, and the worker is asked for them."""
+def ready_reading(run: ThemeRun, items: Items) -> str:
+    """The representation to assign the run's `items` (its answers) with now: the sentence
+    model, once the vectors they are missing are computed and stored, if they fit in
+    `NOW_BUDGET`; if they do not, the run's own, and the worker is asked for them. Call it
+    before opening a transaction: it can take seconds."""
     if _uses_own(run):
         return run.representation
-    if _missing(items):
+    missing = _missing(items)
+    if len(NOW_BUDGET.take(missing)) < len(missing):
         prepare(run)
         return run.representation
+    if missing:
+        store.embed_items(missing, SENTENCE)
     return SENTENCE
 
 

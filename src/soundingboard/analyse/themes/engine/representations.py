@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .model_files import CHECKSUMS
 from .sentence_model import (
     SENTENCE_MODEL_DIR,
     STATIC_MODEL_DIR,
@@ -98,7 +99,7 @@ def _unavailable(name: str) -> str | None:
 
 @lru_cache(maxsize=2)
 def _recorded_sums(folder: Path) -> str:
-    sums = folder / "SHA256SUMS"
+    sums = folder / CHECKSUMS
     return sums.read_text(encoding="utf-8") if sums.is_file() else ""
 
 
